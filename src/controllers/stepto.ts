@@ -1,0 +1,33 @@
+import { AbstractStepSizeController } from "./base.js";
+
+/**
+ * Steps exactly to the given times `ts` (first t0, last t1, strictly monotone in the direction
+ * of integration). `dt0` must be omitted.
+ *
+ * @example
+ * ```ts
+ * diffeqsolve({ terms, solver: new Tsit5(), t0: 0, t1: 1, y0: [1],
+ *   stepsizeController: new StepTo({ ts: [0, 0.1, 0.3, 1] }) });
+ * ```
+ */
+export class StepTo extends AbstractStepSizeController {
+  readonly adaptive = false as const;
+  /** The step end points. */
+  readonly ts: Float64Array;
+  constructor(options: { ts: ArrayLike<number> }) {
+    super();
+    if (options === null || typeof options !== "object" || options.ts === undefined || typeof options.ts.length !== "number") {
+      throw new TypeError("new StepTo({ ts }): `ts` must be an array of times, for example new StepTo({ ts: [0, 0.5, 1] }).");
+    }
+    this.ts = Float64Array.from(options.ts);
+    if (this.ts.length < 2) throw new RangeError(`new StepTo({ ts }): \`ts\` needs at least two times (t0 and t1); got ${this.ts.length}.`);
+    const dir = Math.sign(this.ts[1]! - this.ts[0]!);
+    for (let i = 0; i < this.ts.length; i++) {
+      const v = this.ts[i]!;
+      if (!Number.isFinite(v)) throw new RangeError(`new StepTo({ ts }): ts[${i}] = ${v} is not finite.`);
+      if (i > 0 && (dir === 0 || Math.sign(v - this.ts[i - 1]!) !== dir)) {
+        throw new RangeError(`new StepTo({ ts }): \`ts\` must be strictly monotone; ts[${i - 1}] = ${this.ts[i - 1]} and ts[${i}] = ${v}.`);
+      }
+    }
+  }
+}

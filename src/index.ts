@@ -1,0 +1,29 @@
+/**
+ * odeflow: fast differential equation solvers for TypeScript.
+ *
+ * This file is the only public surface: flat re-exports, one concept per module.
+ * @packageDocumentation
+ */
+export { diffeqsolve, type DiffeqsolveOptions } from "./integrate.js";
+export { Solution, type Stats, type DenseOutput } from "./solution.js";
+export { RESULTS, type Result, SolveError, isOkay, resultMessage, resultName } from "./results.js";
+export { SaveAt, type SaveAtOptions, type SaveFn } from "./saveat.js";
+export {
+  AbstractTerm, ODETerm, ControlTerm, MultiTerm,
+  type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField,
+} from "./terms.js";
+export { Structure, type StateLike, type Structured } from "./tree.js";
+export { AbstractStepSizeController } from "./controllers/base.js";
+export { ConstantStepSize } from "./controllers/constant.js";
+export { StepTo } from "./controllers/stepto.js";
+export { PIDController, type PIDControllerOptions, type ErrorNorm } from "./controllers/pid.js";
+export { TextProgressMeter, CallbackProgressMeter, type ProgressMeter } from "./progress.js";
+export type { AbstractSolver, SolverState } from "./solvers/solver.js";
+export { defineTableau, type Tableau, type TableauSpec } from "./solvers/tableau.js";
+export { ExplicitRungeKutta, generateStepSource, type ERKOptions, type ERKState } from "./solvers/erk.js";
+export { Euler } from "./solvers/methods/euler.js";
+export { Heun } from "./solvers/methods/heun.js";
+export { Midpoint } from "./solvers/methods/midpoint.js";
+export { Ralston } from "./solvers/methods/ralston.js";
+export { Bosh3 } from "./solvers/methods/bosh3.js";
+export { Dopri5 } from "./solvers/methods/dopri5.js";

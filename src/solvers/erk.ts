@@ -1,0 +1,366 @@
+/**
+ * The one explicit Runge–Kutta stepper, driven by a validated {@link Tableau}.
+ *
+ * For each method a straight-line step kernel is generated once from its tableau (coefficients
+ * inlined as constants, zero terms dropped, stage views hoisted into locals), which V8 optimises
+ * far better than loops over coefficient arrays. Where `new Function` is forbidden (a
+ * Content-Security-Policy without `unsafe-eval`) the generic loop over the tableau is used; both
+ * are tested to agree to the last bit.
+ *
+ * First-same-as-last is handled by swapping stage buffers, never by copying: after an accepted
+ * step the buffer holding f(t1, y1) becomes the next step's k_0. Methods that are not FSAL compute
+ * f(t1, y1) lazily, when the next step starts or dense output needs it, so a rejected step never
+ * pays for it.
+ */
+import type { InPlaceVectorField } from "../terms.js";
+import type { AbstractSolver, SolverState } from "./solver.js";
+import { STEP_OK } from "./solver.js";
+import type { Tableau } from "./tableau.js";
+
+/** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
+type StepKernel = (
+  f: InPlaceVectorField,
+  args: unknown,
+  n: number,
+  t: number,
+  dt: number,
+  t1: number,
+  y0: Float64Array,
+  y1: Float64Array,
+  yErr: Float64Array,
+  yErr2: Float64Array,
+  ks: Float64Array[],
+  ytmp: Float64Array,
+) => void;
+
+/** Workspace of an explicit Runge–Kutta solve. */
+export interface ERKState extends SolverState {
+  readonly f: InPlaceVectorField;
+  readonly args: unknown;
+  readonly n: number;
+  /** Stage buffers (views into one allocation): method stages, then f1 (non-FSAL), then extras. */
+  readonly ks: Float64Array[];
+  readonly ytmp: Float64Array;
+  /** Interpolation weights scratch. */
+  readonly w: Float64Array;
+  /** ks[0] holds f at the start of the next step. */
+  k0Valid: boolean;
+  /** ks[f1Index] holds f(t1, y1) of the last accepted step. */
+  f1Valid: boolean;
+  /** The extra dense-output stages of the last accepted step are computed. */
+  extrasValid: boolean;
+  /** The last accepted step: start time, size, and references to its end points. */
+  tPrev: number;
+  dtPrev: number;
+  y0Prev: Float64Array;
+  y1Prev: Float64Array;
+}
+
+const kernelCache = new WeakMap<Tableau, StepKernel>();
+
+/** Whether generated code is allowed (false under a strict Content-Security-Policy). */
+let codegenAllowed: boolean | undefined;
+function canGenerate(): boolean {
+  if (codegenAllowed === undefined) {
+    try {
+      codegenAllowed = new Function("return 1")() === 1;
+    } catch {
+      codegenAllowed = false;
+    }
+  }
+  return codegenAllowed;
+}
+
+/** A double as a source literal that round-trips exactly. */
+function lit(x: number): string {
+  const s = String(x);
+  return x < 0 ? `(${s})` : s;
+}
+
+/** Σ_l coef_l * k_l[j] as source, dropping zero coefficients; "" when all are zero. */
+function linearCombination(coefs: ArrayLike<number>, count: number): string {
+  const terms: string[] = [];
+  for (let l = 0; l < count; l++) {
+    const a = coefs[l]!;
+    if (a !== 0) terms.push(a === 1 ? `k${l}[j]` : `${lit(a)} * k${l}[j]`);
+  }
+  return terms.join(" + ");
+}
+
+/**
+ * Generates the straight-line step kernel of a tableau. Exported for tests and for `toSource`-style
+ * inspection; the source is plain ES2015.
+ */
+export function generateStepSource(tab: Tableau): string {
+  const s = tab.stages;
+  const lines: string[] = [];
+  lines.push(`const ${Array.from({ length: s }, (_, i) => `k${i} = ks[${i}]`).join(", ")};`);
+  for (let i = 1; i < s; i++) {
+    const row = tab.a.subarray(i * s, i * s + i);
+    const comb = linearCombination(row, i);
+    const isLastFsal = tab.fsal && i === s - 1;
+    if (isLastFsal) break;
+    lines.push(`for (let j = 0; j < n; j++) ytmp[j] = y0[j]${comb ? ` + dt * (${comb})` : ""};`);
+    const tc = tab.c[i] === 1 ? "t1" : tab.c[i] === 0 ? "t" : `t + ${lit(tab.c[i]!)} * dt`;
+    lines.push(`f(${tc}, ytmp, args, k${i});`);
+  }
+  const bComb = linearCombination(tab.b, s);
+  const body: string[] = [`y1[j] = y0[j] + dt * (${bComb});`];
+  if (tab.bErr) body.push(`yErr[j] = dt * (${linearCombination(tab.bErr, s) || "0"});`);
+  if (tab.bErr2) body.push(`yErr2[j] = dt * (${linearCombination(tab.bErr2, s) || "0"});`);
+  if (tab.fsal) {
+    // y1 needs no k_{s-1} (b_{s-1} = 0); the error estimate does, so compute y1, then the last stage.
+    lines.push(`for (let j = 0; j < n; j++) ${body[0]}`);
+    lines.push(`f(t1, y1, args, k${s - 1});`);
+    if (body.length > 1) lines.push(`for (let j = 0; j < n; j++) { ${body.slice(1).join(" ")} }`);
+  } else {
+    lines.push(`for (let j = 0; j < n; j++) { ${body.join(" ")} }`);
+  }
+  return lines.join("\n");
+}
+
+function errorCombination(out: Float64Array, e: Float64Array, s: number, dt: number, ks: Float64Array[], n: number): void {
+  for (let j = 0; j < n; j++) {
+    let acc = 0;
+    for (let l = 0; l < s; l++) if (e[l] !== 0) acc += e[l]! * ks[l]![j]!;
+    out[j] = dt * acc;
+  }
+}
+
+/** The generic kernel: loops over the tableau instead of inlining it (used where codegen is not allowed). */
+function genericKernel(tab: Tableau): StepKernel {
+  const s = tab.stages;
+  const { a, b, c, bErr, bErr2, fsal } = tab;
+  const combine = (out: Float64Array, base: Float64Array, coefs: Float64Array, off: number, count: number, dt: number, ks: Float64Array[], n: number): void => {
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let l = 0; l < count; l++) {
+        const al = coefs[off + l]!;
+        if (al !== 0) acc += al * ks[l]![j]!;
+      }
+      out[j] = base[j]! + dt * acc;
+    }
+  };
+  return (f, args, n, t, dt, t1, y0, y1, yErr, yErr2, ks, ytmp) => {
+    const last = fsal ? s - 1 : s;
+    for (let i = 1; i < last; i++) {
+      combine(ytmp, y0, a, i * s, i, dt, ks, n);
+      f(c[i] === 1 ? t1 : t + c[i]! * dt, ytmp, args, ks[i]!);
+    }
+    combine(y1, y0, b, 0, s, dt, ks, n);
+    if (fsal) f(t1, y1, args, ks[s - 1]!);
+    if (bErr !== undefined) errorCombination(yErr, bErr, s, dt, ks, n);
+    if (bErr2 !== undefined) errorCombination(yErr2, bErr2, s, dt, ks, n);
+  };
+}
+
+/** The step kernel of a tableau: generated when allowed, generic otherwise (cached per tableau). */
+export function stepKernel(tab: Tableau, generated: boolean = canGenerate()): StepKernel {
+  if (!generated) return genericKernel(tab);
+  let k = kernelCache.get(tab);
+  if (k === undefined) {
+    k = new Function(
+      "f", "args", "n", "t", "dt", "t1", "y0", "y1", "yErr", "yErr2", "ks", "ytmp",
+      `"use strict";\n${generateStepSource(tab)}`,
+    ) as StepKernel;
+    kernelCache.set(tab, k);
+  }
+  return k;
+}
+
+/** Options of every explicit Runge–Kutta solver. */
+export interface ERKOptions {
+  /**
+   * Use the generated straight-line kernel (`true`) or the generic tableau loop (`false`).
+   * @defaultValue `true` where `new Function` is allowed
+   */
+  generated?: boolean;
+}
+
+/**
+ * An explicit Runge–Kutta method given by its tableau. The named methods (`Tsit5`, `Dopri5`, …)
+ * are subclasses that pass their published tableau; any validated tableau can be used directly.
+ *
+ * @example
+ * ```ts
+ * const solver = new ExplicitRungeKutta(myTableau);
+ * ```
+ */
+export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
+  readonly tableau: Tableau;
+  readonly name: string;
+  readonly order: number;
+  readonly errorOrder: number;
+  readonly hasSecondaryError: boolean;
+  private readonly kernel: StepKernel;
+
+  constructor(tableau: Tableau, options: ERKOptions = {}) {
+    this.tableau = tableau;
+    this.name = tableau.name;
+    this.order = tableau.order;
+    this.errorOrder = tableau.errorOrder;
+    this.hasSecondaryError = tableau.bErr2 !== undefined;
+    this.kernel = stepKernel(tableau, options.generated ?? canGenerate());
+  }
+
+  init(f: InPlaceVectorField, n: number, args: unknown): ERKState {
+    const stages = this.tableau.dense.stages;
+    const K = new Float64Array(stages * n);
+    const ks: Float64Array[] = [];
+    for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
+    const empty = new Float64Array(0);
+    return {
+      numFnEvals: 0,
+      f,
+      args,
+      n,
+      ks,
+      ytmp: new Float64Array(n),
+      w: new Float64Array(stages),
+      k0Valid: false,
+      f1Valid: false,
+      extrasValid: false,
+      tPrev: 0,
+      dtPrev: 0,
+      y0Prev: empty,
+      y1Prev: empty,
+    };
+  }
+
+  restart(state: ERKState, t: number, y: Float64Array): Float64Array {
+    state.f(t, y, state.args, state.ks[0]!);
+    state.numFnEvals++;
+    state.k0Valid = true;
+    state.f1Valid = false;
+    state.extrasValid = false;
+    return state.ks[0]!;
+  }
+
+  step(state: ERKState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number {
+    const tab = this.tableau;
+    const ks = state.ks;
+    if (!state.k0Valid) {
+      if (state.f1Valid) {
+        // Reuse f(t1, y1) of the accepted step as k_0: swap buffers, copy nothing.
+        const f1 = tab.f1Index;
+        const tmp = ks[0]!;
+        ks[0] = ks[f1]!;
+        ks[f1] = tmp;
+      } else {
+        state.f(t, y0, state.args, ks[0]!);
+        state.numFnEvals++;
+      }
+      state.k0Valid = true;
+      state.f1Valid = false;
+    }
+    const t1 = t + dt;
+    this.kernel(state.f, state.args, state.n, t, dt, t1, y0, y1, yErr, yErr2, ks, state.ytmp);
+    state.numFnEvals += tab.stages - 1;
+    state.tPrev = t;
+    state.dtPrev = dt;
+    state.y0Prev = y0;
+    state.y1Prev = y1;
+    return STEP_OK;
+  }
+
+  accept(state: ERKState): void {
+    state.k0Valid = false;
+    state.f1Valid = this.tableau.fsal;
+    state.extrasValid = false;
+  }
+
+  /** Computes f(t1, y1) (non-FSAL methods) and the extra dense stages, if not done yet. */
+  private ensureDense(state: ERKState): void {
+    const tab = this.tableau;
+    const d = tab.dense;
+    if (!state.f1Valid && (d.usesF1 || d.extraC.length > 0)) {
+      state.f(state.tPrev + state.dtPrev, state.y1Prev, state.args, state.ks[tab.f1Index]!);
+      state.numFnEvals++;
+      state.f1Valid = true;
+    }
+    if (!state.extrasValid && d.extraC.length > 0) {
+      const { n, ks, ytmp } = state;
+      const y0 = state.y0Prev;
+      const dt = state.dtPrev;
+      const width = d.stages;
+      for (let e = 0; e < d.extraC.length; e++) {
+        const idx = d.extraStart + e;
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let l = 0; l < idx; l++) {
+            const al = d.extraA[e * width + l]!;
+            if (al !== 0) acc += al * ks[l]![j]!;
+          }
+          ytmp[j] = y0[j]! + dt * acc;
+        }
+        state.f(state.tPrev + d.extraC[e]! * dt, ytmp, state.args, ks[idx]!);
+        state.numFnEvals++;
+      }
+      state.extrasValid = true;
+    }
+  }
+
+  interpolate(state: ERKState, theta: number, out: Float64Array): void {
+    this.ensureDense(state);
+    denseWeights(this.tableau, theta, false, state.w);
+    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.dtPrev, state.y0Prev, out);
+  }
+
+  interpolateDerivative(state: ERKState, theta: number, out: Float64Array): void {
+    this.ensureDense(state);
+    denseWeights(this.tableau, theta, true, state.w);
+    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, 1, null, out);
+  }
+
+  denseSize(n: number): number {
+    return n * (1 + this.tableau.dense.stages);
+  }
+
+  writeDense(state: ERKState, out: Float64Array, offset: number): void {
+    this.ensureDense(state);
+    const n = state.n;
+    out.set(state.y0Prev, offset);
+    for (let i = 0; i < this.tableau.dense.stages; i++) out.set(state.ks[i]!, offset + n * (i + 1));
+  }
+
+  evaluateDense(data: Float64Array, offset: number, n: number, dt: number, theta: number, derivative: boolean, out: Float64Array): void {
+    const d = this.tableau.dense;
+    const w = scratchWeights(d.stages);
+    denseWeights(this.tableau, theta, derivative, w);
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let i = 0; i < d.stages; i++) acc += w[i]! * data[offset + n * (i + 1) + j]!;
+      out[j] = derivative ? acc : data[offset + j]! + dt * acc;
+    }
+  }
+}
+
+let scratch = new Float64Array(32);
+function scratchWeights(size: number): Float64Array {
+  if (scratch.length < size) scratch = new Float64Array(size);
+  return scratch;
+}
+
+/** Interpolation weights b_i(θ) (or b_i'(θ)) by Horner's rule. */
+function denseWeights(tab: Tableau, theta: number, derivative: boolean, w: Float64Array): void {
+  const { stages, degree, bTheta } = tab.dense;
+  for (let i = 0; i < stages; i++) {
+    let acc = 0;
+    const base = i * degree;
+    if (derivative) {
+      for (let p = degree - 1; p >= 0; p--) acc = acc * theta + (p + 1) * bTheta[base + p]!;
+    } else {
+      for (let p = degree - 1; p >= 0; p--) acc = acc * theta + bTheta[base + p]!;
+      acc *= theta;
+    }
+    w[i] = acc;
+  }
+}
+
+function combineStages(ks: Float64Array[], w: Float64Array, stages: number, n: number, scale: number, base: Float64Array | null, out: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    let acc = 0;
+    for (let i = 0; i < stages; i++) acc += w[i]! * ks[i]![j]!;
+    out[j] = base === null ? acc : base[j]! + scale * acc;
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Terms: the vector field of a differential equation together with its control.
+ *
+ * An {@link ODETerm} is `dy/dt = f(t, y, args)`. {@link ControlTerm} (`g(t, y, args) dW`) and
+ * {@link MultiTerm} (a sum of terms, for IMEX splits and SDEs) complete the diffrax vocabulary.
+ */
+
+/**
+ * A vector field written in place: reads `y` and writes `dy`, both `Float64Array`s of the state's
+ * length. This is the fast path. A function that instead returns an array is also accepted; its
+ * result is copied into `dy` (slower: it allocates on every call).
+ */
+export type VectorFieldFn<A = any> = (t: number, y: Float64Array, args: A, dy: Float64Array) => void | ArrayLike<number>;
+
+/** The in-place form every solver calls internally. */
+export type InPlaceVectorField<A = any> = (t: number, y: Float64Array, args: A, dy: Float64Array) => void;
+
+/**
+ * A vector field object, as produced by `compile` or written by hand. Solvers use what is present
+ * (an exact Jacobian, JVP, VJP) and fall back to finite differences where it is not.
+ */
+export interface VectorFieldObject<A = any> {
+  /** The vector field, in place. */
+  f: VectorFieldFn<A>;
+  /** Dense Jacobian ∂f/∂y, written row-major into `J` (n × n). */
+  jac?: (t: number, y: Float64Array, args: A, J: Float64Array) => void;
+  /** Jacobian-vector product `out = (∂f/∂y) v`. */
+  jvp?: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
+  /** Vector-Jacobian product `out = wᵀ (∂f/∂y)`. */
+  vjp?: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
+  /** Structural sparsity of the Jacobian: for each row, the columns that may be non-zero. */
+  jacSparsity?: readonly (readonly number[])[];
+  /** Number of state components, when known in advance. */
+  n?: number;
+}
+
+/** Either form of a vector field. */
+export type VectorField<A = any> = VectorFieldFn<A> | VectorFieldObject<A>;
+
+/** Abstract base of all terms. */
+export abstract class AbstractTerm {
+  /** A short name for error messages. */
+  abstract readonly kind: "ode" | "control" | "multi";
+}
+
+/**
+ * The term of an ordinary differential equation `dy/dt = f(t, y, args)`.
+ *
+ * @example
+ * ```ts
+ * const term = new ODETerm((t, y, args, dy) => { dy[0] = -args.k * y[0]; });
+ * ```
+ */
+export class ODETerm<A = any> extends AbstractTerm {
+  readonly kind = "ode" as const;
+  /** The vector field object (a plain function is wrapped as `{ f }`). */
+  readonly vf: VectorFieldObject<A>;
+  constructor(vectorField: VectorField<A>) {
+    super();
+    if (typeof vectorField === "function") {
+      this.vf = { f: vectorField };
+    } else if (vectorField !== null && typeof vectorField === "object" && typeof vectorField.f === "function") {
+      this.vf = vectorField;
+    } else {
+      throw new TypeError(
+        "new ODETerm(vectorField): `vectorField` must be a function `(t, y, args, dy) => void` or an object " +
+          `with an \`f\` function (as returned by compile); got ${vectorField === null ? "null" : typeof vectorField}.`,
+      );
+    }
+  }
+}
+
+/**
+ * A control term `g(t, y, args) dX(t)`: a vector field multiplied by the increment of a control
+ * (for SDEs, a Brownian motion). `diffusion` writes the n × m matrix `g` row-major into `out`,
+ * or, for diagonal noise, n entries.
+ *
+ * @example
+ * ```ts
+ * const noise = new ControlTerm((t, y, args, out) => { out[0] = 0.3 * y[0]; }, brownian);
+ * ```
+ */
+export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
+  readonly kind = "control" as const;
+  constructor(
+    /** The diffusion (or control) vector field. */
+    readonly diffusion: (t: number, y: Float64Array, args: A, out: Float64Array) => void,
+    /** The control: a Brownian motion or another path. */
+    readonly control: C,
+  ) {
+    super();
+    if (typeof diffusion !== "function") {
+      throw new TypeError(`new ControlTerm(diffusion, control): \`diffusion\` must be a function; got ${typeof diffusion}.`);
+    }
+  }
+}
+
+/**
+ * A sum of terms, for example `MultiTerm(new ODETerm(drift), new ControlTerm(diffusion, bm))` for
+ * an SDE, or an explicit and an implicit part for IMEX methods.
+ *
+ * @example
+ * ```ts
+ * const terms = new MultiTerm(new ODETerm(drift), new ControlTerm(diffusion, brownian));
+ * ```
+ */
+export class MultiTerm extends AbstractTerm {
+  readonly kind = "multi" as const;
+  readonly terms: readonly AbstractTerm[];
+  constructor(...terms: AbstractTerm[]) {
+    super();
+    if (terms.length === 0) throw new TypeError("new MultiTerm(...terms): give at least one term.");
+    for (let i = 0; i < terms.length; i++) {
+      if (!(terms[i] instanceof AbstractTerm)) {
+        throw new TypeError(`new MultiTerm(...terms): argument ${i} is not a term (ODETerm, ControlTerm or MultiTerm).`);
+      }
+    }
+    this.terms = terms;
+  }
+}

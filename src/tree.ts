@@ -1,0 +1,163 @@
+/**
+ * Flattening of the user's state structure ("pytree" in JAX terms) into one Float64Array and back.
+ *
+ * The vector field always sees a flat `Float64Array`, which keeps the hot path monomorphic. The
+ * user's structure (a number, an array, a typed array, or nested plain objects and arrays of
+ * numbers) is remembered once and rebuilt only when the user asks for a structured value.
+ */
+
+/** A state as the user may pass it: a number, a (typed) array, or nested objects/arrays of numbers. */
+export type StateLike = number | ArrayLike<number> | readonly StateLike[] | { readonly [key: string]: StateLike };
+
+/** The structured type handed back for a given `y0` type (numbers widened, typed arrays kept). */
+export type Structured<Y> = Y extends number
+  ? number
+  : Y extends Float64Array
+    ? Float64Array
+    : Y extends ArrayLike<number>
+      ? number[]
+      : Y extends readonly (infer E)[]
+        ? Structured<E>[]
+        : Y extends object
+          ? { -readonly [K in keyof Y]: Structured<Y[K]> }
+          : never;
+
+type Node =
+  | { kind: "scalar" }
+  | { kind: "flat"; size: number; typed: boolean }
+  | { kind: "array"; items: Node[]; size: number }
+  | { kind: "object"; keys: string[]; items: Node[]; size: number };
+
+function sizeOf(node: Node): number {
+  return node.kind === "scalar" ? 1 : node.size;
+}
+
+function isNumberArray(value: ArrayLike<unknown>): boolean {
+  for (let i = 0; i < value.length; i++) if (typeof value[i] !== "number") return false;
+  return true;
+}
+
+function describe(value: unknown, path: string, argName: string): Node {
+  if (typeof value === "number") return { kind: "scalar" };
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return { kind: "flat", size: (value as unknown as ArrayLike<number>).length, typed: true };
+  }
+  if (Array.isArray(value)) {
+    if (isNumberArray(value)) return { kind: "flat", size: value.length, typed: false };
+    const items = value.map((v, i) => describe(v, `${path}[${i}]`, argName));
+    return { kind: "array", items, size: items.reduce((s, n) => s + sizeOf(n), 0) };
+  }
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    const keys = Object.keys(value);
+    const items = keys.map((k) => describe((value as Record<string, unknown>)[k], `${path}.${k}`, argName));
+    return { kind: "object", keys, items, size: items.reduce((s, n) => s + sizeOf(n), 0) };
+  }
+  throw new TypeError(
+    `\`${argName}\`${path} must be a number, an array or typed array of numbers, or a plain object/array ` +
+      `of those; got ${describeValue(value)}. Convert it to numbers (for example with Number(x)).`,
+  );
+}
+
+/** A short description of a value for error messages. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "object") return `an object of type ${value.constructor?.name ?? "Object"}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * The shape of a state: flattens user values into `Float64Array`s and rebuilds them.
+ *
+ * @example
+ * ```ts
+ * const s = Structure.of({ x: 1, v: [2, 3] }, "y0");
+ * s.size;                       // 3
+ * s.unflatten(s.flatten({ x: 1, v: [2, 3] })); // { x: 1, v: [2, 3] }
+ * ```
+ */
+export class Structure<Y = unknown> {
+  /** Number of scalar components. */
+  readonly size: number;
+  /** Whether the structure is a plain flat array or typed array (the fast path). */
+  readonly isFlat: boolean;
+  private readonly root: Node;
+
+  private constructor(root: Node) {
+    this.root = root;
+    this.size = sizeOf(root);
+    this.isFlat = root.kind === "flat";
+  }
+
+  /** Describes `value`; `argName` names the argument in error messages. */
+  static of<Y>(value: Y, argName = "y0"): Structure<Y> {
+    return new Structure<Y>(describe(value, "", argName));
+  }
+
+  /** Copies `value` (of this structure) into `out` (allocated if omitted). */
+  flatten(value: unknown, out: Float64Array = new Float64Array(this.size), offset = 0): Float64Array {
+    flattenInto(this.root, value, out, offset);
+    return out;
+  }
+
+  /** Rebuilds a structured value from `flat[offset … offset + size)`. */
+  unflatten(flat: ArrayLike<number>, offset = 0): Structured<Y> {
+    return build(this.root, flat, offset) as Structured<Y>;
+  }
+}
+
+function flattenInto(node: Node, value: unknown, out: Float64Array, offset: number): number {
+  switch (node.kind) {
+    case "scalar":
+      out[offset] = value as number;
+      return offset + 1;
+    case "flat": {
+      const v = value as ArrayLike<number>;
+      for (let i = 0; i < node.size; i++) out[offset + i] = v[i]!;
+      return offset + node.size;
+    }
+    case "array": {
+      const v = value as unknown[];
+      for (let i = 0; i < node.items.length; i++) offset = flattenInto(node.items[i]!, v[i], out, offset);
+      return offset;
+    }
+    case "object": {
+      const v = value as Record<string, unknown>;
+      for (let i = 0; i < node.keys.length; i++) offset = flattenInto(node.items[i]!, v[node.keys[i]!], out, offset);
+      return offset;
+    }
+  }
+}
+
+function build(node: Node, flat: ArrayLike<number>, offset: number): unknown {
+  switch (node.kind) {
+    case "scalar":
+      return flat[offset];
+    case "flat": {
+      if (node.typed) {
+        const r = new Float64Array(node.size);
+        for (let i = 0; i < node.size; i++) r[i] = flat[offset + i]!;
+        return r;
+      }
+      const r: number[] = new Array(node.size);
+      for (let i = 0; i < node.size; i++) r[i] = flat[offset + i]!;
+      return r;
+    }
+    case "array": {
+      const r: unknown[] = [];
+      for (const item of node.items) {
+        r.push(build(item, flat, offset));
+        offset += sizeOf(item);
+      }
+      return r;
+    }
+    case "object": {
+      const r: Record<string, unknown> = {};
+      for (let i = 0; i < node.keys.length; i++) {
+        r[node.keys[i]!] = build(node.items[i]!, flat, offset);
+        offset += sizeOf(node.items[i]!);
+      }
+      return r;
+    }
+  }
+}
