@@ -10,4 +10,6 @@ export default defineConfig({
   target: "es2020",
   platform: "neutral",
   treeshake: true,
+  // The compiler's parser is bundled so that the published package has no runtime dependency.
+  noExternal: ["acorn"],
 });
