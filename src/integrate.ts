@@ -75,8 +75,8 @@ export function diffeqsolve<Y extends StateLike, A = any>(options: DiffeqsolveOp
   return solveValidated(v, options.args, options.throw ?? true);
 }
 
-/** Everything the loop needs, checked. */
-interface Validated<Y> {
+/** @internal Everything the loop needs, checked (exported for the ensemble runner). */
+export interface Validated<Y> {
   f: InPlaceVectorField;
   terms: AbstractTerm;
   solver: AbstractSolver<SolverState>;
@@ -91,7 +91,8 @@ interface Validated<Y> {
   progress: ProgressMeter | null;
 }
 
-function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): Validated<Y> {
+/** @internal Checks the options of `diffeqsolve` (and of each ensemble) once. */
+export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): Validated<Y> {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`diffeqsolve(options): \`options\` must be an object with terms, solver, t0, t1 and y0; got ${describeValue(options)}.`);
   }
@@ -195,7 +196,8 @@ const noVectorField: InPlaceVectorField = () => {
   throw new Error("diffeqsolve: internal error: this solver was given no ODE vector field; it must read its terms.");
 };
 
-function checkArgs(value: unknown, path: string, depth: number): void {
+/** @internal Throws a RangeError naming `path` if `args` holds a non-finite number. */
+export function checkArgs(value: unknown, path: string, depth: number): void {
   if (depth > 20 || value === null || value === undefined) return;
   if (typeof value === "number") {
     if (!Number.isFinite(value)) {
@@ -279,8 +281,8 @@ function vectorFieldError(e: unknown, t: number, where = ""): Error {
   return err;
 }
 
-/** Growable packed output rows. */
-class Rows {
+/** @internal Growable packed output rows. */
+export class Rows {
   ts: Float64Array;
   ys: Float64Array;
   count = 0;
@@ -304,8 +306,8 @@ class Rows {
   }
 }
 
-/** Growable dense-output storage. */
-class DenseStore {
+/** @internal Growable dense-output storage. */
+export class DenseStore {
   tStart: Float64Array;
   dt: Float64Array;
   data: Float64Array;
@@ -441,24 +443,119 @@ function initialStepSize(
 }
 
 function solveValidated<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boolean): Solution<Y> {
-  const { f, solver, t0, t1, saveat, controller, maxSteps, progress, structure } = v;
+  const ws = createLoopWorkspace(v, args);
+  runLoop(v, v.y0, args, ws);
+  const { solver, t0, t1, structure } = v;
+  const { rows, dense, state, result, detail, width } = ws;
+  const stats: Stats = {
+    numSteps: ws.numSteps,
+    numAcceptedSteps: ws.numAcceptedSteps,
+    numRejectedSteps: ws.numRejectedSteps,
+    numFnEvals: ws.numFnEvals,
+  };
+  if (typeof solver.extraStats === "function") Object.assign(stats, solver.extraStats(state!));
+  const denseOut: DenseOutput | null =
+    dense === null
+      ? null
+      : { solver, n: v.y0.length, count: dense.count, tStart: dense.tStart, dt: dense.dt, data: dense.data, stride: dense.stride };
+  const sol = new Solution<Y>({
+    t0,
+    t1,
+    ts: rows.ts.slice(0, rows.count),
+    ysFlat: rows.ys.slice(0, rows.count * width),
+    size: width,
+    result,
+    detail,
+    stats,
+    tFinal: ws.tFinal,
+    structure: v.saveat.fn === undefined ? structure : null,
+    dense: denseOut,
+  });
+  if (throwOnFailure && !isOkay(result)) {
+    throw new SolveError(result, detail, sol);
+  }
+  return sol;
+}
+
+/**
+ * @internal The loop's buffers and outcome, reusable across solves of one validated problem (the
+ * ensemble runner solves thousands of trajectories with one workspace). `runLoop` resets what it
+ * reads; the solver's own workspace is made afresh by `solver.init` for each solve, because the
+ * solver protocol binds `args` at `init`.
+ */
+export interface LoopWorkspace {
+  /** Length of a saved row (n, or the width of `SaveAt.fn`). */
+  readonly width: number;
+  /** Saved rows of the last solve (`rows.count` of them). */
+  readonly rows: Rows;
+  y: Float64Array;
+  y1: Float64Array;
+  readonly yErr: Float64Array;
+  readonly yErr2: Float64Array;
+  readonly ytmp: Float64Array;
+  readonly fscratch: Float64Array;
+  readonly normScratch: Float64Array;
+  /** Outcome of the last solve. */
+  dense: DenseStore | null;
+  state: SolverState | null;
+  result: Result;
+  detail: string;
+  tFinal: number;
+  numSteps: number;
+  numAcceptedSteps: number;
+  numRejectedSteps: number;
+  numFnEvals: number;
+}
+
+/** @internal Allocates every buffer the loop touches, once. */
+export function createLoopWorkspace<Y>(v: Validated<Y>, args: unknown): LoopWorkspace {
+  const n = v.y0.length;
+  const saveat = v.saveat;
+  const fn = saveat.fn;
+  const width = fn === undefined ? n : saveFnWidth(fn, v.t0, v.y0, args);
+  const nts = saveat.ts === undefined ? 0 : saveat.ts.length;
+  return {
+    width,
+    rows: new Rows(width, (saveat.t0 ? 1 : 0) + nts + (saveat.t1 ? 1 : 0) + (saveat.steps > 0 ? 64 : 0)),
+    y: new Float64Array(n),
+    y1: new Float64Array(n),
+    yErr: new Float64Array(n),
+    yErr2: new Float64Array(n),
+    ytmp: new Float64Array(n),
+    fscratch: new Float64Array(n),
+    normScratch: new Float64Array(n),
+    dense: null,
+    state: null,
+    result: RESULTS.successful,
+    detail: "",
+    tFinal: v.t0,
+    numSteps: 0,
+    numAcceptedSteps: 0,
+    numRejectedSteps: 0,
+    numFnEvals: 0,
+  };
+}
+
+/**
+ * @internal The one loop over steps: solves the validated problem from `y0` (length n) with
+ * `args`, writing saved rows into `ws.rows` (reset first) and the outcome into `ws`. Throws only
+ * for errors thrown by the vector field or a SaveAt fn; numerical failures go to `ws.result`.
+ */
+export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws: LoopWorkspace): void {
+  const { f, solver, t0, t1, saveat, controller, maxSteps, progress } = v;
   const n = v.y0.length;
   const dir = t1 >= t0 ? 1 : -1;
   const fn = saveat.fn;
-  const width = fn === undefined ? n : saveFnWidth(fn, t0, v.y0, args);
   const ts = saveat.ts;
   const nts = ts === undefined ? 0 : ts.length;
-  const rows = new Rows(width, (saveat.t0 ? 1 : 0) + nts + (saveat.t1 ? 1 : 0) + (saveat.steps > 0 ? 64 : 0));
+  const rows = ws.rows;
+  rows.count = 0;
   const dense = saveat.dense ? new DenseStore(solver.denseSize(n)) : null;
 
-  // Every buffer the loop touches, allocated once.
-  let y = Float64Array.from(v.y0);
-  let y1 = new Float64Array(n);
-  const yErr = new Float64Array(n);
-  const yErr2 = new Float64Array(n);
-  const ytmp = new Float64Array(n);
-  const fscratch = new Float64Array(n);
-  const normScratch = new Float64Array(n);
+  let y = ws.y;
+  y.set(y0);
+  let y1 = ws.y1;
+  const { yErr, yErr2, ytmp, fscratch, normScratch } = ws;
   const state = solver.init(f, n, args, v.terms);
 
   let t = t0;
@@ -567,7 +664,10 @@ function solveValidated<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boole
           }
           if (err <= 1) {
             const inv = err === 0 ? Infinity : 1 / err;
-            factor = pid.safety * Math.pow(inv, beta1) * Math.pow(invPrev1, beta2) * Math.pow(invPrev2, beta3);
+            // Math.pow costs tens of ns: skip the factors whose exponent is zero (the default I controller).
+            factor = pid.safety * Math.pow(inv, beta1);
+            if (beta2 !== 0) factor *= Math.pow(invPrev1, beta2);
+            if (beta3 !== 0) factor *= Math.pow(invPrev2, beta3);
             if (!(factor <= pid.factormax)) factor = pid.factormax;
             if (factor < pid.factormin) factor = pid.factormin;
             // After a rejection the step may not grow at once (Hairer's "last step rejected" rule).
@@ -663,34 +763,17 @@ function solveValidated<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boole
     if (saveat.t1) saveRow(rows, t1, y, fn, args);
   }
   if (progress !== null) progress.finish(t);
-  const stats: Stats = {
-    numSteps,
-    numAcceptedSteps: numAccepted,
-    numRejectedSteps: numRejected,
-    numFnEvals: state.numFnEvals + extraEvals,
-  };
-  if (typeof solver.extraStats === "function") Object.assign(stats, solver.extraStats(state));
-  const denseOut: DenseOutput | null =
-    dense === null
-      ? null
-      : { solver, n, count: dense.count, tStart: dense.tStart, dt: dense.dt, data: dense.data, stride: dense.stride };
-  const sol = new Solution<Y>({
-    t0,
-    t1,
-    ts: rows.ts.slice(0, rows.count),
-    ysFlat: rows.ys.slice(0, rows.count * width),
-    size: width,
-    result,
-    detail,
-    stats,
-    tFinal: t,
-    structure: fn === undefined ? structure : null,
-    dense: denseOut,
-  });
-  if (throwOnFailure && !isOkay(result)) {
-    throw new SolveError(result, detail, sol);
-  }
-  return sol;
+  ws.y = y;
+  ws.y1 = y1;
+  ws.dense = dense;
+  ws.state = state;
+  ws.result = result;
+  ws.detail = detail;
+  ws.tFinal = t;
+  ws.numSteps = numSteps;
+  ws.numAcceptedSteps = numAccepted;
+  ws.numRejectedSteps = numRejected;
+  ws.numFnEvals = state.numFnEvals + extraEvals;
 }
 
 function firstAfter(times: Float64Array | undefined, t0: number, dir: number): number {
