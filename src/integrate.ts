@@ -591,6 +591,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
       let jumpIdx = 0;
       let nonFiniteStreak = 0;
       let lastRejected = false;
+      let hRejected = 0; // size of the last rejected step: retrying the same step from the same t cannot succeed
       if (pid !== null) {
         dtmin = pid.dtmin;
         if (pid.dtmax !== undefined) dtmax = Math.min(dtmax, pid.dtmax);
@@ -645,9 +646,14 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           if (dir * (t + dir * 1.01 * dt - stop) >= 0) tNext = stop;
         }
         const h = tNext - t;
-        if (t + h === t || h === 0) {
-          result = RESULTS.dtMinReached;
-          detail = `t = ${t}: the step size ${Math.abs(h)} is below the floating-point resolution of t`;
+        // h === hRejected: the shrunk dt rounded back to the same representable end point (a step of a few ulps).
+        if (t + h === t || h === 0 || (lastRejected && h === hRejected)) {
+          // Shrunk to nothing: if the last rejections were for NaN/Infinity, that is the cause to report.
+          result = nonFiniteStreak > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached;
+          detail =
+            nonFiniteStreak > 0
+              ? `t = ${t}: the vector field gave NaN or Infinity just after t; ${nonFiniteStreak} ever smaller steps, down to ${Math.abs(dt)}, did not help`
+              : `t = ${t}: the step size ${Math.abs(dt)} is below the floating-point resolution of t`;
           break;
         }
         solver.step(state, t, h, y, y1, yErr, yErr2);
@@ -748,6 +754,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
         } else {
           numRejected++;
           lastRejected = true;
+          hRejected = h;
         }
         if (pid !== null) dt = Math.abs(h) * factor;
       }

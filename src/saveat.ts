@@ -2,6 +2,7 @@
  * What a solve stores: the state at t0, t1, given times `ts`, every (k-th) accepted step, a
  * function of the state instead of the state, and the whole dense interpolant.
  */
+import { suggest } from "./controllers/pid.js";
 import { describeValue } from "./tree.js";
 
 /** A function of the state saved instead of the state: returns its value, or writes `out` in place. */
@@ -53,7 +54,7 @@ export class SaveAt {
     }
     for (const key of Object.keys(options)) {
       if (!KEYS.includes(key)) {
-        throw new TypeError(`new SaveAt(options): unknown option \`${key}\`; valid options are ${KEYS.map((k) => `\`${k}\``).join(", ")}.`);
+        throw new TypeError(`new SaveAt(options): unknown option \`${key}\`${suggest(key, KEYS)}.`);
       }
     }
     const any = options.t0 !== undefined || options.ts !== undefined || options.steps !== undefined || options.dense !== undefined;

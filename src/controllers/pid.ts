@@ -86,6 +86,16 @@ export class PIDController extends AbstractStepSizeController {
     }
     this.rtol = tolerance(options.rtol ?? 1e-3, "rtol");
     this.atol = tolerance(options.atol ?? 1e-6, "atol");
+    // With rtol = atol = 0 for a component its error scale is 0: no step could ever be accepted.
+    const m = Math.max(typeof this.rtol === "number" ? 1 : this.rtol.length, typeof this.atol === "number" ? 1 : this.atol.length);
+    for (let i = 0; i < m; i++) {
+      const r = typeof this.rtol === "number" ? this.rtol : this.rtol[i];
+      const a = typeof this.atol === "number" ? this.atol : this.atol[i];
+      if (r === 0 && a === 0) {
+        const where = m > 1 ? ` for component ${i}` : "";
+        throw new RangeError(`new PIDController: \`rtol\` and \`atol\` are both 0${where}, so no error can be small enough; make at least one positive (for example atol: 1e-9).`);
+      }
+    }
     this.pcoeff = finite(options.pcoeff ?? 0, "pcoeff");
     this.icoeff = finite(options.icoeff ?? 1, "icoeff");
     this.dcoeff = finite(options.dcoeff ?? 0, "dcoeff");
