@@ -27,3 +27,7 @@ export { Midpoint } from "./solvers/methods/midpoint.js";
 export { Ralston } from "./solvers/methods/ralston.js";
 export { Bosh3 } from "./solvers/methods/bosh3.js";
 export { Dopri5 } from "./solvers/methods/dopri5.js";
+export { luFactor, luSolve } from "./linalg/lu.js";
+export { bandLuFactor, bandLuSolve, bandIndex, bandWidth } from "./linalg/banded.js";
+export { IterationMatrix, type ImplicitOptions } from "./solvers/implicit/iteration-matrix.js";
+export { Rosenbrock23, Rodas5P, RodasMethod, RODAS5P_TABLEAU, type RosenbrockTableau, type RosenbrockState } from "./solvers/implicit/rosenbrock.js";

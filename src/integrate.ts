@@ -590,6 +590,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
       let stepTsIdx = 0;
       let jumpIdx = 0;
       let nonFiniteStreak = 0;
+      let failStreak = 0; // consecutive steps the solver could not compute (non-zero status)
       let lastRejected = false;
       let hRejected = 0; // size of the last rejected step: retrying the same step from the same t cannot succeed
       if (pid !== null) {
@@ -656,12 +657,25 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
               : `t = ${t}: the step size ${Math.abs(dt)} is below the floating-point resolution of t`;
           break;
         }
-        solver.step(state, t, h, y, y1, yErr, yErr2);
+        const status = solver.step(state, t, h, y, y1, yErr, yErr2);
         numSteps++;
 
         let accept = true;
         let factor = 1;
-        if (pid !== null) {
+        if (status !== 0) {
+          // The solver could not compute this step (an implicit solver's Newton iteration diverged,
+          // or its iteration matrix was singular): retry with a quarter of the step, and give up with
+          // the solver's RESULTS code once the step cannot usefully shrink further.
+          accept = false;
+          factor = 0.25;
+          failStreak++;
+          if (pid === null || failStreak > 15 || Math.abs(h) <= dtmin || t + 0.25 * h === t) {
+            result = status as Result;
+            detail = `t = ${t} with step size ${Math.abs(h)} after ${failStreak} failed attempt${failStreak === 1 ? "" : "s"}`;
+            numRejected++;
+            break;
+          }
+        } else if (pid !== null) {
           let err = scaledNorm(norm, rtol, atol, y, y1, yErr, n, normScratch);
           if (secondary) {
             const err2 = scaledNorm(norm, rtol, atol, y, y1, yErr2, n, normScratch);
@@ -720,6 +734,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
 
         if (accept) {
           solver.accept(state);
+          failStreak = 0;
           numAccepted++;
           k++;
           // Fill every output time this step passed from its interpolant.
