@@ -31,3 +31,7 @@ export { luFactor, luSolve } from "./linalg/lu.js";
 export { bandLuFactor, bandLuSolve, bandIndex, bandWidth } from "./linalg/banded.js";
 export { IterationMatrix, type ImplicitOptions } from "./solvers/implicit/iteration-matrix.js";
 export { Rosenbrock23, Rodas5P, RodasMethod, RODAS5P_TABLEAU, type RosenbrockTableau, type RosenbrockState } from "./solvers/implicit/rosenbrock.js";
+export { compile, type CompileOptions, type CompiledVectorField } from "./compile/compile.js";
+export { CompileError } from "./compile/errors.js";
+export { ModelBuilder, Expr, type Operand } from "./compile/builder.js";
+export type { ArgsSpec } from "./compile/args.js";

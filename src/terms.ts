@@ -32,6 +32,18 @@ export interface VectorFieldObject<A = any> {
   jacSparsity?: readonly (readonly number[])[];
   /** Number of state components, when known in advance. */
   n?: number;
+  /** Jacobian ∂f/∂p with respect to the flat parameter vector p (see `argNames`), row-major n × nArgs. */
+  jacArgs?: (t: number, y: Float64Array, args: A, J: Float64Array) => void;
+  /** Parameter VJP `out = wᵀ (∂f/∂p)` (length nArgs). */
+  vjpArgs?: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
+  /** Parameter JVP `out = (∂f/∂p) v` (v of length nArgs, out of length n). */
+  jvpArgs?: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
+  /** Time derivative `out = ∂f/∂t` (Rosenbrock methods). */
+  dfdt?: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
+  /** Length of the flat parameter vector p. */
+  nArgs?: number;
+  /** Names of the slots of p, in order (how named args map to p). */
+  argNames?: readonly string[];
 }
 
 /** Either form of a vector field. */

@@ -1,0 +1,133 @@
+/**
+ * The builder API: vector fields assembled in code (for example a reaction network built from a
+ * list of reactions) rather than parsed from a function. It builds the same graph as the parser,
+ * so `compile(builder)` gives the same kernels and derivatives.
+ */
+import { layoutFromSpec, type ArgLayout, type ArgsSpec } from "./args.js";
+import { Graph, MATH_BINARY, MATH_UNARY, Op } from "./graph.js";
+
+/** A scalar expression of a {@link ModelBuilder} (a node of its graph). Numbers are constants. */
+export class Expr {
+  /** @internal */
+  constructor(readonly builder: ModelBuilder, readonly id: number) {}
+}
+
+/** An operand: an expression or a number constant. */
+export type Operand = Expr | number;
+
+/**
+ * Assembles a vector field from expressions.
+ *
+ * @example
+ * ```ts
+ * // A + B → C at rate k·A·B, C → A at rate m·C.
+ * const b = new ModelBuilder({ n: 3, args: ["k", "m"] });
+ * const [A, B, C] = b.state();
+ * const r1 = b.mul(b.arg("k"), A, B), r2 = b.mul(b.arg("m"), C);
+ * b.accumulate(0, b.sub(r2, r1)); b.accumulate(1, b.neg(r1)); b.accumulate(2, b.sub(r1, r2));
+ * const vf = compile(b);
+ * ```
+ */
+export class ModelBuilder {
+  private readonly g = new Graph();
+  private readonly layout: ArgLayout;
+  private readonly outputs: (number | undefined)[];
+  /** Number of state components. */
+  readonly n: number;
+
+  /**
+   * @param options.n - number of state components
+   * @param options.args - the parameter layout, as `compile`'s `options.args` (names, a sample, or a flat length)
+   */
+  constructor(options: { n: number; args?: ArgsSpec }) {
+    if (!Number.isInteger(options?.n) || options.n < 1) {
+      throw new RangeError(`new ModelBuilder({ n }): \`n\` = ${options?.n} must be a whole number ≥ 1.`);
+    }
+    this.n = options.n;
+    this.layout = layoutFromSpec(options.args ?? 0);
+    this.outputs = new Array(options.n).fill(undefined);
+  }
+
+  private e(x: Operand): number {
+    if (typeof x === "number") return this.g.constant(x);
+    if (!(x instanceof Expr) || x.builder !== this) throw new TypeError("ModelBuilder: an operand must be a number or an Expr of this builder.");
+    return x.id;
+  }
+  private x(id: number): Expr {
+    return new Expr(this, id);
+  }
+
+  /** Time t. */
+  get t(): Expr { return this.x(this.g.input(Op.T)); }
+  /** State component y[i]. */
+  y(i: number): Expr {
+    if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new RangeError(`ModelBuilder.y(i): i = ${i} must be a whole number in [0, ${this.n}).`);
+    return this.x(this.g.input(Op.Y, i));
+  }
+  /** All state components [y[0], …, y[n−1]]. */
+  state(): Expr[] { return Array.from({ length: this.n }, (_, i) => this.y(i)); }
+  /** A parameter: by name (and index, for array entries), or by flat index. */
+  arg(name: string | number, index?: number): Expr {
+    const L = this.layout;
+    if (typeof name === "number") {
+      if (!Number.isInteger(name) || name < 0 || name >= L.size) throw new RangeError(`ModelBuilder.arg(${name}): the parameter vector has ${L.size} entries.`);
+      return this.x(this.g.input(Op.P, name));
+    }
+    const e = L.kind === "named" ? L.entries.find((x) => x.name === name) : undefined;
+    if (e === undefined) throw new RangeError(`ModelBuilder.arg("${name}"): no such parameter; declare it in new ModelBuilder({ args }).`);
+    if (e.length === null) return this.x(this.g.input(Op.P, e.offset));
+    if (index === undefined || !Number.isInteger(index) || index < 0 || index >= e.length) {
+      throw new RangeError(`ModelBuilder.arg("${name}", i): i = ${index} must be a whole number in [0, ${e.length}).`);
+    }
+    return this.x(this.g.input(Op.P, e.offset + index));
+  }
+  /** A constant. */
+  constant(x: number): Expr { return this.x(this.g.constant(x)); }
+
+  /** a + b + … */
+  add(...xs: Operand[]): Expr { return this.fold(Op.ADD, xs, 0); }
+  /** a · b · … */
+  mul(...xs: Operand[]): Expr { return this.fold(Op.MUL, xs, 1); }
+  sub(a: Operand, b: Operand): Expr { return this.x(this.g.sub(this.e(a), this.e(b))); }
+  div(a: Operand, b: Operand): Expr { return this.x(this.g.div(this.e(a), this.e(b))); }
+  pow(a: Operand, b: Operand): Expr { return this.x(this.g.node(Op.POW, this.e(a), this.e(b))); }
+  neg(a: Operand): Expr { return this.x(this.g.neg(this.e(a))); }
+  /** A Math function by name: `call("exp", x)`, `call("atan2", y, x)`. */
+  call(name: string, ...xs: Operand[]): Expr {
+    const u = MATH_UNARY[name];
+    if (u !== undefined && xs.length === 1) return this.x(this.g.node(u, this.e(xs[0]!)));
+    const b = MATH_BINARY[name];
+    if (b !== undefined && xs.length === 2) return this.x(this.g.node(b, this.e(xs[0]!), this.e(xs[1]!)));
+    throw new RangeError(`ModelBuilder.call("${name}", …${xs.length} operand(s)): not a Math function of that many arguments.`);
+  }
+  /** cond ? a : b, with cond's JavaScript truthiness. */
+  select(cond: Operand, a: Operand, b: Operand): Expr { return this.x(this.g.node(Op.SELECT, this.e(cond), this.e(a), this.e(b))); }
+  /** Comparisons (1 or 0). */
+  lt(a: Operand, b: Operand): Expr { return this.x(this.g.node(Op.LT, this.e(a), this.e(b))); }
+  gt(a: Operand, b: Operand): Expr { return this.x(this.g.node(Op.GT, this.e(a), this.e(b))); }
+
+  /** Sets output component i (dy[i]) to e. */
+  set(i: number, e: Operand): void {
+    this.check(i);
+    this.outputs[i] = this.e(e);
+  }
+  /** Adds e to output component i (starting from 0): dy[i] += e. */
+  accumulate(i: number, e: Operand): void {
+    this.check(i);
+    const cur = this.outputs[i];
+    this.outputs[i] = cur === undefined ? this.e(e) : this.g.add(cur, this.e(e));
+  }
+  private check(i: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new RangeError(`ModelBuilder: output index ${i} must be a whole number in [0, ${this.n}).`);
+  }
+  private fold(op: Op, xs: Operand[], unit: number): Expr {
+    let acc = this.g.constant(unit);
+    for (const x of xs) acc = this.g.node(op, acc, this.e(x));
+    return this.x(acc);
+  }
+
+  /** The graph, outputs (unset components are 0) and parameter layout; used by `compile`. */
+  build(): { graph: Graph; outputs: number[]; layout: ArgLayout } {
+    return { graph: this.g, outputs: this.outputs.map((o) => o ?? this.g.constant(0)), layout: this.layout };
+  }
+}

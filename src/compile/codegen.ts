@@ -1,0 +1,207 @@
+/**
+ * Code generation: an instruction list (the nodes that the outputs need, in topological order) to
+ * straight-line JavaScript.
+ *
+ * Inputs are read once into `const` locals, each operation becomes one `const` local, outputs are
+ * written into a caller-owned `Float64Array`. Lists longer than {@link MAX_OPS} operations are
+ * split into several functions that pass intermediate values through a preallocated scratch
+ * array, so that each stays small enough for V8's optimising compiler. The source is
+ * self-contained (it allocates its scratch arrays once, when evaluated), which is what
+ * `toSource` exports and what `new Function` evaluates.
+ */
+import { type ArgLayout } from "./args.js";
+import { cone } from "./derivatives.js";
+import { Graph, literal, Op, opSource } from "./graph.js";
+
+/** Operations per generated function (V8 optimises functions up to a bytecode budget). */
+export const MAX_OPS = 2000;
+
+/** What one kernel computes and how it is called. */
+export interface KernelSpec {
+  /** Parameter names; the last is the output array. With an extra vector input: (t, y, args, x, out). */
+  params: readonly string[];
+  /** Output node per slot of `out`. */
+  outputs: readonly number[];
+  /** Whether the kernel reads an extra vector (X nodes) as its fourth parameter. */
+  hasX: boolean;
+  /** Write zeros first and then only the slots whose node is not the constant 0 (Jacobians). */
+  zeroFill?: boolean;
+}
+
+/** The instruction list of a kernel: the non-constant, non-input nodes it needs, ascending. */
+export interface Program {
+  /** Nodes in evaluation order (inputs and operations; constants are inlined). */
+  nodes: Int32Array;
+  outputs: readonly number[];
+}
+
+/** The instruction list for `outputs`. */
+export function program(g: Graph, outputs: readonly number[]): Program {
+  const mark = cone(g, outputs);
+  const list: number[] = [];
+  for (let id = 0; id < mark.length; id++) if (mark[id] && g.op[id] !== Op.CONST) list.push(id);
+  return { nodes: Int32Array.from(list), outputs };
+}
+
+/** Source of the statements reading parameter slots into locals `p<k>`, from `args` directly. */
+function argReads(layout: ArgLayout, used: readonly number[]): string {
+  if (used.length === 0) return "";
+  const flat = used.map((k) => `p${k} = args[${k}];`).join(" ");
+  const decl = `let ${used.map((k) => `p${k}`).join(", ")};\n`;
+  if (layout.kind === "flat") return decl + flat + "\n";
+  const named: string[] = [];
+  const arrays = new Set<string>();
+  for (const k of used) {
+    const e = layout.entries.find((x) => k >= x.offset && k < x.offset + (x.length ?? 1))!;
+    if (e.length === null) named.push(`p${k} = args${prop(e.name)};`);
+    else {
+      arrays.add(e.name);
+      named.push(`p${k} = a_${mangle(e.name)}[${k - e.offset}];`);
+    }
+  }
+  const hoist = [...arrays].map((n) => `const a_${mangle(n)} = args${prop(n)};`).join(" ");
+  return `${decl}if (args instanceof Float64Array) { ${flat} } else { ${hoist} ${named.join(" ")} }\n`;
+}
+
+/** Source statements filling the flat scratch `P` from args (used by split kernels). */
+export function flattenSource(layout: ArgLayout): string {
+  if (layout.size === 0) return "";
+  const lines: string[] = [];
+  if (layout.kind === "flat") {
+    lines.push(`for (let i = 0; i < ${layout.size}; i++) P[i] = args[i];`);
+  } else {
+    lines.push(`if (args instanceof Float64Array) { for (let i = 0; i < ${layout.size}; i++) P[i] = args[i]; } else {`);
+    for (const e of layout.entries) {
+      if (e.length === null) lines.push(`  P[${e.offset}] = args${prop(e.name)};`);
+      else lines.push(`  { const a = args${prop(e.name)}; for (let i = 0; i < ${e.length}; i++) P[${e.offset} + i] = a[i]; }`);
+    }
+    lines.push("}");
+  }
+  return lines.join("\n");
+}
+
+/** A property access `.name` or `["name"]`. */
+function prop(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
+}
+function mangle(name: string): string {
+  return name.replace(/[^\w$]/g, "_");
+}
+
+/** Expression for node `id` inside generated code (constants inlined, others by local name). */
+function ref(g: Graph, id: number): string {
+  return g.op[id] === Op.CONST ? literal(g.value[id]!) : localName(g, id);
+}
+function localName(g: Graph, id: number): string {
+  switch (g.op[id]) {
+    case Op.T: return "t";
+    case Op.Y: return `y${g.a[id]}`;
+    case Op.P: return `p${g.a[id]}`;
+    case Op.X: return `x${g.a[id]}`;
+    default: return `v${id}`;
+  }
+}
+
+/** `const vN = …;` for an operation node. */
+function opLine(g: Graph, id: number): string {
+  const op = g.op[id] as Op;
+  const a = ref(g, g.a[id]!);
+  const b = op >= Op.ADD ? ref(g, g.b[id]!) : "";
+  const c = op === Op.SELECT ? ref(g, g.c[id]!) : "";
+  return `const v${id} = ${opSource(op, a, b, c)};`;
+}
+
+function outputLines(g: Graph, spec: KernelSpec, out: string, slots: readonly number[]): string[] {
+  const lines: string[] = [];
+  for (const i of slots) {
+    const o = spec.outputs[i]!;
+    if (spec.zeroFill && g.op[o] === Op.CONST && g.value[o] === 0) continue;
+    lines.push(`${out}[${i}] = ${ref(g, o)};`);
+  }
+  return lines;
+}
+
+/**
+ * The self-contained source of a kernel: a function body that, evaluated with `new Function`,
+ * returns the kernel function `(t, y, args, [x,] out) => void`.
+ */
+export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name: string): string {
+  const prog = program(g, spec.outputs);
+  const ops = Array.from(prog.nodes).filter((id) => g.op[id]! >= Op.NEG);
+  const params = spec.params.join(", ");
+  const out = spec.params[spec.params.length - 1]!;
+  const x = spec.hasX ? spec.params[3]! : "";
+  const fill = spec.zeroFill ? `${out}.fill(0);\n` : "";
+  if (ops.length <= MAX_OPS) {
+    const body: string[] = [];
+    const usedP: number[] = [];
+    for (const id of prog.nodes) {
+      const op = g.op[id] as Op;
+      if (op === Op.Y) body.push(`const y${g.a[id]} = y[${g.a[id]}];`);
+      else if (op === Op.X) body.push(`const x${g.a[id]} = ${x}[${g.a[id]}];`);
+      else if (op === Op.P) usedP.push(g.a[id]!);
+    }
+    for (const id of ops) body.push(opLine(g, id));
+    body.push(...outputLines(g, spec, out, spec.outputs.map((_, i) => i)));
+    return `"use strict";\nreturn function ${name}(${params}) {\n${fill}${argReads(layout, usedP)}${body.join("\n")}\n};`;
+  }
+  // Split: chunks of MAX_OPS operations; values crossing a chunk boundary go through W.
+  const chunkOf = new Int32Array(g.size).fill(-1);
+  const chunks: number[][] = [];
+  for (let i = 0; i < ops.length; i += MAX_OPS) chunks.push(ops.slice(i, i + MAX_OPS));
+  chunks.forEach((ids, c) => { for (const id of ids) chunkOf[id] = c; });
+  const slot = new Map<number, number>();
+  const needs: Set<number>[] = chunks.map(() => new Set());
+  const operandsOf = (id: number): number[] => {
+    const op = g.op[id]!;
+    return op === Op.SELECT ? [g.a[id]!, g.b[id]!, g.c[id]!] : op >= Op.ADD ? [g.a[id]!, g.b[id]!] : [g.a[id]!];
+  };
+  const outSlots: number[][] = chunks.map(() => []);
+  spec.outputs.forEach((o, i) => outSlots[Math.max(0, chunkOf[o]!)]!.push(i));
+  chunks.forEach((ids, c) => {
+    for (const id of ids) {
+      for (const a of operandsOf(id)) {
+        if (g.op[a]! >= Op.NEG && chunkOf[a]! !== c) {
+          needs[c]!.add(a);
+          if (!slot.has(a)) slot.set(a, slot.size);
+        }
+      }
+    }
+  });
+  const parts: string[] = [];
+  chunks.forEach((ids, c) => {
+    const inputs = new Set<number>();
+    for (const id of ids) for (const a of operandsOf(id)) if (g.op[a]! > Op.CONST && g.op[a]! < Op.NEG) inputs.add(a);
+    for (const i of outSlots[c]!) { const o = spec.outputs[i]!; if (g.op[o]! > Op.CONST && g.op[o]! < Op.NEG) inputs.add(o); }
+    const lines: string[] = [];
+    for (const id of [...inputs].sort((a, b) => a - b)) {
+      const op = g.op[id] as Op;
+      if (op === Op.Y) lines.push(`const y${g.a[id]} = y[${g.a[id]}];`);
+      else if (op === Op.X) lines.push(`const x${g.a[id]} = x[${g.a[id]}];`);
+      else if (op === Op.P) lines.push(`const p${g.a[id]} = P[${g.a[id]}];`);
+    }
+    for (const a of [...needs[c]!].sort((p, q) => p - q)) lines.push(`const v${a} = W[${slot.get(a)}];`);
+    for (const id of ids) {
+      lines.push(opLine(g, id));
+      if (slot.has(id)) lines.push(`W[${slot.get(id)}] = v${id};`);
+    }
+    lines.push(...outputLines(g, spec, "out", outSlots[c]!));
+    parts.push(`function ${name}_${c}(t, y, P, x, out) {\n${lines.join("\n")}\n}`);
+  });
+  const calls = chunks.map((_, c) => `${name}_${c}(t, y, P, ${spec.hasX ? x : "null"}, ${out});`).join("\n");
+  return `"use strict";\nconst P = new Float64Array(${Math.max(1, layout.size)}), W = new Float64Array(${Math.max(1, slot.size)});\n` +
+    `${parts.join("\n")}\nreturn function ${name}(${params}) {\n${fill}${flattenSource(layout)}\n${calls}\n};`;
+}
+
+/** Evaluates a kernel's source into the kernel function. */
+export function instantiate<F>(source: string): F {
+  return new Function(source)() as F;
+}
+
+/** The number of operation nodes a set of outputs needs (the size of its instruction list). */
+export function operationCount(g: Graph, outputs: readonly number[]): number {
+  const prog = program(g, outputs);
+  let n = 0;
+  for (const id of prog.nodes) if (g.op[id]! >= Op.NEG) n++;
+  return n;
+}
