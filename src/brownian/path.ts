@@ -1,0 +1,80 @@
+/**
+ * The Brownian-motion protocol shared by {@link VirtualBrownianTree} and {@link UnsafeBrownianPath}:
+ * increments W(u) − W(s) and, for the order-1.5 additive-noise solvers, the space–time Lévy area
+ * H over the same interval, written into caller-owned buffers (no allocation).
+ */
+import { describeValue } from "../tree.js";
+import { seedToKey } from "./philox.js";
+
+/** Which iterated integral a Brownian path also provides. */
+export type LevyArea = "none" | "space-time";
+
+/** Options shared by every Brownian path. */
+export interface BrownianPathOptions {
+  /** Dimensions of the Brownian motion: a whole number m (m independent motions) or a shape array. @defaultValue 1 */
+  shape?: number | readonly number[];
+  /** The seed: the whole path is a pure function of it. A whole number 0 ≤ seed < 2⁵³. @defaultValue 0 */
+  seed?: number;
+  /**
+   * `"space-time"` also provides H_{s,u} = (1/h)∫ₛᵘ (W_r − W_s − ((r − s)/h) W_{s,u}) dr (needed by
+   * SRA1 and ShARK). @defaultValue "none"
+   */
+  levyArea?: LevyArea;
+}
+
+/**
+ * Abstract base of Brownian paths. `increment(s, u, w, h)` writes W(u) − W(s) into `w` (length
+ * {@link size}) and, when `h` is not null and {@link levyArea} is `"space-time"`, the space–time
+ * Lévy area H_{s,u} into `h`.
+ */
+export abstract class AbstractBrownianPath {
+  /** The shape given (as an array). */
+  readonly shape: readonly number[];
+  /** Number of independent scalar Brownian motions (the product of the shape). */
+  readonly size: number;
+  /** The seed. */
+  readonly seed: number;
+  /** Which Lévy area is available. */
+  readonly levyArea: LevyArea;
+  /**
+   * Whether asking for the same interval twice (or an overlapping one) gives a consistent path:
+   * required by adaptive step-size control, which revisits intervals after a rejected step.
+   */
+  abstract readonly revisitable: boolean;
+  /** Philox key words derived from the seed. */
+  protected readonly k0: number;
+  protected readonly k1: number;
+
+  constructor(options: BrownianPathOptions, what: string) {
+    const shape = options.shape ?? 1;
+    const dims = typeof shape === "number" ? [shape] : Array.isArray(shape) ? shape.slice() : null;
+    if (dims === null || dims.some((d) => !Number.isInteger(d) || d < 1)) {
+      throw new RangeError(`${what}: \`shape\` = ${describeValue(shape)} must be a whole number ≥ 1 or an array of them (for example shape: 2).`);
+    }
+    this.shape = dims;
+    this.size = dims.reduce((a, b) => a * b, 1);
+    this.seed = options.seed ?? 0;
+    [this.k0, this.k1] = seedToKey(this.seed, `${what}: \`seed\``);
+    const levy = options.levyArea ?? "none";
+    if (levy !== "none" && levy !== "space-time") {
+      throw new RangeError(`${what}: \`levyArea\` = ${describeValue(levy)} must be "none" or "space-time".`);
+    }
+    this.levyArea = levy;
+  }
+
+  /**
+   * Writes W(u) − W(s) into `w` and, when `h` is given and `levyArea` is "space-time", H_{s,u}
+   * into `h`. Allocates nothing.
+   */
+  abstract increment(s: number, u: number, w: Float64Array, h: Float64Array | null): void;
+}
+
+/** Checks the option keys of a Brownian path constructor. */
+export function checkKeys(options: unknown, keys: readonly string[], what: string): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`${what}: \`options\` must be an object; got ${describeValue(options)}.`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!keys.includes(key)) throw new TypeError(`${what}: unknown option \`${key}\`; the options are ${keys.join(", ")}.`);
+  }
+}
