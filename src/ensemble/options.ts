@@ -1,0 +1,269 @@
+/**
+ * Options of `solveEnsemble`, and their validation: the problem is checked once (through the same
+ * `validate` as `diffeqsolve`, with trajectory 0's y0 and args); each trajectory's y0 and args
+ * are then checked for shape and finiteness only.
+ */
+import { checkArgs, type DiffeqsolveOptions, validate, type Validated } from "../integrate.js";
+import type { ProgressMeter } from "../progress.js";
+import type { SaveAt } from "../saveat.js";
+import { ODETerm, type AbstractTerm } from "../terms.js";
+import { describeValue, type StateLike, Structure } from "../tree.js";
+import type { LockstepOptions } from "./lockstep.js";
+
+/** A value given per trajectory: a function of the trajectory index, or an array of N values. */
+export type PerTrajectory<T> = ((i: number) => T) | readonly T[];
+
+/**
+ * Where worker threads load the vector field (and hooks) from: an ES module that exports them.
+ * Plain closures cannot travel to workers; a module can.
+ *
+ * @example
+ * ```ts
+ * // model.mjs:  export function lorenz(t, y, p, dy) { … }
+ * { url: new URL("./model.mjs", import.meta.url), vectorField: "lorenz" }
+ * ```
+ */
+export interface EnsembleModule {
+  /** URL of the module (`file:///…` in Node; a `URL` object is accepted). */
+  url: string | URL;
+  /** Export name of the vector field (a function or a `{ f, jac, … }` object). @defaultValue "default" */
+  vectorField?: string;
+  /** Export name of the `output` hook's function, when an `output` hook is used with threads. */
+  output?: string;
+  /** Export name of the `SaveAt` `fn`, when `saveat.fn` is used with threads. */
+  saveFn?: string;
+}
+
+/**
+ * A per-trajectory summary computed where the trajectory was solved, so the saved rows need not be
+ * stored: `fn` writes `width` numbers into `out`.
+ */
+export interface EnsembleOutput<A = any> {
+  /** Numbers per trajectory. */
+  width: number;
+  /**
+   * Writes the summary of trajectory `i` into `out`. `ts` (count rows) and `ys` (count × size,
+   * row after row) are views into a buffer reused by the next trajectory: copy what you keep.
+   */
+  fn: EnsembleOutputFn<A>;
+  /** Also store the saved rows. @defaultValue false */
+  keepSaved?: boolean;
+}
+
+/** The function of an {@link EnsembleOutput}. */
+export type EnsembleOutputFn<A = any> = (out: Float64Array, ts: Float64Array, ys: Float64Array, i: number, result: number, args: A) => void;
+
+/**
+ * A fold over trajectories, run in the calling thread in trajectory order after all are solved
+ * (so it is deterministic whatever the number of threads). `row` is trajectory i's output row
+ * (with an `output` hook) or its last saved row.
+ */
+export interface EnsembleReduce<R> {
+  /** Initial accumulator. */
+  init: R;
+  fn: (acc: R, row: Float64Array, i: number, result: number) => R;
+}
+
+/** Options of `solveEnsemble`: those of `diffeqsolve`, with y0 and args per trajectory. */
+export interface EnsembleOptions<A = any, R = any>
+  extends Omit<DiffeqsolveOptions<StateLike, A>, "y0" | "args" | "terms" | "progressMeter" | "throw"> {
+  /** The terms; may be omitted when `module` names the vector field. */
+  terms?: AbstractTerm;
+  /** Number of trajectories N ≥ 1. */
+  trajectories: number;
+  /** Initial state of each trajectory: `(i) => y0_i`, or an array of N states (all of one shape). */
+  y0: PerTrajectory<StateLike>;
+  /**
+   * Parameters: `(i) => args_i` or an array of N values (one per trajectory); any other value is
+   * shared by all trajectories.
+   */
+  args?: PerTrajectory<A> | A;
+  /**
+   * Worker threads: a number, or `"auto"` (the number of cores). Threads need a vector field that
+   * can travel (`module`, or a compiled vector field with `toSource()`); otherwise the ensemble
+   * runs in the calling thread and `sol.notice` says why. @defaultValue 1
+   */
+  threads?: "auto" | number;
+  /** Where workers load the vector field (and hooks) from. */
+  module?: EnsembleModule;
+  /** Per-trajectory summary instead of (or besides) the saved rows. */
+  output?: EnsembleOutput<A>;
+  /** Fold over the trajectories' output rows (or final saved rows). */
+  reduce?: EnsembleReduce<R>;
+  /** Lockstep batched mode (structure-of-arrays) for a vectorised vector field. */
+  lockstep?: LockstepOptions<A>;
+  /** Throw a `SolveError` for the first failed trajectory (after all are solved). @defaultValue false */
+  throw?: boolean;
+  /** Progress over trajectories: `t` counts trajectories done, from 0 to N. */
+  progressMeter?: ProgressMeter;
+  /** Trajectories a worker claims at a time. @defaultValue 16 */
+  chunkSize?: number;
+  /** URL workers import odeflow from. @defaultValue this package's `dist/index.js` */
+  libraryUrl?: string;
+}
+
+const ENSEMBLE_KEYS = [
+  "trajectories", "y0", "args", "threads", "module", "output", "reduce", "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl",
+];
+
+/** The problem, checked once, with every trajectory's y0 and args. */
+export interface PreparedEnsemble {
+  /** Validated with trajectory 0's y0 and args. */
+  readonly v: Validated<StateLike>;
+  readonly N: number;
+  /** State length. */
+  readonly n: number;
+  /** Initial states, N × n. */
+  readonly y0s: Float64Array;
+  /** args of every trajectory (one shared value repeated by reference). */
+  readonly args: readonly unknown[];
+  /** Whether args differ per trajectory. */
+  readonly argsPerTrajectory: boolean;
+  /** Rows each trajectory may save (t0, ts, t1). */
+  readonly rowsPerTrajectory: number;
+  readonly output: EnsembleOutput | null;
+  readonly keepSaved: boolean;
+  readonly throwOnFailure: boolean;
+  readonly structure: Structure<StateLike>;
+  readonly options: EnsembleOptions;
+}
+
+function renamed(e: unknown): unknown {
+  if (e instanceof Error && e.message.startsWith("diffeqsolve: ")) e.message = "solveEnsemble: " + e.message.slice(13);
+  return e;
+}
+
+/** Reads a per-trajectory option: (i) => value, an array of N values, or `shared` for others. */
+function perTrajectory(value: unknown, N: number, name: string, sharedAllowed: boolean): { at: (i: number) => unknown; varies: boolean } {
+  if (typeof value === "function") return { at: value as (i: number) => unknown, varies: true };
+  if (Array.isArray(value)) {
+    if (value.length !== N) {
+      throw new RangeError(
+        `solveEnsemble: \`${name}\` is an array of ${value.length} entries but trajectories = ${N}; give one entry per trajectory, ` +
+          `or a function (i) => ${name}_i${sharedAllowed ? "" : ` (for one ${name} shared by all: ${name}: () => value)`}.`,
+      );
+    }
+    return { at: (i) => value[i], varies: true };
+  }
+  if (!sharedAllowed) {
+    throw new TypeError(
+      `solveEnsemble: \`${name}\` must be a function (i) => ${name}_i or an array of N = ${N} states; got ${describeValue(value)}. ` +
+        `For one ${name} shared by all trajectories pass ${name}: () => value.`,
+    );
+  }
+  return { at: () => value, varies: false };
+}
+
+/**
+ * Checks the ensemble options and evaluates every trajectory's y0 and args.
+ * @internal
+ */
+export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): PreparedEnsemble {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`solveEnsemble(options): \`options\` must be an object; got ${describeValue(options)}.`);
+  }
+  const N = options.trajectories;
+  if (typeof N !== "number" || !Number.isInteger(N) || N < 1) {
+    throw new RangeError(`solveEnsemble: \`trajectories\` = ${describeValue(N)} must be a whole number ≥ 1 (for example trajectories: 1000).`);
+  }
+  const y0s = perTrajectory(options.y0, N, "y0", false);
+  const argsOf = perTrajectory(options.args, N, "args", true);
+  const saveat: SaveAt | undefined = options.saveat;
+  if (saveat !== undefined && saveat !== null && typeof saveat === "object") {
+    if (saveat.steps > 0) {
+      throw new TypeError(
+        "solveEnsemble: `SaveAt({ steps })` saves a different number of rows per trajectory, which packed ensemble output does not hold; " +
+          "save at given times with SaveAt({ ts }), or summarise each trajectory with an `output` hook.",
+      );
+    }
+    if (saveat.dense) {
+      throw new TypeError("solveEnsemble: `SaveAt({ dense: true })` is not available for ensembles; save at given times with SaveAt({ ts }).");
+    }
+  }
+  // The options diffeqsolve knows, with trajectory 0's y0 and args, validated once.
+  const single: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (!ENSEMBLE_KEYS.includes(key)) single[key] = (options as unknown as Record<string, unknown>)[key];
+  }
+  single.terms = terms;
+  const y00 = y0s.at(0) as StateLike;
+  const args0 = argsOf.at(0);
+  single.y0 = y00;
+  single.args = args0;
+  let v: Validated<StateLike>;
+  try {
+    v = validate(single as unknown as DiffeqsolveOptions<StateLike>);
+  } catch (e) {
+    throw renamed(e);
+  }
+  const n = v.y0.length;
+  const structure = Structure.of(y00, "y0(0)");
+  const flat = new Float64Array(N * n);
+  const args: unknown[] = new Array(N);
+  for (let i = 0; i < N; i++) {
+    const yi = i === 0 ? y00 : (y0s.at(i) as StateLike);
+    if (structure.isFlat) {
+      const len = yi !== null && typeof yi === "object" ? (yi as ArrayLike<number>).length : undefined;
+      if (len !== n) {
+        throw new RangeError(`solveEnsemble: y0 of trajectory ${i} has ${len === undefined ? describeValue(yi) : `${len} components`}; trajectory 0 has ${n}. All must have one shape.`);
+      }
+    } else if (Structure.of(yi, `y0(${i})`).size !== n) {
+      throw new RangeError(`solveEnsemble: y0 of trajectory ${i} does not have the shape of trajectory 0's (${n} components).`);
+    }
+    structure.flatten(yi, flat, i * n);
+    for (let j = 0; j < n; j++) {
+      if (!Number.isFinite(flat[i * n + j]!)) {
+        throw new RangeError(`solveEnsemble: y0 of trajectory ${i}, component ${j}, is ${flat[i * n + j]}; every initial value must be a finite number.`);
+      }
+    }
+    const ai = i === 0 ? args0 : argsOf.at(i);
+    if (argsOf.varies && i > 0) {
+      try {
+        checkArgs(ai, `args(${i})`, 0);
+      } catch (e) {
+        throw renamed(e);
+      }
+    }
+    args[i] = ai;
+  }
+  const output = options.output ?? null;
+  if (output !== null) {
+    if (typeof output !== "object" || typeof output.fn !== "function" || !Number.isInteger(output.width) || output.width < 1) {
+      throw new TypeError(
+        "solveEnsemble: `output` must be { width, fn } with width ≥ 1 numbers per trajectory and fn(out, ts, ys, i, result, args); " +
+          `got ${describeValue(output)}.`,
+      );
+    }
+  }
+  const reduce = options.reduce;
+  if (reduce !== undefined && (reduce === null || typeof reduce !== "object" || typeof reduce.fn !== "function" || !("init" in reduce))) {
+    throw new TypeError(`solveEnsemble: \`reduce\` must be { init, fn: (acc, row, i, result) => acc }; got ${describeValue(reduce)}.`);
+  }
+  const chunk = options.chunkSize;
+  if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 1)) {
+    throw new RangeError(`solveEnsemble: \`chunkSize\` = ${describeValue(chunk)} must be a whole number ≥ 1.`);
+  }
+  const sv = v.saveat;
+  const rowsPerTrajectory = (sv.t0 ? 1 : 0) + (sv.ts === undefined ? 0 : sv.ts.length) + (sv.t1 ? 1 : 0);
+  return {
+    v,
+    N,
+    n,
+    y0s: flat,
+    args,
+    argsPerTrajectory: argsOf.varies,
+    rowsPerTrajectory,
+    output,
+    keepSaved: output === null || output.keepSaved === true,
+    throwOnFailure: options.throw ?? false,
+    structure,
+    options,
+  };
+}
+
+/** The terms of an ensemble: given, or built from the vector field a module exports. */
+export function ensembleTerms(options: EnsembleOptions, imported: unknown): AbstractTerm {
+  if (options.terms !== undefined) return options.terms;
+  if (imported !== undefined) return new ODETerm(imported as never);
+  throw new TypeError("solveEnsemble: give `terms` (for example new ODETerm(f)), or `module` naming the module that exports the vector field.");
+}

@@ -1,0 +1,237 @@
+/**
+ * `solveEnsemble`: many trajectories of one model, each with its own adaptive steps, saved times
+ * and status, in the calling thread, on worker threads, or in lockstep batches.
+ */
+import { type Result, SolveError } from "../results.js";
+import { describeValue } from "../tree.js";
+import type { AbstractTerm } from "../terms.js";
+import { runLockstep } from "./lockstep.js";
+import { type EnsembleOptions, ensembleTerms, type PreparedEnsemble, prepareEnsemble } from "./options.js";
+import { createSerialWorkspace, runTrajectories } from "./serial.js";
+import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStorage, type StorageShape } from "./solution.js";
+import { availableCores, defaultLibraryUrl, runThreads } from "./threads.js";
+import { describeProblem, type ModuleExports } from "./transfer.js";
+
+const warned = new Set<string>();
+
+/** Warns once per process and kind of notice (the notice is also on the solution). */
+function warnOnce(kind: string, message: string): void {
+  if (warned.has(kind)) return;
+  warned.add(kind);
+  console.warn(`odeflow: ${message}`);
+}
+
+function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
+  return {
+    N: p.N,
+    rowsPerTrajectory: p.keepSaved ? p.rowsPerTrajectory : 0,
+    size: width,
+    outputWidth: p.output === null ? 0 : p.output.width,
+  };
+}
+
+function saveWidth(p: PreparedEnsemble): number {
+  return createSerialWorkspace(p).loop.width;
+}
+
+function finish<R>(
+  p: PreparedEnsemble,
+  storage: EnsembleStorage,
+  shape: StorageShape,
+  details: Map<number, string>,
+  mode: EnsembleMode,
+  threads: number,
+  notice: string | null,
+): EnsembleSolution<R> {
+  let reduced: R | undefined;
+  const reduce = p.options.reduce as EnsembleOptions<unknown, R>["reduce"];
+  if (reduce !== undefined) {
+    let acc = reduce.init;
+    const K = shape.rowsPerTrajectory;
+    const w = shape.outputWidth;
+    for (let i = 0; i < p.N; i++) {
+      let row: Float64Array;
+      if (w > 0) row = storage.outputs.subarray(i * w, (i + 1) * w);
+      else {
+        const c = storage.counts[i]!;
+        row = c === 0 ? storage.ys.subarray(0, 0) : storage.ys.subarray((i * K + c - 1) * shape.size, (i * K + c) * shape.size);
+      }
+      acc = reduce.fn(acc, row, i, storage.results[i]!);
+    }
+    reduced = acc;
+  }
+  const sol = new EnsembleSolution<R>({
+    storage,
+    shape,
+    details,
+    structure: p.v.saveat.fn === undefined ? p.structure : null,
+    reduced,
+    mode,
+    threads,
+    notice,
+  });
+  if (p.throwOnFailure && sol.failed.length > 0) {
+    const i = sol.failed[0]!;
+    const r = sol.results[i]! as Result;
+    throw new SolveError(r, `trajectory ${i} (${sol.failed.length} of ${p.N} failed): ${details.get(i) ?? ""}`, sol);
+  }
+  return sol;
+}
+
+function runSerial<R>(p: PreparedEnsemble, notice: string | null): EnsembleSolution<R> {
+  const sw = createSerialWorkspace(p);
+  const shape = shapeOf(p, sw.loop.width);
+  const storage = allocateStorage(shape, false);
+  const details = new Map<number, string>();
+  const onFailure = (i: number, d: string): void => {
+    details.set(i, d);
+  };
+  const progress = p.options.progressMeter ?? null;
+  if (progress === null) runTrajectories(p, storage, sw, 0, p.N, onFailure);
+  else {
+    progress.start(0, p.N);
+    for (let i = 0; i < p.N; i += 64) {
+      runTrajectories(p, storage, sw, i, Math.min(p.N, i + 64), onFailure);
+      progress.update(Math.min(p.N, i + 64));
+    }
+    progress.finish(p.N);
+  }
+  return finish(p, storage, shape, details, "serial", 1, notice);
+}
+
+function checkEnsembleOptions(options: EnsembleOptions): void {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`solveEnsemble(options): \`options\` must be an object; got ${describeValue(options)}.`);
+  }
+  const th = options.threads;
+  if (th !== undefined && th !== "auto" && !(typeof th === "number" && Number.isInteger(th) && th >= 1)) {
+    throw new RangeError(`solveEnsemble: \`threads\` = ${describeValue(th)} must be "auto" or a whole number ≥ 1 (1 runs in the calling thread).`);
+  }
+  const m = options.module;
+  if (m !== undefined && (m === null || typeof m !== "object" || (typeof m.url !== "string" && !(m.url instanceof URL)))) {
+    throw new TypeError(
+      `solveEnsemble: \`module\` must be { url, vectorField } naming an ES module that exports the vector field; got ${describeValue(m)}.`,
+    );
+  }
+  const p = options.progressMeter;
+  if (p !== undefined && (p === null || typeof p !== "object" || typeof p.update !== "function")) {
+    throw new TypeError(`solveEnsemble: \`progressMeter\` must be a TextProgressMeter or CallbackProgressMeter; got ${describeValue(p)}.`);
+  }
+}
+
+async function importModule(options: EnsembleOptions): Promise<ModuleExports> {
+  const m = options.module;
+  if (m === undefined) return null;
+  const url = String(m.url);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`solveEnsemble: could not import \`module.url\` = ${url}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const name = m.vectorField ?? "default";
+  if (mod[name] === undefined) {
+    throw new TypeError(`solveEnsemble: the module ${url} has no export \`${name}\`; name the vector field's export in \`module.vectorField\`.`);
+  }
+  return mod;
+}
+
+/**
+ * Solves one model for many trajectories: each trajectory is the solve `diffeqsolve` would do
+ * with its own `y0` and `args` (bit-identical results), with its own step sizes, saved times and
+ * result code; a failed trajectory does not stop the others (unless `throw: true`).
+ *
+ * Runs in the calling thread (`threads: 1`, the default), on worker threads (`threads: n` or
+ * `"auto"`; the vector field must be able to travel: name its module in `module`, or use a
+ * compiled vector field), or in lockstep batches of a vectorised vector field (`lockstep`). Output
+ * is packed into typed arrays (see {@link EnsembleSolution}); an `output` hook keeps a summary per
+ * trajectory instead of the saved rows, and `reduce` folds the trajectories.
+ *
+ * Memory: per trajectory, the saved rows (K rows of size + 1 doubles), 29 bytes of codes and
+ * counters, and the output row; the loop's buffers are shared by all trajectories of a thread.
+ *
+ * @example
+ * ```ts
+ * import { solveEnsemble, ODETerm, Tsit5, PIDController, SaveAt } from "odeflow";
+ * const sol = await solveEnsemble({
+ *   terms: new ODETerm(lorenz),                 // or module: { url, vectorField: "lorenz" } with threads
+ *   solver: new Tsit5(),
+ *   t0: 0, t1: 1,
+ *   trajectories: 1000,
+ *   y0: () => [1, 0, 0],
+ *   args: (i) => ({ sigma: 10, rho: (21 * i) / 999, beta: 8 / 3 }),
+ *   stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }),
+ *   saveat: new SaveAt({ ts: [0.5, 1] }),
+ * });
+ * sol.final(10);   // state of trajectory 10 at t = 1
+ * ```
+ */
+export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptions<A, R>): Promise<EnsembleSolution<R>> {
+  checkEnsembleOptions(options);
+  const mod = await importModule(options);
+  const m = options.module;
+  const terms = ensembleTerms(options, mod === null ? undefined : mod[m!.vectorField ?? "default"]);
+  const p = prepareEnsemble(options, terms);
+  if (options.lockstep !== undefined) return lockstep<R>(p, options);
+  const requested = options.threads === "auto" ? await availableCores() : options.threads ?? 1;
+  let notice: string | null = null;
+  if (requested > 1 && p.N > 1) {
+    const outcome = await tryThreads<R>(p, options, terms, mod, requested);
+    if (typeof outcome !== "string") return outcome;
+    notice = `threads: ${String(options.threads)} was asked for, but ${outcome}; the ensemble ran in the calling thread.`;
+    warnOnce(outcome.slice(0, 40), notice);
+  }
+  return runSerial<R>(p, notice);
+}
+
+async function tryThreads<R>(
+  p: PreparedEnsemble,
+  options: EnsembleOptions,
+  terms: AbstractTerm,
+  mod: ModuleExports,
+  requested: number,
+): Promise<EnsembleSolution<R> | string> {
+  const libraryUrl = options.libraryUrl ?? defaultLibraryUrl();
+  if (libraryUrl === null) return "the CommonJS build cannot locate odeflow's module for workers (pass `libraryUrl`, or import odeflow as an ES module)";
+  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
+  const lib = (await import("../index.js")) as unknown as Record<string, unknown>;
+  const described = describeProblem(options, terms, mod, lib);
+  if (!described.ok) return described.reason;
+  const chunk = options.chunkSize ?? 16;
+  const threads = Math.min(requested, Math.ceil(p.N / chunk));
+  const shape = shapeOf(p, saveWidth(p));
+  const storage = allocateStorage(shape, true);
+  const progress = options.progressMeter ?? null;
+  if (progress !== null) progress.start(0, p.N);
+  const details = await runThreads(p, described.descriptor, storage, threads, chunk, libraryUrl);
+  if (typeof details === "string") return details;
+  if (progress !== null) progress.finish(p.N);
+  return finish<R>(p, storage, shape, details, "threads", threads, null);
+}
+
+function lockstep<R>(p: PreparedEnsemble, options: EnsembleOptions): EnsembleSolution<R> {
+  const shape = shapeOf(p, p.n);
+  const storage = allocateStorage(shape, false);
+  const details = new Map<number, string>();
+  runLockstep(p, options.lockstep!, storage, details);
+  return finish<R>(p, storage, shape, details, "lockstep", 1, null);
+}
+
+/**
+ * `solveEnsemble` in the calling thread, synchronously (serial or lockstep; `threads` and
+ * `module`-only vector fields need the asynchronous `solveEnsemble`).
+ *
+ * @example
+ * ```ts
+ * const sol = solveEnsembleSync({ terms, solver: new Tsit5(), t0: 0, t1: 1, trajectories: 100, y0: (i) => [i] });
+ * ```
+ */
+export function solveEnsembleSync<A = any, R = unknown>(options: EnsembleOptions<A, R>): EnsembleSolution<R> {
+  checkEnsembleOptions(options);
+  if (options.threads !== undefined && options.threads !== 1) {
+    throw new TypeError(`solveEnsembleSync: \`threads\` = ${String(options.threads)}; worker threads need the asynchronous solveEnsemble (await solveEnsemble(options)).`);
+  }
+  const p = prepareEnsemble(options, ensembleTerms(options, undefined));
+  if (options.lockstep !== undefined) return lockstep<R>(p, options);
+  return runSerial<R>(p, null);
+}

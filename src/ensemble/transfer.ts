@@ -1,0 +1,199 @@
+/**
+ * What travels to a worker: a structured-cloneable description of the problem, from which the
+ * worker rebuilds the same terms, solver, controller and SaveAt from odeflow's public exports.
+ * Functions cannot be cloned, so the vector field (and hooks) travel as a module URL plus export
+ * name, or as the generated source of a compiled vector field (`toSource()`).
+ */
+import type { AbstractStepSizeController } from "../controllers/base.js";
+import { ConstantStepSize } from "../controllers/constant.js";
+import { PIDController } from "../controllers/pid.js";
+import { StepTo } from "../controllers/stepto.js";
+import type { SaveAt } from "../saveat.js";
+import type { AbstractSolver } from "../solvers/solver.js";
+import { ODETerm } from "../terms.js";
+import type { EnsembleOptions } from "./options.js";
+
+/** Where a function comes from in a worker. */
+export type FunctionSource =
+  | { readonly kind: "module"; readonly url: string; readonly name: string }
+  | { readonly kind: "source"; readonly source: string };
+
+/** The problem, as plain data. */
+export interface ProblemDescriptor {
+  readonly vectorField: FunctionSource;
+  readonly solver: { readonly name: string; readonly options: unknown };
+  readonly controller: { readonly name: string; readonly options: Record<string, unknown> } | null;
+  readonly saveat: { readonly t0: boolean; readonly t1: boolean; readonly ts: Float64Array | undefined; readonly fn: FunctionSource | null } | null;
+  readonly output: { readonly width: number; readonly keepSaved: boolean; readonly fn: FunctionSource } | null;
+  /** Remaining diffeqsolve options (t0, t1, dt0, maxSteps, …), cloned as they are. */
+  readonly rest: Record<string, unknown>;
+}
+
+/** The module exports a worker would import, loaded in the calling thread for identity checks. */
+export type ModuleExports = Record<string, unknown> | null;
+
+const HANDLED = new Set([
+  "terms", "solver", "stepsizeController", "saveat", "output", "trajectories", "y0", "args", "threads", "module", "reduce",
+  "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl",
+]);
+
+/** A reason the problem cannot travel, or its descriptor. */
+export type Described = { readonly ok: true; readonly descriptor: ProblemDescriptor } | { readonly ok: false; readonly reason: string };
+
+function isSame(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
+    const x = a as unknown as ArrayLike<number>;
+    const y = b as unknown as ArrayLike<number>;
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return false;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Describes a solver as its exported class name and constructor options (`solver.options` when it
+ * keeps them), after checking that rebuilding it that way gives an equal solver.
+ */
+function describeSolver(solver: AbstractSolver<any>, exportsOf: Record<string, unknown>): { name: string; options: unknown } | string {
+  const name = solver.constructor.name;
+  const Ctor = exportsOf[name];
+  if (typeof Ctor !== "function" || Object.getPrototypeOf(solver) !== (Ctor as { prototype: unknown }).prototype) {
+    return `the solver ${solver.name} (class ${name}) is not one of odeflow's exported solver classes, so a worker cannot rebuild it`;
+  }
+  const options = (solver as unknown as { options?: unknown }).options;
+  let rebuilt: Record<string, unknown>;
+  try {
+    rebuilt = new (Ctor as new (o?: unknown) => Record<string, unknown>)(options);
+    structuredClone(options);
+  } catch {
+    return `the solver ${name} cannot be rebuilt from its options`;
+  }
+  const original = solver as unknown as Record<string, unknown>;
+  for (const key of new Set([...Object.keys(original), ...Object.keys(rebuilt)])) {
+    const a = original[key];
+    const b = rebuilt[key];
+    if (typeof a === "function" && typeof b === "function") continue;
+    if (!isSame(a, b)) return `the solver ${name} differs from new ${name}(${options === undefined ? "" : "options"}) in \`${key}\`, so a worker cannot rebuild it`;
+  }
+  return { name, options };
+}
+
+function describeController(c: AbstractStepSizeController | undefined): ProblemDescriptor["controller"] | string {
+  if (c === undefined) return null;
+  if (c instanceof PIDController) {
+    if (typeof c.norm === "function") return "the PIDController's `norm` is a function, which cannot travel to a worker";
+    const options: Record<string, unknown> = {};
+    for (const key of Object.keys(c)) if (key !== "adaptive") options[key] = (c as unknown as Record<string, unknown>)[key];
+    return { name: "PIDController", options };
+  }
+  if (c instanceof ConstantStepSize) return { name: "ConstantStepSize", options: {} };
+  if (c instanceof StepTo) return { name: "StepTo", options: { ts: c.ts } };
+  return `the step-size controller ${c.constructor.name} cannot be rebuilt in a worker`;
+}
+
+function fromModule(mod: ModuleExports, url: string | undefined, name: string | undefined, value: unknown, what: string, option: string): FunctionSource | string {
+  if (mod === null || url === undefined || name === undefined) return `${what} is a function, which cannot travel to a worker; export it from a module and name it in \`module.${option}\``;
+  if (mod[name] !== value) return `${what} is not the function that \`module.${option}\` = "${name}" exports from ${url}; pass the imported function itself`;
+  return { kind: "module", url, name };
+}
+
+/**
+ * Describes the problem for workers, or says why it cannot travel.
+ * `mod` holds the exports of `options.module` (imported by the caller), `lib` odeflow's exports.
+ */
+export function describeProblem(options: EnsembleOptions, terms: ODETerm | unknown, mod: ModuleExports, lib: Record<string, unknown>): Described {
+  const m = options.module;
+  const url = m === undefined ? undefined : String(m.url);
+  if (!(terms instanceof ODETerm)) return { ok: false, reason: "only ODE terms (new ODETerm(f)) can run on worker threads" };
+  const vf = terms.vf;
+  let vectorField: FunctionSource;
+  const exportName = m?.vectorField ?? "default";
+  if (mod !== null && (mod[exportName] === vf || mod[exportName] === vf.f)) {
+    vectorField = { kind: "module", url: url!, name: exportName };
+  } else if (typeof (vf as { toSource?: unknown }).toSource === "function") {
+    vectorField = { kind: "source", source: String((vf as unknown as { toSource(): string }).toSource()) };
+  } else if (mod !== null) {
+    return { ok: false, reason: `the vector field in \`terms\` is not the export \`${exportName}\` of ${url}; pass the imported function itself, or omit \`terms\`` };
+  } else {
+    return {
+      ok: false,
+      reason:
+        "the vector field is a plain function (a closure cannot travel to a worker); name the module that exports it " +
+        '(module: { url, vectorField: "name" }) or use a compiled vector field',
+    };
+  }
+  const solver = describeSolver(options.solver, lib);
+  if (typeof solver === "string") return { ok: false, reason: solver };
+  const controller = describeController(options.stepsizeController);
+  if (typeof controller === "string") return { ok: false, reason: controller };
+  let saveat: ProblemDescriptor["saveat"] = null;
+  const s: SaveAt | undefined = options.saveat;
+  if (s !== undefined) {
+    let fn: FunctionSource | null = null;
+    if (s.fn !== undefined) {
+      const d = fromModule(mod, url, m?.saveFn, s.fn, "`saveat.fn`", "saveFn");
+      if (typeof d === "string") return { ok: false, reason: d };
+      fn = d;
+    }
+    saveat = { t0: s.t0, t1: s.t1, ts: s.ts, fn };
+  }
+  let output: ProblemDescriptor["output"] = null;
+  if (options.output !== undefined) {
+    const d = fromModule(mod, url, m?.output, options.output.fn, "the `output` hook's fn", "output");
+    if (typeof d === "string") return { ok: false, reason: d };
+    output = { width: options.output.width, keepSaved: options.output.keepSaved ?? false, fn: d };
+  }
+  const rest: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (HANDLED.has(key)) continue;
+    const value = (options as unknown as Record<string, unknown>)[key];
+    try {
+      rest[key] = structuredClone(value);
+    } catch {
+      return { ok: false, reason: `the option \`${key}\` cannot be copied to a worker` };
+    }
+  }
+  return { ok: true, descriptor: { vectorField, solver, controller, saveat, output, rest } };
+}
+
+/** Loads a function in a worker from its source. */
+export async function loadFunction(src: FunctionSource, cache: Map<string, Record<string, unknown>>): Promise<unknown> {
+  const url = src.kind === "module" ? src.url : "data:text/javascript," + encodeURIComponent(src.source);
+  let mod = cache.get(url);
+  if (mod === undefined) {
+    mod = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+    cache.set(url, mod);
+  }
+  if (src.kind === "module") return mod[src.name];
+  // Generated source of a compiled vector field: its default export, or the first vector field it exports.
+  if (mod.default !== undefined) return mod.default;
+  for (const value of Object.values(mod)) {
+    if (typeof value === "function" || (value !== null && typeof value === "object" && typeof (value as { f?: unknown }).f === "function")) return value;
+  }
+  throw new Error("solveEnsemble worker: the compiled vector field's source exports no vector field.");
+}
+
+/** Rebuilds the options of `solveEnsemble` (less y0, args and trajectories) in a worker. */
+export async function rebuildOptions(
+  d: ProblemDescriptor,
+  lib: Record<string, unknown>,
+  cache: Map<string, Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  const L = lib as Record<string, new (...a: unknown[]) => unknown>;
+  const vf = await loadFunction(d.vectorField, cache);
+  const options: Record<string, unknown> = { ...d.rest };
+  options.terms = new L.ODETerm!(vf);
+  options.solver = new L[d.solver.name]!(d.solver.options);
+  if (d.controller !== null) options.stepsizeController = new L[d.controller.name]!(d.controller.name === "ConstantStepSize" ? undefined : d.controller.options);
+  if (d.saveat !== null) {
+    const so: Record<string, unknown> = { t0: d.saveat.t0, t1: d.saveat.t1 };
+    if (d.saveat.ts !== undefined) so.ts = d.saveat.ts;
+    if (d.saveat.fn !== null) so.fn = await loadFunction(d.saveat.fn, cache);
+    options.saveat = new L.SaveAt!(so);
+  }
+  if (d.output !== null) options.output = { width: d.output.width, keepSaved: d.output.keepSaved, fn: await loadFunction(d.output.fn, cache) };
+  return options;
+}
+

@@ -1,0 +1,92 @@
+/**
+ * The worker side of threaded ensembles: one message protocol for Node's `worker_threads` and
+ * browsers' Web Workers. A worker rebuilds the problem from its {@link ProblemDescriptor}, then
+ * claims chunks of trajectories from a shared counter (`Atomics.add`), so fast trajectories never
+ * wait for slow ones, and writes results straight into the shared output arrays.
+ */
+import { prepareEnsemble } from "./options.js";
+import { createSerialWorkspace, runTrajectories } from "./serial.js";
+import type { EnsembleStorage } from "./solution.js";
+import { type ProblemDescriptor, rebuildOptions } from "./transfer.js";
+
+/** A job, posted by the calling thread. */
+export interface EnsembleJob {
+  readonly type: "job";
+  readonly id: number;
+  readonly descriptor: ProblemDescriptor;
+  readonly N: number;
+  readonly n: number;
+  /** Initial states, N × n (shared memory). */
+  readonly y0s: Float64Array;
+  /** args of every trajectory (shared objects are cloned once, by reference). */
+  readonly args: readonly unknown[];
+  readonly storage: EnsembleStorage;
+  /** Next unclaimed trajectory (shared memory, Int32Array of length 1). */
+  readonly counter: Int32Array;
+  readonly chunk: number;
+}
+
+/** A worker's reply. */
+export type EnsembleReply =
+  | { readonly type: "done"; readonly id: number; readonly failures: [number, string][] }
+  | { readonly type: "error"; readonly id: number; readonly message: string };
+
+/** The part of a Node `MessagePort`/`parentPort` or a Web Worker's `self` the protocol uses. */
+export type WorkerPort =
+  | { on(event: "message", listener: (data: unknown) => void): unknown; postMessage(message: unknown): void }
+  | { addEventListener(event: "message", listener: (e: { data: unknown }) => void): void; postMessage(message: unknown): void };
+
+/**
+ * Entry point of an ensemble worker: answers jobs posted by `solveEnsemble`. Node's worker
+ * threads call it for you; in a browser, a Web Worker module runs
+ * `import * as odeflow from "odeflow"; odeflow.runEnsembleWorker(self, odeflow);`. `lib` is
+ * odeflow's module namespace, from which the worker rebuilds solvers and controllers by name.
+ *
+ * @example
+ * ```ts
+ * // worker.js (a module worker)
+ * import * as odeflow from "odeflow";
+ * odeflow.runEnsembleWorker(self, odeflow);
+ * ```
+ */
+export function runEnsembleWorker(port: WorkerPort, lib: Record<string, unknown>): void {
+  const cache = new Map<string, Record<string, unknown>>();
+  const handle = (data: unknown): void => {
+    const job = data as EnsembleJob;
+    if (job === null || typeof job !== "object" || job.type !== "job") return;
+    runJob(job, lib, cache).then(
+      (failures) => port.postMessage({ type: "done", id: job.id, failures } satisfies EnsembleReply),
+      (e: unknown) =>
+        port.postMessage({ type: "error", id: job.id, message: e instanceof Error ? e.message : String(e) } satisfies EnsembleReply),
+    );
+  };
+  if ("on" in port) port.on("message", handle);
+  else port.addEventListener("message", (e) => handle(e.data));
+}
+
+async function runJob(job: EnsembleJob, lib: Record<string, unknown>, cache: Map<string, Record<string, unknown>>): Promise<[number, string][]> {
+  const options = await rebuildOptions(job.descriptor, lib, cache);
+  const { N, n, y0s } = job;
+  options.trajectories = N;
+  options.y0 = (i: number) => y0s.subarray(i * n, (i + 1) * n);
+  options.args = job.args;
+  options.throw = false;
+  const p = prepareEnsemble(options as never, options.terms as never);
+  const sw = createSerialWorkspace(p);
+  const failures: [number, string][] = [];
+  const onFailure = (i: number, detail: string): void => {
+    failures.push([i, detail]);
+  };
+  const chunk = job.chunk;
+  try {
+    for (;;) {
+      const start = Atomics.add(job.counter, 0, chunk);
+      if (start >= N) break;
+      runTrajectories(p, job.storage, sw, start, Math.min(N, start + chunk), onFailure);
+    }
+  } catch (e) {
+    Atomics.store(job.counter, 0, N); // the others stop at their next chunk
+    throw e;
+  }
+  return failures;
+}
