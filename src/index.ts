@@ -35,3 +35,9 @@ export { compile, type CompileOptions, type CompiledVectorField } from "./compil
 export { CompileError } from "./compile/errors.js";
 export { ModelBuilder, Expr, type Operand } from "./compile/builder.js";
 export type { ArgsSpec } from "./compile/args.js";
+export { solveEnsemble, solveEnsembleSync } from "./ensemble/solve.js";
+export { EnsembleSolution, type EnsembleMode } from "./ensemble/solution.js";
+export type { EnsembleOptions, EnsembleModule, EnsembleOutput, EnsembleOutputFn, EnsembleReduce, PerTrajectory } from "./ensemble/options.js";
+export type { LockstepOptions, BatchVectorField } from "./ensemble/lockstep.js";
+export { runEnsembleWorker, type WorkerPort } from "./ensemble/worker.js";
+export { shutdownEnsembleWorkers } from "./ensemble/threads.js";
