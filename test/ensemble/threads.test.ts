@@ -1,0 +1,110 @@
+// Worker threads import odeflow from dist/index.js (`npm test` builds it first).
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Dopri5, ODETerm, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers, type EnsembleSolution,
+} from "../../src/index.js";
+import { blowup, finalAndCount, lorenz } from "./fixtures/models.mjs";
+
+const url = new URL("./fixtures/models.mjs", import.meta.url).href;
+after(() => shutdownEnsembleWorkers());
+
+function assertIdentical(a: EnsembleSolution, b: EnsembleSolution): void {
+  for (const key of ["ts", "ys", "counts", "results", "tFinal", "numSteps", "numAcceptedSteps", "numRejectedSteps", "numFnEvals", "outputs"] as const) {
+    const x = a[key] as ArrayLike<number>;
+    const y = b[key] as ArrayLike<number>;
+    assert.equal(x.length, y.length, key);
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) assert.fail(`${key}[${i}]: ${x[i]} vs ${y[i]}`);
+  }
+}
+
+const N = 200;
+const lorenzOptions = {
+  module: { url, vectorField: "lorenz" },
+  solver: new Dopri5(),
+  t0: 0,
+  t1: 1,
+  trajectories: N,
+  y0: () => [1, 0, 0],
+  args: (i: number) => ({ sigma: 10, rho: (21 * i) / (N - 1), beta: 8 / 3 }),
+  stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }),
+  saveat: new SaveAt({ ts: [0.1, 0.5, 1] }),
+};
+
+test("threaded results are identical to serial ones (module vector field, adaptive and fixed steps)", async () => {
+  const threaded = await solveEnsemble({ ...lorenzOptions, threads: 2, chunkSize: 7 });
+  assert.equal(threaded.mode, "threads", threaded.notice ?? "");
+  assert.equal(threaded.threads, 2);
+  assert.ok(threaded.ys.buffer instanceof SharedArrayBuffer);
+  const serial = await solveEnsemble({ ...lorenzOptions, terms: new ODETerm(lorenz), threads: 1 });
+  assert.equal(serial.mode, "serial");
+  assertIdentical(threaded, serial);
+
+  const fixed = { ...lorenzOptions, dt0: 0.001, stepsizeController: new ConstantStepSize() };
+  assertIdentical(await solveEnsemble({ ...fixed, threads: 2 }), await solveEnsemble({ ...fixed, threads: 1 }));
+});
+
+test("threads: output hooks named in the module travel; reduce runs in the calling thread", async () => {
+  const o = { ...lorenzOptions, output: { width: 4, fn: finalAndCount }, module: { url, vectorField: "lorenz", output: "finalAndCount" } };
+  const threaded = await solveEnsemble({ ...o, threads: 2, reduce: { init: 0, fn: (acc, row) => acc + row[2]! } });
+  const serial = await solveEnsemble({ ...o, threads: 1, reduce: { init: 0, fn: (acc, row) => acc + row[2]! } });
+  assert.equal(threaded.mode, "threads", threaded.notice ?? "");
+  assertIdentical(threaded, serial);
+  assert.equal(threaded.output(5)[3], 3);
+  assert.equal(threaded.reduced, serial.reduced);
+});
+
+test("threads: failed trajectories keep their own codes and messages", async () => {
+  const y0s = [0.1, 2, 0.5, 4, 0.9, 3];
+  const o = {
+    module: { url, vectorField: "blowup" }, solver: new Dopri5(), t0: 0, t1: 1, trajectories: y0s.length, y0: (i: number) => [y0s[i]!],
+    stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }), maxSteps: 2000, chunkSize: 1,
+  };
+  const threaded = await solveEnsemble({ ...o, threads: 2 });
+  const serial = await solveEnsemble({ ...o, terms: new ODETerm(blowup) });
+  assert.equal(threaded.mode, "threads");
+  assertIdentical(threaded, serial);
+  assert.deepEqual(threaded.failed, [1, 3, 5]);
+  assert.equal(threaded.result(0), RESULTS.successful);
+  for (const i of [1, 3, 5]) assert.equal(threaded.message(i), serial.message(i));
+});
+
+test("a closure cannot travel: the ensemble runs in the calling thread with a notice", async () => {
+  const warn = console.warn;
+  const warnings: string[] = [];
+  console.warn = (m: string) => warnings.push(m);
+  try {
+    const closure = (t: number, y: Float64Array, a: unknown, dy: Float64Array) => {
+      dy[0] = -y[0]!;
+    };
+    const sol = await solveEnsemble({
+      terms: new ODETerm(closure), solver: new Dopri5(), t0: 0, t1: 1, trajectories: 50, y0: (i) => [i], threads: 2,
+      stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }),
+    });
+    assert.equal(sol.mode, "serial");
+    assert.match(sol.notice!, /threads: 2 was asked for, but the vector field is a plain function .*\(module: \{ url, vectorField: "name" \}\)/);
+    assert.equal(warnings.length, 1);
+    assert.ok(Math.abs(sol.final(7)[0]! - 7 * Math.exp(-1)) < 1e-5);
+    // A terms function that is not the module's export is refused rather than silently replaced.
+    await assert.rejects(
+      async () => {
+        const wrapped = (t: number, y: Float64Array, a: never, dy: Float64Array) => lorenz(t, y, a, dy);
+        const s = await solveEnsemble({ ...lorenzOptions, terms: new ODETerm(wrapped), threads: 2 });
+        if (s.notice !== null) throw new Error(s.notice);
+      },
+      /is not the export `lorenz`/,
+    );
+  } finally {
+    console.warn = warn;
+  }
+});
+
+test("a vector field that throws in a worker rejects with the trajectory named", async () => {
+  await assert.rejects(
+    solveEnsemble({
+      module: { url, vectorField: "throwing" }, solver: new Dopri5(), t0: 0, t1: 1, trajectories: 40, y0: () => [1],
+      args: (i) => ({ bad: i === 33 }), threads: 2, chunkSize: 4,
+    }),
+    /trajectory 33: .*bad parameter/,
+  );
+});
