@@ -657,6 +657,8 @@ class Lowering {
       case "Infinity": return this.g.constant(Infinity);
       case "Math": return { k: "ns", name: "Math" };
       case "Number": return { k: "ns", name: "Number" };
+      // esbuild's keepNames (and tsx) wrap local functions as __name(fn, "name"): an identity.
+      case "__name": return { k: "builtin", name: "__name" };
     }
     if (name === "console" || name === "Date" || name === "performance" || name === "globalThis" || name === "window" || name === "crypto") {
       return { k: "builtin", name };
@@ -1047,6 +1049,7 @@ class Lowering {
         }
         throw this.err(e.callee, `\`${name}\` is not supported.`, "use the standard Math functions (sin, exp, pow, min, …).");
       }
+      if (name === "__name") return evalArgs()[0] ?? UNDEF;
       if (name === "dy.fill") {
         const xs = evalArgs();
         if (argNodes.length !== 1) throw this.err(e, "dy.fill is only supported with one argument (the whole array).", "call dy.fill(0), or assign the components.");
