@@ -8,6 +8,7 @@ export { diffeqsolve, type DiffeqsolveOptions } from "./integrate.js";
 export { Solution, type Stats, type DenseOutput } from "./solution.js";
 export { RESULTS, type Result, SolveError, isOkay, resultMessage, resultName } from "./results.js";
 export { SaveAt, type SaveAtOptions, type SaveFn } from "./saveat.js";
+export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
   AbstractTerm, ODETerm, ControlTerm, MultiTerm,
   type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField,

@@ -18,6 +18,8 @@ import type { AbstractSolver, SolverState } from "./solvers/solver.js";
 import { AbstractTerm, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "./terms.js";
 import { describeValue, type StateLike, Structure } from "./tree.js";
 import { nextAfter } from "./util/float.js";
+import { checkEventOptions, type Event } from "./events/event.js";
+import { EventDetector, EventError } from "./events/detector.js";
 
 /** Options of {@link diffeqsolve}. */
 export interface DiffeqsolveOptions<Y extends StateLike = StateLike, A = any> {
@@ -48,10 +50,17 @@ export interface DiffeqsolveOptions<Y extends StateLike = StateLike, A = any> {
   throw?: boolean;
   /** Reports progress (for example `new TextProgressMeter()`). */
   progressMeter?: ProgressMeter;
+  /**
+   * Events: one {@link Event} or a list (conditions located inside steps, discrete checks at step
+   * ends, scheduled times). Events that fired are listed in `sol.events`.
+   */
+  event?: Event | readonly Event[];
+  /** Most events allowed; one more ends the solve with `RESULTS.maxEventsReached`. @defaultValue 100000 */
+  maxEvents?: number;
 }
 
 const OPTION_KEYS = [
-  "terms", "solver", "t0", "t1", "dt0", "y0", "args", "saveat", "stepsizeController", "maxSteps", "throw", "progressMeter",
+  "terms", "solver", "t0", "t1", "dt0", "y0", "args", "saveat", "stepsizeController", "maxSteps", "throw", "progressMeter", "event", "maxEvents",
 ];
 
 /**
@@ -89,6 +98,9 @@ export interface Validated<Y> {
   controller: AbstractStepSizeController;
   maxSteps: number;
   progress: ProgressMeter | null;
+  /** The events, or null when none are given (the loop then pays one branch per step). */
+  events: Event[] | null;
+  maxEvents: number;
 }
 
 /** @internal Checks the options of `diffeqsolve` (and of each ensemble) once. */
@@ -187,8 +199,9 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   if (progress !== null && (typeof progress !== "object" || typeof progress.update !== "function")) {
     throw new TypeError(`diffeqsolve: \`progressMeter\` must be a TextProgressMeter or CallbackProgressMeter; got ${describeValue(progress)}.`);
   }
+  const { events, maxEvents } = checkEventOptions(options.event, options.maxEvents);
   const f = terms instanceof ODETerm ? prepareVectorField(terms.vf.f, t0, y0, options.args) : noVectorField;
-  return { f, terms, solver: solver as AbstractSolver<SolverState>, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress };
+  return { f, terms, solver: solver as AbstractSolver<SolverState>, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress, events, maxEvents };
 }
 
 /** Stands in for `f` when the terms are not a single ODETerm (the solver reads them itself). */
@@ -470,6 +483,7 @@ function solveValidated<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boole
     tFinal: ws.tFinal,
     structure: v.saveat.fn === undefined ? structure : null,
     dense: denseOut,
+    events: ws.events === null ? [] : ws.events.records(),
   });
   if (throwOnFailure && !isOkay(result)) {
     throw new SolveError(result, detail, sol);
@@ -495,6 +509,8 @@ export interface LoopWorkspace {
   readonly ytmp: Float64Array;
   readonly fscratch: Float64Array;
   readonly normScratch: Float64Array;
+  /** Event detection workspace (null without events). */
+  readonly events: EventDetector | null;
   /** Outcome of the last solve. */
   dense: DenseStore | null;
   state: SolverState | null;
@@ -524,6 +540,7 @@ export function createLoopWorkspace<Y>(v: Validated<Y>, args: unknown): LoopWork
     ytmp: new Float64Array(n),
     fscratch: new Float64Array(n),
     normScratch: new Float64Array(n),
+    events: v.events === null ? null : new EventDetector(v.events, n, v.maxEvents),
     dense: null,
     state: null,
     result: RESULTS.successful,
@@ -568,6 +585,13 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   let detail = "";
 
   if (saveat.t0) saveRow(rows, t0, y, fn, args);
+  const ev = ws.events;
+  if (ev !== null) {
+    // Conditions at t0; scheduled events at t0 fire now (a dose at t0), their state saved after.
+    result = ev.start(solver, state, args, t0, t1, y);
+    if (ev.changed && saveat.steps > 0) saveRow(rows, t0, y, fn, args);
+    if (result !== RESULTS.successful) detail = ev.detail || `t = ${t0}`;
+  }
   while (its < nts && ts![its] === t0) saveRow(rows, t0, y, fn, args), its++;
 
   if (progress !== null) progress.start(t0, t1);
@@ -576,7 +600,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   const fixedTimes = fixedStepTimes(controller, v.dt0, t0, t1);
 
   try {
-    if (t0 !== t1) {
+    if (t0 !== t1 && result === RESULTS.successful) {
       const f0 = solver.restart(state, t, y);
       // Step-size control (PID), in the notation of Söderlind: ε = 1/err, history of two.
       let dt = 0;
@@ -626,8 +650,13 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
         }
         let tNext: number;
         let hitJump = false;
+        let onGrid = true; // fixed steps: this step ends on the next grid point
         if (fixedTimes !== null) {
           tNext = fixedTimes(k + 1);
+          if (ev !== null && dir * (ev.nextTime - tNext) < 0) {
+            tNext = ev.nextTime; // a scheduled event between grid points: step to it, then on to the grid
+            onGrid = false;
+          }
         } else {
           if (dt > dtmax) dt = dtmax;
           if (dt < dtmin) dt = dtmin;
@@ -637,6 +666,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           let stop = t1;
           while (stepTsIdx < nStepTs && dir * (stepTs![stepTsIdx]! - t) <= 0) stepTsIdx++;
           if (stepTsIdx < nStepTs && dir * (stepTs![stepTsIdx]! - stop) < 0) stop = stepTs![stepTsIdx]!;
+          if (ev !== null && dir * (ev.nextTime - stop) < 0) stop = ev.nextTime;
           if (jumpIdx < nJumps) {
             const before = nextAfter(jumpTs![jumpIdx]!, -dir);
             if (dir * (before - stop) < 0) {
@@ -736,18 +766,23 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           solver.accept(state);
           failStreak = 0;
           numAccepted++;
-          k++;
-          // Fill every output time this step passed from its interpolant.
-          while (its < nts && dir * (ts![its]! - tNext) <= 0) {
+          // An event to handle ends the step early, at ev.time (see src/events/detector.ts).
+          const fired = ev !== null && ev.detect(t, h, tNext, y1);
+          const tEnd = fired ? ev!.time : tNext;
+          if (onGrid && tEnd === tNext) k++;
+          // Fill every output time this step passed from its interpolant (up to an event: before it).
+          while (its < nts && dir * (ts![its]! - tEnd) <= 0) {
             const ti = ts![its]!;
-            if (ti === tNext) saveRow(rows, ti, y1, fn, args);
-            else {
+            if (ti === tEnd) {
+              if (fired) break; // saved from the post-event state
+              saveRow(rows, ti, y1, fn, args);
+            } else {
               solver.interpolate(state, (ti - t) / h, ytmp);
               saveRow(rows, ti, ytmp, fn, args);
             }
             its++;
           }
-          if (saveat.steps > 0 && (numAccepted % saveat.steps === 0 || tNext === t1)) saveRow(rows, tNext, y1, fn, args);
+          if (saveat.steps > 0 && (fired || numAccepted % saveat.steps === 0 || tNext === t1)) saveRow(rows, tEnd, fired ? ev!.yPre : y1, fn, args);
           if (dense !== null) {
             const offset = dense.push(t, h); // may grow dense.data, so read it after
             solver.writeDense(state, dense.data, offset);
@@ -756,7 +791,23 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           y = y1;
           y1 = swap;
           t = tNext;
-          if (hitJump) {
+          if (fired) {
+            // The state at the event, changed by the affects; the solver restarts from it.
+            t = tEnd;
+            const code = ev!.handle(y);
+            if (ev!.changed && saveat.steps > 0) saveRow(rows, t, y, fn, args);
+            if (code !== RESULTS.successful) {
+              result = code;
+              detail = ev!.detail;
+              break;
+            }
+            if (ev!.changed && t !== t1) {
+              solver.restart(state, t, y);
+              invPrev1 = 1;
+              invPrev2 = 1;
+            }
+          }
+          if (hitJump && tEnd === tNext) {
             // Restart just after the discontinuity: the next first stage sees the new vector field.
             jumpIdx++;
             t = nextAfter(jumpTs![jumpIdx - 1]!, dir);
@@ -775,7 +826,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
       }
     }
   } catch (e) {
-    if (e instanceof SolveError) throw e;
+    if (e instanceof SolveError || e instanceof EventError) throw e;
     throw vectorFieldError(e, t, " (from the vector field or a SaveAt fn)");
   }
 
@@ -783,6 +834,10 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
     // Output times equal to t1 that remain (t0 === t1, or rounding) and the final state.
     while (its < nts) saveRow(rows, ts![its++]!, y, fn, args);
     if (saveat.t1) saveRow(rows, t1, y, fn, args);
+  } else if (result === RESULTS.eventOccurred) {
+    // A terminating event: output times at the event time, and the final state, at the event.
+    while (its < nts && ts![its] === t) saveRow(rows, ts![its++]!, y, fn, args);
+    if (saveat.t1) saveRow(rows, t, y, fn, args);
   }
   if (progress !== null) progress.finish(t);
   ws.y = y;

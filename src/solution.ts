@@ -2,6 +2,7 @@
  * The result of a solve: saved times and states, statistics, the result code and, when asked
  * for, the dense interpolant of every step.
  */
+import type { EventRecord } from "./events/event.js";
 import type { Result } from "./results.js";
 import { isOkay, resultMessage } from "./results.js";
 import type { AbstractSolver } from "./solvers/solver.js";
@@ -61,6 +62,8 @@ export class Solution<Y = unknown> {
   readonly stats: Stats;
   /** The time the solve reached (t1 unless it failed or an event ended it). */
   readonly tFinal: number;
+  /** Every event that fired, in order: its index in the `event` option, its time and the state before its affect. */
+  readonly events: readonly EventRecord[];
   private readonly structure: Structure<Y> | null;
   private readonly denseOutput: DenseOutput | null;
 
@@ -77,6 +80,7 @@ export class Solution<Y = unknown> {
     tFinal: number;
     structure: Structure<Y> | null;
     dense: DenseOutput | null;
+    events?: readonly EventRecord[];
   }) {
     this.t0 = init.t0;
     this.t1 = init.t1;
@@ -90,6 +94,7 @@ export class Solution<Y = unknown> {
     this.message = isOkay(init.result) ? resultMessage(init.result) : `${resultMessage(init.result)} (${init.detail})`;
     this.stats = init.stats;
     this.tFinal = init.tFinal;
+    this.events = init.events ?? [];
     this.structure = init.structure;
     this.denseOutput = init.dense;
   }
@@ -139,7 +144,7 @@ export class Solution<Y = unknown> {
     if (result.length < n) throw new RangeError(`sol.${name}(t, out): out has length ${result.length}, needs ${n}.`);
     if (d.count === 0) throw new Error(`sol.${name}(t): no step was taken, so there is no interpolant.`);
     const dir = d.dt[0]! >= 0 ? 1 : -1;
-    const tEnd = d.tStart[d.count - 1]! + d.dt[d.count - 1]!;
+    const tEnd = this.tFinal; // the last step's end, or the time of a terminating event inside it
     const lo = Math.min(d.tStart[0]!, tEnd);
     const hi = Math.max(d.tStart[0]!, tEnd);
     if (t < lo || t > hi) throw new RangeError(`sol.${name}(t): t = ${t} is outside the solved interval [${lo}, ${hi}].`);
