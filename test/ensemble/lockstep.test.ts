@@ -1,0 +1,96 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  Bosh3, ConstantStepSize, Dopri5, Heun, ODETerm, PIDController, RESULTS, SaveAt, StepTo, solveEnsembleSync, type BatchVectorField, type EnsembleSolution,
+} from "../../src/index.js";
+import { blowup, lorenz } from "./fixtures/models.mjs";
+
+type P = { sigma: number; rho: number; beta: number };
+
+/** Lorenz over lanes, structure of arrays: the same arithmetic as `lorenz`, lane by lane. */
+const lorenzBatch: BatchVectorField<P> = (t, u, p, du, m, B) => {
+  for (let b = 0; b < m; b++) {
+    const x = u[b]!, y = u[B + b]!, z = u[2 * B + b]!;
+    const a = p[b]!;
+    du[b] = a.sigma * (y - x);
+    du[B + b] = x * (a.rho - z) - y;
+    du[2 * B + b] = x * y - a.beta * z;
+  }
+};
+
+function assertIdentical(a: EnsembleSolution, b: EnsembleSolution): void {
+  for (const key of ["ts", "ys", "counts", "results", "tFinal", "numSteps", "numAcceptedSteps", "numRejectedSteps", "numFnEvals", "outputs"] as const) {
+    const x = a[key] as ArrayLike<number>;
+    const y = b[key] as ArrayLike<number>;
+    assert.equal(x.length, y.length, key);
+    for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) assert.fail(`${key}[${i}]: ${x[i]} vs ${y[i]}`);
+  }
+}
+
+const N = 150;
+const base = {
+  terms: new ODETerm(lorenz),
+  solver: new Dopri5(),
+  t0: 0,
+  t1: 1,
+  trajectories: N,
+  y0: (i: number) => [1, i / N, 0],
+  args: (i: number) => ({ sigma: 10, rho: (21 * i) / (N - 1), beta: 8 / 3 }),
+  saveat: new SaveAt({ t0: true, ts: [0.1, 0.25, 0.5, 1] }),
+};
+
+test("lockstep batches (adaptive, several batches, lanes finishing at different steps) equal serial bit for bit", () => {
+  const o = { ...base, stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }) };
+  const serial = solveEnsembleSync(o);
+  const lock = solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 64 } });
+  assert.equal(lock.mode, "lockstep");
+  // Lanes really finish at different steps, so compaction is exercised.
+  assert.ok(Math.max(...serial.numSteps) > Math.min(...serial.numSteps) + 10);
+  assertIdentical(lock, serial);
+  // A PID (not only I) controller, a max norm and per-component tolerances follow the same formulas.
+  const pid = { ...base, stepsizeController: new PIDController({ rtol: [1e-7, 1e-7, 1e-6], atol: 1e-9, pcoeff: 0.2, icoeff: 0.4, dcoeff: 0.1, norm: "max" }) };
+  assertIdentical(solveEnsembleSync({ ...pid, lockstep: { f: lorenzBatch, batchSize: 50 } }), solveEnsembleSync(pid));
+  // Given dt0 instead of the automatic initial step.
+  const bosh = { ...o, solver: new Bosh3() };
+  assertIdentical(solveEnsembleSync({ ...bosh, lockstep: { f: lorenzBatch, batchSize: 64 } }), solveEnsembleSync(bosh));
+  const dt0 = { ...o, dt0: 1e-3 };
+  assertIdentical(solveEnsembleSync({ ...dt0, lockstep: { f: lorenzBatch } }), solveEnsembleSync(dt0));
+});
+
+test("lockstep with fixed steps (dt = 0.001) equals serial bit for bit", () => {
+  const o = { ...base, dt0: 0.001, stepsizeController: new ConstantStepSize() };
+  assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 40 } }), solveEnsembleSync(o));
+});
+
+test("lockstep: a blowing-up lane fails alone; maxSteps per lane; output hook", () => {
+  const y0s = [0.1, 2, 0.5, 4, 0.9, 3, 0.2];
+  const batch: BatchVectorField = (t, y, a, dy, m) => {
+    for (let b = 0; b < m; b++) dy[b] = y[b]! * y[b]!;
+  };
+  const o = {
+    terms: new ODETerm(blowup), solver: new Dopri5(), t0: 0, t1: 1, trajectories: y0s.length, y0: (i: number) => [y0s[i]!],
+    stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }), maxSteps: 300,
+    output: { width: 1, keepSaved: true, fn: (out: Float64Array, ts: Float64Array, ys: Float64Array) => { out[0] = ts.length === 0 ? -1 : ys[ys.length - 1]!; } },
+  };
+  const serial = solveEnsembleSync(o);
+  const lock = solveEnsembleSync({ ...o, lockstep: { f: batch, batchSize: 4 } });
+  assertIdentical(lock, serial);
+  assert.deepEqual(lock.failed, [1, 3, 5]);
+  for (const i of [1, 3, 5]) {
+    assert.notEqual(lock.result(i), RESULTS.successful);
+    assert.equal(lock.message(i), serial.message(i));
+  }
+  assert.ok(Math.abs(lock.output(2)[0]! - 1) < 1e-7); // y0 = 0.5: y(1) = 0.5 / 0.5
+});
+
+test("lockstep refuses what it does not implement, saying what to do", () => {
+  const o = { ...base, lockstep: { f: lorenzBatch } };
+  assert.throws(
+    () => solveEnsembleSync({ ...o, solver: new Heun(), dt0: 0.01, stepsizeController: new ConstantStepSize() }),
+    /first-same-as-last methods .* not Heun; run without `lockstep`/,
+  );
+  assert.throws(() => solveEnsembleSync({ ...o, stepsizeController: new StepTo({ ts: [0, 0.5, 1] }) }), /takes PIDController or ConstantStepSize/);
+  assert.throws(() => solveEnsembleSync({ ...o, saveat: new SaveAt({ t1: true, fn: (t, y) => y[0]! }) }), /does not take SaveAt fn/);
+  assert.throws(() => solveEnsembleSync({ ...base, lockstep: {} as never }), /`lockstep` must be \{ f, batchSize\? \}/);
+  assert.throws(() => solveEnsembleSync({ ...base, lockstep: { f: lorenzBatch, batchSize: 0 } }), /`lockstep.batchSize` = 0 must be a whole number ≥ 1/);
+});
