@@ -20,7 +20,7 @@ import { availableSolvers, EXPLICIT_METHODS, loadOdeflow } from "./lib/odeflow.j
 import { loadMathjs, loadNumeric, loadOdex, type Peer, type PeerLoad } from "./lib/peers.js";
 import { arenstorf, lorenz, pleiades, type BenchProblem } from "./lib/problems.js";
 import { pythonAvailable, runPythonJSON } from "./lib/python.js";
-import { fmtRatio, fmtSci, fmtTime } from "./lib/timing.js";
+import { fmtRatio, fmtSci, fmtTime, timeIt } from "./lib/timing.js";
 import {
   compareAtMatchedError, maxError, rtolLadder, sweep, type MatchedComparison, type WPCurve, type WPPoint,
 } from "./lib/workprecision.js";
@@ -283,6 +283,19 @@ const allocResults: AllocResult[] = [];
   }
 }
 
+// ---- fixed cost of one diffeqsolve call (what small solves pay besides their steps) ----
+
+let overhead: { seconds: number; steps: number; fevals: number } | undefined;
+if (methods.some((m) => m.name === "Dopri5")) {
+  const p = lorenz(2);
+  const terms = new lib.ODETerm(p.f);
+  const solver = new lib.Dopri5();
+  const one = () => lib.diffeqsolve({ terms, solver, t0: 0, t1: 1e-9, y0: p.y0, stepsizeController: new lib.PIDController({ rtol: 1e-6, atol: 1e-9 }) });
+  const st = one().stats;
+  overhead = { seconds: timeIt(one, timing).min, steps: st.numSteps, fevals: st.numFnEvals };
+  log(`fixed cost: a ${overhead.steps}-step Dopri5 solve of Lorenz takes ${fmtTime(overhead.seconds)}`);
+}
+
 // ---- write results ----
 
 const cRatios: { problem: string; rtol: number; ratio: number; sameSteps: boolean; sameFevals: boolean; jsSteps: number; cSteps: number; jsFevals: number; cFevals: number; jsTime: number; cTime: number; dy: number }[] = [];
@@ -316,6 +329,7 @@ const json = {
   problems: results,
   cComparison: cRatios,
   allocation: allocResults,
+  overhead,
 };
 mkdirSync(RESULTS_DIR, { recursive: true });
 writeFileSync(join(RESULTS_DIR, `${OUT_NAME}.json`), JSON.stringify(json, null, 1) + "\n");
@@ -442,6 +456,12 @@ for (const r of results) {
       `${r.generic.map((g) => `${fmtSci(g.rtol)}: ${fmtRatio(g.ratio)}`).join(", ")}; geomean ${fmtRatio(gm)}.`);
     md.push("");
   }
+}
+
+if (overhead !== undefined) {
+  md.push(`Fixed cost of one \`diffeqsolve\` call (validation, probing the vector field, workspace, Solution): a ${overhead.steps}-step Dopri5 solve of Lorenz ` +
+    `(${overhead.fevals} f-evaluations) takes ${fmtTime(overhead.seconds)}; small solves pay it on top of their steps.`);
+  md.push("");
 }
 
 if (allocResults.length > 0) {
