@@ -664,10 +664,11 @@ class Lowering {
       return { k: "builtin", name };
     }
     throw this.err(node, `\`${name}\` is a variable from outside the vector field (a closure variable); compiled code cannot see it.`,
-      `pass \`${name}\` in \`consts\` (a fixed value: compile(fn, { consts: { ${name} } })) or \`args\` (a parameter: args.${name}).`);
+      `pass \`${name}\` in \`consts\` or \`args\`: compile(fn, { consts: { ${name} } }) for a fixed value, or read it as args.${name} for a parameter.`);
   }
 
   private propertyKey(v: Val, node: any): string | number {
+    if (typeof v !== "number" && v.k === "argref") v = this.argScalar(v.name, node);
     if (typeof v === "number") {
       const c = this.constOf(v);
       if (c === undefined) {
