@@ -205,3 +205,46 @@ export function operationCount(g: Graph, outputs: readonly number[]): number {
   for (const id of prog.nodes) if (g.op[id]! >= Op.NEG) n++;
   return n;
 }
+
+/**
+ * A vector field's evaluation as inlinable source, for fused Runge–Kutta kernels: `prelude`
+ * reads the parameters from `args` once (into `p<k>` locals); `body(t, y, out)` is a block that
+ * evaluates f at time expression `t` on array `y` into array `out`, with the same operations in
+ * the same order as the generated `f`.
+ */
+export interface InlineSource {
+  readonly prelude: string;
+  /** Number of operations of one evaluation. */
+  readonly operations: number;
+  body(t: string, y: string, out: string): string;
+}
+
+/** The inlinable source of f (see {@link InlineSource}). */
+export function inlineSource(g: Graph, outputs: readonly number[], layout: ArgLayout): InlineSource {
+  const prog = program(g, outputs);
+  const usedP: number[] = [];
+  const ys: number[] = [];
+  let usesT = false;
+  const ops: number[] = [];
+  for (const id of prog.nodes) {
+    const op = g.op[id] as Op;
+    if (op === Op.P) usedP.push(g.a[id]!);
+    else if (op === Op.Y) ys.push(g.a[id]!);
+    else if (op === Op.T) usesT = true;
+    else if (op >= Op.NEG) ops.push(id);
+  }
+  // `t` inside the block is `tt` (a block-scoped copy of the stage time).
+  const lines: string[] = [];
+  // State locals are `_y<i>` so that they cannot shadow the kernel's own y0, y1 arrays.
+  const rename = (code: string): string => code.replace(/\bt\b/g, "tt").replace(/\by(\d+)\b/g, "_y$1");
+  for (const id of ops) lines.push(rename(opLine(g, id)));
+  const outs = outputs.map((o, i) => [i, rename(ref(g, o))] as const);
+  return {
+    prelude: argReads(layout, usedP),
+    operations: ops.length,
+    body(t: string, y: string, out: string): string {
+      const head = (usesT ? [`const tt = ${t};`] : []).concat(ys.map((i) => `const _y${i} = ${y}[${i}];`));
+      return `{\n${head.join("\n")}\n${lines.join("\n")}\n${outs.map(([i, r]) => `${out}[${i}] = ${r};`).join("\n")}\n}`;
+    },
+  };
+}

@@ -3,7 +3,7 @@
  * derivatives out.
  */
 import { argNamesOf, layoutFromSpec, type ArgLayout, type ArgsSpec } from "./args.js";
-import { instantiate, kernelSource, operationCount, type KernelSpec } from "./codegen.js";
+import { inlineSource, instantiate, kernelSource, operationCount, type InlineSource, type KernelSpec } from "./codegen.js";
 import { colorColumns, jvpNodes, sparseJacobian, vjpNodes, type SparseJacobian } from "./derivatives.js";
 import { Graph, Op } from "./graph.js";
 import { interpretedKernel, type Kernel } from "./interpreter.js";
@@ -246,6 +246,14 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     (obj as Record<string, unknown>)[name] = lazy;
   }
   Object.defineProperty(obj, COMPILED_GRAPH, { value: { graph: g, outputs, layout, n } satisfies CompiledGraphInfo, enumerable: false });
+  if (mode === "codegen") {
+    // The explicit Runge–Kutta engine fuses f into its stage loop through this hook (erk.ts).
+    let inline: (InlineSource & { n: number }) | undefined;
+    Object.defineProperty(obj, Symbol.for("odeflow.inlineVectorField"), {
+      value: () => (inline ??= Object.assign(inlineSource(g, outputs, layout), { n })),
+      enumerable: false,
+    });
+  }
   return obj;
 }
 

@@ -12,7 +12,7 @@
  * f(t1, y1) lazily, when the next step starts or dense output needs it, so a rejected step never
  * pays for it.
  */
-import type { InPlaceVectorField } from "../terms.js";
+import { ODETerm, type AbstractTerm, type InPlaceVectorField } from "../terms.js";
 import type { AbstractSolver, SolverState } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
@@ -33,8 +33,33 @@ type StepKernel = (
   ytmp: Float64Array,
 ) => void;
 
+/**
+ * Hook for fused kernels: a vector field object (as returned by `compile`) may carry, under this
+ * symbol, a function returning its evaluation as inlinable source. The engine then generates one
+ * step function per (tableau, vector field) with the vector field inlined into the stage loop: no
+ * call per stage.
+ */
+export const INLINE_VECTOR_FIELD: unique symbol = Symbol.for("odeflow.inlineVectorField") as never;
+
+/** What {@link INLINE_VECTOR_FIELD} returns. */
+export interface InlineVectorField {
+  /** Number of state components. */
+  readonly n: number;
+  /** Operations of one evaluation (fusion is skipped for very large vector fields). */
+  readonly operations: number;
+  /** Statements run once per step before the stages (reading `args`). */
+  readonly prelude: string;
+  /** A block evaluating f at time expression `t` on array `y` into array `out`. */
+  body(t: string, y: string, out: string): string;
+}
+
+/** Largest vector field (in operations) that is fused; larger ones keep one call per stage. */
+const MAX_FUSED_OPERATIONS = 1500;
+
 /** Workspace of an explicit Runge–Kutta solve. */
 export interface ERKState extends SolverState {
+  /** The step kernel: the method's, or one fused with a compiled vector field. */
+  readonly kernel: StepKernel;
   readonly f: InPlaceVectorField;
   readonly args: unknown;
   readonly n: number;
@@ -91,9 +116,11 @@ function linearCombination(coefs: ArrayLike<number>, count: number): string {
  * Generates the straight-line step kernel of a tableau. Exported for tests and for `toSource`-style
  * inspection; the source is plain ES2015.
  */
-export function generateStepSource(tab: Tableau): string {
+export function generateStepSource(tab: Tableau, inline?: InlineVectorField): string {
   const s = tab.stages;
   const lines: string[] = [];
+  if (inline !== undefined) lines.push(inline.prelude);
+  const call = (tc: string, y: string, k: string): string => (inline !== undefined ? inline.body(tc, y, k) : `f(${tc}, ${y}, args, ${k});`);
   lines.push(`const ${Array.from({ length: s }, (_, i) => `k${i} = ks[${i}]`).join(", ")};`);
   for (let i = 1; i < s; i++) {
     const row = tab.a.subarray(i * s, i * s + i);
@@ -102,7 +129,7 @@ export function generateStepSource(tab: Tableau): string {
     if (isLastFsal) break;
     lines.push(`for (let j = 0; j < n; j++) ytmp[j] = y0[j]${comb ? ` + dt * (${comb})` : ""};`);
     const tc = tab.c[i] === 1 ? "t1" : tab.c[i] === 0 ? "t" : `t + ${lit(tab.c[i]!)} * dt`;
-    lines.push(`f(${tc}, ytmp, args, k${i});`);
+    lines.push(call(tc, "ytmp", `k${i}`));
   }
   const bComb = linearCombination(tab.b, s);
   const body: string[] = [`y1[j] = y0[j] + dt * (${bComb});`];
@@ -111,7 +138,7 @@ export function generateStepSource(tab: Tableau): string {
   if (tab.fsal) {
     // y1 needs no k_{s-1} (b_{s-1} = 0); the error estimate does, so compute y1, then the last stage.
     lines.push(`for (let j = 0; j < n; j++) ${body[0]}`);
-    lines.push(`f(t1, y1, args, k${s - 1});`);
+    lines.push(call("t1", "y1", `k${s - 1}`));
     if (body.length > 1) lines.push(`for (let j = 0; j < n; j++) { ${body.slice(1).join(" ")} }`);
   } else {
     lines.push(`for (let j = 0; j < n; j++) { ${body.join(" ")} }`);
@@ -168,6 +195,23 @@ export function stepKernel(tab: Tableau, generated: boolean = canGenerate()): St
   return k;
 }
 
+const fusedCache = new WeakMap<object, Map<Tableau, StepKernel>>();
+
+/** The step kernel of a tableau fused with an inlinable vector field (cached per both). */
+function fusedKernel(tab: Tableau, vf: object, inline: InlineVectorField): StepKernel {
+  let m = fusedCache.get(vf);
+  if (m === undefined) fusedCache.set(vf, (m = new Map()));
+  let k = m.get(tab);
+  if (k === undefined) {
+    k = new Function(
+      "f", "args", "n", "t", "dt", "t1", "y0", "y1", "yErr", "yErr2", "ks", "ytmp",
+      `"use strict";\n${generateStepSource(tab, inline)}`,
+    ) as StepKernel;
+    m.set(tab, k);
+  }
+  return k;
+}
+
 /** Options of every explicit Runge–Kutta solver. */
 export interface ERKOptions {
   /**
@@ -193,6 +237,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly errorOrder: number;
   readonly hasSecondaryError: boolean;
   private readonly kernel: StepKernel;
+  private readonly generated: boolean;
 
   constructor(tableau: Tableau, options: ERKOptions = {}) {
     this.tableau = tableau;
@@ -200,10 +245,22 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.order = tableau.order;
     this.errorOrder = tableau.errorOrder;
     this.hasSecondaryError = tableau.bErr2 !== undefined;
-    this.kernel = stepKernel(tableau, options.generated ?? canGenerate());
+    this.generated = options.generated ?? canGenerate();
+    this.kernel = stepKernel(tableau, this.generated);
   }
 
-  init(f: InPlaceVectorField, n: number, args: unknown): ERKState {
+  /** The fused kernel when the term's vector field is compiled (and codegen is on), else the method's. */
+  private kernelFor(n: number, terms: AbstractTerm | undefined): StepKernel {
+    if (!this.generated || !(terms instanceof ODETerm)) return this.kernel;
+    const vf = terms.vf as unknown as Record<symbol, unknown>;
+    const hook = vf[INLINE_VECTOR_FIELD];
+    if (typeof hook !== "function") return this.kernel;
+    const inline = (hook as () => InlineVectorField)();
+    if (inline.n !== n || inline.operations > MAX_FUSED_OPERATIONS) return this.kernel;
+    return fusedKernel(this.tableau, vf, inline);
+  }
+
+  init(f: InPlaceVectorField, n: number, args: unknown, terms?: AbstractTerm): ERKState {
     const stages = this.tableau.dense.stages;
     const K = new Float64Array(stages * n);
     const ks: Float64Array[] = [];
@@ -211,6 +268,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     const empty = new Float64Array(0);
     return {
       numFnEvals: 0,
+      kernel: this.kernelFor(n, terms),
       f,
       args,
       n,
@@ -254,7 +312,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       state.f1Valid = false;
     }
     const t1 = t + dt;
-    this.kernel(state.f, state.args, state.n, t, dt, t1, y0, y1, yErr, yErr2, ks, state.ytmp);
+    state.kernel(state.f, state.args, state.n, t, dt, t1, y0, y1, yErr, yErr2, ks, state.ytmp);
     state.numFnEvals += tab.stages - 1;
     state.tPrev = t;
     state.dtPrev = dt;
