@@ -84,17 +84,16 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
   toSource(): string;
 }
 
-/** Whether `new Function` is allowed here. */
-let codegenAllowed: boolean | undefined;
+/**
+ * Whether `new Function` is allowed here (false under a Content-Security-Policy without
+ * `unsafe-eval`). Checked on every compile (it costs microseconds), so a policy is never missed.
+ */
 function canGenerate(): boolean {
-  if (codegenAllowed === undefined) {
-    try {
-      codegenAllowed = new Function("return 1")() === 1;
-    } catch {
-      codegenAllowed = false;
-    }
+  try {
+    return new Function("return 1")() === 1;
+  } catch {
+    return false;
   }
-  return codegenAllowed;
 }
 
 /** Hidden on compiled vector fields: what the fused Runge–Kutta kernels need. */

@@ -16,11 +16,14 @@ export interface ParsedFunction {
   shift: number;
 }
 
+/** Captured at load, so that a later replacement of the global `Function` cannot change it. */
+const functionToString = Function.prototype.toString;
+
 /** Parses a function or a source string into its function node. */
 export function parseFunction(input: Function | string): ParsedFunction {
   let source: string;
   if (typeof input === "function") {
-    source = Function.prototype.toString.call(input);
+    source = functionToString.call(input);
     if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
       throw new CompileError(
         `the function \`${input.name || "(anonymous)"}\` has no readable source (it is a native or bound function).`,
