@@ -42,3 +42,4 @@ export type { EnsembleOptions, EnsembleModule, EnsembleOutput, EnsembleOutputFn,
 export type { LockstepOptions, BatchVectorField } from "./ensemble/lockstep.js";
 export { runEnsembleWorker, type WorkerPort } from "./ensemble/worker.js";
 export { shutdownEnsembleWorkers } from "./ensemble/threads.js";
+export { BDF, type BDFOptions, type BDFState } from "./solvers/implicit/bdf.js";

@@ -554,6 +554,17 @@ export function createLoopWorkspace<Y>(v: Validated<Y>, args: unknown): LoopWork
 }
 
 /**
+ * Optional solver hooks the loop calls when present (implicit and multistep solvers):
+ * `setTolerances` once after `init` with the controller's rtol and atol (for Newton convergence
+ * tests); `stepFactor` after each error estimate, returning the factor for the next step in place
+ * of the PID controller's (a variable-order method choosing its order and step together).
+ */
+interface SolverHooks {
+  setTolerances?(state: SolverState, rtol: number | Float64Array, atol: number | Float64Array): void;
+  stepFactor?(state: SolverState, err: number, accepted: boolean): number;
+}
+
+/**
  * @internal The one loop over steps: solves the validated problem from `y0` (length n) with
  * `args`, writing saved rows into `ws.rows` (reset first) and the outcome into `ws`. Throws only
  * for errors thrown by the vector field or a SaveAt fn; numerical failures go to `ws.result`.
@@ -574,6 +585,11 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   let y1 = ws.y1;
   const { yErr, yErr2, ytmp, fscratch, normScratch } = ws;
   const state = solver.init(f, n, args, v.terms);
+  // Optional hooks of implicit and multistep solvers (src/solvers/implicit/): the tolerances for
+  // their Newton convergence tests, and a variable-order method's own choice of the next step.
+  const hooks = solver as SolverHooks;
+  if (typeof hooks.setTolerances === "function" && controller instanceof PIDController) hooks.setTolerances(state, controller.rtol, controller.atol);
+  const stepFactor = typeof hooks.stepFactor === "function" ? hooks.stepFactor : null;
 
   let t = t0;
   let its = 0; // next output time in ts
@@ -718,6 +734,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
             factor = pid.safety * Math.pow(inv, beta1);
             if (beta2 !== 0) factor *= Math.pow(invPrev1, beta2);
             if (beta3 !== 0) factor *= Math.pow(invPrev2, beta3);
+            if (stepFactor !== null) factor = stepFactor.call(solver, state, err, true);
             if (!(factor <= pid.factormax)) factor = pid.factormax;
             if (factor < pid.factormin) factor = pid.factormin;
             // After a rejection the step may not grow at once (Hairer's "last step rejected" rule).
@@ -730,6 +747,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
             accept = false;
             if (err === err && err !== Infinity) {
               factor = Math.max(pid.factormin, Math.min(1, pid.safety * Math.pow(err, -1 / solver.errorOrder)));
+              if (stepFactor !== null) factor = Math.max(pid.factormin, Math.min(1, stepFactor.call(solver, state, err, false)));
               nonFiniteStreak = 0;
             } else {
               // NaN or Infinity from the vector field: shrink hard, and remember why.
