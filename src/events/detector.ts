@@ -268,6 +268,7 @@ export class EventDetector implements ScalarFunctionOfTime {
     const tLo = this.tLo;
     const gEnd = this.gEnd;
     const fired = this.fired;
+    let atEnd = false; // continuous events to handle at tNext, together with the step-end events
     if (nc > 0) {
       // Each pass finds the earliest root after the last one; passes after the first happen only
       // when events without affect fired (recorded, the step goes on).
@@ -312,6 +313,10 @@ export class EventDetector implements ScalarFunctionOfTime {
           if (this.affects[i] !== undefined || this.terminal[i] === 1) handled = true;
         }
         this.time = best;
+        if (handled && best === tNext) {
+          atEnd = true;
+          break;
+        }
         if (!this.record(best) || handled) return true;
         // Only recorded: search the rest of the step from `best`, with signs taken there.
         for (let k = 0; k < nc; k++) {
@@ -328,9 +333,9 @@ export class EventDetector implements ScalarFunctionOfTime {
       }
     }
     // Events at the step end: scheduled times (the step landed on them) and discrete conditions.
-    if (this.schedPos === this.schedCount && this.disc.length === 0) return false;
-    let fire = false;
-    let handled = false;
+    if (!atEnd && this.schedPos === this.schedCount && this.disc.length === 0) return false;
+    let fire = atEnd;
+    let handled = atEnd;
     while (this.schedPos < this.schedCount && dir * (this.schedT[this.schedPos]! - tNext) <= 0) {
       const i = this.schedIdx[this.schedPos++]!;
       fired[i] = 1;

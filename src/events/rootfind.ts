@@ -13,18 +13,23 @@ export interface ScalarFunctionOfTime {
 /** Most iterations of either finder; the bisection safeguard needs at most ~3 × 64. */
 const MAX_ITERATIONS = 400;
 
-/** Whether a bracket of ends ta, tb is as small as asked: `tol`, or a few ulps of t. */
+/** The bracket width asked for: `tol`, or a few ulps of t (2ε|t| is two to four ulps). */
+function width(ta: number, tb: number, tol: number): number {
+  // MIN_VALUE keeps a bracket around t = 0 finite.
+  return Math.max(tol, 2 * Number.EPSILON * Math.max(Math.abs(ta), Math.abs(tb)), Number.MIN_VALUE);
+}
+
+/** Whether a bracket of ends ta, tb is as small as asked. */
 function converged(ta: number, tb: number, tol: number): boolean {
-  const w = Math.abs(tb - ta);
-  const scale = Math.max(Math.abs(ta), Math.abs(tb));
-  // 2ε|t| is two to four ulps of t; MIN_VALUE keeps a bracket around t = 0 finite.
-  return w <= tol || w <= 2 * Number.EPSILON * scale || w <= Number.MIN_VALUE;
+  return Math.abs(tb - ta) <= width(ta, tb, tol);
 }
 
 /**
  * The Illinois method (regula falsi that halves the retained end's value when the same end is
  * kept twice in a row), safeguarded by bisection whenever two iterations fail to halve the
- * bracket. Requires `ga ≠ 0` and `gb` of the opposite sign or zero. Returns the end of the final
+ * bracket, and (as in CVODE's root finder) keeping each new point at least half the asked-for
+ * width away from both ends, so that once the secant has found the root the bracket collapses
+ * onto it instead of creeping. Requires `ga ≠ 0` and `gb` of the opposite sign or zero. Returns the end of the final
  * bracket on `tb`'s side, so the returned time is at the root or just past it (in the direction
  * from ta to tb): the condition has already changed sign there.
  *
@@ -44,16 +49,21 @@ export function illinois(g: ScalarFunctionOfTime, ta: number, ga: number, tb: nu
   let w1 = Infinity; // bracket widths one and two iterations ago
   let w2 = Infinity;
   for (let iter = 0; iter < MAX_ITERATIONS; iter++) {
-    if (gb === 0 || converged(ta, tb, tol)) return tb;
     const w = Math.abs(tb - ta);
+    const wTol = width(ta, tb, tol);
+    if (gb === 0 || w <= wTol) return tb;
     let tm: number;
     if (w > 0.5 * w2) {
       tm = 0.5 * (ta + tb);
     } else {
       tm = tb - (gb * (tb - ta)) / (gb - ga);
-      // Strictly inside the bracket, or bisect (a secant point can round onto an end).
-      if (!((tm - ta) * (tb - tm) > 0)) tm = 0.5 * (ta + tb);
+      // A secant point that rounds onto (or past) an end is pulled in below; NaN bisects.
+      if (tm !== tm) tm = 0.5 * (ta + tb);
     }
+    const half = 0.5 * wTol;
+    const s = tb > ta ? 1 : -1;
+    if (s * (tm - ta) < half) tm = ta + s * half;
+    else if (s * (tb - tm) < half) tm = tb - s * half;
     w2 = w1;
     w1 = w;
     const gm = g.value(tm);

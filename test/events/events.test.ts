@@ -79,6 +79,31 @@ test("bouncing ball with every solver that has dense output in the index (explic
   }
 });
 
+test("stiff solvers: zeros of cos t on a stiff problem (y' = −1000 (y − cos t) − sin t, y = cos t)", T, async (t) => {
+  const stiff = new ODETerm((tt: number, y: Float64Array, _a: unknown, dy: Float64Array) => {
+    dy[0] = -1000 * (y[0]! - Math.cos(tt)) - Math.sin(tt);
+  });
+  const names = ["Rosenbrock23", "Rodas5P", "ImplicitEuler", "Kvaerno3", "Kvaerno5", "KenCarp4", "BDF", "RadauIIA5"];
+  const ctors = names.filter((n) => typeof (odeflow as Record<string, unknown>)[n] === "function");
+  if (ctors.length === 0) t.skip("no stiff solver is exported yet");
+  for (const name of ctors) {
+    await t.test(name, () => {
+      const solver = new ((odeflow as unknown as Record<string, new () => AbstractSolver<any>>)[name]!)();
+      const sol = diffeqsolve({
+        terms: stiff, solver, t0: 0, t1: 9, y0: [1], stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }),
+        event: [new Event({ cond: (_t, y) => y[0]! }), new Event({ cond: (_t, y) => y[0]! + 0.5, direction: "up", terminal: true })],
+      });
+      // A zero at π/2 (cos t = −1/2 going down at 2π/3 does not fire), then cos t = −1/2 going up
+      // at 4π/3 ends the solve before the zero at 3π/2.
+      assert.deepEqual(sol.events.map((e) => e.index), [0, 1], name);
+      const exact = [Math.PI / 2, (4 * Math.PI) / 3];
+      assert.ok(Math.abs(sol.tFinal - exact[1]!) < 1e-6);
+      for (let k = 0; k < 2; k++) assert.ok(Math.abs(sol.events[k]!.t - exact[k]!) < 1e-6, `${name} event ${k}: ${sol.events[k]!.t} vs ${exact[k]}`);
+      assert.equal(sol.result, RESULTS.eventOccurred);
+    });
+  }
+});
+
 test("bouncing ball backward in time: impacts at the negated forward times", T, () => {
   const sol = diffeqsolve({
     terms: fall, solver: new Dopri5(), t0: 0, t1: -15, y0: [H0, 0], event: bounce(), stepsizeController: tight(),
@@ -225,6 +250,16 @@ test("simultaneous events are all reported, and their affects all run", T, () =>
   assert.equal(sol.events[0]!.t, sol.events[1]!.t);
   assert.deepEqual(sol.events.map((e) => e.index), [0, 1]);
   assert.ok(Math.abs(sol.ys[0]![0]! - 111) < 1e-12);
+});
+
+test("a continuous and a scheduled event at the same time fire together, and the solve goes on", T, () => {
+  // The step lands on the scheduled time 1, where t − 1 also crosses zero.
+  const sol = diffeqsolve({
+    terms: ramp, solver: new Dopri5(), t0: 0, t1: 3, y0: [0], stepsizeController: tight(),
+    event: [new Event({ cond: (t) => t - 1, affect: (_t, y) => { y[0]! += 10; } }), new Event({ times: [1, 2], affect: (_t, y) => { y[0]! += 100; } })],
+  });
+  assert.deepEqual(sol.events.map((e) => [e.index, e.t]), [[0, 1], [1, 1], [1, 2]]);
+  assert.ok(Math.abs(sol.ys[0]![0]! - (3 + 10 + 200)) < 1e-9);
 });
 
 test("events without affect only record: the solution is bit-for-bit that of the solve without events", T, () => {
