@@ -37,6 +37,84 @@ export interface LockstepOptions<A = any> {
   f: BatchVectorField<A>;
   /** Lanes per batch. @defaultValue min(N, 1024) */
   batchSize?: number;
+  /** Use the generated lane kernel (`true`) or generic loops (`false`). @defaultValue true where `new Function` is allowed */
+  generated?: boolean;
+}
+
+/** One step's stages for lanes 0 … m−1 (generated per tableau). */
+type LaneKernel = (
+  f: BatchVectorField,
+  args: unknown[],
+  n: number,
+  m: number,
+  B: number,
+  t: Float64Array,
+  h: Float64Array,
+  tl: Float64Array,
+  y: Float64Array,
+  y1: Float64Array,
+  yErr: Float64Array,
+  yErr2: Float64Array,
+  ks: Float64Array[],
+  ytmp: Float64Array,
+) => void;
+
+let codegen: boolean | undefined;
+function canGenerate(): boolean {
+  if (codegen === undefined) {
+    try {
+      codegen = new Function("return 1")() === 1;
+    } catch {
+      codegen = false;
+    }
+  }
+  return codegen;
+}
+
+/** Σ_l coef_l k_l[q] as source, exactly as the scalar kernel writes it (zero terms dropped, 1 · k as k). */
+function laneCombination(coefs: ArrayLike<number>, off: number, count: number): string {
+  const terms: string[] = [];
+  for (let l = 0; l < count; l++) {
+    const x = coefs[off + l]!;
+    if (x !== 0) terms.push(x === 1 ? `k${l}[q]` : `${x < 0 ? `(${String(x)})` : String(x)} * k${l}[q]`);
+  }
+  return terms.join(" + ");
+}
+
+/**
+ * Generates the lane kernel of a first-same-as-last tableau: per stage one pass over the lanes,
+ * with the scalar kernel's expression for each element (same terms, same order, so the same
+ * rounding), then the vectorised vector field on all lanes.
+ */
+export function generateLaneSource(tab: Tableau): string {
+  const s = tab.stages;
+  const L: string[] = [`const ${Array.from({ length: s }, (_, i) => `k${i} = ks[${i}]`).join(", ")};`];
+  const loop = (body: string): string => `for (let j = 0; j < n; j++) { const o = j * B; for (let b = 0; b < m; b++) { const q = o + b; ${body} } }`;
+  for (let i = 1; i < s - 1; i++) {
+    const comb = laneCombination(tab.a, i * s, i);
+    L.push(loop(`ytmp[q] = y[q]${comb ? ` + h[b] * (${comb})` : ""};`));
+    const c = tab.c[i]!;
+    L.push(`for (let b = 0; b < m; b++) tl[b] = ${c === 1 ? "t[b] + h[b]" : c === 0 ? "t[b]" : `t[b] + ${c < 0 ? `(${String(c)})` : String(c)} * h[b]`};`);
+    L.push(`f(tl, ytmp, args, k${i}, m, B);`);
+  }
+  L.push(loop(`y1[q] = y[q] + h[b] * (${laneCombination(tab.b, 0, s)});`));
+  L.push("for (let b = 0; b < m; b++) tl[b] = t[b] + h[b];");
+  L.push(`f(tl, y1, args, k${s - 1}, m, B);`);
+  const err: string[] = [];
+  if (tab.bErr) err.push(`yErr[q] = h[b] * (${laneCombination(tab.bErr, 0, s) || "0"});`);
+  if (tab.bErr2) err.push(`yErr2[q] = h[b] * (${laneCombination(tab.bErr2, 0, s) || "0"});`);
+  if (err.length > 0) L.push(loop(err.join(" ")));
+  return L.join("\n");
+}
+
+const laneKernels = new WeakMap<Tableau, LaneKernel>();
+function laneKernel(tab: Tableau): LaneKernel {
+  let k = laneKernels.get(tab);
+  if (k === undefined) {
+    k = new Function("f", "args", "n", "m", "B", "t", "h", "tl", "y", "y1", "yErr", "yErr2", "ks", "ytmp", `"use strict";\n${generateLaneSource(tab)}`) as LaneKernel;
+    laneKernels.set(tab, k);
+  }
+  return k;
 }
 
 function unsupported(what: string): never {
@@ -63,7 +141,7 @@ export function runLockstep(p: PreparedEnsemble, opts: LockstepOptions, store: E
   if (v.saveat.fn !== undefined) unsupported("does not take SaveAt fn");
   if ((v as { events?: unknown }).events) unsupported("does not take events");
   if (p.output !== null && !p.keepSaved && p.rowsPerTrajectory === 0) unsupported("needs saved rows for the output hook");
-  const lane = new Lanes(p, opts.f, tab, pid, B, store, details);
+  const lane = new Lanes(p, opts.f, tab, pid, B, store, details, opts.generated ?? canGenerate());
   for (let start = 0; start < N; start += B) lane.runBatch(start, Math.min(N, start + B));
 }
 
@@ -103,6 +181,8 @@ class Lanes {
   private readonly rowCount: Int32Array;
   private readonly K: number;
   private batchStart = 0;
+  /** The generated lane kernel, or null where code generation is not allowed (then the generic loops). */
+  private readonly kernel: LaneKernel | null;
 
   constructor(
     private readonly p: PreparedEnsemble,
@@ -112,6 +192,7 @@ class Lanes {
     B: number,
     private readonly store: EnsembleStorage,
     private readonly details: Map<number, string>,
+    generated: boolean,
   ) {
     const n = p.n;
     this.n = n;
@@ -151,6 +232,7 @@ class Lanes {
     this.rowsTs = new Float64Array(B * this.K);
     this.rowsYs = new Float64Array(B * this.K * n);
     this.rowCount = new Int32Array(B);
+    this.kernel = generated ? laneKernel(tab) : null;
   }
 
   /** Saves a row for the lane's trajectory from column b of `src` (stride B). */
@@ -346,17 +428,21 @@ class Lanes {
       // The stages, for all lanes at once: the generated kernel's sums, in its order.
       const hs = this.h;
       const tsl = this.t;
-      for (let i = 1; i < s - 1; i++) {
-        this.combine(ytmp, y, a, i * s, i, m);
-        const ci = c[i]!;
-        for (let b = 0; b < m; b++) tl[b] = ci === 1 ? tsl[b]! + hs[b]! : ci === 0 ? tsl[b]! : tsl[b]! + ci * hs[b]!;
-        f(tl, ytmp, args, ks[i]!, m, B);
+      if (this.kernel !== null) {
+        this.kernel(f, args, n, m, B, tsl, hs, tl, y, y1, yErr, yErr2, ks, ytmp);
+      } else {
+        for (let i = 1; i < s - 1; i++) {
+          this.combine(ytmp, y, a, i * s, i, m);
+          const ci = c[i]!;
+          for (let b = 0; b < m; b++) tl[b] = ci === 1 ? tsl[b]! + hs[b]! : ci === 0 ? tsl[b]! : tsl[b]! + ci * hs[b]!;
+          f(tl, ytmp, args, ks[i]!, m, B);
+        }
+        this.combine(y1, y, bw, 0, s, m);
+        for (let b = 0; b < m; b++) tl[b] = tsl[b]! + hs[b]!;
+        f(tl, y1, args, ks[s - 1]!, m, B);
+        if (bErr !== undefined) this.errorCombine(yErr, bErr, m);
+        if (secondary) this.errorCombine(yErr2, bErr2!, m);
       }
-      this.combine(y1, y, bw, 0, s, m);
-      for (let b = 0; b < m; b++) tl[b] = tsl[b]! + hs[b]!;
-      f(tl, y1, args, ks[s - 1]!, m, B);
-      if (bErr !== undefined) this.errorCombine(yErr, bErr, m);
-      if (secondary) this.errorCombine(yErr2, bErr2!, m);
 
       // Per lane: accept or reject, save, and the next step size.
       for (let b = 0; b < m; b++) {

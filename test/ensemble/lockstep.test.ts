@@ -47,6 +47,8 @@ test("lockstep batches (adaptive, several batches, lanes finishing at different 
   // Lanes really finish at different steps, so compaction is exercised.
   assert.ok(Math.max(...serial.numSteps) > Math.min(...serial.numSteps) + 10);
   assertIdentical(lock, serial);
+  // The generic loops (used where new Function is forbidden) give the same bits as the generated kernel.
+  assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 64, generated: false } }), serial);
   // A PID (not only I) controller, a max norm and per-component tolerances follow the same formulas.
   const pid = { ...base, stepsizeController: new PIDController({ rtol: [1e-7, 1e-7, 1e-6], atol: 1e-9, pcoeff: 0.2, icoeff: 0.4, dcoeff: 0.1, norm: "max" }) };
   assertIdentical(solveEnsembleSync({ ...pid, lockstep: { f: lorenzBatch, batchSize: 50 } }), solveEnsembleSync(pid));
@@ -59,7 +61,9 @@ test("lockstep batches (adaptive, several batches, lanes finishing at different 
 
 test("lockstep with fixed steps (dt = 0.001) equals serial bit for bit", () => {
   const o = { ...base, dt0: 0.001, stepsizeController: new ConstantStepSize() };
-  assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 40 } }), solveEnsembleSync(o));
+  const serial = solveEnsembleSync(o);
+  assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 40 } }), serial);
+  assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 40, generated: false } }), serial);
 });
 
 test("lockstep: a blowing-up lane fails alone; maxSteps per lane; output hook", () => {
