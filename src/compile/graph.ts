@@ -137,6 +137,15 @@ export function evalOp(op: Op, a: number, b: number, c: number): number {
   }
 }
 
+/** A hash of a node's key (op and operands). */
+function hash(op: number, a: number, b: number, c: number): number {
+  let h = Math.imul(op + 1, 0x9e3779b1);
+  h = Math.imul(h ^ a, 0x85ebca6b);
+  h = Math.imul(h ^ b, 0xc2b2ae35);
+  h = Math.imul(h ^ c, 0x27d4eb2f);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
 const COMMUTATIVE = new Set<Op>([Op.ADD, Op.MUL, Op.MIN, Op.MAX, Op.HYPOT, Op.EQ, Op.NE]);
 
 /**
@@ -151,7 +160,8 @@ export class Graph {
   c: Int32Array = new Int32Array(256);
   value: Float64Array = new Float64Array(256);
   size = 0;
-  private readonly table = new Map<string, number>();
+  /** Open-addressing hash table of node ids (−1: empty), keyed by (op, a, b, c). */
+  private table: Int32Array = new Int32Array(1024).fill(-1);
   private readonly constants = new Map<number, number>();
   private negZero = -1;
   private nan = -1;
@@ -192,13 +202,34 @@ export class Graph {
       if (r >= 0) return r;
       if (COMMUTATIVE.has(op) && a > b) { const s = a; a = b; b = s; }
     }
-    const key = ar === 0 ? `${op},${a}` : ar === 1 ? `${op},${a}` : ar === 2 ? `${op},${a},${b}` : `${op},${a},${b},${c}`;
-    let id = this.table.get(key);
-    if (id === undefined) {
-      id = this.push(op, a, b, c, 0);
-      this.table.set(key, id);
+    if (ar < 2) b = 0;
+    if (ar < 3) c = 0;
+    const mask = this.table.length - 1;
+    let h = hash(op, a, b, c) & mask;
+    for (;;) {
+      const id = this.table[h]!;
+      if (id < 0) break;
+      if (this.op[id] === op && this.a[id] === a && this.b[id] === b && this.c[id] === c) return id;
+      h = (h + 1) & mask;
     }
+    const id = this.push(op, a, b, c, 0);
+    this.table[h] = id;
+    if (++this.entries * 2 > this.table.length) this.rehash();
     return id;
+  }
+
+  private entries = 0;
+
+  private rehash(): void {
+    const table = new Int32Array(this.table.length * 2).fill(-1);
+    const mask = table.length - 1;
+    for (const id of this.table) {
+      if (id < 0) continue;
+      let h = hash(this.op[id]!, this.a[id]!, this.b[id]!, this.c[id]!) & mask;
+      while (table[h]! >= 0) h = (h + 1) & mask;
+      table[h] = id;
+    }
+    this.table = table;
   }
 
   /** Constant folding and cheap local rewrites; −1 when none applies. */
