@@ -217,6 +217,11 @@ export interface InlineSource {
   /** Number of operations of one evaluation. */
   readonly operations: number;
   body(t: string, y: string, out: string): string;
+  /**
+   * The evaluation on scalar locals: `y(j)` names the local holding component j; locals it
+   * declares are prefixed with `prefix`. Returns the statements and one expression per output.
+   */
+  scalar(t: string, y: (j: number) => string, prefix: string): { code: string; outputs: string[] };
 }
 
 /** The inlinable source of f (see {@link InlineSource}). */
@@ -242,6 +247,14 @@ export function inlineSource(g: Graph, outputs: readonly number[], layout: ArgLa
   return {
     prelude: argReads(layout, usedP),
     operations: ops.length,
+    scalar(t: string, y: (j: number) => string, prefix: string) {
+      const sub = (code: string): string => code.replace(/\bt\b/g, `${prefix}t`).replace(/\by(\d+)\b/g, (_, j) => y(Number(j))).replace(/\bv(\d+)\b/g, `${prefix}v$1`);
+      const head = usesT ? `const ${prefix}t = ${t};\n` : "";
+      return {
+        code: head + ops.map((id) => sub(opLine(g, id))).join("\n"),
+        outputs: outputs.map((o) => sub(ref(g, o))),
+      };
+    },
     body(t: string, y: string, out: string): string {
       const head = (usesT ? [`const tt = ${t};`] : []).concat(ys.map((i) => `const _y${i} = ${y}[${i}];`));
       return `{\n${head.join("\n")}\n${lines.join("\n")}\n${outs.map(([i, r]) => `${out}[${i}] = ${r};`).join("\n")}\n}`;

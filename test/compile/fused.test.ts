@@ -5,7 +5,8 @@ import { generateStepSource } from "../../src/solvers/erk.js";
 import { arenstorf, heat, lorenz, N, rober } from "./corpus.js";
 
 /**
- * Fused and unfused solves must agree bit for bit: the fused kernel evaluates the same IEEE
+* Fused and unfused solves must agree bit for bit (Lorenz, Arenstorf, ROBER take the scalar-local
+ * fused kernel, n ≤ 16; the heat equation, n = 100, the array one): the fused kernel evaluates the same IEEE
  * operations in the same order as the compiled f called once per stage (JavaScript never
  * contracts a*b + c into a fused multiply-add or reassociates), so the tolerance is zero; any
  * difference would be a bug in the fusion, not round-off.
