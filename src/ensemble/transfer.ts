@@ -167,10 +167,13 @@ export async function loadFunction(src: FunctionSource, cache: Map<string, Recor
     cache.set(url, mod);
   }
   if (src.kind === "module") return mod[src.name];
-  // Generated source of a compiled vector field: its default export, or the first vector field it exports.
+  // Generated source of a compiled vector field (`toSource()`): it exports f, jac, jvp, vjp, … by
+  // name; the vector field object is those functions (a default export, if any, wins).
   if (mod.default !== undefined) return mod.default;
-  for (const value of Object.values(mod)) {
-    if (typeof value === "function" || (value !== null && typeof value === "object" && typeof (value as { f?: unknown }).f === "function")) return value;
+  if (typeof mod.f === "function") {
+    const vf: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(mod)) if (typeof value === "function" || key === "n" || key === "jacSparsity") vf[key] = value;
+    return vf;
   }
   throw new Error("solveEnsemble worker: the compiled vector field's source exports no vector field.");
 }

@@ -2,7 +2,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Dopri5, ODETerm, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers, type EnsembleSolution,
+  compile, Dopri5, ODETerm, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers, type EnsembleSolution,
 } from "../../src/index.js";
 import { blowup, finalAndCount, lorenz } from "./fixtures/models.mjs";
 
@@ -107,4 +107,15 @@ test("a vector field that throws in a worker rejects with the trajectory named",
     }),
     /trajectory 33: .*bad parameter/,
   );
+});
+
+test("a compiled vector field travels to the workers as its generated source (toSource)", async () => {
+  const vf = compile((t: number, [x, y, z]: number[], { sigma, rho, beta }: { sigma: number; rho: number; beta: number }) => [
+    sigma * (y - x), x * (rho - z) - y, x * y - beta * z,
+  ], { args: { sigma: 0, rho: 0, beta: 0 } });
+  const { module: _m, ...rest } = lorenzOptions;
+  const o = { ...rest, terms: new ODETerm(vf), trajectories: 64 };
+  const threaded = await solveEnsemble({ ...o, threads: 2 });
+  assert.equal(threaded.mode, "threads", threaded.notice ?? "");
+  assertIdentical(threaded, await solveEnsemble(o));
 });
