@@ -173,6 +173,7 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
   const sources = new Map<string, string>();
   let jy: SparseJacobian | undefined;
   const jacY = (): SparseJacobian => (jy ??= sparseJacobian(g, outputs, yVars));
+  let coloring: { colors: Int32Array; count: number } | undefined;
   const specs: Record<string, () => KernelSpec> = {
     f: () => ({ params: ["t", "y", "args", "out"], outputs, hasX: false }),
     jac: () => {
@@ -226,7 +227,7 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       return jacY().pattern;
     },
     get jacColoring(): { colors: Int32Array; count: number } {
-      return colorColumns(jacY().pattern, n);
+      return (coloring ??= colorColumns(jacY().pattern, n));
     },
     toSource(): string {
       return moduleSource(g, outputs, layout, specs, sources, n, argNamesOf(layout));
