@@ -153,6 +153,31 @@ test("SaveAt steps records the states before and after a state-changing event at
   for (let i = 1; i < sol.ts.length; i++) assert.ok(sol.ts[i]! >= sol.ts[i - 1]!);
 });
 
+test("dense output across state-changing events: pre-event before, post-event after, ending at t1", T, () => {
+  const sol = diffeqsolve({
+    terms: fall, solver: new Dopri5(), t0: 0, t1: 5, y0: [H0, 0], event: bounce(), stepsizeController: tight(),
+    saveat: new SaveAt({ dense: true }),
+  });
+  const { t: [t1], v: [v1] } = bounceTimes(1);
+  for (const dt of [-0.3, -1e-3, 1e-3, 0.3]) {
+    const t = t1! + dt;
+    const s = t - t1!;
+    const y = sol.evaluate(t);
+    const exact = dt < 0 ? [H0 - (G * t * t) / 2, -G * t] : [E * v1! * s - (G * s * s) / 2, E * v1! - G * s];
+    assert.ok(Math.abs(y[0]! - exact[0]!) < 1e-9 && Math.abs(y[1]! - exact[1]!) < 1e-8, `evaluate(${t}): ${Array.from(y)} vs ${exact}`);
+  }
+  assert.ok(Math.abs(sol.derivative(t1! + 0.1)[0]! - (E * v1! - G * 0.1)) < 1e-8);
+});
+
+test("events with t0 = t1: nothing to search; a scheduled time at t0 still fires", T, () => {
+  const sol = diffeqsolve({
+    terms: ramp, solver: new Dopri5(), t0: 2, t1: 2, y0: [0],
+    event: [new Event({ cond: (_t, y) => y[0]! }), new Event({ times: [2], affect: (_t, y) => { y[0] = 5; } })],
+  });
+  assert.deepEqual(sol.events.map((e) => [e.index, e.t]), [[1, 2]]);
+  assert.equal(sol.ys[0]![0], 5);
+});
+
 // ── y' = cos t, y(0) = 0: y = sin t, with zeros at kπ. ──
 const sine = new ODETerm((t: number, _y: Float64Array, _a: unknown, dy: Float64Array) => {
   dy[0] = Math.cos(t);
