@@ -119,6 +119,16 @@ export const forced = (t: number, y: Float64Array, args: { w: number; a: number 
   dy[1] = -y[0]! - 0.1 * y[1]! * Math.abs(y[0]!) + drive + Math.exp(-t) * Math.max(y[0]!, y[1]!);
 };
 
+// ---- Every supported Math function and operator, on a domain where each is smooth ----
+export const mathZoo = (t: number, [a, b, c]: Float64Array, { p }: { p: number }) => {
+  const u = Math.sin(a) * Math.cos(b) + Math.tan(c) - Math.exp(a * b) + Math.log(b) * Math.sqrt(c) + Math.abs(a - 1);
+  const v = Math.tanh(a) + Math.sinh(b) * Math.cosh(c) + Math.asin(a) - Math.acos(b) + Math.atan(c * p);
+  const w = Math.asinh(a) + Math.acosh(1 + b) + Math.atanh(c) + Math.log1p(a) - Math.expm1(b) + Math.log2(c) + Math.log10(a + b);
+  const x = Math.cbrt(a - 2) + Math.pow(b, p) + c ** a + Math.atan2(a, b) + Math.min(a, b) * Math.max(b, c) + Math.hypot(a, c) + (a * 7.5) % p;
+  const s = a > b ? a * a * p : b / (1 + c);
+  return [u * v + Math.sign(a) * t, w - x * s + (b <= c ? Math.cos(t) : Math.sin(t * c)), Math.floor(a * 3) + u / (1 + v * v) - Math.trunc(-x) * 0 + s * t];
+};
+
 export const corpus: CorpusEntry[] = [
   { name: "Lorenz", fn: lorenz, n: 3, options: {}, sample: (r) => ({ t: r(), y: vec(r, 3, -20, 20), args: { sigma: uniform(r, 5, 15), rho: uniform(r, 20, 30), beta: uniform(r, 1, 4) } }) },
   { name: "Arenstorf", fn: arenstorf, n: 4, options: {}, sample: (r) => ({ t: r(), y: vec(r, 4, -1.5, 1.5), args: { mu: 0.012277471 } }) },
@@ -136,6 +146,7 @@ export const corpus: CorpusEntry[] = [
       args: { W1: vec(r, HIDDEN * NN, -1, 1), b1: vec(r, HIDDEN, -1, 1), W2: vec(r, NN * HIDDEN, -1, 1), b2: vec(r, NN, -1, 1) },
     }),
   },
+  { name: "Math functions", fn: mathZoo, n: 3, options: {}, sample: (r) => ({ t: r() * 3, y: vec(r, 3, 0.2, 0.8), args: { p: uniform(r, 1.5, 2.5) } }) },
   { name: "forced oscillator (branches)", fn: forced, n: 2, options: {}, sample: (r) => ({ t: r() * 3, y: vec(r, 2, -1, 1), args: { w: uniform(r, 0.5, 2), a: uniform(r, 0.1, 1) } }) },
 ];
 
