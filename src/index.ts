@@ -10,7 +10,7 @@ export { RESULTS, type Result, SolveError, isOkay, resultMessage, resultName } f
 export { SaveAt, type SaveAtOptions, type SaveFn } from "./saveat.js";
 export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
-  AbstractTerm, ODETerm, ControlTerm, MultiTerm,
+  AbstractTerm, ODETerm, ControlTerm, MultiTerm, type ControlTermOptions, type NoiseType,
   type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField,
 } from "./terms.js";
 export { Structure, type StateLike, type Structured } from "./tree.js";
@@ -43,3 +43,13 @@ export type { LockstepOptions, BatchVectorField } from "./ensemble/lockstep.js";
 export { runEnsembleWorker, type WorkerPort } from "./ensemble/worker.js";
 export { shutdownEnsembleWorkers } from "./ensemble/threads.js";
 export { BDF, type BDFOptions, type BDFState } from "./solvers/implicit/bdf.js";
+export { philox4x32, normalPair, seedToKey, splitKey } from "./brownian/philox.js";
+export { AbstractBrownianPath, type BrownianPathOptions, type LevyArea } from "./brownian/path.js";
+export { VirtualBrownianTree, type VirtualBrownianTreeOptions } from "./brownian/virtual_tree.js";
+export { UnsafeBrownianPath, type UnsafeBrownianPathOptions } from "./brownian/unsafe_path.js";
+export { AbstractSDESolver, type SDEState, type Interpretation, type Diffusion } from "./solvers/sde/base.js";
+export { EulerMaruyama } from "./solvers/sde/euler_maruyama.js";
+export { EulerHeun } from "./solvers/sde/euler_heun.js";
+export { Milstein, type MilsteinOptions } from "./solvers/sde/milstein.js";
+export { SRA1 } from "./solvers/sde/sra1.js";
+export { ShARK } from "./solvers/sde/shark.js";

@@ -15,7 +15,7 @@ import { isOkay, type Result, RESULTS, SolveError } from "./results.js";
 import { SaveAt, type SaveFn } from "./saveat.js";
 import { type DenseOutput, Solution, type Stats } from "./solution.js";
 import type { AbstractSolver, SolverState } from "./solvers/solver.js";
-import { AbstractTerm, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "./terms.js";
+import { AbstractTerm, assertRevisitable, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "./terms.js";
 import { describeValue, type StateLike, Structure } from "./tree.js";
 import { nextAfter } from "./util/float.js";
 import { checkEventOptions, type Event } from "./events/event.js";
@@ -185,6 +185,7 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
       }
     }
   }
+  if (controller instanceof PIDController) assertRevisitable(terms);
   if (controller instanceof ConstantStepSize && dt0 === undefined && t0 !== t1) {
     throw new TypeError("diffeqsolve: ConstantStepSize needs `dt0`, the step size (for example dt0: 0.01).");
   }
@@ -200,7 +201,10 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     throw new TypeError(`diffeqsolve: \`progressMeter\` must be a TextProgressMeter or CallbackProgressMeter; got ${describeValue(progress)}.`);
   }
   const { events, maxEvents } = checkEventOptions(options.event, options.maxEvents);
-  const f = terms instanceof ODETerm ? prepareVectorField(terms.vf.f, t0, y0, options.args) : noVectorField;
+  // A solver of non-ODE terms may name the ODE part the loop should treat as `f` (an SDE's drift):
+  // it is probed like an ODE's and used by the automatic initial step.
+  const odeTerm = terms instanceof ODETerm ? terms : (solver as { vectorFieldTerm?: (t: AbstractTerm) => ODETerm | undefined }).vectorFieldTerm?.(terms);
+  const f = odeTerm !== undefined ? prepareVectorField(odeTerm.vf.f, t0, y0, options.args) : noVectorField;
   return { f, terms, solver: solver as AbstractSolver<SolverState>, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress, events, maxEvents };
 }
 

@@ -82,27 +82,85 @@ export class ODETerm<A = any> extends AbstractTerm {
   }
 }
 
+/** How the diffusion of a {@link ControlTerm} multiplies the Brownian increment. */
+export type NoiseType = "general" | "diagonal";
+
+/** Options of {@link ControlTerm}. */
+export interface ControlTermOptions {
+  /**
+   * `"general"`: `diffusion` writes the n × m matrix g row-major (m = the Brownian motion's size),
+   * and the term is g·dW. `"diagonal"`: m must equal n, `diffusion` writes n entries gᵢ and the
+   * term is gᵢ dWᵢ. @defaultValue "general"
+   */
+  noise?: NoiseType;
+  /**
+   * Promise that the diffusion does not depend on y (it may depend on t): additive noise, which
+   * SRA1 and ShARK require. @defaultValue false
+   */
+  additive?: boolean;
+}
+
 /**
  * A control term `g(t, y, args) dX(t)`: a vector field multiplied by the increment of a control
- * (for SDEs, a Brownian motion). `diffusion` writes the n × m matrix `g` row-major into `out`,
- * or, for diagonal noise, n entries.
+ * (for SDEs, a Brownian motion such as `VirtualBrownianTree`). `diffusion` writes the n × m matrix
+ * `g` row-major into `out` (general noise, the default), or n entries for diagonal noise.
  *
  * @example
  * ```ts
- * const noise = new ControlTerm((t, y, args, out) => { out[0] = 0.3 * y[0]; }, brownian);
+ * const bm = new VirtualBrownianTree({ t0: 0, t1: 1, shape: 1, seed: 1 });
+ * const noise = new ControlTerm((t, y, args, out) => { out[0] = 0.3 * y[0]; }, bm);
+ * const additive = new ControlTerm((t, y, args, out) => { out[0] = 0.1; }, bm, { additive: true });
  * ```
  */
 export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
   readonly kind = "control" as const;
+  /** How the diffusion multiplies the increment. */
+  readonly noise: NoiseType;
+  /** Whether the diffusion is declared independent of y. */
+  readonly additive: boolean;
   constructor(
     /** The diffusion (or control) vector field. */
     readonly diffusion: (t: number, y: Float64Array, args: A, out: Float64Array) => void,
     /** The control: a Brownian motion or another path. */
     readonly control: C,
+    options: ControlTermOptions = {},
   ) {
     super();
     if (typeof diffusion !== "function") {
       throw new TypeError(`new ControlTerm(diffusion, control): \`diffusion\` must be a function; got ${typeof diffusion}.`);
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("new ControlTerm(diffusion, control, options): `options` must be an object such as { noise: \"diagonal\" }.");
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "noise" && key !== "additive") {
+        throw new TypeError(`new ControlTerm(diffusion, control, options): unknown option \`${key}\`; the options are noise and additive.`);
+      }
+    }
+    const noise = options.noise ?? "general";
+    if (noise !== "general" && noise !== "diagonal") {
+      throw new RangeError(`new ControlTerm(diffusion, control, options): \`noise\` = ${JSON.stringify(noise)} must be "general" or "diagonal".`);
+    }
+    this.noise = noise;
+    this.additive = options.additive === true;
+  }
+}
+
+/**
+ * Throws when adaptive step-size control meets a control that cannot be revisited (a rejected
+ * step asks for an interval again): `UnsafeBrownianPath` with `PIDController`.
+ */
+export function assertRevisitable(terms: AbstractTerm): void {
+  if (terms instanceof MultiTerm) {
+    for (const t of terms.terms) assertRevisitable(t);
+  } else if (terms instanceof ControlTerm) {
+    const c = terms.control as { revisitable?: unknown } | null;
+    if (c !== null && typeof c === "object" && c.revisitable === false) {
+      throw new TypeError(
+        `diffeqsolve: adaptive step-size control (PIDController) revisits intervals after a rejected step, but the control is a ` +
+          `${c.constructor.name}, which cannot be revisited; use a VirtualBrownianTree ({ t0, t1, tol, shape, seed }) ` +
+          "or use fixed steps (stepsizeController: new ConstantStepSize() with dt0).",
+      );
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The Brownian-motion protocol shared by {@link VirtualBrownianTree} and {@link UnsafeBrownianPath}:
- * increments W(u) − W(s) and, for the order-1.5 additive-noise solvers, the space–time Lévy area
- * H over the same interval, written into caller-owned buffers (no allocation).
+ * increments W(t + dt) − W(t) and, for the order-1.5 additive-noise solvers, the space–time Lévy
+ * area H over the same interval, written into caller-owned buffers (no allocation). The interval
+ * is given as (t, dt), the arguments a step already holds, so that calling it creates no new
+ * number (V8 boxes a freshly computed double passed to a call it does not inline).
  */
 import { describeValue } from "../tree.js";
 import { seedToKey } from "./philox.js";
@@ -23,9 +25,9 @@ export interface BrownianPathOptions {
 }
 
 /**
- * Abstract base of Brownian paths. `increment(s, u, w, h)` writes W(u) − W(s) into `w` (length
- * {@link size}) and, when `h` is not null and {@link levyArea} is `"space-time"`, the space–time
- * Lévy area H_{s,u} into `h`.
+ * Abstract base of Brownian paths. `increment(t, dt, w, h)` writes W(t + dt) − W(t) into `w`
+ * (length {@link size}) and, when `h` is not null and {@link levyArea} is `"space-time"`, the
+ * space–time Lévy area H over [t, t + dt] into `h`.
  */
 export abstract class AbstractBrownianPath {
   /** The shape given (as an array). */
@@ -54,7 +56,10 @@ export abstract class AbstractBrownianPath {
     this.shape = dims;
     this.size = dims.reduce((a, b) => a * b, 1);
     this.seed = options.seed ?? 0;
-    [this.k0, this.k1] = seedToKey(this.seed, `${what}: \`seed\``);
+    const [k0, k1] = seedToKey(this.seed, `${what}: \`seed\``);
+    // Kept as signed 32-bit integers: passed to Philox without boxing.
+    this.k0 = k0 | 0;
+    this.k1 = k1 | 0;
     const levy = options.levyArea ?? "none";
     if (levy !== "none" && levy !== "space-time") {
       throw new RangeError(`${what}: \`levyArea\` = ${describeValue(levy)} must be "none" or "space-time".`);
@@ -63,10 +68,10 @@ export abstract class AbstractBrownianPath {
   }
 
   /**
-   * Writes W(u) − W(s) into `w` and, when `h` is given and `levyArea` is "space-time", H_{s,u}
-   * into `h`. Allocates nothing.
+   * Writes W(t + dt) − W(t) into `w` and, when `h` is given and `levyArea` is "space-time", the
+   * space–time Lévy area over [t, t + dt] into `h`. `dt` may be negative. Allocates nothing.
    */
-  abstract increment(s: number, u: number, w: Float64Array, h: Float64Array | null): void;
+  abstract increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void;
 }
 
 /** Checks the option keys of a Brownian path constructor. */

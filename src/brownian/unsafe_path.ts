@@ -13,18 +13,19 @@ export const UNSAFE_W_TAG = 0x0a5e0001;
 export const UNSAFE_H_TAG = 0x0a5e0002;
 
 const bits = new Float64Array(1);
-const bitWords = new Uint32Array(bits.buffer);
+// Signed words: small integers in V8 (an unsigned word ≥ 2³¹ would be boxed when passed on).
+const bitWords = new Int32Array(bits.buffer);
 
 /**
- * A Brownian motion whose increment over [s, u] is √(u − s)·Z, with Z ~ N(0, I) from Philox4x32-10
- * keyed by the seed and counted by the bits of s. The cheapest path: one Philox block per two
+ * A Brownian motion whose increment over [t, t + dt] is √dt·Z, with Z ~ N(0, I) from Philox4x32-10
+ * keyed by the seed and counted by the bits of t. The cheapest path: one Philox block per two
  * components and step, no memory. "Unsafe" because only a sequence of abutting, non-overlapping
- * intervals forms a Brownian path: asking for [s, u'] after [s, u] reuses Z instead of
+ * intervals forms a Brownian path: asking for [t, t + dt'] after [t, t + dt] reuses Z instead of
  * conditioning on it. So it serves fixed steps only (ConstantStepSize, StepTo); `diffeqsolve`
- * refuses it with PIDController. Still a pure function of (seed, s, u): the same solve gives the
+ * refuses it with PIDController. Still a pure function of (seed, t, dt): the same solve gives the
  * same path, and each seed gives one trajectory of an ensemble.
  *
- * With `levyArea: "space-time"` it also gives H_{s,u} = √((u − s)/12)·Z′, independent of the
+ * With `levyArea: "space-time"` it also gives H = √(dt/12)·Z′, independent of the
  * increment. The increments do not depend on `levyArea`.
  *
  * Reference: the counter-based design follows Salmon et al., SC'11 (2011); as in diffrax's
@@ -53,16 +54,15 @@ export class UnsafeBrownianPath extends AbstractBrownianPath {
     return new UnsafeBrownianPath({ shape: this.shape, seed, levyArea: this.levyArea });
   }
 
-  increment(s: number, u: number, w: Float64Array, h: Float64Array | null): void {
+  increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void {
     const m = this.size;
-    bits[0] = s;
+    bits[0] = t;
     const lo = bitWords[0]!;
     const hi = bitWords[1]!;
-    const dt = u - s;
     const sign = dt < 0 ? -1 : 1;
     const q = Math.sqrt(sign * dt);
     const z = this.z;
-    // W(u) − W(s) for u < s is −(W(s) − W(u)): same magnitude law.
+    // For dt < 0, W(t + dt) − W(t) = −(W(t) − W(t + dt)): the same law, negated.
     const qs = sign * q;
     for (let b = 0; 2 * b < m; b++) {
       normalPair(lo, hi, b, UNSAFE_W_TAG, this.k0, this.k1, z, 0);

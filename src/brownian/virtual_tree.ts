@@ -58,7 +58,7 @@ const MAX_DEPTH = 52;
  * ```ts
  * const bm = new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-6, shape: 1, seed: 42 });
  * const dW = new Float64Array(1);
- * bm.increment(0.25, 0.5, dW, null); // the same numbers every time
+ * bm.increment(0.25, 0.25, dW, null); // W(0.5) − W(0.25): the same numbers every time
  * ```
  */
 export class VirtualBrownianTree extends AbstractBrownianPath {
@@ -79,8 +79,9 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
   private readonly Ku: Float64Array;
   private readonly H: Float64Array;
   private readonly z: Float64Array;
-  // The last point evaluated, and scratch for the start point of an increment.
-  private lastT = NaN;
+  // The time asked for (tq[0]) and the last point evaluated (tq[1]), in a typed array so that
+  // passing and keeping times never boxes a number; scratch for the start point of an increment.
+  private readonly tq = new Float64Array([NaN, NaN]);
   private readonly lastW: Float64Array;
   private readonly lastK: Float64Array;
   private readonly aW: Float64Array;
@@ -131,10 +132,13 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
     return new VirtualBrownianTree({ t0: this.t0, t1: this.t1, tol: this.tol, shape: this.shape, seed, levyArea: this.levyArea });
   }
 
-  /** Samples Z (2m standard normals) of node `index`. */
-  private sample(index: number): void {
-    const hi = Math.floor(index / TWO32);
-    const lo = index - hi * TWO32;
+  /** Samples Z (2m standard normals) of the node at level d of the cached descent. */
+  private sample(d: number): void {
+    const index = this.idx[d]!;
+    // Both words as int32 (index < 2⁵³, so index / 2³² < 2²¹ truncates exactly): small integers,
+    // never boxed when passed on.
+    const hi = (index / TWO32) | 0;
+    const lo = (index - hi * TWO32) | 0;
     const m = this.size;
     for (let b = 0; b < m; b++) normalPair(lo, hi, b, TREE_TAG, this.k0, this.k1, this.z, 2 * b);
   }
@@ -142,6 +146,8 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
   private root(): void {
     const m = this.size;
     const T = this.t1 - this.t0;
+    // The root's (W, H) use counter 0; a node's bisection uses its heap index (the root's is 1).
+    this.idx[0] = 0;
     this.sample(0);
     const z = this.z;
     const sT = Math.sqrt(T);
@@ -161,9 +167,11 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
     this.depth = 0;
   }
 
-  /** Sets lastW = W(t) and lastK = K(t) = ∫_{t0}^t W dr. */
-  private point(t: number): void {
-    if (t === this.lastT) return;
+  /** Sets lastW = W(t) and lastK = K(t) = ∫_{t0}^t W dr, for t = tq[0]. */
+  private point(): void {
+    const tq = this.tq;
+    const t = tq[0]!;
+    if (t === tq[1]) return;
     if (!(t >= this.t0 && t <= this.t1)) {
       throw new RangeError(
         `VirtualBrownianTree: time t = ${t} is outside [t0, t1] = [${this.t0}, ${this.t1}]; build the tree over the whole interval solved.`,
@@ -205,7 +213,7 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
       }
       // Bisect: sample the halves of node d from their conditional law, keep the half holding t.
       const mid = 0.5 * (sd + ud);
-      this.sample(idx[d]!);
+      this.sample(d);
       const right = t > mid;
       const c = o + m;
       const q = Math.sqrt(h);
@@ -241,7 +249,7 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
       d++;
     }
     this.depth = d;
-    this.lastT = t;
+    tq[1] = t;
   }
 
   /**
@@ -253,26 +261,28 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
    * ```
    */
   evaluate(t: number, out: Float64Array = new Float64Array(this.size)): Float64Array {
-    this.point(t);
+    this.tq[0] = t;
+    this.point();
     out.set(this.lastW);
     return out;
   }
 
-  increment(a: number, b: number, w: Float64Array, h: Float64Array | null): void {
+  increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void {
     const m = this.size;
     const aW = this.aW;
     const aK = this.aK;
-    // b is usually the next step's a, so evaluate a first and b last (b stays cached).
-    this.point(a);
+    // t + dt is usually the next step's t, so evaluate t first and t + dt last (it stays cached).
+    this.tq[0] = t;
+    this.point();
     const bW = this.lastW;
     const bK = this.lastK;
     for (let i = 0; i < m; i++) {
       aW[i] = bW[i]!;
       aK[i] = bK[i]!;
     }
-    this.point(b);
+    this.tq[0] = t + dt;
+    this.point();
     if (h !== null && this.levyArea === "space-time") {
-      const dt = b - a;
       for (let i = 0; i < m; i++) {
         const dW = bW[i]! - aW[i]!;
         // h·H_{a,b} = ∫ₐᵇ (W_r − W_a) dr − (h/2) W_{a,b}.

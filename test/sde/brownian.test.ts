@@ -7,34 +7,34 @@ const TOL = 2 ** -16;
 test("VirtualBrownianTree: the same query twice is bit-identical, in any order and on a fresh tree", () => {
   const a = new VirtualBrownianTree({ t0: 0, t1: 2, tol: TOL, shape: 3, seed: 11, levyArea: "space-time" });
   const w1 = new Float64Array(3), h1 = new Float64Array(3), w2 = new Float64Array(3), h2 = new Float64Array(3);
-  a.increment(0.3, 0.71, w1, h1);
-  a.increment(1.9, 1.95, w2, h2); // move the cached descent elsewhere
-  a.increment(0.3, 0.71, w2, h2);
+  a.increment(0.3, 0.71 - 0.3, w1, h1);
+  a.increment(1.9, 1.95 - 1.9, w2, h2); // move the cached descent elsewhere
+  a.increment(0.3, 0.71 - 0.3, w2, h2);
   assert.deepEqual(Array.from(w2), Array.from(w1));
   assert.deepEqual(Array.from(h2), Array.from(h1));
   const b = new VirtualBrownianTree({ t0: 0, t1: 2, tol: TOL, shape: 3, seed: 11, levyArea: "space-time" });
-  b.increment(0.3, 0.71, w2, h2);
+  b.increment(0.3, 0.71 - 0.3, w2, h2);
   assert.deepEqual(Array.from(w2), Array.from(w1));
   assert.deepEqual(Array.from(h2), Array.from(h1));
   // The W path does not depend on levyArea; another seed gives another path.
   const c = new VirtualBrownianTree({ t0: 0, t1: 2, tol: TOL, shape: 3, seed: 11 });
-  c.increment(0.3, 0.71, w2, null);
+  c.increment(0.3, 0.71 - 0.3, w2, null);
   assert.deepEqual(Array.from(w2), Array.from(w1));
-  a.withSeed(12).increment(0.3, 0.71, w2, null);
+  a.withSeed(12).increment(0.3, 0.71 - 0.3, w2, null);
   assert.notDeepEqual(Array.from(w2), Array.from(w1));
 });
 
 test("VirtualBrownianTree: fine queries are consistent with the coarse path (increments add up, midpoints refine)", () => {
   const bm = new VirtualBrownianTree({ t0: 0, t1: 1, tol: TOL, shape: 2, seed: 5, levyArea: "space-time" });
   const coarse = new Float64Array(2), w = new Float64Array(2), h = new Float64Array(2), hc = new Float64Array(2);
-  bm.increment(0.25, 0.75, coarse, hc);
+  bm.increment(0.25, 0.75 - 0.25, coarse, hc);
   // Sum of 64 fine increments (in a scrambled order) equals the coarse increment.
   const acc = [0, 0];
   const order = Array.from({ length: 64 }, (_, k) => (k * 37) % 64);
   let areaAcc = [0, 0];
   for (const k of order) {
     const s = 0.25 + k / 128, u = s + 1 / 128;
-    bm.increment(s, u, w, h);
+    bm.increment(s, u - s, w, h);
     for (let i = 0; i < 2; i++) {
       acc[i]! += w[i]!;
       // ∫(W_r − W_a) dr over [a,b] from fine pieces: Σ h_k (W_{a,s_k} + W_k/2 + H_k).
@@ -50,7 +50,7 @@ test("VirtualBrownianTree: fine queries are consistent with the coarse path (inc
   }
   // W(mid) lies on the path: W(0.25,0.5) + W(0.5,0.75) = W(0.25,0.75), and evaluate agrees.
   const mid = bm.evaluate(0.5)[0]! - bm.evaluate(0.25)[0]!;
-  bm.increment(0.25, 0.5, w, null);
+  bm.increment(0.25, 0.5 - 0.25, w, null);
   assert.equal(w[0], mid);
 });
 
@@ -61,7 +61,7 @@ function increments(make: (seed: number) => { increment(s: number, u: number, w:
   for (let seed = 0; seed < N; seed++) {
     const bm = make(seed);
     intervals.forEach(([s, u], j) => {
-      bm.increment(s, u, w, null);
+      bm.increment(s, u - s, w, null);
       out[j]!.push(w[0]!);
     });
   }
@@ -106,7 +106,7 @@ test("VirtualBrownianTree: the space–time Lévy area has variance h/12 and is 
     let vh = 0, c = 0;
     const dt = u - s;
     for (let seed = 0; seed < N; seed++) {
-      tree.withSeed(seed).increment(s, u, w, h);
+      tree.withSeed(seed).increment(s, u - s, w, h);
       vh += h[0]! ** 2;
       c += w[0]! * h[0]!;
     }
@@ -121,8 +121,8 @@ test("UnsafeBrownianPath: abutting increments are independent N(0, dt) and deter
   const intervals: [number, number][] = [[0, 0.1], [0.1, 0.35], [0.35, 1]];
   checkIndependentGaussian(increments((s) => new UnsafeBrownianPath({ seed: s }), intervals, N), intervals, N);
   const a = new Float64Array(3), b = new Float64Array(3);
-  new UnsafeBrownianPath({ shape: 3, seed: 9 }).increment(0.5, 0.6, a, null);
-  new UnsafeBrownianPath({ shape: 3, seed: 9 }).increment(0.5, 0.6, b, null);
+  new UnsafeBrownianPath({ shape: 3, seed: 9 }).increment(0.5, 0.6 - 0.5, a, null);
+  new UnsafeBrownianPath({ shape: 3, seed: 9 }).increment(0.5, 0.6 - 0.5, b, null);
   assert.deepEqual(Array.from(a), Array.from(b));
 });
 

@@ -1,0 +1,258 @@
+/**
+ * What every SDE solver shares: term checking, the workspace, the diffusion probe, and linear
+ * dense output. Each method (one file each) writes only its `step`.
+ *
+ * An SDE is `dy = f(t, y) dt + g(t, y) dW` given as
+ * `new MultiTerm(new ODETerm(f), new ControlTerm(g, brownian, { noise, additive }))`. The drift is
+ * named to the loop through `vectorFieldTerm`, so `diffeqsolve` probes it like an ODE's vector
+ * field and its automatic initial step uses it; the diffusion is probed here on the first
+ * `restart`, where (t0, y0) are known.
+ */
+import { AbstractBrownianPath } from "../../brownian/path.js";
+import { type AbstractTerm, ControlTerm, type InPlaceVectorField, MultiTerm, ODETerm } from "../../terms.js";
+import type { AbstractSolver, SolverState } from "../solver.js";
+
+/** The diffusion in place: writes g(t, y) (n × m row-major, or n entries for diagonal noise) into `out`. */
+export type Diffusion = (t: number, y: Float64Array, args: any, out: Float64Array) => void;
+
+/** Workspace of an SDE solve (allocated once in `init`). */
+export interface SDEState extends SolverState {
+  readonly f: InPlaceVectorField;
+  readonly g: Diffusion;
+  readonly bm: AbstractBrownianPath;
+  readonly args: unknown;
+  /** State length. */
+  readonly n: number;
+  /** Brownian dimension. */
+  readonly m: number;
+  readonly diagonal: boolean;
+  /** Length of one diffusion evaluation: n·m (general) or n (diagonal). */
+  readonly gSize: number;
+  /** Drift evaluations. */
+  readonly k0: Float64Array;
+  readonly k1: Float64Array;
+  /** Diffusion evaluations. */
+  readonly g0: Float64Array;
+  readonly g1: Float64Array;
+  readonly g2: Float64Array;
+  /** Brownian increment and space–time Lévy area of the step. */
+  readonly dW: Float64Array;
+  readonly dH: Float64Array;
+  /** Noise combinations (length m). */
+  readonly v0: Float64Array;
+  readonly v1: Float64Array;
+  readonly ytmp: Float64Array;
+  numDiffusionEvals: number;
+  probed: boolean;
+  /** Start time and size of the last step, in a typed array so that storing them never boxes a number. */
+  readonly last: Float64Array;
+  y0Prev: Float64Array;
+  y1Prev: Float64Array;
+}
+
+/** Which stochastic integral the solver converges to. */
+export type Interpretation = "ito" | "stratonovich";
+
+function describeTerms(terms: AbstractTerm): string {
+  if (terms instanceof MultiTerm) return `MultiTerm(${terms.terms.map((t) => t.constructor.name).join(", ")})`;
+  return `a ${terms.constructor.name}`;
+}
+
+/** out_i = base_i + Σ_j g_ij v_j (general), or base_i + g_i v_i (diagonal). */
+export function addNoise(out: Float64Array, base: Float64Array, g: Float64Array, v: Float64Array, n: number, m: number, diagonal: boolean): void {
+  if (diagonal) {
+    for (let i = 0; i < n; i++) out[i] = base[i]! + g[i]! * v[i]!;
+  } else if (m === 1) {
+    const v0 = v[0]!;
+    for (let i = 0; i < n; i++) out[i] = base[i]! + g[i]! * v0;
+  } else {
+    for (let i = 0; i < n; i++) {
+      let acc = base[i]!;
+      const o = i * m;
+      for (let j = 0; j < m; j++) acc += g[o + j]! * v[j]!;
+      out[i] = acc;
+    }
+  }
+}
+
+/**
+ * Base of the SDE solvers: checks and allocation, linear dense output. Subclasses set the
+ * method's name, strong order and requirements, and implement `step`.
+ */
+export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
+  abstract readonly name: string;
+  /** Strong order of convergence (for the noise this method is meant for). */
+  abstract readonly order: number;
+  abstract readonly errorOrder: number;
+  readonly hasSecondaryError = false;
+  /** Itô or Stratonovich. */
+  abstract readonly interpretation: Interpretation;
+  /** Needs the space–time Lévy area from the Brownian motion. */
+  protected readonly needsLevyArea: boolean = false;
+  /** Needs additive noise (declared with `{ additive: true }`). */
+  protected readonly needsAdditive: boolean = false;
+
+  /** The parts of an SDE's terms, after {@link checkTerms}. */
+  protected parts(terms: AbstractTerm): { drift: ODETerm; diffusion: ControlTerm<any, AbstractBrownianPath> } {
+    const mt = terms as MultiTerm;
+    return { drift: mt.terms[0] as ODETerm, diffusion: mt.terms[1] as ControlTerm<any, AbstractBrownianPath> };
+  }
+
+  checkTerms(terms: AbstractTerm): void {
+    const name = this.name;
+    if (!(terms instanceof MultiTerm) || terms.terms.length !== 2 || !(terms.terms[0] instanceof ODETerm) || !(terms.terms[1] instanceof ControlTerm)) {
+      throw new TypeError(
+        `diffeqsolve: ${name} solves SDEs and needs terms = new MultiTerm(new ODETerm(drift), new ControlTerm(diffusion, brownian)); ` +
+          `got ${describeTerms(terms)}.`,
+      );
+    }
+    const ct = terms.terms[1] as ControlTerm;
+    const bm = ct.control;
+    if (!(bm instanceof AbstractBrownianPath)) {
+      const what = bm === null ? "null" : typeof bm === "object" ? `a ${(bm as object).constructor.name}` : typeof bm;
+      throw new TypeError(
+        `diffeqsolve: ${name} needs the ControlTerm's control to be a Brownian motion, new VirtualBrownianTree({ t0, t1, shape, seed }) ` +
+          `or new UnsafeBrownianPath({ shape, seed }); got ${what}.`,
+      );
+    }
+    if (this.needsLevyArea && bm.levyArea !== "space-time") {
+      throw new TypeError(
+        `diffeqsolve: ${name} needs the space–time Lévy area of the Brownian motion; construct it with levyArea: "space-time" ` +
+          `(for example new VirtualBrownianTree({ t0, t1, shape, seed, levyArea: "space-time" })).`,
+      );
+    }
+    if (this.needsAdditive && !ct.additive) {
+      throw new TypeError(
+        `diffeqsolve: ${name} is for additive noise (a diffusion that does not depend on y); declare it with ` +
+          "new ControlTerm(diffusion, brownian, { additive: true }), or use EulerMaruyama, EulerHeun or Milstein for noise that depends on y.",
+      );
+    }
+  }
+
+  /** The drift: `diffeqsolve` probes it and uses it for the automatic initial step. */
+  vectorFieldTerm(terms: AbstractTerm): ODETerm {
+    return this.parts(terms).drift;
+  }
+
+  init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): SDEState {
+    const { diffusion } = this.parts(terms);
+    const bm = diffusion.control;
+    const m = bm.size;
+    const diagonal = diffusion.noise === "diagonal";
+    if (diagonal && m !== n) {
+      throw new RangeError(
+        `diffeqsolve: ${this.name}: diagonal noise needs one Brownian dimension per state component, but the state has ${n} ` +
+          `components and the Brownian motion has shape [${bm.shape.join(", ")}] (size ${m}); use shape: ${n}, or noise: "general" ` +
+          `with a diffusion writing the ${n} × ${m} matrix.`,
+      );
+    }
+    const gSize = diagonal ? n : n * m;
+    const empty = new Float64Array(0);
+    return {
+      numFnEvals: 0,
+      numDiffusionEvals: 0,
+      f,
+      g: diffusion.diffusion,
+      bm,
+      args,
+      n,
+      m,
+      diagonal,
+      gSize,
+      k0: new Float64Array(n),
+      k1: new Float64Array(n),
+      g0: new Float64Array(gSize),
+      g1: new Float64Array(gSize),
+      g2: new Float64Array(gSize),
+      dW: new Float64Array(m),
+      dH: new Float64Array(m),
+      v0: new Float64Array(m),
+      v1: new Float64Array(m),
+      ytmp: new Float64Array(n),
+      probed: false,
+      last: new Float64Array(2),
+      y0Prev: empty,
+      y1Prev: empty,
+    };
+  }
+
+  /** Checks once that the diffusion writes exactly the entries the noise type needs. */
+  private probe(state: SDEState, t: number, y: Float64Array): void {
+    const { n, m, gSize, diagonal } = state;
+    const buf = new Float64Array(gSize + 1).fill(NaN);
+    const shape = diagonal
+      ? `diagonal noise with n = ${n} state components needs n = ${n} entries`
+      : `general noise with n = ${n} state components and a Brownian motion of size m = ${m} needs the n × m = ${gSize} entries of g, row-major`;
+    const r = state.g(t, Float64Array.from(y), state.args, buf) as unknown;
+    if (r !== undefined) {
+      throw new TypeError(`${this.name}: the diffusion must write g into \`out\` in place ((t, y, args, out) => { out[0] = … }) and return nothing.`);
+    }
+    for (let i = 0; i < gSize; i++) {
+      if (Number.isNaN(buf[i]!)) {
+        throw new RangeError(
+          `${this.name}: the diffusion did not write out[${i}] (or wrote NaN) at t = ${t}: ${shape}.` +
+            (diagonal ? "" : ` Check the Brownian motion's shape, or pass { noise: "diagonal" } to ControlTerm for one noise per component.`),
+        );
+      }
+    }
+    if (!Number.isNaN(buf[gSize]!)) {
+      throw new RangeError(
+        `${this.name}: the diffusion writes out[${gSize}] but ${shape}; check the Brownian motion's shape ([${state.bm.shape.join(", ")}]) ` +
+          "against the diffusion.",
+      );
+    }
+    state.probed = true;
+  }
+
+  restart(state: SDEState, t: number, y: Float64Array): Float64Array {
+    if (!state.probed) this.probe(state, t, y);
+    state.f(t, y, state.args, state.k0);
+    state.numFnEvals++;
+    return state.k0;
+  }
+
+  abstract step(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
+
+  /** Records the step for dense output (called at the end of every `step`). */
+  protected record(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array): void {
+    state.last[0] = t;
+    state.last[1] = dt;
+    state.y0Prev = y0;
+    state.y1Prev = y1;
+  }
+
+  accept(_state: SDEState): void {}
+
+  extraStats(state: SDEState): Record<string, number> {
+    return { numDiffusionEvals: state.numDiffusionEvals };
+  }
+
+  /** Dense output inside a step is linear interpolation between its end points. */
+  interpolate(state: SDEState, theta: number, out: Float64Array): void {
+    const { n, y0Prev, y1Prev } = state;
+    for (let i = 0; i < n; i++) out[i] = y0Prev[i]! + theta * (y1Prev[i]! - y0Prev[i]!);
+  }
+
+  interpolateDerivative(state: SDEState, _theta: number, out: Float64Array): void {
+    const { n, y0Prev, y1Prev } = state;
+    const dt = state.last[1]!;
+    for (let i = 0; i < n; i++) out[i] = (y1Prev[i]! - y0Prev[i]!) / dt;
+  }
+
+  denseSize(n: number): number {
+    return 2 * n;
+  }
+
+  writeDense(state: SDEState, out: Float64Array, offset: number): void {
+    out.set(state.y0Prev, offset);
+    out.set(state.y1Prev, offset + state.n);
+  }
+
+  evaluateDense(data: Float64Array, offset: number, n: number, dt: number, theta: number, derivative: boolean, out: Float64Array): void {
+    for (let i = 0; i < n; i++) {
+      const a = data[offset + i]!;
+      const b = data[offset + n + i]!;
+      out[i] = derivative ? (b - a) / dt : a + theta * (b - a);
+    }
+  }
+}
