@@ -5,7 +5,7 @@ import { generateStepSource } from "../../src/solvers/erk.js";
 import { arenstorf, heat, lorenz, N, rober } from "./corpus.js";
 
 /**
-* Fused and unfused solves must agree bit for bit (Lorenz, Arenstorf, ROBER take the scalar-local
+ * Fused and unfused solves must agree bit for bit (Lorenz, Arenstorf, ROBER take the scalar-local
  * fused kernel, n ≤ 16; the heat equation, n = 100, the array one): the fused kernel evaluates the same IEEE
  * operations in the same order as the compiled f called once per stage (JavaScript never
  * contracts a*b + c into a fused multiply-add or reassociates), so the tolerance is zero; any
@@ -69,4 +69,21 @@ test("the fused kernel source inlines f: no call of f in the stage loop", () => 
   // Dense output still works (it calls f for the extra stages where a method needs them).
   const { fused, plain } = solveBoth(vf, () => new Tsit5(), [1, 1, 1], { sigma: 10, rho: 28, beta: 8 / 3 }, 2, 1e-8, true);
   assert.deepEqual(fused.evaluate(0.77), plain.evaluate(0.77));
+});
+
+test("fused kernels converge at the method's order (harmonic oscillator, closed form cos t)", async () => {
+  const { ConstantStepSize } = await import("../../src/index.js");
+  const vf = compile((t: number, [x, v]: Float64Array) => [v, -x]);
+  for (const [make, order] of [[() => new Tsit5(), 5], [() => new Dopri5(), 5]] as const) {
+    const dts = [0.2, 0.1, 0.05];
+    const errs = dts.map((dt) => {
+      const sol = diffeqsolve({ terms: new ODETerm(vf), solver: make(), t0: 0, t1: 2, dt0: dt, y0: [1, 0], stepsizeController: new ConstantStepSize() });
+      return Math.hypot(sol.ys[0]![0]! - Math.cos(2), sol.ys[0]![1]! + Math.sin(2));
+    });
+    // Least-squares slope of log(err) against log(dt).
+    const xs = dts.map(Math.log), ys = errs.map(Math.log);
+    const mx = xs.reduce((a, b) => a + b) / xs.length, my = ys.reduce((a, b) => a + b) / ys.length;
+    const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+    assert.ok(Math.abs(slope - order) <= 0.25, `${make().name}: slope ${slope} (errors ${errs.join(", ")})`);
+  }
 });
