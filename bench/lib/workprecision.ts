@@ -16,6 +16,8 @@ export interface WPPoint {
   time: number;
   /** Seconds per solve, median batch. */
   timeMedian: number;
+  /** CPU seconds per solve, fastest batch (undefined where the peer did not report it). */
+  cpu?: number;
   steps?: number;
   fevals?: number;
 }
@@ -87,7 +89,7 @@ export function sweep(
       continue;
     }
     const timing = timeIt(() => consume(solve(rtol, atol)), options);
-    const p: WPPoint = { rtol, atol, error, time: timing.min, timeMedian: timing.median };
+    const p: WPPoint = { rtol, atol, error, time: timing.min, timeMedian: timing.median, cpu: timing.cpu };
     if (out.steps !== undefined) p.steps = out.steps;
     if (out.fevals !== undefined) p.fevals = out.fevals;
     curve.points.push(p);
@@ -98,6 +100,11 @@ export function sweep(
     }
   }
   return curve;
+}
+
+/** The same curve with CPU time as its time (points without a CPU time are dropped). */
+export function cpuCurve(c: WPCurve): WPCurve {
+  return { solver: c.solver, notes: c.notes, points: c.points.filter((p) => p.cpu !== undefined).map((p) => ({ ...p, time: p.cpu! })) };
 }
 
 /**
