@@ -420,8 +420,9 @@ function scaledNorm(
 /**
  * Hairer's automatic initial step (Solving ODEs I, II.4): a step whose explicit Euler error
  * estimate is about 1% of the tolerance, refined with a second derivative estimate.
+ * @internal Exported for the forward-sensitivity adjoint (the same first step as the primal solve).
  */
-function initialStepSize(
+export function initialStepSize(
   f: InPlaceVectorField,
   args: unknown,
   t0: number,
@@ -462,6 +463,11 @@ function initialStepSize(
 function solveValidated<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boolean): Solution<Y> {
   const ws = createLoopWorkspace(v, args);
   runLoop(v, v.y0, args, ws);
+  return solutionFromWorkspace(v, ws, throwOnFailure);
+}
+
+/** @internal The {@link Solution} of the last `runLoop` into `ws` (throws a SolveError on failure if asked). */
+export function solutionFromWorkspace<Y>(v: Validated<Y>, ws: LoopWorkspace, throwOnFailure: boolean): Solution<Y> {
   const { solver, t0, t1, structure } = v;
   const { rows, dense, state, result, detail, width } = ws;
   const stats: Stats = {
@@ -525,6 +531,17 @@ export interface LoopWorkspace {
   numAcceptedSteps: number;
   numRejectedSteps: number;
   numFnEvals: number;
+  /** Told of every accepted step (the adjoints record step times and checkpoints); null: none. */
+  stepHook: StepHook | null;
+}
+
+/**
+ * @internal Observer of accepted steps: `accepted(t, tEnd, h, y0)` is called once per accepted
+ * step, before the state buffers swap, with the step's start time, its end (an event time when an
+ * event cut it short), its size and its start state (read it, never keep the reference).
+ */
+export interface StepHook {
+  accepted(t: number, tEnd: number, h: number, y0: Float64Array): void;
 }
 
 /** @internal Allocates every buffer the loop touches, once. */
@@ -554,6 +571,7 @@ export function createLoopWorkspace<Y>(v: Validated<Y>, args: unknown): LoopWork
     numAcceptedSteps: 0,
     numRejectedSteps: 0,
     numFnEvals: 0,
+    stepHook: null,
   };
 }
 
@@ -606,6 +624,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
 
   if (saveat.t0) saveRow(rows, t0, y, fn, args);
   const ev = ws.events;
+  const hook = ws.stepHook;
   if (ev !== null) {
     // Conditions at t0; scheduled events at t0 fire now (a dose at t0), their state saved after.
     result = ev.start(solver, state, args, t0, t1, y);
@@ -791,6 +810,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           // An event to handle ends the step early, at ev.time (see src/events/detector.ts).
           const fired = ev !== null && ev.detect(t, h, tNext, y1);
           const tEnd = fired ? ev!.time : tNext;
+          if (hook !== null) hook.accepted(t, tEnd, h, y);
           if (onGrid && tEnd === tNext) k++;
           // Fill every output time this step passed from its interpolant (up to an event: before it).
           while (its < nts && dir * (ts![its]! - tEnd) <= 0) {

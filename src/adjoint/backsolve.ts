@@ -1,0 +1,178 @@
+/**
+ * BacksolveAdjoint: the continuous adjoint ("optimise then discretise"), solved backward in time.
+ *
+ * For a loss L of the saved states, the adjoint a(t) = ∂L/∂y(t) and the parameter gradient g(t)
+ * obey, backward from t1 together with the state itself,
+ *
+ *   dy/dt = f(t, y, p),   da/dt = −aᵀ ∂f/∂y,   dg/dt = −aᵀ ∂f/∂p,
+ *
+ * with a jumping by the cotangent of each saved row as the backward solve passes its time, and
+ * y reset there to the forward solution's saved value (which keeps the backward state on the
+ * forward trajectory). Then ∂L/∂y0 = a(t0) and ∂L/∂p = g(t0). Memory is O(n + nP) whatever the
+ * number of steps; the gradient is that of the exact solution, accurate to the tolerances of the
+ * forward and backward solves (not the exact gradient of the discrete solution).
+ *
+ * Reference: L. S. Pontryagin et al., The Mathematical Theory of Optimal Processes, 1962;
+ * R. T. Q. Chen, Y. Rubanova, J. Bettencourt and D. Duvenaud, "Neural ordinary differential
+ * equations", NeurIPS 2018 (Algorithm 1); diffrax's BacksolveAdjoint.
+ */
+import type { AbstractStepSizeController } from "../controllers/base.js";
+import { ConstantStepSize } from "../controllers/constant.js";
+import { PIDController } from "../controllers/pid.js";
+import { createLoopWorkspace, diffeqsolve, runLoop, solutionFromWorkspace, type Validated } from "../integrate.js";
+import type { AbstractSolver } from "../solvers/solver.js";
+import { ODETerm } from "../terms.js";
+import { describeValue } from "../tree.js";
+import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
+import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
+
+/** Options of {@link BacksolveAdjoint}. */
+export interface BacksolveAdjointOptions {
+  /** Solver of the backward solve (any ODE solver, implicit ones included). @defaultValue the forward solver */
+  solver?: AbstractSolver<any>;
+  /**
+   * Step-size controller of the backward solve (the adjoint tolerances): it controls the error of
+   * the state, the adjoint and the parameter gradient together.
+   * @defaultValue a PIDController with the forward controller's (smallest) rtol and atol; fixed
+   * steps of the forward dt0 after a ConstantStepSize solve
+   */
+  stepsizeController?: AbstractStepSizeController;
+  /** Most steps of each backward segment. @defaultValue the forward solve's maxSteps */
+  maxSteps?: number;
+}
+
+/**
+ * The continuous adjoint solved backward in time with any solver: constant memory, gradients
+ * accurate to the solve tolerances. Prefer {@link RecursiveCheckpointAdjoint} with explicit
+ * solvers (exact for the computed solution); use this with stiff solvers and long horizons.
+ *
+ * @example
+ * ```ts
+ * const { pullback } = diffeqsolveVjp({
+ *   ...options, solver: new Rodas5P(),
+ *   adjoint: new BacksolveAdjoint({ stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }) }),
+ * });
+ * ```
+ */
+export class BacksolveAdjoint {
+  readonly kind = "backsolve" as const;
+  readonly solver: AbstractSolver<any> | undefined;
+  readonly stepsizeController: AbstractStepSizeController | undefined;
+  readonly maxSteps: number | undefined;
+  constructor(options: BacksolveAdjointOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("new BacksolveAdjoint(options): `options` must be an object such as { stepsizeController: new PIDController({ rtol: 1e-8 }) }.");
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "solver" && key !== "stepsizeController" && key !== "maxSteps") {
+        throw new TypeError(`new BacksolveAdjoint(options): unknown option \`${key}\`; the options are solver, stepsizeController and maxSteps.`);
+      }
+    }
+    if (options.solver !== undefined && (options.solver === null || typeof options.solver !== "object" || typeof options.solver.step !== "function")) {
+      throw new TypeError(`new BacksolveAdjoint: \`solver\` must be a solver such as new Tsit5(); got ${describeValue(options.solver)}.`);
+    }
+    this.solver = options.solver;
+    this.stepsizeController = options.stepsizeController;
+    this.maxSteps = options.maxSteps;
+  }
+}
+
+function minTol(tol: number | Float64Array): number {
+  if (typeof tol === "number") return tol;
+  let m = Infinity;
+  for (let i = 0; i < tol.length; i++) m = Math.min(m, tol[i]!);
+  return m;
+}
+
+/** @internal The forward solve and the backward adjoint solve. */
+export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
+  const who = "diffeqsolveVjp (BacksolveAdjoint)";
+  const vf = checkDifferentiable(v as Validated<unknown>, who);
+  if (v.events !== null) throw new TypeError(`${who}: gradients through events are not supported yet; solve without \`event\`.`);
+  const n = v.y0.length;
+  const layout = new ArgsLayout(args);
+  const nP = layout.size;
+  const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
+
+  const ws = createLoopWorkspace(v, args);
+  runLoop(v, v.y0, args, ws);
+  const solution = solutionFromWorkspace(v, ws, throwOnFailure);
+  const yEnd = Float64Array.from(ws.y);
+  const tEnd = ws.tFinal;
+
+  const solver = adjoint.solver ?? v.solver;
+  let controller = adjoint.stepsizeController;
+  let fixedDt: number | undefined;
+  if (controller === undefined) {
+    const c = v.controller;
+    if (c instanceof PIDController) controller = new PIDController({ rtol: minTol(c.rtol), atol: minTol(c.atol) });
+    else if (c instanceof ConstantStepSize && v.dt0 !== undefined) {
+      controller = new ConstantStepSize();
+      fixedDt = Math.abs(v.dt0);
+    } else controller = new PIDController({ rtol: 1e-8, atol: 1e-10 });
+  } else if (controller instanceof ConstantStepSize) {
+    if (v.dt0 === undefined) throw new TypeError(`${who}: a ConstantStepSize backward solve takes the forward dt0, but none was given; pass dt0 or use a PIDController.`);
+    fixedDt = Math.abs(v.dt0);
+  }
+  const maxSteps = adjoint.maxSteps ?? v.maxSteps;
+
+  const Nz = 2 * n + nP;
+  const f = v.f;
+  const yv = new Float64Array(n);
+  const av = new Float64Array(n);
+  const fv = new Float64Array(n);
+  const ov = new Float64Array(n);
+  const pz = new Float64Array(Math.max(nP, 1));
+  let numVjp = 0;
+  const fz = (t: number, Z: Float64Array, a: unknown, dZ: Float64Array): void => {
+    for (let j = 0; j < n; j++) {
+      yv[j] = Z[j]!;
+      av[j] = Z[n + j]!;
+    }
+    f(t, yv, a, fv);
+    deriv.vjpY(t, yv, av, ov);
+    pz.fill(0);
+    deriv.vjpPAdd(t, yv, av, pz);
+    numVjp++;
+    for (let j = 0; j < n; j++) {
+      dZ[j] = fv[j]!;
+      dZ[n + j] = -ov[j]!;
+    }
+    for (let k = 0; k < nP; k++) dZ[2 * n + k] = -pz[k]!;
+  };
+  const term = new ODETerm(fz);
+  const rows = solution.ts.length;
+
+  const pullback = (ysBar: unknown): Gradients<Y, A> => {
+    const bar = packCotangents(ysBar, rows, n, v.structure as never, who);
+    const stats = emptyStats();
+    const Z = new Float64Array(Nz);
+    Z.set(yEnd);
+    let tCur = tEnd;
+    const vjp0 = numVjp;
+    const back = (tTo: number): void => {
+      if (tTo === tCur) return;
+      const dir = tTo > tCur ? 1 : -1;
+      const sol = diffeqsolve({
+        terms: term, solver, t0: tCur, t1: tTo, y0: Z, args, stepsizeController: controller, maxSteps,
+        ...(fixedDt !== undefined ? { dt0: dir * fixedDt } : {}),
+      });
+      Z.set(sol.ys[sol.ys.length - 1]!);
+      stats.numBackwardSteps += sol.stats.numSteps;
+      stats.numFnEvals += sol.stats.numFnEvals;
+      tCur = tTo;
+    };
+    for (let r = rows - 1; r >= 0; r--) {
+      back(solution.ts[r]!);
+      const yr = solution.ys[r]!;
+      for (let j = 0; j < n; j++) {
+        Z[j] = yr[j]!;
+        Z[n + j] += bar[r * n + j]!;
+      }
+    }
+    back(v.t0);
+    stats.numVjpEvals = numVjp - vjp0;
+    return { y0: v.structure.unflatten(Z.subarray(n, 2 * n)) as never, args: layout.unflatten(Z.subarray(2 * n)) as A, stats };
+  };
+  return { solution, pullback };
+}

@@ -1,0 +1,212 @@
+/**
+ * The discrete adjoint of one explicit Runge–Kutta step (and of outputs interpolated inside it).
+ *
+ * A step of size h from (t, y0) computes stages K_i = f(t + c_i h, Y_i) with
+ * Y_i = y0 + h Σ_{l<i} R_il K_l, then y1 = y0 + h Σ b_i K_i, and an output at θ inside the step is
+ * y0 + h Σ_i b_i(θ) K_i. The stages are taken in the order of the tableau's dense layout: the
+ * method's stages, f(t1, y1) (the FSAL stage, or stage s for other methods, with R = b), then the
+ * extra stages of the interpolant. Reversing that straight-line program gives, for cotangents
+ * λ1 of y1 and ō_m of the outputs,
+ *
+ *   K̄_i = h b_i λ1 + h Σ_m b_i(θ_m) ō_m,
+ *   for i = D−1, …, 0:  Ȳ_i = (∂f/∂y)ᵀ K̄_i,  p̄ += (∂f/∂p)ᵀ K̄_i,  K̄_l += h R_il Ȳ_i (l < i),
+ *   λ0 = λ1 + Σ_m ō_m + Σ_i Ȳ_i,
+ *
+ * which is the exact gradient of the computed numbers (to rounding): the "discretise then
+ * optimise" adjoint (Hager 2000; Sandu 2006, "On the properties of Runge–Kutta discrete adjoints").
+ * The forward arithmetic is the generated kernel's, operation for operation, so a replayed step
+ * reproduces the solve's state bit for bit.
+ */
+import type { Tableau } from "../solvers/tableau.js";
+import type { InPlaceVectorField } from "../terms.js";
+import type { VectorFieldDerivatives } from "./derivatives.js";
+
+/** Recorded stages of one step and its reverse sweep; all buffers allocated once. */
+export class RKStepAdjoint {
+  /** Number of stages of the step map (without the FSAL stage, which y1 does not use). */
+  readonly stepStages: number;
+  /** Number of stages with the interpolant's (f1 and extras). */
+  readonly denseStages: number;
+  /** R_il, D × D row-major (lower triangular). */
+  private readonly R: Float64Array;
+  /** b_i, length D (zero past the method's stages). */
+  private readonly b: Float64Array;
+  /** Stage index whose input is y1 (f(t1, y1)), or −1 when the interpolant does not use it. */
+  private readonly f1Index: number;
+  /** Stage nodes c_i. */
+  private readonly c: Float64Array;
+  readonly K: Float64Array[];
+  readonly Y: Float64Array[];
+  private readonly Kbar: Float64Array[];
+  private readonly Ybar: Float64Array;
+  private readonly w: Float64Array;
+  /** Vector-field evaluations and products, counted. */
+  numFnEvals = 0;
+  numVjpEvals = 0;
+
+  constructor(
+    private readonly tab: Tableau,
+    private readonly f: InPlaceVectorField,
+    private readonly args: unknown,
+    private readonly deriv: VectorFieldDerivatives,
+    readonly n: number,
+  ) {
+    const s = tab.stages;
+    const d = tab.dense;
+    const D = d.stages;
+    this.denseStages = D;
+    this.stepStages = tab.fsal ? s - 1 : s;
+    this.R = new Float64Array(D * D);
+    this.b = new Float64Array(D);
+    this.c = new Float64Array(D);
+    for (let i = 0; i < s; i++) {
+      this.b[i] = tab.b[i]!;
+      this.c[i] = tab.c[i]!;
+      for (let l = 0; l < i; l++) this.R[i * D + l] = tab.a[i * s + l]!;
+    }
+    const f1 = tab.f1Index;
+    this.f1Index = f1 < D ? f1 : -1;
+    if (this.f1Index >= 0) {
+      this.c[f1] = 1;
+      for (let l = 0; l < D; l++) this.R[f1 * D + l] = l < s ? tab.b[l]! : 0;
+    }
+    for (let e = 0; e < d.extraC.length; e++) {
+      const idx = d.extraStart + e;
+      this.c[idx] = d.extraC[e]!;
+      for (let l = 0; l < idx; l++) this.R[idx * D + l] = d.extraA[e * D + l]!;
+    }
+    const buf = new Float64Array(3 * D * n);
+    this.K = [];
+    this.Y = [];
+    this.Kbar = [];
+    for (let i = 0; i < D; i++) {
+      this.K.push(buf.subarray(i * n, (i + 1) * n));
+      this.Y.push(buf.subarray((D + i) * n, (D + i + 1) * n));
+      this.Kbar.push(buf.subarray((2 * D + i) * n, (2 * D + i + 1) * n));
+    }
+    this.Ybar = new Float64Array(n);
+    this.w = new Float64Array(D);
+  }
+
+  /** Stage time exactly as the generated kernel forms it. */
+  private stageTime(i: number, t: number, h: number): number {
+    const ci = this.c[i]!;
+    return ci === 1 ? t + h : ci === 0 ? t : t + ci * h;
+  }
+
+  /**
+   * Computes the stages 0 … count−1 of the step from (t, y0) and y1 (recording Y_i and K_i).
+   * `count` is {@link stepStages}, or {@link denseStages} when outputs are interpolated in it.
+   */
+  forward(t: number, h: number, y0: Float64Array, y1: Float64Array, count: number): void {
+    const { n, K, Y, R, b, f, args } = this;
+    const D = this.denseStages;
+    const sb = this.stepStages;
+    for (let i = 0; i < count; i++) {
+      const Yi = Y[i]!;
+      if (i === this.f1Index) {
+        Yi.set(y1);
+      } else {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let l = 0; l < i; l++) {
+            const a = R[i * D + l]!;
+            if (a !== 0) acc += a * K[l]![j]!;
+          }
+          Yi[j] = i === 0 ? y0[j]! : y0[j]! + h * acc;
+        }
+      }
+      f(this.stageTime(i, t, h), Yi, args, K[i]!);
+      this.numFnEvals++;
+      if (i === sb - 1) {
+        for (let j = 0; j < n; j++) {
+          let acc = 0;
+          for (let l = 0; l < sb; l++) {
+            const bl = b[l]!;
+            if (bl !== 0) acc += bl * K[l]![j]!;
+          }
+          y1[j] = y0[j]! + h * acc;
+        }
+      }
+    }
+  }
+
+  /** Output at θ inside the recorded step (needs {@link denseStages} stages), as the solver interpolates. */
+  interpolate(y0: Float64Array, h: number, theta: number, out: Float64Array): void {
+    const D = this.denseStages;
+    const w = this.w;
+    denseWeights(this.tab, theta, w);
+    for (let j = 0; j < this.n; j++) {
+      let acc = 0;
+      for (let i = 0; i < D; i++) acc += w[i]! * this.K[i]![j]!;
+      out[j] = y0[j]! + h * acc;
+    }
+  }
+
+  /** Clears the stage cotangents before a reverse sweep. */
+  beginReverse(lambda1: Float64Array, h: number, count: number): void {
+    const { n, b, Kbar } = this;
+    for (let i = 0; i < count; i++) {
+      const kb = Kbar[i]!;
+      const hb = h * b[i]!;
+      for (let j = 0; j < n; j++) kb[j] = hb * lambda1[j]!;
+    }
+  }
+
+  /** Adds the cotangent `obar` of an output at θ (call between beginReverse and reverse). */
+  addOutputCotangent(h: number, theta: number, obar: ArrayLike<number>, offset: number): void {
+    const D = this.denseStages;
+    const w = this.w;
+    denseWeights(this.tab, theta, w);
+    for (let i = 0; i < D; i++) {
+      const hw = h * w[i]!;
+      if (hw === 0) continue;
+      const kb = this.Kbar[i]!;
+      for (let j = 0; j < this.n; j++) kb[j] += hw * obar[offset + j]!;
+    }
+  }
+
+  /**
+   * Reverse sweep of the recorded step: `lambda` holds λ1 (plus the output cotangents already
+   * summed into it by the caller) on entry and λ0 on exit; p̄ is accumulated into `pbar`.
+   */
+  reverse(t: number, h: number, lambda: Float64Array, pbar: Float64Array, count: number): void {
+    const { n, R, b, Kbar, Y, Ybar, deriv } = this;
+    const D = this.denseStages;
+    for (let i = count - 1; i >= 0; i--) {
+      const kb = Kbar[i]!;
+      const ti = this.stageTime(i, t, h);
+      deriv.vjpY(ti, Y[i]!, kb, Ybar);
+      deriv.vjpPAdd(ti, Y[i]!, kb, pbar);
+      this.numVjpEvals++;
+      for (let j = 0; j < n; j++) lambda[j] += Ybar[j]!;
+      if (i === this.f1Index) {
+        // Y_i = y1 = y0 + h Σ b_l K_l.
+        for (let l = 0; l < i; l++) {
+          const hb = h * b[l]!;
+          if (hb === 0) continue;
+          const kl = Kbar[l]!;
+          for (let j = 0; j < n; j++) kl[j] += hb * Ybar[j]!;
+        }
+      } else {
+        for (let l = 0; l < i; l++) {
+          const a = h * R[i * D + l]!;
+          if (a === 0) continue;
+          const kl = Kbar[l]!;
+          for (let j = 0; j < n; j++) kl[j] += a * Ybar[j]!;
+        }
+      }
+    }
+  }
+}
+
+/** Interpolation weights b_i(θ) by Horner's rule (as the solver computes them). */
+function denseWeights(tab: Tableau, theta: number, w: Float64Array): void {
+  const { stages, degree, bTheta } = tab.dense;
+  for (let i = 0; i < stages; i++) {
+    let acc = 0;
+    const base = i * degree;
+    for (let p = degree - 1; p >= 0; p--) acc = acc * theta + bTheta[base + p]!;
+    w[i] = acc * theta;
+  }
+}

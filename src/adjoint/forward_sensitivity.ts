@@ -1,0 +1,248 @@
+/**
+ * ForwardSensitivity: forward-mode derivatives of a solve, for every solver.
+ *
+ * The state is augmented with m tangent directions S_d (d = 1 … m), each obeying the forward
+ * sensitivity (variational) equation
+ *
+ *   dS_d/dt = (∂f/∂y) S_d + (∂f/∂p) ṗ_d,   S_d(t0) = ẏ0_d,
+ *
+ * and the augmented system is solved by the same solver through the ordinary loop. The step-size
+ * controller sees only the state's components (the tangents are left out of the error norm, and
+ * the first step is the one the primal solve would choose), so the accepted steps are those of
+ * the primal solve. For an explicit Runge–Kutta method the tangent stages are then exactly the
+ * derivatives of the primal stages: the result is the forward-mode derivative of the discrete
+ * solution, to rounding. For implicit methods it is the sensitivity equations' solution on the
+ * primal's steps.
+ *
+ * Reference: E. Hairer, S. P. Nørsett and G. Wanner, Solving Ordinary Differential Equations I,
+ * §I.14 (the variational equation); for the discrete equivalence, A. Walther, "Automatic
+ * differentiation of explicit Runge–Kutta methods for optimal control", Comput. Optim. Appl. 36, 2007.
+ */
+import { PIDController } from "../controllers/pid.js";
+import { createLoopWorkspace, initialStepSize, runLoop, solutionFromWorkspace, validate, type Validated } from "../integrate.js";
+import { isOkay, SolveError } from "../results.js";
+import { Solution } from "../solution.js";
+import { ODETerm } from "../terms.js";
+import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
+import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
+
+/**
+ * Forward-mode sensitivities: the gradient is assembled from n + nP tangent directions (one per
+ * component of y0 and per parameter) solved alongside the state. Costs about (1 + n + nP) forward
+ * solves' worth of vector-field work (less with an exact `jac`/`jacArgs`), so it suits few
+ * parameters; works with every ODE solver, implicit ones included.
+ *
+ * @example
+ * ```ts
+ * const { pullback } = diffeqsolveVjp({ ...options, solver: new Rodas5P(), adjoint: new ForwardSensitivity() });
+ * ```
+ */
+export class ForwardSensitivity {
+  readonly kind = "forwardSensitivity" as const;
+  constructor(options: Record<string, never> = {}) {
+    if (options === null || typeof options !== "object" || Object.keys(options).length > 0) {
+      throw new TypeError("new ForwardSensitivity(): takes no options.");
+    }
+  }
+}
+
+/** The primal solution and, per saved row, m tangent rows (row r, direction d at (r·m + d)·n). */
+interface TangentRun<Y> {
+  solution: Solution<Y>;
+  tangents: Float64Array;
+  m: number;
+}
+
+/**
+ * Solves the primal problem with m tangent directions: `dirY0` (m × n) and `dirP` (m × nP); a
+ * direction whose parameter tangent is one-hot may give its index in `unitP` (−1 otherwise).
+ */
+function solveWithTangents<Y>(
+  v: Validated<Y>,
+  args: unknown,
+  throwOnFailure: boolean,
+  deriv: VectorFieldDerivatives,
+  m: number,
+  dirY0: Float64Array,
+  dirP: Float64Array,
+  unitP: Int32Array,
+): TangentRun<Y> {
+  const n = v.y0.length;
+  const nP = deriv.nP;
+  const N = n * (1 + m);
+  const f = v.f;
+  const yv = new Float64Array(n);
+  const fv = new Float64Array(n);
+  const sv = new Float64Array(n);
+  const ov = new Float64Array(n);
+  const pViews: Float64Array[] = [];
+  let anyP = false;
+  for (let d = 0; d < m; d++) {
+    pViews.push(dirP.subarray(d * nP, (d + 1) * nP));
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) anyP = true;
+  }
+  const useJac = deriv.vf.jac !== undefined && m >= n;
+  let allUnit = nP > 0 && anyP;
+  for (let d = 0; d < m; d++) {
+    let nz = false;
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) nz = true;
+    if (nz && unitP[d]! < 0) allUnit = false;
+  }
+  const useJacP = allUnit && m > 1;
+  const J = useJac ? new Float64Array(n * n) : null;
+  const JP = useJacP ? new Float64Array(n * Math.max(nP, 1)) : null;
+  const faug = (t: number, Z: Float64Array, a: unknown, dZ: Float64Array): void => {
+    for (let j = 0; j < n; j++) yv[j] = Z[j]!;
+    f(t, yv, a, fv);
+    for (let j = 0; j < n; j++) dZ[j] = fv[j]!;
+    if (J !== null) deriv.jacY(t, yv, J);
+    if (JP !== null) deriv.jacP(t, yv, JP);
+    for (let d = 0; d < m; d++) {
+      const off = n * (1 + d);
+      if (J !== null) {
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let j = 0; j < n; j++) acc += J[i * n + j]! * Z[off + j]!;
+          ov[i] = acc;
+        }
+      } else {
+        for (let j = 0; j < n; j++) sv[j] = Z[off + j]!;
+        deriv.jvpY(t, yv, sv, ov);
+      }
+      if (anyP) {
+        const u = unitP[d]!;
+        if (JP !== null) {
+          if (u >= 0) for (let i = 0; i < n; i++) ov[i] += JP[i * nP + u]!;
+        } else deriv.jvpPAdd(t, yv, pViews[d]!, ov);
+      }
+      for (let i = 0; i < n; i++) dZ[off + i] = ov[i]!;
+    }
+  };
+  const z0 = new Float64Array(N);
+  z0.set(v.y0);
+  z0.set(dirY0.subarray(0, m * n), n);
+
+  // Step control on the state only, and the primal's first step.
+  let controller = v.controller;
+  let dt0 = v.dt0;
+  if (controller instanceof PIDController) {
+    const pid = controller;
+    const expand = (tol: number | Float64Array): Float64Array => {
+      const out = new Float64Array(N).fill(1);
+      for (let i = 0; i < n; i++) out[i] = typeof tol === "number" ? tol : tol[i]!;
+      return out;
+    };
+    const base = pid.norm;
+    let view: Float64Array | null = null;
+    const norm = (s: Float64Array): number => {
+      if (base === "rms") {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc += s[i]! * s[i]!;
+        return Math.sqrt(acc / n);
+      }
+      if (base === "max") {
+        let acc = 0;
+        for (let i = 0; i < n; i++) acc = Math.max(acc, Math.abs(s[i]!)) + (s[i]! - s[i]!);
+        return acc;
+      }
+      if (view === null || view.buffer !== s.buffer || view.byteOffset !== s.byteOffset) view = s.subarray(0, n);
+      return base(view);
+    };
+    controller = new PIDController({
+      rtol: expand(pid.rtol), atol: expand(pid.atol), pcoeff: pid.pcoeff, icoeff: pid.icoeff, dcoeff: pid.dcoeff,
+      dtmin: pid.dtmin, dtmax: pid.dtmax, forceDtmin: pid.forceDtmin, factormin: pid.factormin, factormax: pid.factormax,
+      safety: pid.safety, norm, stepTs: pid.stepTs, jumpTs: pid.jumpTs,
+    });
+    if (dt0 === undefined && v.t0 !== v.t1) {
+      const f0 = new Float64Array(n);
+      f(v.t0, Float64Array.from(v.y0), args, f0);
+      const dir = v.t1 >= v.t0 ? 1 : -1;
+      let dtmax = Math.abs(v.t1 - v.t0);
+      if (pid.dtmax !== undefined) dtmax = Math.min(dtmax, pid.dtmax);
+      dt0 = dir * initialStepSize(f, args, v.t0, Float64Array.from(v.y0), f0, dir, v.solver.order, pid, dtmax, new Float64Array(n), new Float64Array(n));
+    }
+  }
+  const va = validate({
+    terms: new ODETerm(faug), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
+    stepsizeController: controller, maxSteps: v.maxSteps, throw: false, progressMeter: v.progress ?? undefined,
+  });
+  // The augmented solve, through the one loop.
+  const ws = createLoopWorkspace(va, args);
+  runLoop(va, va.y0, args, ws);
+  const aug = solutionFromWorkspace(va, ws, false);
+  const rows = aug.ts.length;
+  const ysFlat = new Float64Array(rows * n);
+  const tangents = new Float64Array(rows * m * n);
+  for (let r = 0; r < rows; r++) {
+    const row = aug.ys[r]!;
+    for (let j = 0; j < n; j++) ysFlat[r * n + j] = row[j]!;
+    for (let q = 0; q < m * n; q++) tangents[r * m * n + q] = row[n + q]!;
+  }
+  const solution = new Solution<Y>({
+    t0: v.t0, t1: v.t1, ts: aug.ts, ysFlat, size: n, result: aug.result, detail: ws.detail, stats: aug.stats,
+    tFinal: aug.tFinal, structure: v.structure, dense: null, events: aug.events,
+  });
+  if (throwOnFailure && !isOkay(aug.result)) throw new SolveError(aug.result, ws.detail, solution);
+  return { solution, tangents, m };
+}
+
+/** @internal diffeqsolveJvp: one tangent direction. */
+export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boolean, y0Dot: unknown, argsDot: unknown): { solution: Solution<Y>; tangents: Float64Array[] } {
+  const vf = checkDifferentiable(v as Validated<unknown>, "diffeqsolveJvp");
+  const n = v.y0.length;
+  const layout = new ArgsLayout(args);
+  const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
+  const dirY0 = new Float64Array(n);
+  if (y0Dot !== undefined) {
+    if ((ArrayBuffer.isView(y0Dot) || Array.isArray(y0Dot)) && (y0Dot as ArrayLike<unknown>).length === n && typeof (y0Dot as ArrayLike<unknown>)[0] === "number") {
+      for (let j = 0; j < n; j++) dirY0[j] = (y0Dot as ArrayLike<number>)[j]!;
+    } else v.structure.flatten(y0Dot, dirY0);
+  }
+  const dirP = new Float64Array(Math.max(layout.size, 1));
+  if (argsDot !== undefined && layout.size > 0) layout.flatten(argsDot, dirP);
+  for (let k = 0; k < dirP.length; k++) {
+    if (!Number.isFinite(dirP[k]!)) throw new RangeError(`diffeqsolveJvp: the tangent of \`args\` slot ${layout.names[k]} is ${dirP[k]}; tangents must be finite numbers.`);
+  }
+  const run = solveWithTangents(v, args, throwOnFailure, deriv, 1, dirY0, dirP.subarray(0, layout.size), Int32Array.of(-1));
+  const rows: Float64Array[] = [];
+  for (let r = 0; r < run.solution.ts.length; r++) rows.push(run.tangents.subarray(r * n, (r + 1) * n));
+  return { solution: run.solution, tangents: rows };
+}
+
+/** @internal diffeqsolveVjp with {@link ForwardSensitivity}: n + nP directions, contracted in the pullback. */
+export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
+  void adjoint;
+  const who = "diffeqsolveVjp (ForwardSensitivity)";
+  const vf = checkDifferentiable(v as Validated<unknown>, who);
+  if (v.events !== null) throw new TypeError(`${who}: gradients through events are not supported yet; solve without \`event\`.`);
+  const n = v.y0.length;
+  const layout = new ArgsLayout(args);
+  const nP = layout.size;
+  const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
+  const m = n + nP;
+  const dirY0 = new Float64Array(m * n);
+  const dirP = new Float64Array(m * nP);
+  const unitP = new Int32Array(m).fill(-1);
+  for (let d = 0; d < n; d++) dirY0[d * n + d] = 1;
+  for (let k = 0; k < nP; k++) {
+    dirP[(n + k) * nP + k] = 1;
+    unitP[n + k] = k;
+  }
+  const run = solveWithTangents(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP);
+  const rows = run.solution.ts.length;
+  const pullback = (ysBar: unknown): Gradients<Y, A> => {
+    const bar = packCotangents(ysBar, rows, n, v.structure as never, who);
+    const g = new Float64Array(m);
+    for (let r = 0; r < rows; r++) {
+      for (let d = 0; d < m; d++) {
+        let acc = 0;
+        const off = (r * m + d) * n;
+        for (let j = 0; j < n; j++) acc += bar[r * n + j]! * run.tangents[off + j]!;
+        g[d] += acc;
+      }
+    }
+    const stats = emptyStats();
+    return { y0: v.structure.unflatten(g.subarray(0, n)) as never, args: layout.unflatten(g.subarray(n)) as A, stats };
+  };
+  return { solution: run.solution, pullback };
+}

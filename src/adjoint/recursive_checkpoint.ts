@@ -1,0 +1,404 @@
+/**
+ * RecursiveCheckpointAdjoint: the exact gradient of the discrete solution of an explicit
+ * Runge–Kutta solve, with a bounded number of stored states.
+ *
+ * The forward solve runs the ordinary loop; a step hook records every accepted step's (t, h)
+ * (the step-size controller's decisions are constants of the gradient, as in diffrax) and keeps
+ * some step-start states as checkpoints: revolve's positions when the number of steps is known in
+ * advance (ConstantStepSize, StepTo), Wang–Moin–Iaccarino online checkpointing otherwise. The
+ * reverse sweep walks the steps backward, recomputing states from the nearest checkpoint by
+ * binomial checkpointing (revolve) between kept states, recording each step's stages just before
+ * reversing it (see {@link RKStepAdjoint}).
+ */
+import { ConstantStepSize } from "../controllers/constant.js";
+import { StepTo } from "../controllers/stepto.js";
+import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
+import { ExplicitRungeKutta } from "../solvers/erk.js";
+import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
+import { RKStepAdjoint } from "./erk_adjoint.js";
+import { DynamicCheckpoints } from "./online.js";
+import { checkDifferentiable, emptyStats, packCotangents, type AdjointStats, type Gradients, type VjpResult } from "./outputs.js";
+import { optimalSplit } from "./revolve.js";
+
+/** Options of {@link RecursiveCheckpointAdjoint}. */
+export interface RecursiveCheckpointAdjointOptions {
+  /**
+   * Most states stored at once (the initial state included), at least 1. Fewer checkpoints cost
+   * more recomputation: with s checkpoints and N steps, revolve's T(N, s) forward steps.
+   * @defaultValue ⌈√(2N)⌉ for N steps (growing with the step count while it is unknown)
+   */
+  checkpoints?: number;
+}
+
+/**
+ * The discrete adjoint with checkpointing ("discretise then optimise"): gradients exact for the
+ * numbers the solver computed, for the explicit Runge–Kutta solvers (Tsit5, Dopri5, Dopri8, Vern7,
+ * Vern9, Bosh3, Heun, Midpoint, Ralston, Euler and any `ExplicitRungeKutta`), with at most
+ * `checkpoints` stored states. Outputs interpolated at SaveAt ts are differentiated through the
+ * solver's interpolant. Uses the vector field's `vjp` and `vjpArgs` where present (as `compile`
+ * provides), its `jac`/`jacArgs` otherwise, else central finite differences.
+ *
+ * References: A. Griewank and A. Walther, "Algorithm 799: revolve", ACM TOMS 26(1), 2000;
+ * Q. Wang, P. Moin and G. Iaccarino, "Minimal repetition dynamic checkpointing algorithm for
+ * unsteady adjoint calculation", SIAM J. Sci. Comput. 31(4), 2009; A. Sandu, "On the properties of
+ * Runge–Kutta discrete adjoints", ICCS 2006; P. Kidger, "On Neural Differential Equations", 2021
+ * (diffrax's RecursiveCheckpointAdjoint).
+ *
+ * @example
+ * ```ts
+ * const { solution, pullback } = diffeqsolveVjp({
+ *   terms: new ODETerm(compile((t, y, args, dy) => { dy[0] = -args.k * y[0]; })),
+ *   solver: new Tsit5(), t0: 0, t1: 1, y0: [1], args: { k: 2 },
+ *   adjoint: new RecursiveCheckpointAdjoint({ checkpoints: 16 }),
+ * });
+ * const { y0, args } = pullback([[1]]); // d y(1)/d y0 = e^-2, d y(1)/dk = -e^-2
+ * ```
+ */
+export class RecursiveCheckpointAdjoint {
+  readonly kind = "recursiveCheckpoint" as const;
+  /** The checkpoint budget, or undefined for the default ⌈√(2N)⌉. */
+  readonly checkpoints: number | undefined;
+  constructor(options: RecursiveCheckpointAdjointOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError("new RecursiveCheckpointAdjoint(options): `options` must be an object such as { checkpoints: 32 }.");
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "checkpoints") throw new TypeError(`new RecursiveCheckpointAdjoint(options): unknown option \`${key}\`; the only option is checkpoints.`);
+    }
+    const c = options.checkpoints;
+    if (c !== undefined && (typeof c !== "number" || !Number.isInteger(c) || c < 1)) {
+      throw new RangeError(`new RecursiveCheckpointAdjoint: \`checkpoints\` = ${String(c)} must be a whole number ≥ 1 (the initial state takes one), for example checkpoints: 32.`);
+    }
+    this.checkpoints = c;
+  }
+}
+
+/** Default budget for N steps: ⌈√(2N)⌉ (at least 2). */
+function defaultCheckpoints(steps: number): number {
+  return Math.max(2, Math.ceil(Math.sqrt(2 * steps)));
+}
+
+/** The number of steps of a fixed-step controller, or −1 when it is only known after the solve. */
+function knownStepCount(v: Validated<unknown>): number {
+  if (v.t0 === v.t1) return 0;
+  const c = v.controller;
+  if (c instanceof StepTo) return c.ts.length - 1;
+  if (c instanceof ConstantStepSize && v.dt0 !== undefined) return Math.max(1, Math.ceil(Math.abs(v.t1 - v.t0) / Math.abs(v.dt0) - 1e-9));
+  return -1;
+}
+
+/**
+ * Revolve's first-sweep positions for `steps` steps and `s` checkpoints: 0 and the successive
+ * optimal splits of the remaining right part, each with one checkpoint fewer.
+ */
+export function revolvePositions(steps: number, s: number): number[] {
+  const positions = [0];
+  let a = 0;
+  let slots = s;
+  while (steps - a > 1 && slots > 1) {
+    a += optimalSplit(steps - a, slots);
+    positions.push(a);
+    slots--;
+  }
+  return positions;
+}
+
+/** Pool of n-vectors; counts the live ones. */
+class SlotPool {
+  private readonly store: Float64Array[] = [];
+  private readonly free: number[] = [];
+  live = 0;
+  peak = 0;
+  constructor(private readonly n: number) {}
+  acquire(): number {
+    this.live++;
+    if (this.live > this.peak) this.peak = this.live;
+    const k = this.free.pop();
+    if (k !== undefined) return k;
+    this.store.push(new Float64Array(this.n));
+    return this.store.length - 1;
+  }
+  release(k: number): void {
+    this.live--;
+    this.free.push(k);
+  }
+  get(k: number): Float64Array {
+    return this.store[k]!;
+  }
+}
+
+/** Growable record of the accepted steps and the checkpoints kept during the forward solve. */
+class ForwardRecorder implements StepHook {
+  count = 0;
+  t: Float64Array = new Float64Array(256);
+  h: Float64Array = new Float64Array(256);
+  tEnd: Float64Array = new Float64Array(256);
+  readonly yLast: Float64Array;
+  /** Kept checkpoints (online) or revolve's positions (known count). */
+  readonly online: DynamicCheckpoints;
+  private nextKnown = 0;
+  constructor(
+    readonly pool: SlotPool,
+    n: number,
+    /** Fixed budget, or 0 for the growing default. */
+    readonly budget: number,
+    /** Revolve's positions when the step count is known, else null. */
+    readonly known: number[] | null,
+  ) {
+    this.yLast = new Float64Array(n);
+    this.online = new DynamicCheckpoints(budget > 0 ? budget : 16);
+  }
+  private readonly freeSlot = (): number => this.pool.acquire();
+
+  accepted(t: number, tEnd: number, h: number, y0: Float64Array): void {
+    const i = this.count;
+    if (i === this.t.length) {
+      const grow = (a: Float64Array): Float64Array => {
+        const b = new Float64Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.t = grow(this.t);
+      this.h = grow(this.h);
+      this.tEnd = grow(this.tEnd);
+    }
+    this.t[i] = t;
+    this.h[i] = h;
+    this.tEnd[i] = tEnd;
+    this.count = i + 1;
+    this.yLast.set(y0);
+    let slot = -1;
+    const known = this.known;
+    if (known !== null) {
+      if (this.nextKnown < known.length && known[this.nextKnown] === i) {
+        this.nextKnown++;
+        slot = this.online.append(i, 0, this.pool.acquire());
+      }
+    } else {
+      slot = this.online.place(i, this.budget > 0 ? this.budget : defaultCheckpoints(i + 1), this.freeSlot);
+    }
+    if (slot >= 0) this.pool.get(slot).set(y0);
+  }
+}
+
+/** @internal The forward solve and the reverse sweep of {@link RecursiveCheckpointAdjoint}. */
+export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
+  const who = "diffeqsolveVjp (RecursiveCheckpointAdjoint)";
+  const vf = checkDifferentiable(v as Validated<unknown>, who);
+  if (!(v.solver instanceof ExplicitRungeKutta)) {
+    throw new TypeError(
+      `${who}: the discrete adjoint is implemented for the explicit Runge–Kutta solvers (Tsit5, Dopri5, …), not ${v.solver.name}; ` +
+        "use adjoint: new BacksolveAdjoint() or new ForwardSensitivity() with implicit solvers.",
+    );
+  }
+  if (v.events !== null) {
+    throw new TypeError(`${who}: gradients through events are not supported yet; solve without \`event\`, or up to a fixed time.`);
+  }
+  const n = v.y0.length;
+  const layout = new ArgsLayout(args);
+  const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
+  const tab = v.solver.tableau;
+  const known = knownStepCount(v as Validated<unknown>);
+  const budget = adjoint.checkpoints ?? (known >= 0 ? defaultCheckpoints(known) : 0);
+  const pool = new SlotPool(n);
+  const recorder = new ForwardRecorder(pool, n, budget, known >= 0 ? revolvePositions(known, budget) : null);
+
+  const ws = createLoopWorkspace(v, args);
+  ws.stepHook = recorder;
+  runLoop(v, v.y0, args, ws);
+  ws.stepHook = null;
+  const forwardPeak = pool.peak;
+  const solution = solutionFromWorkspace(v, ws, throwOnFailure);
+
+  const N = recorder.count;
+  const dir = v.t1 >= v.t0 ? 1 : -1;
+  const rows = solution.ts.length;
+  const { stateStart, stateRows, interpStart, interpRows, interpTheta } = mapRows(v as Validated<unknown>, recorder, rows, N, dir, ws.tFinal);
+  const stepper = new RKStepAdjoint(tab, v.f, args, deriv, n);
+  const sb = stepper.stepStages;
+  const D = stepper.denseStages;
+  const C = budget > 0 ? budget : defaultCheckpoints(N);
+  let firstPullback = true;
+
+  const pullback = (ysBar: unknown): Gradients<Y, A> => {
+    const bar = packCotangents(ysBar, rows, n, v.structure as never, who);
+    const stats: AdjointStats = emptyStats();
+    stats.checkpoints = C;
+    const fn0 = stepper.numFnEvals;
+    const vjp0 = stepper.numVjpEvals;
+    // Checkpoints: those of the forward solve for the first pullback, revolve's (the count now
+    // known) recomputed from y0 for later ones.
+    let positions: Int32Array;
+    let slots: Int32Array;
+    let kept: number;
+    const yLast = new Float64Array(n);
+    let recomputed = 0;
+    if (firstPullback) {
+      firstPullback = false;
+      positions = recorder.online.positions;
+      slots = recorder.online.slots;
+      kept = recorder.online.count;
+      yLast.set(recorder.yLast);
+      pool.peak = forwardPeak;
+    } else {
+      const pos = N > 0 ? revolvePositions(N, C) : [];
+      positions = Int32Array.from(pos);
+      slots = new Int32Array(pos.length);
+      kept = pos.length;
+      pool.peak = pool.live;
+      let y = Float64Array.from(v.y0);
+      let y1 = new Float64Array(n);
+      let next = 0;
+      for (let i = 0; i < N - 1; i++) {
+        if (next < kept && positions[next] === i) {
+          slots[next] = pool.acquire();
+          pool.get(slots[next]!).set(y);
+          next++;
+        }
+        stepper.forward(recorder.t[i]!, recorder.h[i]!, y, y1, sb);
+        recomputed++;
+        const tmp = y;
+        y = y1;
+        y1 = tmp;
+      }
+      if (next < kept && N > 0 && positions[next] === N - 1) {
+        slots[next] = pool.acquire();
+        pool.get(slots[next]!).set(y);
+      }
+      if (N > 0) yLast.set(y);
+      recomputed = 0; // the sweep replaces the forward solve; count only the reverse's recomputation
+    }
+
+    const lambda = new Float64Array(n);
+    const pbar = new Float64Array(layout.size);
+    let wa = new Float64Array(n);
+    let wb = new Float64Array(n);
+    const y1scratch = new Float64Array(n);
+    const addStateRows = (k: number): void => {
+      for (let q = stateStart[k]!; q < stateStart[k + 1]!; q++) {
+        const r = stateRows[q]!;
+        for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
+      }
+    };
+    /** Records step i from y0 and reverses it: λ(i+1) → λ(i), then adds the rows saved at state i. */
+    const reverseStep = (i: number, y0: Float64Array): void => {
+      const t = recorder.t[i]!;
+      const h = recorder.h[i]!;
+      const hasInterp = interpStart[i + 1]! > interpStart[i]!;
+      const count = hasInterp ? D : sb;
+      stepper.forward(t, h, y0, y1scratch, count);
+      stepper.beginReverse(lambda, h, count);
+      for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) {
+        const r = interpRows[q]!;
+        stepper.addOutputCotangent(h, interpTheta[q]!, bar, r * n);
+        for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
+      }
+      stepper.reverse(t, h, lambda, pbar, count);
+      addStateRows(i);
+    };
+    /** x_target from the state x_from in `src` (into a work buffer, returned). */
+    const advance = (src: Float64Array, from: number, target: number): Float64Array => {
+      wa.set(src);
+      for (let i = from; i < target; i++) {
+        stepper.forward(recorder.t[i]!, recorder.h[i]!, wa, wb, sb);
+        recomputed++;
+        const tmp = wa;
+        wa = wb;
+        wb = tmp;
+      }
+      return wa;
+    };
+    /** Reverses steps a … b−1 given x_a in slot `slotA`, with `s` checkpoints (slotA's included). */
+    const reverseSegment = (a: number, b: number, slotA: number, s: number): void => {
+      const L = b - a;
+      if (L <= 0) return;
+      if (L === 1) {
+        reverseStep(a, pool.get(slotA));
+        return;
+      }
+      if (s <= 1) {
+        for (let i = b - 1; i >= a; i--) reverseStep(i, i === a ? pool.get(slotA) : advance(pool.get(slotA), a, i));
+        return;
+      }
+      const m = a + optimalSplit(L, s);
+      const xm = advance(pool.get(slotA), a, m);
+      const slotM = pool.acquire();
+      pool.get(slotM).set(xm);
+      reverseSegment(m, b, slotM, s - 1);
+      pool.release(slotM);
+      reverseSegment(a, m, slotA, s);
+    };
+
+    addStateRows(N);
+    if (N > 0) {
+      reverseStep(N - 1, yLast);
+      for (let j = kept - 1; j >= 0; j--) {
+        const a = positions[j]!;
+        const b = j === kept - 1 ? N - 1 : positions[j + 1]!;
+        reverseSegment(a, b, slots[j]!, C - j);
+        pool.release(slots[j]!);
+      }
+    }
+    stats.numRecomputedSteps = recomputed;
+    stats.peakCheckpoints = pool.peak;
+    stats.numFnEvals = stepper.numFnEvals - fn0;
+    stats.numVjpEvals = stepper.numVjpEvals - vjp0;
+    return { y0: v.structure.unflatten(lambda) as never, args: layout.unflatten(pbar) as A, stats };
+  };
+  return { solution, pullback };
+}
+
+/**
+ * Where each saved row comes from: a state (the start of step k, or the end N) or a point inside
+ * step k at θ, mirroring how the loop fills output times from the step that passes them.
+ */
+function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: number, dir: number, tFinal: number) {
+  const stateOf = new Int32Array(rows).fill(-1);
+  const stepOf = new Int32Array(rows).fill(-1);
+  const thetaOf = new Float64Array(rows);
+  let r = 0;
+  if (v.saveat.t0) stateOf[r++] = 0;
+  const ts = v.saveat.ts;
+  let k = 0;
+  if (ts !== undefined) {
+    for (let q = 0; q < ts.length && r < rows; q++, r++) {
+      const ti = ts[q]!;
+      if (ti === v.t0) {
+        stateOf[r] = 0;
+        continue;
+      }
+      while (k < N && dir * (ti - rec.tEnd[k]!) > 0) k++;
+      if (k >= N) stateOf[r] = N;
+      else if (ti === rec.tEnd[k]!) stateOf[r] = k + 1;
+      else {
+        stepOf[r] = k;
+        thetaOf[r] = (ti - rec.t[k]!) / rec.h[k]!;
+      }
+    }
+  }
+  if (v.saveat.t1 && r < rows) stateOf[r++] = N;
+  void tFinal;
+  // CSR by state and by step.
+  const stateStart = new Int32Array(N + 2);
+  const interpStart = new Int32Array(N + 1);
+  for (let q = 0; q < rows; q++) {
+    if (stateOf[q]! >= 0) stateStart[stateOf[q]! + 1]++;
+    else if (stepOf[q]! >= 0) interpStart[stepOf[q]! + 1]++;
+  }
+  for (let k2 = 0; k2 <= N; k2++) stateStart[k2 + 1] += stateStart[k2]!;
+  for (let k2 = 0; k2 < N; k2++) interpStart[k2 + 1] += interpStart[k2]!;
+  const stateRows = new Int32Array(stateStart[N + 1]!);
+  const interpRows = new Int32Array(interpStart[N]!);
+  const interpTheta = new Float64Array(interpStart[N]!);
+  const fillS = stateStart.slice();
+  const fillI = interpStart.slice();
+  for (let q = 0; q < rows; q++) {
+    if (stateOf[q]! >= 0) stateRows[fillS[stateOf[q]!]!++] = q;
+    else if (stepOf[q]! >= 0) {
+      const at = fillI[stepOf[q]!]!++;
+      interpRows[at] = q;
+      interpTheta[at] = thetaOf[q]!;
+    }
+  }
+  return { stateStart, stateRows, interpStart, interpRows, interpTheta };
+}
