@@ -109,7 +109,6 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.affects = [];
     const cont: number[] = [];
     const disc: number[] = [];
-    let nSched = 0;
     for (let i = 0; i < m; i++) {
       const e = events[i]!;
       this.kind[i] = e.kind === "continuous" ? KIND_CONTINUOUS : e.kind === "discrete" ? KIND_DISCRETE : KIND_SCHEDULED;
@@ -120,23 +119,21 @@ export class EventDetector implements ScalarFunctionOfTime {
       this.tol[i] = e.rootTolerance;
       if (e.kind === "continuous") cont.push(i);
       else if (e.kind === "discrete") disc.push(i);
-      else nSched += e.times!.length;
     }
     this.cont = Int32Array.from(cont);
     this.disc = Int32Array.from(disc);
-    this.schedAll = new Float64Array(nSched);
-    this.schedAllIdx = new Int32Array(nSched);
-    let p = 0;
+    // Every scheduled time with its event, sorted by time once (each solve then reads it forward
+    // or backward, keeping the times inside [t0, t1]).
+    const pairs: [number, number][] = [];
     for (let i = 0; i < m; i++) {
       const times = events[i]!.times;
-      if (times === undefined) continue;
-      for (let j = 0; j < times.length; j++, p++) {
-        this.schedAll[p] = times[j]!;
-        this.schedAllIdx[p] = i;
-      }
+      if (times !== undefined) for (let j = 0; j < times.length; j++) pairs.push([times[j]!, i]);
     }
-    this.schedT = new Float64Array(nSched);
-    this.schedIdx = new Int32Array(nSched);
+    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    this.schedAll = Float64Array.from(pairs, (q) => q[0]);
+    this.schedAllIdx = Int32Array.from(pairs, (q) => q[1]);
+    this.schedT = new Float64Array(pairs.length);
+    this.schedIdx = new Int32Array(pairs.length);
     this.gLo = new Float64Array(m);
     this.tLo = new Float64Array(m);
     this.gEnd = new Float64Array(m);
@@ -166,19 +163,15 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.detail = "";
     this.pendingTerminal = false;
     this.overflow = false;
-    // Schedule: the times in [t0, t1], in the order the solve reaches them (stable for equal times).
+    // Schedule: the times in [t0, t1], in the order the solve reaches them.
     let c = 0;
-    for (let p = 0; p < this.schedAll.length; p++) {
+    const nAll = this.schedAll.length;
+    for (let k = 0; k < nAll; k++) {
+      const p = dir > 0 ? k : nAll - 1 - k;
       const ts = this.schedAll[p]!;
       if (dir * (ts - t0) >= 0 && dir * (ts - t1) <= 0) {
-        let q = c++;
-        while (q > 0 && dir * (this.schedT[q - 1]! - ts) > 0) {
-          this.schedT[q] = this.schedT[q - 1]!;
-          this.schedIdx[q] = this.schedIdx[q - 1]!;
-          q--;
-        }
-        this.schedT[q] = ts;
-        this.schedIdx[q] = this.schedAllIdx[p]!;
+        this.schedT[c] = ts;
+        this.schedIdx[c++] = this.schedAllIdx[p]!;
       }
     }
     this.schedCount = c;

@@ -42,7 +42,10 @@ export interface EventOptions<A = any> {
   rootTolerance?: number;
   /** `cond` is checked at the end of each accepted step instead of located inside it. @defaultValue false */
   discrete?: boolean;
-  /** Fire at these times (scheduled callbacks, such as doses); the stepper lands on each exactly. */
+  /**
+   * Fire at these times (scheduled callbacks, such as doses); the stepper lands on each exactly.
+   * Any order; times outside [t0, t1] are ignored; a time equal to t0 fires before the first step.
+   */
   times?: ArrayLike<number>;
 }
 
@@ -72,7 +75,9 @@ const KEYS = ["cond", "direction", "terminal", "affect", "rootTolerance", "discr
  * in the first step, and an event does not fire twice at the same root. Only accepted steps are
  * searched. The earliest event in a step wins; events located at the same time all fire (their
  * `affect`s run in index order). After an `affect` the solver restarts: first-same-as-last stages
- * are recomputed and the step-size controller's history is reset.
+ * are recomputed and the step-size controller's history is reset. A condition whose sign is
+ * changed by an `affect` (a jump, not a crossing) does not fire. `maxEvents` bounds the number of
+ * events of a solve; one more ends it with `RESULTS.maxEventsReached`.
  *
  * Saving: output times before an event come from the pre-event solution; output times at or
  * after it from the post-event solution. `SaveAt({ steps: true })` records the states before and
