@@ -51,7 +51,7 @@ export function loadOdex(): PeerLoad {
           const s = new odex.Solver(p.n);
           s.relativeTolerance = rtol;
           s.absoluteTolerance = atol;
-          s.maxSteps = 1e7;
+          s.maxSteps = 1e6;
           const r = s.solve(p.fr as (x: number, y: number[]) => number[], p.t0, p.y0.slice(), p.t1);
           if (r.outcome !== 0) throw new Error(`odex outcome ${r.outcome}`);
           return { y: r.y, steps: r.nStep, fevals: r.nEval };
@@ -78,7 +78,7 @@ export function loadNumeric(): PeerLoad {
         name: "numeric.dopri",
         version: `numeric ${version("numeric")}`,
         solve: (p, rtol) => {
-          const r = numeric.dopri(p.t0, p.t1, p.y0.slice(), p.fr as (t: number, y: number[]) => number[], rtol, 1e7);
+          const r = numeric.dopri(p.t0, p.t1, p.y0.slice(), p.fr as (t: number, y: number[]) => number[], rtol, 1e6);
           if (r.x[r.x.length - 1] !== p.t1) throw new Error(`numeric.dopri stopped at t = ${r.x[r.x.length - 1]}: ${r.msg ?? ""}`);
           return { y: r.y[r.y.length - 1]!, steps: r.x.length - 1 };
         },
@@ -100,7 +100,7 @@ export async function loadMathjs(): Promise<PeerLoad> {
         name: "mathjs solveODE",
         version: `mathjs ${version("mathjs")}`,
         solve: (p, rtol) => {
-          const r = m.solveODE(p.fr as (t: number, y: number[]) => number[], [p.t0, p.t1], p.y0.slice(), { tol: rtol, maxIter: 1e7 });
+          const r = m.solveODE(p.fr as (t: number, y: number[]) => number[], [p.t0, p.t1], p.y0.slice(), { tol: rtol, maxIter: 1e5 });
           return { y: r.y[r.y.length - 1]!, steps: r.t.length - 1 };
         },
       },
