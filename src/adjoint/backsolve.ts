@@ -21,6 +21,7 @@ import { ConstantStepSize } from "../controllers/constant.js";
 import { PIDController } from "../controllers/pid.js";
 import { createLoopWorkspace, diffeqsolve, runLoop, solutionFromWorkspace, type Validated } from "../integrate.js";
 import type { AbstractSolver } from "../solvers/solver.js";
+import { SaveAt } from "../saveat.js";
 import { ODETerm } from "../terms.js";
 import { describeValue } from "../tree.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
@@ -39,6 +40,14 @@ export interface BacksolveAdjointOptions {
   stepsizeController?: AbstractStepSizeController;
   /** Most steps of each backward segment. @defaultValue the forward solve's maxSteps */
   maxSteps?: number;
+  /**
+   * Where the backward solve gets y(t): `"backsolve"` solves the state backward with the adjoint
+   * (constant memory; unstable for stiff problems, whose decaying modes grow backward);
+   * `"interpolate"` reads it from the forward solve's dense output (memory proportional to the
+   * steps; stable for stiff problems, the "interpolating adjoint" of SciMLSensitivity).
+   * @defaultValue "backsolve"
+   */
+  state?: "backsolve" | "interpolate";
 }
 
 /**
@@ -59,13 +68,14 @@ export class BacksolveAdjoint {
   readonly solver: AbstractSolver<any> | undefined;
   readonly stepsizeController: AbstractStepSizeController | undefined;
   readonly maxSteps: number | undefined;
+  readonly state: "backsolve" | "interpolate";
   constructor(options: BacksolveAdjointOptions = {}) {
     if (options === null || typeof options !== "object") {
       throw new TypeError("new BacksolveAdjoint(options): `options` must be an object such as { stepsizeController: new PIDController({ rtol: 1e-8 }) }.");
     }
     for (const key of Object.keys(options)) {
-      if (key !== "solver" && key !== "stepsizeController" && key !== "maxSteps") {
-        throw new TypeError(`new BacksolveAdjoint(options): unknown option \`${key}\`; the options are solver, stepsizeController and maxSteps.`);
+      if (key !== "solver" && key !== "stepsizeController" && key !== "maxSteps" && key !== "state") {
+        throw new TypeError(`new BacksolveAdjoint(options): unknown option \`${key}\`; the options are solver, stepsizeController, maxSteps and state.`);
       }
     }
     if (options.solver !== undefined && (options.solver === null || typeof options.solver !== "object" || typeof options.solver.step !== "function")) {
@@ -74,6 +84,11 @@ export class BacksolveAdjoint {
     this.solver = options.solver;
     this.stepsizeController = options.stepsizeController;
     this.maxSteps = options.maxSteps;
+    const state = options.state ?? "backsolve";
+    if (state !== "backsolve" && state !== "interpolate") {
+      throw new RangeError(`new BacksolveAdjoint: \`state\` = ${describeValue(state)} must be "backsolve" or "interpolate".`);
+    }
+    this.state = state;
   }
 }
 
@@ -94,9 +109,13 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
   const nP = layout.size;
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
 
-  const ws = createLoopWorkspace(v, args);
-  runLoop(v, v.y0, args, ws);
-  const solution = solutionFromWorkspace(v, ws, throwOnFailure);
+  const interpolate = adjoint.state === "interpolate";
+  const vf2: Validated<Y> = interpolate && !v.saveat.dense
+    ? { ...v, saveat: new SaveAt({ t0: v.saveat.t0, t1: v.saveat.t1, ...(v.saveat.ts !== undefined ? { ts: v.saveat.ts } : {}), dense: true }) }
+    : v;
+  const ws = createLoopWorkspace(vf2, args);
+  runLoop(vf2, vf2.y0, args, ws);
+  const solution = solutionFromWorkspace(vf2, ws, throwOnFailure);
   const yEnd = Float64Array.from(ws.y);
   const tEnd = ws.tFinal;
 
@@ -116,7 +135,9 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
   }
   const maxSteps = adjoint.maxSteps ?? v.maxSteps;
 
-  const Nz = 2 * n + nP;
+  // Backsolve: Z = [y, a, g]; interpolate: Z = [a, g] with y(t) from the forward interpolant.
+  const ny = interpolate ? 0 : n;
+  const Nz = ny + n + nP;
   const f = v.f;
   const yv = new Float64Array(n);
   const av = new Float64Array(n);
@@ -124,21 +145,25 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
   const ov = new Float64Array(n);
   const pz = new Float64Array(Math.max(nP, 1));
   let numVjp = 0;
+  const tLo = Math.min(v.t0, tEnd);
+  const tHi = Math.max(v.t0, tEnd);
   const fz = (t: number, Z: Float64Array, a: unknown, dZ: Float64Array): void => {
+    // Clamped: a solver may probe just outside the interval (a finite-difference ∂f/∂t).
+    if (interpolate) solution.evaluate(t < tLo ? tLo : t > tHi ? tHi : t, yv);
     for (let j = 0; j < n; j++) {
-      yv[j] = Z[j]!;
-      av[j] = Z[n + j]!;
+      if (!interpolate) yv[j] = Z[j]!;
+      av[j] = Z[ny + j]!;
     }
-    f(t, yv, a, fv);
+    if (!interpolate) f(t, yv, a, fv);
     deriv.vjpY(t, yv, av, ov);
     pz.fill(0);
     deriv.vjpPAdd(t, yv, av, pz);
     numVjp++;
     for (let j = 0; j < n; j++) {
-      dZ[j] = fv[j]!;
-      dZ[n + j] = -ov[j]!;
+      if (!interpolate) dZ[j] = fv[j]!;
+      dZ[ny + j] = -ov[j]!;
     }
-    for (let k = 0; k < nP; k++) dZ[2 * n + k] = -pz[k]!;
+    for (let k = 0; k < nP; k++) dZ[ny + n + k] = -pz[k]!;
   };
   const term = new ODETerm(fz);
   const rows = solution.ts.length;
@@ -147,7 +172,7 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
     const bar = packCotangents(ysBar, rows, n, v.structure as never, who);
     const stats = emptyStats();
     const Z = new Float64Array(Nz);
-    Z.set(yEnd);
+    if (!interpolate) Z.set(yEnd);
     let tCur = tEnd;
     const vjp0 = numVjp;
     const back = (tTo: number): void => {
@@ -166,13 +191,13 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
       back(solution.ts[r]!);
       const yr = solution.ys[r]!;
       for (let j = 0; j < n; j++) {
-        Z[j] = yr[j]!;
-        Z[n + j] += bar[r * n + j]!;
+        if (!interpolate) Z[j] = yr[j]!;
+        Z[ny + j] += bar[r * n + j]!;
       }
     }
     back(v.t0);
     stats.numVjpEvals = numVjp - vjp0;
-    return { y0: v.structure.unflatten(Z.subarray(n, 2 * n)) as never, args: layout.unflatten(Z.subarray(2 * n)) as A, stats };
+    return { y0: v.structure.unflatten(Z.subarray(ny, ny + n)) as never, args: layout.unflatten(Z.subarray(ny + n)) as A, stats };
   };
   return { solution, pullback };
 }
