@@ -455,7 +455,10 @@ export function initialStepSize(
   for (let i = 0; i < n; i++) d2 += ((f1[i]! - f0[i]!) / sc(i)) ** 2;
   d2 = Math.sqrt(d2 / n) / h0;
   const dmax = Math.max(d1, d2);
-  const h1 = !(dmax > 1e-15) ? Math.max(1e-6, h0 * 1e-3) : (0.01 / dmax) ** (1 / (order + 1));
+  // Exponent 1/p, p the method's order: the embedded error estimate is O(h^p) (p̂ + 1 = p), so
+  // this is the step whose error estimate is 1% of the tolerance (Hairer's HINIT with IORD = p,
+  // SciPy's select_initial_step with error_estimator_order + 1).
+  const h1 = !(dmax > 1e-15) ? Math.max(1e-6, h0 * 1e-3) : (0.01 / dmax) ** (1 / order);
   const h = Math.min(100 * h0, h1, dtmax);
   return Number.isFinite(h) && h > 0 ? h : Math.min(1e-6, dtmax);
 }
@@ -668,11 +671,12 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           dt = initialStepSize(f, args, t0, y, f0, dir, solver.order, pid, dtmax, ytmp, fscratch);
           extraEvals++;
         }
-        stepTsIdx = firstAfter(pid.stepTs, t0, dir);
-        jumpIdx = firstAfter(pid.jumpTs, t0, dir);
       }
-      const stepTs = pid?.stepTs;
-      const jumpTs = pid?.jumpTs;
+      // The controller keeps stepTs/jumpTs sorted ascending; walk them in the direction of integration.
+      const stepTs = inDirection(pid?.stepTs, dir);
+      const jumpTs = inDirection(pid?.jumpTs, dir);
+      stepTsIdx = firstAfter(stepTs, t0, dir);
+      jumpIdx = firstAfter(jumpTs, t0, dir);
       const nStepTs = stepTs === undefined ? 0 : stepTs.length;
       const nJumps = jumpTs === undefined ? 0 : jumpTs.length;
       const rtol = pid === null ? 0 : pid.rtol;
@@ -689,6 +693,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
         }
         let tNext: number;
         let hitJump = false;
+        let atDtmin = false; // dt was raised to dtmin (compare dt, not tNext − t, which rounding may put a hair above dtmin)
         let onGrid = true; // fixed steps: this step ends on the next grid point
         if (fixedTimes !== null) {
           tNext = fixedTimes(k + 1);
@@ -698,8 +703,12 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           }
         } else {
           if (dt > dtmax) dt = dtmax;
-          if (dt < dtmin) dt = dtmin;
+          if (dt <= dtmin) {
+            dt = dtmin;
+            atDtmin = true;
+          }
           tNext = t + dir * dt;
+          const reach = Math.min(1.01 * dt, dtmax); // the stretch never makes a step longer than dtmax
           // Land exactly on t1, the next stepTs and just before the next jump; stretch by up to 1%
           // rather than leave a sliver of a step (as Hairer's codes do).
           let stop = t1;
@@ -710,14 +719,18 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
             const before = nextAfter(jumpTs![jumpIdx]!, -dir);
             if (dir * (before - stop) < 0) {
               stop = before;
-              if (dir * (t + dir * 1.01 * dt - stop) >= 0) hitJump = true;
+              if (dir * (t + dir * reach - stop) >= 0) hitJump = true;
             }
           }
-          if (dir * (t + dir * 1.01 * dt - stop) >= 0) tNext = stop;
+          if (dir * (t + dir * reach - stop) >= 0) tNext = stop;
         }
+        // A step below the resolution of t right after an accepted one (not shrunk by a rejection):
+        // the controller's "no growth after a rejection" rule can leave dt at half an ulp where t
+        // crosses a power of two. Take the smallest representable step instead of giving up.
+        if (tNext === t && !lastRejected && fixedTimes === null) tNext = nextAfter(t, dir);
         const h = tNext - t;
         // h === hRejected: the shrunk dt rounded back to the same representable end point (a step of a few ulps).
-        if (t + h === t || h === 0 || (lastRejected && h === hRejected)) {
+        if (t + h === t || h === 0 || (lastRejected && h === hRejected && !atDtmin)) {
           // Shrunk to nothing: if the last rejections were for NaN/Infinity, that is the cause to report.
           result = nonFiniteStreak > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached;
           detail =
@@ -777,7 +790,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
               factor = 0.25;
               nonFiniteStreak++;
             }
-            if (Math.abs(h) <= dtmin) {
+            if (atDtmin || Math.abs(h) <= dtmin) {
               if (pid.forceDtmin && nonFiniteStreak === 0) {
                 accept = true;
               } else {
@@ -893,6 +906,11 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   ws.numAcceptedSteps = numAccepted;
   ws.numRejectedSteps = numRejected;
   ws.numFnEvals = state.numFnEvals + extraEvals;
+}
+
+/** Ascending times as given (forward), or a reversed copy (backward); allocated once per solve. */
+function inDirection(times: Float64Array | undefined, dir: number): Float64Array | undefined {
+  return times === undefined || dir > 0 ? times : times.slice().reverse();
 }
 
 function firstAfter(times: Float64Array | undefined, t0: number, dir: number): number {

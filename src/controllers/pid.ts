@@ -30,9 +30,9 @@ export interface PIDControllerOptions {
   safety?: number;
   /** Error norm. @defaultValue "rms" */
   norm?: ErrorNorm;
-  /** Times that steps must land on exactly (output times that need the exact solver value). */
+  /** Times that steps must land on exactly (output times that need the exact solver value), in any order. */
   stepTs?: ArrayLike<number>;
-  /** Discontinuities of the vector field in t: step to just before, restart just after. */
+  /** Discontinuities of the vector field in t, in any order: step to just before, restart just after. */
   jumpTs?: ArrayLike<number>;
 }
 
@@ -184,5 +184,6 @@ function times(value: ArrayLike<number>, name: string): Float64Array {
   for (let i = 0; i < arr.length; i++) {
     if (!Number.isFinite(arr[i]!)) throw new RangeError(`new PIDController: \`${name}[${i}]\` = ${arr[i]} is not finite.`);
   }
-  return arr;
+  // Sorted ascending, so that the order given does not matter (the loop walks them in its direction).
+  return arr.sort();
 }
