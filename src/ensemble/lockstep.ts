@@ -9,7 +9,10 @@
  * The arithmetic is that of the serial loop and of the generated explicit Runge–Kutta kernel,
  * operation for operation (same sums in the same order, same controller formulas), so results are
  * bit-identical to `diffeqsolve` when the vectorised vector field computes what the scalar one
- * does. Supported: explicit first-same-as-last Runge–Kutta methods (Tsit5, Dopri5, …) with
+ * does. The automatic initial step calls the loop's own `initialStepSize` per lane (with the
+ * scalar vector field of `terms`); the step proposal and PID update mirror `runLoop` line for line,
+ * and the lockstep tests compare every bit with the serial runner, so a change to one that is not
+ * made to the other fails them. Supported: explicit first-same-as-last Runge–Kutta methods (Tsit5, Dopri5, …) with
  * `PIDController` ("rms" or "max" norm) or `ConstantStepSize`, and `SaveAt` t0/ts/t1.
  *
  * The idea follows DiffEqGPU's `EnsembleGPUKernel`: U. Utkarsh, V. Churavy, Y. Ma, T. Besard,
@@ -20,6 +23,7 @@
 import { ConstantStepSize } from "../controllers/constant.js";
 import { PIDController } from "../controllers/pid.js";
 import { type Result, RESULTS } from "../results.js";
+import { initialStepSize } from "../integrate.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
 import type { Tableau } from "../solvers/tableau.js";
 import type { PreparedEnsemble } from "./options.js";
@@ -165,6 +169,7 @@ class Lanes {
   private readonly invPrev2: Float64Array;
   private readonly hRejected: Float64Array;
   private readonly lastRejected: Uint8Array;
+  private readonly atDtmin: Uint8Array;
   private readonly nonFinite: Int32Array;
   private readonly numSteps: Int32Array;
   private readonly numAcc: Int32Array;
@@ -179,6 +184,10 @@ class Lanes {
   private readonly rowsTs: Float64Array;
   private readonly rowsYs: Float64Array;
   private readonly rowCount: Int32Array;
+  /** One lane's state, f0 and scratch as contiguous vectors (for the initial step size). */
+  private readonly laneY: Float64Array;
+  private readonly laneF0: Float64Array;
+  private readonly laneScratch: Float64Array[];
   private readonly K: number;
   private batchStart = 0;
   /** The generated lane kernel, or null where code generation is not allowed (then the generic loops). */
@@ -217,6 +226,7 @@ class Lanes {
     this.invPrev2 = f64();
     this.hRejected = f64();
     this.lastRejected = new Uint8Array(B);
+    this.atDtmin = new Uint8Array(B);
     this.nonFinite = i32();
     this.numSteps = i32();
     this.numAcc = i32();
@@ -232,6 +242,9 @@ class Lanes {
     this.rowsTs = new Float64Array(B * this.K);
     this.rowsYs = new Float64Array(B * this.K * n);
     this.rowCount = new Int32Array(B);
+    this.laneY = new Float64Array(n);
+    this.laneF0 = new Float64Array(n);
+    this.laneScratch = [new Float64Array(n), new Float64Array(n)];
     this.kernel = generated ? laneKernel(tab) : null;
   }
 
@@ -298,6 +311,7 @@ class Lanes {
         const ints = [this.nonFinite, this.numSteps, this.numAcc, this.numRej, this.numFn, this.its, this.kFixed, this.traj];
         for (const a of ints) a[b] = a[last]!;
         this.lastRejected[b] = this.lastRejected[last]!;
+        this.atDtmin[b] = this.atDtmin[last]!;
         this.done[b] = this.done[last]!;
         this.args[b] = this.args[last];
         const k0 = this.ks[0]!;
@@ -401,13 +415,19 @@ class Lanes {
         else {
           let dt = this.dt[b]!;
           if (dt > dtmax) dt = dtmax;
-          if (dt < dtmin) dt = dtmin;
+          let atDtmin = 0;
+          if (dt <= dtmin) {
+            dt = dtmin;
+            atDtmin = 1;
+          }
+          this.atDtmin[b] = atDtmin;
           this.dt[b] = dt;
           tNext = t + dir * dt;
-          if (dir * (t + dir * 1.01 * dt - t1) >= 0) tNext = t1;
+          const reach = Math.min(1.01 * dt, dtmax); // the stretch never makes a step longer than dtmax
+          if (dir * (t + dir * reach - t1) >= 0) tNext = t1;
         }
         const h = tNext - t;
-        if (t + h === t || h === 0 || (this.lastRejected[b] === 1 && h === this.hRejected[b])) {
+        if (t + h === t || h === 0 || (this.lastRejected[b] === 1 && h === this.hRejected[b] && this.atDtmin[b] === 0)) {
           const nf = this.nonFinite[b]!;
           const dt = Math.abs(this.dt[b]!);
           this.finishLane(
@@ -481,7 +501,7 @@ class Lanes {
               factor = 0.25;
               this.nonFinite[b]!++;
             }
-            if (Math.abs(h) <= dtmin) {
+            if (this.atDtmin[b] === 1 || Math.abs(h) <= dtmin) {
               if (pid.forceDtmin && this.nonFinite[b] === 0) {
                 accept = true;
               } else {
@@ -626,51 +646,23 @@ class Lanes {
     }
   }
 
-  /** Hairer's automatic initial step for every lane, as the serial loop's `initialStepSize`. */
+  /**
+   * The automatic initial step of every lane: the serial loop's own `initialStepSize`, lane by lane
+   * with the scalar vector field (one extra evaluation per trajectory, as in the serial loop).
+   */
   private initialStepSizes(m: number, dir: number, dtmax: number): void {
-    const { n, B, ks, y, ytmp, yErr: f1, tl, p, f, args } = this;
-    const pid = this.pid!;
-    const { rtol, atol } = pid;
-    const t0 = p.v.t0;
+    const { n, B, ks, y, p, args } = this;
+    const v = p.v;
     const f0 = ks[0]!;
-    const sc = (j: number, q: number): number =>
-      (typeof atol === "number" ? atol : atol[j]!) + (typeof rtol === "number" ? rtol : rtol[j]!) * Math.abs(y[q]!);
-    const h0s = this.h;
-    const d1s = this.tNext;
+    const y0 = this.laneY;
+    const f0l = this.laneF0;
+    const scratch = this.laneScratch;
     for (let b = 0; b < m; b++) {
-      let d0 = 0;
-      let d1 = 0;
       for (let j = 0; j < n; j++) {
-        const q = j * B + b;
-        const s = sc(j, q);
-        d0 += (y[q]! / s) ** 2;
-        d1 += (f0[q]! / s) ** 2;
+        y0[j] = y[j * B + b]!;
+        f0l[j] = f0[j * B + b]!;
       }
-      d0 = Math.sqrt(d0 / n);
-      d1 = Math.sqrt(d1 / n);
-      let h0 = d0 < 1e-5 || d1 < 1e-5 ? 1e-6 : 0.01 * (d0 / d1);
-      h0 = Math.min(h0, dtmax);
-      for (let j = 0; j < n; j++) {
-        const q = j * B + b;
-        ytmp[q] = y[q]! + dir * h0 * f0[q]!;
-      }
-      tl[b] = t0 + dir * h0;
-      h0s[b] = h0;
-      d1s[b] = d1;
-    }
-    f(tl, ytmp, args, f1, m, B);
-    for (let b = 0; b < m; b++) {
-      const h0 = h0s[b]!;
-      let d2 = 0;
-      for (let j = 0; j < n; j++) {
-        const q = j * B + b;
-        d2 += ((f1[q]! - f0[q]!) / sc(j, q)) ** 2;
-      }
-      d2 = Math.sqrt(d2 / n) / h0;
-      const dmax = Math.max(d1s[b]!, d2);
-      const h1 = !(dmax > 1e-15) ? Math.max(1e-6, h0 * 1e-3) : (0.01 / dmax) ** (1 / (this.tab.order + 1));
-      const hh = Math.min(100 * h0, h1, dtmax);
-      this.dt[b] = Number.isFinite(hh) && hh > 0 ? hh : Math.min(1e-6, dtmax);
+      this.dt[b] = initialStepSize(v.f, args[b], v.t0, y0, f0l, dir, this.tab.order, this.pid!, dtmax, scratch[0]!, scratch[1]!);
       this.numFn[b]!++;
     }
   }

@@ -9,6 +9,7 @@ import type { SaveAt } from "../saveat.js";
 import { ODETerm, type AbstractTerm } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
 import type { LockstepOptions } from "./lockstep.js";
+import type { EnsembleWorkerLike } from "./threads.js";
 
 /** A value given per trajectory: a function of the trajectory index, or an array of N values. */
 export type PerTrajectory<T> = ((i: number) => T) | readonly T[];
@@ -100,10 +101,16 @@ export interface EnsembleOptions<A = any, R = any>
   chunkSize?: number;
   /** URL workers import odeflow from. @defaultValue this package's `dist/index.js` */
   libraryUrl?: string;
+  /**
+   * Workers you made, instead of Node's pool: in a browser, module Web Workers whose script runs
+   * `import * as odeflow from "odeflow"; odeflow.runEnsembleWorker(self, odeflow);` (outputs need
+   * `SharedArrayBuffer`, so the page must be cross-origin isolated). Overrides `threads`.
+   */
+  workers?: readonly EnsembleWorkerLike[];
 }
 
 const ENSEMBLE_KEYS = [
-  "trajectories", "y0", "args", "threads", "module", "output", "reduce", "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl",
+  "trajectories", "y0", "args", "threads", "module", "output", "reduce", "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl", "workers",
 ];
 
 /** The problem, checked once, with every trajectory's y0 and args. */

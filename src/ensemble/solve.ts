@@ -9,7 +9,7 @@ import { runLockstep } from "./lockstep.js";
 import { type EnsembleOptions, ensembleTerms, type PreparedEnsemble, prepareEnsemble } from "./options.js";
 import { createSerialWorkspace, runTrajectories } from "./serial.js";
 import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStorage, type StorageShape } from "./solution.js";
-import { availableCores, defaultLibraryUrl, runThreads } from "./threads.js";
+import { availableCores, defaultLibraryUrl, runOnWorkers, runThreads } from "./threads.js";
 import { describeProblem, type ModuleExports } from "./transfer.js";
 
 const warned = new Set<string>();
@@ -107,6 +107,10 @@ function checkEnsembleOptions(options: EnsembleOptions): void {
   if (th !== undefined && th !== "auto" && !(typeof th === "number" && Number.isInteger(th) && th >= 1)) {
     throw new RangeError(`solveEnsemble: \`threads\` = ${describeValue(th)} must be "auto" or a whole number ≥ 1 (1 runs in the calling thread).`);
   }
+  const w = options.workers;
+  if (w !== undefined && (!Array.isArray(w) || w.some((x) => x === null || typeof x !== "object" || typeof x.postMessage !== "function"))) {
+    throw new TypeError(`solveEnsemble: \`workers\` must be an array of Web Workers (or MessagePorts) running runEnsembleWorker; got ${describeValue(w)}.`);
+  }
   const m = options.module;
   if (m !== undefined && (m === null || typeof m !== "object" || (typeof m.url !== "string" && !(m.url instanceof URL)))) {
     throw new TypeError(
@@ -173,12 +177,14 @@ export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptio
   const terms = ensembleTerms(options, mod === null ? undefined : mod[m!.vectorField ?? "default"]);
   const p = prepareEnsemble(options, terms);
   if (options.lockstep !== undefined) return lockstep<R>(p, options);
-  const requested = options.threads === "auto" ? await availableCores() : options.threads ?? 1;
+  const workers = options.workers;
+  const requested = workers !== undefined ? workers.length : options.threads === "auto" ? await availableCores() : options.threads ?? 1;
   let notice: string | null = null;
-  if (requested > 1 && p.N > 1) {
+  if ((requested > 1 || (workers !== undefined && requested > 0)) && p.N > 1) {
     const outcome = await tryThreads<R>(p, options, terms, mod, requested);
     if (typeof outcome !== "string") return outcome;
-    notice = `threads: ${String(options.threads)} was asked for, but ${outcome}; the ensemble ran in the calling thread.`;
+    const asked = workers !== undefined ? `${workers.length} workers were given` : `threads: ${String(options.threads)} was asked for`;
+    notice = `${asked}, but ${outcome}; the ensemble ran in the calling thread.`;
     warnOnce(outcome.slice(0, 40), notice);
   }
   return runSerial<R>(p, notice);
@@ -191,19 +197,26 @@ async function tryThreads<R>(
   mod: ModuleExports,
   requested: number,
 ): Promise<EnsembleSolution<R> | string> {
-  const libraryUrl = options.libraryUrl ?? defaultLibraryUrl();
-  if (libraryUrl === null) return "the CommonJS build cannot locate odeflow's module for workers (pass `libraryUrl`, or import odeflow as an ES module)";
   if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
   const lib = (await import("../index.js")) as unknown as Record<string, unknown>;
   const described = describeProblem(options, terms, mod, lib);
   if (!described.ok) return described.reason;
   const chunk = options.chunkSize ?? 16;
+  const given = options.workers;
   const threads = Math.min(requested, Math.ceil(p.N / chunk));
   const shape = shapeOf(p, saveWidth(p));
   const storage = allocateStorage(shape, true);
   const progress = options.progressMeter ?? null;
-  if (progress !== null) progress.start(0, p.N);
-  const details = await runThreads(p, described.descriptor, storage, threads, chunk, libraryUrl);
+  let details: Map<number, string> | string;
+  if (given !== undefined) {
+    if (progress !== null) progress.start(0, p.N);
+    details = await runOnWorkers(p, described.descriptor, storage, given.slice(0, threads), chunk);
+  } else {
+    const libraryUrl = options.libraryUrl ?? defaultLibraryUrl();
+    if (libraryUrl === null) return "the CommonJS build cannot locate odeflow's module for workers (pass `libraryUrl`, or import odeflow as an ES module)";
+    if (progress !== null) progress.start(0, p.N);
+    details = await runThreads(p, described.descriptor, storage, threads, chunk, libraryUrl);
+  }
   if (typeof details === "string") return details;
   if (progress !== null) progress.finish(p.N);
   return finish<R>(p, storage, shape, details, "threads", threads, null);
@@ -228,8 +241,8 @@ function lockstep<R>(p: PreparedEnsemble, options: EnsembleOptions): EnsembleSol
  */
 export function solveEnsembleSync<A = any, R = unknown>(options: EnsembleOptions<A, R>): EnsembleSolution<R> {
   checkEnsembleOptions(options);
-  if (options.threads !== undefined && options.threads !== 1) {
-    throw new TypeError(`solveEnsembleSync: \`threads\` = ${String(options.threads)}; worker threads need the asynchronous solveEnsemble (await solveEnsemble(options)).`);
+  if ((options.threads !== undefined && options.threads !== 1) || options.workers !== undefined) {
+    throw new TypeError(`solveEnsembleSync: \`threads\` = ${String(options.threads)}${options.workers ? " (with `workers`)" : ""}; worker threads need the asynchronous solveEnsemble (await solveEnsemble(options)).`);
   }
   const p = prepareEnsemble(options, ensembleTerms(options, undefined));
   if (options.lockstep !== undefined) return lockstep<R>(p, options);

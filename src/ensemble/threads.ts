@@ -135,8 +135,81 @@ export async function shutdownEnsembleWorkers(): Promise<void> {
 }
 
 /**
- * Runs the prepared ensemble on `threads` workers into shared `storage`. Resolves with the
- * failures' details, or a string saying why threads could not be used (then nothing ran).
+ * A worker the caller made (a browser `Worker` running `runEnsembleWorker(self, odeflow)`, or any
+ * `MessagePort`-like object answering the same protocol).
+ */
+export interface EnsembleWorkerLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message" | "error", listener: (event: any) => void): void;
+  removeEventListener(type: "message" | "error", listener: (event: any) => void): void;
+  /** Called when present (a `MessagePort` delivers messages only once started). */
+  start?(): void;
+}
+
+/** Listens to one worker, Node style (`on`/`off`) or DOM style (`addEventListener`); returns the unsubscribe. */
+function listen(w: NodeWorker | EnsembleWorkerLike, onMessage: (m: unknown) => void, onError: (e: Error) => void): () => void {
+  if ("on" in w) {
+    const onExit = (code: number): void => onError(new Error(`solveEnsemble: a worker thread exited (code ${code}) before finishing.`));
+    w.on("message", onMessage);
+    w.on("error", onError);
+    w.on("exit", onExit);
+    return () => {
+      w.off("message", onMessage);
+      w.off("error", onError);
+      w.off("exit", onExit);
+    };
+  }
+  const m = (e: { data: unknown }): void => onMessage(e.data);
+  const err = (e: { message?: string; error?: unknown }): void =>
+    onError(e.error instanceof Error ? e.error : new Error(`solveEnsemble: a worker failed: ${e.message ?? "unknown error"}`));
+  w.addEventListener("message", m);
+  w.addEventListener("error", err);
+  if (typeof w.start === "function") w.start();
+  return () => {
+    w.removeEventListener("message", m);
+    w.removeEventListener("error", err);
+  };
+}
+
+/** Posts the job to every worker and collects the failures' details. */
+async function runJob(p: PreparedEnsemble, descriptor: ProblemDescriptor, storage: EnsembleStorage, workers: readonly (NodeWorker | EnsembleWorkerLike)[], chunk: number): Promise<Map<number, string>> {
+  const y0s = new Float64Array(new SharedArrayBuffer(8 * p.y0s.length));
+  y0s.set(p.y0s);
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const id = nextJobId++;
+  const job: EnsembleJob = { type: "job", id, descriptor, N: p.N, n: p.n, y0s, args: p.args, storage, counter, chunk };
+  const details = new Map<number, string>();
+  const replies = workers.map(
+    (w) =>
+      new Promise<void>((resolve, reject) => {
+        const stop = listen(
+          w,
+          (data) => {
+            const m = data as EnsembleReply;
+            if (m === null || typeof m !== "object" || m.id !== id) return;
+            stop();
+            if (m.type === "done") {
+              for (const [i, d] of m.failures) details.set(i, d);
+              resolve();
+            } else reject(new Error(m.message));
+          },
+          (e) => {
+            stop();
+            reject(e);
+          },
+        );
+        w.postMessage(job);
+      }),
+  );
+  const settled = await Promise.allSettled(replies);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed !== undefined) throw failed.reason;
+  return details;
+}
+
+/**
+ * Runs the prepared ensemble on `threads` pooled Node workers into shared `storage`. Resolves
+ * with the failures' details, or a string saying why threads could not be used (then nothing ran).
  */
 export async function runThreads(
   p: PreparedEnsemble,
@@ -149,50 +222,25 @@ export async function runThreads(
   const got = await getPool(threads, libraryUrl);
   if (typeof got === "string") return got;
   const workers = got.workers.slice(0, threads);
-  const y0s = new Float64Array(new SharedArrayBuffer(8 * p.y0s.length));
-  y0s.set(p.y0s);
-  const counter = new Int32Array(new SharedArrayBuffer(4));
-  const id = nextJobId++;
-  const job: EnsembleJob = { type: "job", id, descriptor, N: p.N, n: p.n, y0s, args: p.args, storage, counter, chunk };
-  const details = new Map<number, string>();
-  const replies = workers.map(
-    (w) =>
-      new Promise<void>((resolve, reject) => {
-        const cleanup = (): void => {
-          w.off("message", onMessage);
-          w.off("error", onError);
-          w.off("exit", onExit);
-          w.unref();
-        };
-        const onMessage = (m: EnsembleReply): void => {
-          if (m === null || typeof m !== "object" || m.id !== id) return;
-          cleanup();
-          if (m.type === "done") {
-            for (const [i, d] of m.failures) details.set(i, d);
-            resolve();
-          } else reject(new Error(m.message));
-        };
-        const onError = (e: Error): void => {
-          cleanup();
-          reject(e);
-        };
-        const onExit = (code: number): void => {
-          cleanup();
-          reject(new Error(`solveEnsemble: a worker thread exited (code ${code}) before finishing.`));
-        };
-        w.on("message", onMessage);
-        w.on("error", onError);
-        w.on("exit", onExit);
-        w.ref();
-        w.postMessage(job);
-      }),
-  );
-  const settled = await Promise.allSettled(replies);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-  if (failed !== undefined) {
-    // A worker that died leaves the pool in an unknown state: start afresh next time.
+  for (const w of workers) w.ref(); // a busy worker keeps the process alive until it answers
+  try {
+    return await runJob(p, descriptor, storage, workers, chunk);
+  } catch (e) {
+    // A worker that failed leaves the pool in an unknown state: start afresh next time.
     await shutdownEnsembleWorkers();
-    throw failed.reason;
+    throw e;
+  } finally {
+    for (const w of workers) w.unref();
   }
-  return details;
+}
+
+/** Runs the prepared ensemble on workers the caller made (Web Workers in browsers). */
+export function runOnWorkers(
+  p: PreparedEnsemble,
+  descriptor: ProblemDescriptor,
+  storage: EnsembleStorage,
+  workers: readonly EnsembleWorkerLike[],
+  chunk: number,
+): Promise<Map<number, string>> {
+  return runJob(p, descriptor, storage, workers, chunk);
 }

@@ -34,7 +34,7 @@ export type ModuleExports = Record<string, unknown> | null;
 
 const HANDLED = new Set([
   "terms", "solver", "stepsizeController", "saveat", "output", "trajectories", "y0", "args", "threads", "module", "reduce",
-  "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl",
+  "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl", "workers",
 ]);
 
 /** A reason the problem cannot travel, or its descriptor. */

@@ -61,7 +61,11 @@ export function runEnsembleWorker(port: WorkerPort, lib: Record<string, unknown>
     );
   };
   if ("on" in port) port.on("message", handle);
-  else port.addEventListener("message", (e) => handle(e.data));
+  else {
+    port.addEventListener("message", (e) => handle(e.data));
+    const start = (port as { start?: () => void }).start;
+    if (typeof start === "function") start.call(port); // a MessagePort delivers only once started
+  }
 }
 
 async function runJob(job: EnsembleJob, lib: Record<string, unknown>, cache: Map<string, Record<string, unknown>>): Promise<[number, string][]> {

@@ -2,7 +2,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  compile, Dopri5, ODETerm, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers, type EnsembleSolution,
+  compile, Dopri5, ODETerm, runEnsembleWorker, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers, type EnsembleSolution,
 } from "../../src/index.js";
 import { blowup, finalAndCount, lorenz } from "./fixtures/models.mjs";
 
@@ -118,4 +118,22 @@ test("a compiled vector field travels to the workers as its generated source (to
   const threaded = await solveEnsemble({ ...o, threads: 2 });
   assert.equal(threaded.mode, "threads", threaded.notice ?? "");
   assertIdentical(threaded, await solveEnsemble(o));
+});
+
+test("caller-made workers (the Web Worker path) answer the same protocol: MessagePorts running runEnsembleWorker", async () => {
+  // Each "worker" here is a MessagePort in this thread running runEnsembleWorker, as a browser's
+  // module Web Worker would run it on `self`; the job and replies are the same messages.
+  const odeflow = (await import("../../src/index.js")) as unknown as Record<string, unknown>;
+  const channels = [new MessageChannel(), new MessageChannel()];
+  for (const c of channels) runEnsembleWorker(c.port2 as never, odeflow);
+  try {
+    const viaPorts = await solveEnsemble({ ...lorenzOptions, workers: channels.map((c) => c.port1 as never), chunkSize: 8 });
+    assert.equal(viaPorts.mode, "threads", viaPorts.notice ?? "");
+    assertIdentical(viaPorts, await solveEnsemble({ ...lorenzOptions, terms: new ODETerm(lorenz) }));
+  } finally {
+    for (const c of channels) {
+      c.port1.close();
+      c.port2.close();
+    }
+  }
 });
