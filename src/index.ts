@@ -41,7 +41,7 @@ export { EnsembleSolution, type EnsembleMode } from "./ensemble/solution.js";
 export type { EnsembleOptions, EnsembleModule, EnsembleOutput, EnsembleOutputFn, EnsembleReduce, PerTrajectory } from "./ensemble/options.js";
 export type { LockstepOptions, BatchVectorField } from "./ensemble/lockstep.js";
 export { runEnsembleWorker, type WorkerPort } from "./ensemble/worker.js";
-export { shutdownEnsembleWorkers } from "./ensemble/threads.js";
+export { shutdownEnsembleWorkers, type EnsembleWorkerLike } from "./ensemble/threads.js";
 export { BDF, type BDFOptions, type BDFState } from "./solvers/implicit/bdf.js";
 export { philox4x32, normalPair, seedToKey, splitKey } from "./brownian/philox.js";
 export { AbstractBrownianPath, type BrownianPathOptions, type LevyArea } from "./brownian/path.js";
