@@ -59,3 +59,4 @@ export { BacksolveAdjoint, type BacksolveAdjointOptions } from "./adjoint/backso
 export { ForwardSensitivity } from "./adjoint/forward_sensitivity.js";
 export { revolveAdvances } from "./adjoint/revolve.js";
 export type { AdjointStats, Gradients, VjpResult } from "./adjoint/outputs.js";
+export { ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, ESDIRKMethod, type ESDIRKTableau, type ESDIRKState } from "./solvers/implicit/esdirk.js";

@@ -1,7 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { diffeqsolve, ODETerm, PIDController, SaveAt, RESULTS, BDF } from "../../src/index.js";
-import { primeBDFHistory } from "../../src/solvers/implicit/bdf.js";
+import { diffeqsolve } from "../../src/integrate.js";
+import { ODETerm } from "../../src/terms.js";
+import { PIDController } from "../../src/controllers/pid.js";
+import { SaveAt } from "../../src/saveat.js";
+import { RESULTS } from "../../src/results.js";
+import { BDF, primeBDFHistory } from "../../src/solvers/implicit/bdf.js";
 import { errorOverTolerance, linear, protheroRobinson, refProblem, slope } from "./problems.js";
 
 type Problem = { y0: number[]; f: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void; exact: (t: number) => number[] };

@@ -1,8 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  diffeqsolve, ODETerm, ConstantStepSize, PIDController, SaveAt, RESULTS, SolveError, Rodas5P, Rosenbrock23, RODAS5P_TABLEAU,
-} from "../../src/index.js";
+import { diffeqsolve } from "../../src/integrate.js";
+import { ODETerm } from "../../src/terms.js";
+import { ConstantStepSize } from "../../src/controllers/constant.js";
+import { PIDController } from "../../src/controllers/pid.js";
+import { SaveAt } from "../../src/saveat.js";
+import { RESULTS, SolveError } from "../../src/results.js";
+import { Rodas5P, Rosenbrock23, RODAS5P_TABLEAU } from "../../src/solvers/implicit/rosenbrock.js";
 import { errorOverTolerance, linear, protheroRobinson, refProblem, slope } from "./problems.js";
 
 type Problem = { y0: number[]; f: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void; exact: (t: number) => number[] };
