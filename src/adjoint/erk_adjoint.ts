@@ -143,6 +143,23 @@ export class RKStepAdjoint {
     }
   }
 
+  /** d/dθ of the output at θ inside the recorded step: h Σ b_i'(θ) K_i. */
+  outputThetaDerivative(h: number, theta: number, out: Float64Array): void {
+    const D = this.denseStages;
+    const w = this.w;
+    const { degree, bTheta } = this.tab.dense;
+    for (let i = 0; i < D; i++) {
+      let acc = 0;
+      for (let p = degree - 1; p >= 0; p--) acc = acc * theta + (p + 1) * bTheta[i * degree + p]!;
+      w[i] = acc;
+    }
+    for (let j = 0; j < this.n; j++) {
+      let acc = 0;
+      for (let i = 0; i < D; i++) acc += w[i]! * this.K[i]![j]!;
+      out[j] = h * acc;
+    }
+  }
+
   /** Clears the stage cotangents before a reverse sweep. */
   beginReverse(lambda1: Float64Array, h: number, count: number): void {
     const { n, b, Kbar } = this;

@@ -13,6 +13,7 @@
 import { ConstantStepSize } from "../controllers/constant.js";
 import { StepTo } from "../controllers/stepto.js";
 import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
+import { RESULTS } from "../results.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { RKStepAdjoint } from "./erk_adjoint.js";
@@ -191,9 +192,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
         "use adjoint: new BacksolveAdjoint() or new ForwardSensitivity() with implicit solvers.",
     );
   }
-  if (v.events !== null) {
-    throw new TypeError(`${who}: gradients through events are not supported yet; solve without \`event\`, or up to a fixed time.`);
-  }
+  checkEvents(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
@@ -213,7 +212,11 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const N = recorder.count;
   const dir = v.t1 >= v.t0 ? 1 : -1;
   const rows = solution.ts.length;
-  const { stateStart, stateRows, interpStart, interpRows, interpTheta } = mapRows(v as Validated<unknown>, recorder, rows, N, dir, ws.tFinal);
+  // A terminating event: the final rows are the interpolant at the event time θ* inside the last
+  // step, and θ* moves with the parameters (implicit function theorem on cond(t*, y(t*)) = 0).
+  const ev = ws.result === RESULTS.eventOccurred && N > 0 ? eventAt(v as Validated<unknown>, solution, layout) : null;
+  const eventTheta = ev === null ? NaN : (ev.t - recorder.t[N - 1]!) / recorder.h[N - 1]!;
+  const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = mapRows(v as Validated<unknown>, recorder, rows, N, dir, eventTheta);
   const stepper = new RKStepAdjoint(tab, v.f, args, deriv, n);
   const sb = stepper.stepStages;
   const D = stepper.denseStages;
@@ -274,6 +277,8 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
     let wa = new Float64Array(n);
     let wb = new Float64Array(n);
     const y1scratch = new Float64Array(n);
+    const dOut = new Float64Array(n);
+    const obarEff = new Float64Array(n);
     const addStateRows = (k: number): void => {
       for (let q = stateStart[k]!; q < stateStart[k + 1]!; q++) {
         const r = stateRows[q]!;
@@ -290,6 +295,22 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
       stepper.beginReverse(lambda, h, count);
       for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) {
         const r = interpRows[q]!;
+        if (interpEvent[q] === 1) {
+          // ō_eff = ō − c g_y and p̄ −= c g_p, with c = ⟨ō, o'(θ*)⟩ / (dg/dθ).
+          stepper.outputThetaDerivative(h, interpTheta[q]!, dOut);
+          let dg = h * ev!.gt;
+          let od = 0;
+          for (let j = 0; j < n; j++) {
+            dg += ev!.gy[j]! * dOut[j]!;
+            od += bar[r * n + j]! * dOut[j]!;
+          }
+          const c = od / dg;
+          for (let j = 0; j < n; j++) obarEff[j] = bar[r * n + j]! - c * ev!.gy[j]!;
+          for (let k = 0; k < pbar.length; k++) pbar[k] -= c * ev!.gp[k]!;
+          stepper.addOutputCotangent(h, interpTheta[q]!, obarEff, 0);
+          for (let j = 0; j < n; j++) lambda[j] += obarEff[j]!;
+          continue;
+        }
         stepper.addOutputCotangent(h, interpTheta[q]!, bar, r * n);
         for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
       }
@@ -352,7 +373,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
  * Where each saved row comes from: a state (the start of step k, or the end N) or a point inside
  * step k at θ, mirroring how the loop fills output times from the step that passes them.
  */
-function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: number, dir: number, tFinal: number) {
+function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: number, dir: number, eventTheta: number) {
   const stateOf = new Int32Array(rows).fill(-1);
   const stepOf = new Int32Array(rows).fill(-1);
   const thetaOf = new Float64Array(rows);
@@ -377,7 +398,18 @@ function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: n
     }
   }
   if (v.saveat.t1 && r < rows) stateOf[r++] = N;
-  void tFinal;
+  // After a terminating event the end state is the interpolant at the event inside the last step.
+  const isEvent = new Uint8Array(rows);
+  if (eventTheta === eventTheta) {
+    for (let q = 0; q < rows; q++) {
+      if (stateOf[q] === N) {
+        stateOf[q] = -1;
+        stepOf[q] = N - 1;
+        thetaOf[q] = eventTheta;
+        isEvent[q] = 1;
+      }
+    }
+  }
   // CSR by state and by step.
   const stateStart = new Int32Array(N + 2);
   const interpStart = new Int32Array(N + 1);
@@ -390,6 +422,7 @@ function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: n
   const stateRows = new Int32Array(stateStart[N + 1]!);
   const interpRows = new Int32Array(interpStart[N]!);
   const interpTheta = new Float64Array(interpStart[N]!);
+  const interpEvent = new Uint8Array(interpStart[N]!);
   const fillS = stateStart.slice();
   const fillI = interpStart.slice();
   for (let q = 0; q < rows; q++) {
@@ -398,7 +431,66 @@ function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: n
       const at = fillI[stepOf[q]!]!++;
       interpRows[at] = q;
       interpTheta[at] = thetaOf[q]!;
+      interpEvent[at] = isEvent[q]!;
     }
   }
-  return { stateStart, stateRows, interpStart, interpRows, interpTheta };
+  return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent };
+}
+
+/**
+ * Events the discrete adjoint differentiates: continuous conditions (numbers) that end the solve,
+ * without an affect. Anything else is refused with a TypeError naming the event.
+ */
+function checkEvents(v: Validated<unknown>, who: string): void {
+  if (v.events === null) return;
+  v.events.forEach((e, i) => {
+    if (e.kind !== "continuous" || !e.terminal || e.affect !== undefined) {
+      throw new TypeError(
+        `${who}: event ${i} is ${e.kind}${e.terminal ? "" : ", not terminal"}${e.affect !== undefined ? ", with an affect" : ""}; ` +
+          "gradients flow through terminating continuous events without an affect (new Event({ cond, terminal: true })) only.",
+      );
+    }
+  });
+}
+
+/** The fired terminating event: its time, and ∂cond/∂t, ∂cond/∂y, ∂cond/∂p there (central differences). */
+function eventAt(v: Validated<unknown>, solution: { events: readonly { index: number; t: number; y: Float64Array }[] }, layout: ArgsLayout) {
+  const rec = solution.events[solution.events.length - 1]!;
+  const cond = v.events![rec.index]!.cond as (t: number, y: Float64Array, args: unknown) => number;
+  const n = rec.y.length;
+  const y = Float64Array.from(rec.y);
+  const t = rec.t;
+  const g = (tt: number, yy: Float64Array, a: unknown): number => {
+    const r = cond(tt, yy, a);
+    if (typeof r !== "number") throw new TypeError("diffeqsolveVjp: a terminating event's cond must return a number (a boolean condition has no derivative).");
+    return r;
+  };
+  const ht = 1e-7 * Math.max(1, Math.abs(t));
+  const gt = (g(t + ht, y, layout.args) - g(t - ht, y, layout.args)) / (2 * ht);
+  const gy = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const x = y[j]!;
+    const h = 1e-7 * Math.max(1, Math.abs(x));
+    y[j] = x + h;
+    const a = g(t, y, layout.args);
+    y[j] = x - h;
+    const b = g(t, y, layout.args);
+    y[j] = x;
+    gy[j] = (a - b) / (2 * h);
+  }
+  const gp = new Float64Array(layout.size);
+  if (layout.size > 0) {
+    const m = layout.mutableCopy();
+    for (let k = 0; k < layout.size; k++) {
+      const x = m.get(k);
+      const h = 1e-7 * Math.max(1, Math.abs(x));
+      m.set(k, x + h);
+      const a = g(t, y, m.value);
+      m.set(k, x - h);
+      const b = g(t, y, m.value);
+      m.set(k, x);
+      gp[k] = (a - b) / (2 * h);
+    }
+  }
+  return { t, gt, gy, gp };
 }

@@ -1,0 +1,62 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BacksolveAdjoint, diffeqsolveVjp, Event, ForwardSensitivity, ODETerm, PIDController, RESULTS, SaveAt, Tsit5, Dopri5 } from "../../src/index.js";
+
+// A dropped ball: x' = v, v' = −g from height H at rest, stopped when x crosses the floor at c.
+// t* = √(2(H − c)/g), v(t*) = −√(2g(H − c)): ∂v*/∂H = −√(g/(2(H − c))), ∂v*/∂g = −√((H − c)/(2g)),
+// ∂v*/∂c = +√(g/(2(H − c))), ∂v*/∂v0 = 0; and x(t*) = c whatever H and g.
+const fall = {
+  f: (_t: number, y: Float64Array, a: { g: number; c: number }, dy: Float64Array) => { dy[0] = y[1]!; dy[1] = -a.g; },
+  vjp: (_t: number, _y: Float64Array, _a: unknown, w: Float64Array, out: Float64Array) => { out[0] = 0; out[1] = w[0]!; },
+  vjpArgs: (_t: number, _y: Float64Array, _a: unknown, w: Float64Array, out: Float64Array) => { out[0] = -w[1]!; out[1] = 0; },
+  argNames: ["g", "c"],
+  nArgs: 2,
+};
+const H = 10;
+const G = 9.81;
+const C = 1;
+
+test("gradients flow through a terminating event (event time's dependence included) and through ts before it", () => {
+  for (const solver of [new Tsit5(), new Dopri5()]) {
+    const { solution, pullback } = diffeqsolveVjp({
+      terms: new ODETerm(fall), solver, t0: 0, t1: 10, y0: [H, 0], args: { g: G, c: C },
+      stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }), saveat: new SaveAt({ ts: [0.5], t1: true }),
+      event: new Event({ cond: (_t, y, a: { c: number }) => y[0]! - a.c, terminal: true }),
+    });
+    assert.equal(solution.result, RESULTS.eventOccurred);
+    const tStar = Math.sqrt((2 * (H - C)) / G);
+    assert.ok(Math.abs(solution.ts[1]! - tStar) < 1e-9);
+    // d v(t*): velocity at the floor.
+    const gv = pullback([null, [0, 1]]);
+    const s = Math.sqrt(G / (2 * (H - C)));
+    const y0 = gv.y0 as number[];
+    const a = gv.args as { g: number; c: number };
+    assert.ok(Math.abs(y0[0]! + s) < 1e-6, `dv*/dH ${y0[0]} vs ${-s}`);
+    // v* = v0 − g t* with H + v0 t* − g t*²/2 = c: ∂t*/∂v0 = t*/(g t* − v0) = 1/g at v0 = 0, so ∂v*/∂v0 = 0.
+    assert.ok(Math.abs(y0[1]!) < 1e-6, `dv*/dv0 ${y0[1]}`);
+    assert.ok(Math.abs(a.g + Math.sqrt((H - C) / (2 * G))) < 1e-6, `dv*/dg ${a.g}`);
+    assert.ok(Math.abs(a.c - s) < 1e-6, `dv*/dc ${a.c}`);
+    // x(t*) = c: its gradient is zero in H and g, one in c (only the event-time term makes it so).
+    const gx = pullback([null, [1, 0]]);
+    const gxa = gx.args as { g: number; c: number };
+    assert.ok(Math.abs((gx.y0 as number[])[0]!) < 1e-8 && Math.abs(gxa.g) < 1e-8 && Math.abs(gxa.c - 1) < 1e-8, JSON.stringify(gx));
+    // The row at t = 0.5 (before the event) is an ordinary interpolated output: x = H − g t²/2.
+    const g05 = pullback([[1, 0], null]);
+    assert.ok(Math.abs((g05.args as { g: number }).g + 0.125) < 1e-9);
+  }
+});
+
+test("the other adjoints refuse events with a message that says what to do", () => {
+  for (const adjoint of [new BacksolveAdjoint(), new ForwardSensitivity()]) {
+    assert.throws(
+      () => diffeqsolveVjp({ terms: new ODETerm(fall), solver: new Tsit5(), t0: 0, t1: 10, y0: [H, 0], args: { g: G, c: C }, adjoint,
+        event: new Event({ cond: (_t, y) => y[0]!, terminal: true }) }),
+      /events are not supported yet.*solve without `event`/,
+    );
+  }
+  assert.throws(
+    () => diffeqsolveVjp({ terms: new ODETerm(fall), solver: new Tsit5(), t0: 0, t1: 10, y0: [H, 0], args: { g: G, c: C },
+      event: new Event({ cond: (_t, y) => y[0]!, affect: (_t, y) => { y[1] = -y[1]!; } }) }),
+    /event 0 is continuous, not terminal, with an affect; gradients flow through terminating continuous events without an affect/,
+  );
+});
