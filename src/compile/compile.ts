@@ -62,6 +62,11 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
   jvpArgs: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
   /** out = wᵀ (∂f/∂p) (length nArgs): the parameter gradient of ⟨w, f⟩. */
   vjpArgs: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
+  /**
+   * Both VJPs from one reverse sweep, for adjoints: `out` (length n + nArgs) receives wᵀ ∂f/∂y in
+   * `out[0 … n−1]` and wᵀ ∂f/∂p in `out[n … n+nArgs−1]` (the same values as `vjp` and `vjpArgs`).
+   */
+  vjpFull: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
   /** out = ∂f/∂t (length n), for Rosenbrock methods. */
   dfdt: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
   /** The non-zero entries of ∂f/∂y in row-major order of `jacSparsity` (CSR values). */
@@ -80,7 +85,7 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
   readonly operations: number;
   /** Whether the kernels are generated code or interpreted. */
   readonly mode: "codegen" | "interpreter";
-  /** Standalone ES module source with f, jac, jacArgs, jvp, vjp, jvpArgs, vjpArgs, dfdt, jacValues. */
+  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpFull, dfdt. */
   toSource(): string;
 }
 
@@ -208,6 +213,10 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       const bar = outputs.map((_, i) => g.input(Op.X, i));
       return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, pVars), hasX: true };
     },
+    vjpFull: () => {
+      const bar = outputs.map((_, i) => g.input(Op.X, i));
+      return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, [...yVars, ...pVars]), hasX: true };
+    },
     dfdt: () => ({ params: ["t", "y", "args", "out"], outputs: jvpNodes(g, outputs, new Map([[g.input(Op.T), g.constant(1)]])), hasX: false }),
   };
   const build = (name: string): Kernel => {
@@ -233,7 +242,7 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       return moduleSource(g, outputs, layout, specs, sources, n, argNamesOf(layout));
     },
   } as unknown as CompiledVectorField<A> & Record<string, unknown>;
-  for (const name of ["jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "dfdt"]) {
+  for (const name of ["jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpFull", "dfdt"]) {
     // Built on first use; the lazy wrapper then replaces itself on the object.
     let k: Kernel | undefined;
     const lazy = (t: number, y: Float64Array, args: unknown, a: Float64Array, b?: Float64Array): void => {

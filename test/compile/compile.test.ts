@@ -195,6 +195,11 @@ test("JVPs and VJPs agree with the Jacobian and with each other (⟨w, J v⟩ = 
       const l2 = dot(w, Jpv);
       const r2 = dot(JpTw, vp);
       assert.ok(Math.abs(l2 - r2) <= 1e-12 * (absDot(w, Jpv) + absDot(JpTw, vp)), `${e.name}: parameter duality ${l2} vs ${r2}`);
+      // vjpFull: both from one sweep, equal to vjp and vjpArgs.
+      const full = new Float64Array(n + m);
+      c.vjpFull(t, y, args, w, full);
+      assert.deepEqual(full.subarray(0, n), JTw, `${e.name}: vjpFull (y part)`);
+      assert.deepEqual(full.subarray(n), JpTw, `${e.name}: vjpFull (args part)`);
       const Jp = new Float64Array(n * m);
       c.jacArgs(t, y, args, Jp);
       for (let j = 0; j < m; j++) {
