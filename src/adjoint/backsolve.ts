@@ -86,7 +86,7 @@ export class BacksolveAdjoint {
     this.maxSteps = options.maxSteps;
     const state = options.state ?? "backsolve";
     if (state !== "backsolve" && state !== "interpolate") {
-      throw new RangeError(`new BacksolveAdjoint: \`state\` = ${describeValue(state)} must be "backsolve" or "interpolate".`);
+      throw new RangeError(`new BacksolveAdjoint: \`state\` = ${JSON.stringify(state)} must be "backsolve" or "interpolate".`);
     }
     this.state = state;
   }
