@@ -32,10 +32,24 @@ import type { EnsembleStorage } from "./solution.js";
 /**
  * A vectorised vector field over lanes: for b < m, reads component j of lane b at `y[j·stride + b]`
  * and writes `dy[j·stride + b]`; `t[b]` is lane b's time and `args[b]` its args.
+ *
+ * @example
+ * ```ts
+ * const decay: BatchVectorField<{ k: number }> = (t, y, args, dy, m) => {
+ *   for (let b = 0; b < m; b++) dy[b] = -args[b].k * y[b]; // one component: index b
+ * };
+ * ```
  */
 export type BatchVectorField<A = any> = (t: Float64Array, y: Float64Array, args: readonly A[], dy: Float64Array, m: number, stride: number) => void;
 
-/** Options of the lockstep batched mode. */
+/**
+ * Options of the lockstep batched mode.
+ *
+ * @example
+ * ```ts
+ * solveEnsembleSync({ ...options, lockstep: { f: lorenzLanes, batchSize: 512 } });
+ * ```
+ */
 export interface LockstepOptions<A = any> {
   /** The vectorised vector field; it must compute, lane by lane, what `terms`' vector field does. */
   f: BatchVectorField<A>;

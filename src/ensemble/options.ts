@@ -11,7 +11,14 @@ import { describeValue, type StateLike, Structure } from "../tree.js";
 import type { LockstepOptions } from "./lockstep.js";
 import type { EnsembleWorkerLike } from "./threads.js";
 
-/** A value given per trajectory: a function of the trajectory index, or an array of N values. */
+/**
+ * A value given per trajectory: a function of the trajectory index, or an array of N values.
+ *
+ * @example
+ * ```ts
+ * y0: (i) => [1, i / 100, 0]      // or y0: arrayOfNStates
+ * ```
+ */
 export type PerTrajectory<T> = ((i: number) => T) | readonly T[];
 
 /**
@@ -37,7 +44,14 @@ export interface EnsembleModule {
 
 /**
  * A per-trajectory summary computed where the trajectory was solved, so the saved rows need not be
- * stored: `fn` writes `width` numbers into `out`.
+ * stored: `fn` writes `width` numbers into `out`. With worker threads, `fn` must be exported by
+ * `module` and named in `module.output`.
+ *
+ * @example
+ * ```ts
+ * // keep only the largest |y0| over the saved times of each trajectory
+ * output: { width: 1, fn: (out, ts, ys) => { let m = 0; for (let k = 0; k < ts.length; k++) m = Math.max(m, Math.abs(ys[k * 3])); out[0] = m; } }
+ * ```
  */
 export interface EnsembleOutput<A = any> {
   /** Numbers per trajectory. */
@@ -58,6 +72,11 @@ export type EnsembleOutputFn<A = any> = (out: Float64Array, ts: Float64Array, ys
  * A fold over trajectories, run in the calling thread in trajectory order after all are solved
  * (so it is deterministic whatever the number of threads). `row` is trajectory i's output row
  * (with an `output` hook) or its last saved row.
+ *
+ * @example
+ * ```ts
+ * reduce: { init: 0, fn: (sum, row, i, result) => (isOkay(result) ? sum + row[2] : sum) } // Σ z(t1)
+ * ```
  */
 export interface EnsembleReduce<R> {
   /** Initial accumulator. */
@@ -65,7 +84,17 @@ export interface EnsembleReduce<R> {
   fn: (acc: R, row: Float64Array, i: number, result: number) => R;
 }
 
-/** Options of `solveEnsemble`: those of `diffeqsolve`, with y0 and args per trajectory. */
+/**
+ * Options of `solveEnsemble`: those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
+ * stepsizeController, maxSteps, …), with y0 and args given per trajectory.
+ *
+ * @example
+ * ```ts
+ * { terms, solver: new Tsit5(), t0: 0, t1: 1, trajectories: 1000,
+ *   y0: () => [1, 0, 0], args: (i) => ({ rho: 21 * i / 999 }), threads: "auto",
+ *   module: { url: new URL("./model.js", import.meta.url).href, vectorField: "lorenz" } }
+ * ```
+ */
 export interface EnsembleOptions<A = any, R = any>
   extends Omit<DiffeqsolveOptions<StateLike, A>, "y0" | "args" | "terms" | "progressMeter" | "throw"> {
   /** The terms; may be omitted when `module` names the vector field. */

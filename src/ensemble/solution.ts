@@ -55,7 +55,14 @@ export function allocateStorage(shape: StorageShape, shared: boolean): EnsembleS
   };
 }
 
-/** How an ensemble was run. */
+/**
+ * How an ensemble was run: in the calling thread, on worker threads, or in lockstep batches.
+ *
+ * @example
+ * ```ts
+ * if (sol.mode !== "threads") console.log(sol.notice);
+ * ```
+ */
 export type EnsembleMode = "serial" | "threads" | "lockstep";
 
 /**

@@ -137,6 +137,12 @@ export async function shutdownEnsembleWorkers(): Promise<void> {
 /**
  * A worker the caller made (a browser `Worker` running `runEnsembleWorker(self, odeflow)`, or any
  * `MessagePort`-like object answering the same protocol).
+ *
+ * @example
+ * ```ts
+ * const workers = [1, 2, 3, 4].map(() => new Worker(new URL("./ensemble-worker.js", import.meta.url), { type: "module" }));
+ * const sol = await solveEnsemble({ ...options, workers });
+ * ```
  */
 export interface EnsembleWorkerLike {
   postMessage(message: unknown): void;

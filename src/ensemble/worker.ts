@@ -3,6 +3,20 @@
  * browsers' Web Workers. A worker rebuilds the problem from its {@link ProblemDescriptor}, then
  * claims chunks of trajectories from a shared counter (`Atomics.add`), so fast trajectories never
  * wait for slow ones, and writes results straight into the shared output arrays.
+ *
+ * The protocol (structured-clone messages; typed arrays on `SharedArrayBuffer`s are shared, not
+ * copied):
+ * - calling thread → worker: {@link EnsembleJob} `{ type: "job", id, descriptor, N, n, y0s, args,
+ *   storage, counter, chunk }`, the same job to every worker;
+ * - worker → calling thread: `{ type: "done", id, failures: [[i, detail], …] }` when the counter
+ *   has run past N, or `{ type: "error", id, message }` (the counter is then set to N so the other
+ *   workers stop at their next chunk);
+ * - Node's pooled workers also post `{ type: "ready" }` once they have imported odeflow.
+ *
+ * In browsers the same protocol runs over module Web Workers made by the caller and passed as
+ * `workers` (their script: `import * as odeflow from "odeflow"; odeflow.runEnsembleWorker(self,
+ * odeflow);`); the page must be cross-origin isolated for `SharedArrayBuffer`. That path is
+ * exercised in the tests over `MessagePort`s, not in a browser.
  */
 import { prepareEnsemble } from "./options.js";
 import { createSerialWorkspace, runTrajectories } from "./serial.js";
@@ -31,7 +45,14 @@ export type EnsembleReply =
   | { readonly type: "done"; readonly id: number; readonly failures: [number, string][] }
   | { readonly type: "error"; readonly id: number; readonly message: string };
 
-/** The part of a Node `MessagePort`/`parentPort` or a Web Worker's `self` the protocol uses. */
+/**
+ * The part of a Node `MessagePort`/`parentPort` or a Web Worker's `self` the protocol uses.
+ *
+ * @example
+ * ```ts
+ * runEnsembleWorker(self as WorkerPort, odeflow);
+ * ```
+ */
 export type WorkerPort =
   | { on(event: "message", listener: (data: unknown) => void): unknown; postMessage(message: unknown): void }
   | { addEventListener(event: "message", listener: (e: { data: unknown }) => void): void; postMessage(message: unknown): void };
