@@ -403,6 +403,10 @@ class Lowering {
 
   private mergeVal(cond: number, a: Val | undefined, b: Val | undefined, node: any, what?: string): Val | undefined {
     if (a === b) return a;
+    // A parameter chosen at run time is a number.
+    if (a !== undefined && typeof a !== "number" && a.k === "argref") a = this.argScalar(a.name, node);
+    if (b !== undefined && typeof b !== "number" && b.k === "argref") b = this.argScalar(b.name, node);
+    if (a === b) return a;
     if (typeof a === "number" && typeof b === "number") return this.g.node(Op.SELECT, cond, a, b);
     if (a !== undefined && b !== undefined && typeof a !== "number" && typeof b !== "number") {
       if (a.k === "undef" && b.k === "undef") return a;
