@@ -209,3 +209,30 @@ test("a vector field that throws ends the ensemble with an error naming the traj
     /solveEnsemble: trajectory 2: .*bad parameter/,
   );
 });
+
+test("property: any small ensemble (random y0, args, tolerances, output times) equals its single solves bit for bit", async () => {
+  const fc = await import("fast-check");
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: 0, max: 30, noNaN: true })), { minLength: 1, maxLength: 5 }),
+      fc.integer({ min: 3, max: 9 }),
+      fc.uniqueArray(fc.double({ min: 0, max: 0.5, noNaN: true }), { maxLength: 4 }),
+      (members, exp, times) => {
+        const ts = times.slice().sort((a, b) => a - b);
+        const common = {
+          terms: new ODETerm(lorenz),
+          solver: new Dopri5(),
+          t0: 0,
+          t1: 0.5,
+          stepsizeController: new PIDController({ rtol: 10 ** -exp, atol: 10 ** -exp }),
+          saveat: new SaveAt({ ts, t1: true }),
+        };
+        const y0 = (i: number) => [members[i]![0], 1, 1];
+        const args = (i: number) => ({ sigma: 10, rho: members[i]![1], beta: 8 / 3 });
+        const ens = solveEnsembleSync({ ...common, trajectories: members.length, y0, args });
+        for (let i = 0; i < members.length; i++) assertSame(ens, i, diffeqsolve({ ...common, y0: y0(i), args: args(i) }));
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
