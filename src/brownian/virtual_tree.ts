@@ -79,6 +79,11 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
   private readonly Ku: Float64Array;
   private readonly H: Float64Array;
   private readonly z: Float64Array;
+  /** √h and ½√(h/12) of a node at each level (h = (t1 − t0)/2^d), hoisted out of the descent. */
+  private readonly sqrtH: Float64Array;
+  private readonly sqrtH12: Float64Array;
+  /** Queries up to this far outside [t0, t1] (a few ulps: t + dt rounded) are clamped. */
+  private readonly slack: number;
   // The time asked for (tq[0]) and the last point evaluated (tq[1]), in a typed array so that
   // passing and keeping times never boxes a number; scratch for the start point of an increment.
   private readonly tq = new Float64Array([NaN, NaN]);
@@ -120,6 +125,14 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
     this.Ku = new Float64Array(L * m);
     this.H = new Float64Array(L * m);
     this.z = new Float64Array(2 * m);
+    this.sqrtH = new Float64Array(L);
+    this.sqrtH12 = new Float64Array(L);
+    for (let d = 0; d < L; d++) {
+      const h = T * 2 ** -d;
+      this.sqrtH[d] = Math.sqrt(h);
+      this.sqrtH12[d] = 0.5 * Math.sqrt(h / 12);
+    }
+    this.slack = 8 * Number.EPSILON * Math.max(Math.abs(t0), Math.abs(t1));
     this.lastW = new Float64Array(m);
     this.lastK = new Float64Array(m);
     this.aW = new Float64Array(m);
@@ -170,8 +183,11 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
   /** Sets lastW = W(t) and lastK = K(t) = ∫_{t0}^t W dr, for t = tq[0]. */
   private point(): void {
     const tq = this.tq;
-    const t = tq[0]!;
+    let t = tq[0]!;
     if (t === tq[1]) return;
+    // A step's end t + dt may round a few ulps past t1 (or t0 when solving backward).
+    if (t > this.t1 && t - this.t1 <= this.slack) t = this.t1;
+    else if (t < this.t0 && this.t0 - t <= this.slack) t = this.t0;
     if (!(t >= this.t0 && t <= this.t1)) {
       throw new RangeError(
         `VirtualBrownianTree: time t = ${t} is outside [t0, t1] = [${this.t0}, ${this.t1}]; build the tree over the whole interval solved.`,
@@ -216,8 +232,8 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
       this.sample(d);
       const right = t > mid;
       const c = o + m;
-      const q = Math.sqrt(h);
-      const q12 = 0.5 * Math.sqrt(h / 12);
+      const q = this.sqrtH[d]!;
+      const q12 = this.sqrtH12[d]!;
       for (let i = 0; i < m; i++) {
         const ws = Ws[o + i]!;
         const W = Wu[o + i]! - ws;

@@ -135,4 +135,6 @@ test("Brownian paths refuse bad options with messages that name them", () => {
   assert.throws(() => new VirtualBrownianTree({ t0: 0, t1: 1, dt: 1 } as never), /unknown option `dt`/);
   const bm = new VirtualBrownianTree({ t0: 0, t1: 1 });
   assert.throws(() => bm.evaluate(1.5), /time t = 1.5 is outside \[t0, t1\] = \[0, 1\]/);
+  // A step end t + dt that rounds an ulp past t1 is t1.
+  assert.deepEqual(Array.from(bm.evaluate(1 + 2 ** -52)), Array.from(bm.evaluate(1)));
 });
