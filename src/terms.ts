@@ -148,7 +148,13 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
 
 /**
  * Throws when adaptive step-size control meets a control that cannot be revisited (a rejected
- * step asks for an interval again): `UnsafeBrownianPath` with `PIDController`.
+ * step asks for an interval again): `UnsafeBrownianPath` with `PIDController`. Called by
+ * `diffeqsolve` when the controller is adaptive.
+ *
+ * @example
+ * ```ts
+ * assertRevisitable(new MultiTerm(drift, new ControlTerm(g, new UnsafeBrownianPath()))); // throws
+ * ```
  */
 export function assertRevisitable(terms: AbstractTerm): void {
   if (terms instanceof MultiTerm) {

@@ -28,6 +28,13 @@ export interface BrownianPathOptions {
  * Abstract base of Brownian paths. `increment(t, dt, w, h)` writes W(t + dt) − W(t) into `w`
  * (length {@link size}) and, when `h` is not null and {@link levyArea} is `"space-time"`, the
  * space–time Lévy area H over [t, t + dt] into `h`.
+ *
+ * @example
+ * ```ts
+ * const bm: AbstractBrownianPath = new VirtualBrownianTree({ t0: 0, t1: 1, shape: 2, seed: 1, levyArea: "space-time" });
+ * const w = new Float64Array(bm.size), h = new Float64Array(bm.size);
+ * bm.increment(0.5, 0.25, w, h); // W(0.75) − W(0.5) and the Lévy area over [0.5, 0.75]
+ * ```
  */
 export abstract class AbstractBrownianPath {
   /** The shape given (as an array). */
@@ -74,7 +81,14 @@ export abstract class AbstractBrownianPath {
   abstract increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void;
 }
 
-/** Checks the option keys of a Brownian path constructor. */
+/**
+ * Checks that `options` is an object whose keys are all in `keys`; throws a TypeError naming `what`.
+ *
+ * @example
+ * ```ts
+ * checkKeys(options, ["shape", "seed"], "new UnsafeBrownianPath(options)");
+ * ```
+ */
 export function checkKeys(options: unknown, keys: readonly string[], what: string): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${what}: \`options\` must be an object; got ${describeValue(options)}.`);

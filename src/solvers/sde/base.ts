@@ -58,7 +58,15 @@ function describeTerms(terms: AbstractTerm): string {
   return `a ${terms.constructor.name}`;
 }
 
-/** out_i = base_i + Σ_j g_ij v_j (general), or base_i + g_i v_i (diagonal). */
+/**
+ * The noise product out_i = base_i + Σ_j g_ij v_j (general, g row-major n × m), or base_i + g_i v_i
+ * (diagonal). `out` may be `base`. Allocates nothing.
+ *
+ * @example
+ * ```ts
+ * addNoise(y1, y1, g0, dW, n, m, false); // y1 += g0·dW
+ * ```
+ */
 export function addNoise(out: Float64Array, base: Float64Array, g: Float64Array, v: Float64Array, n: number, m: number, diagonal: boolean): void {
   if (diagonal) {
     for (let i = 0; i < n; i++) out[i] = base[i]! + g[i]! * v[i]!;
@@ -77,7 +85,27 @@ export function addNoise(out: Float64Array, base: Float64Array, g: Float64Array,
 
 /**
  * Base of the SDE solvers: checks and allocation, linear dense output. Subclasses set the
- * method's name, strong order and requirements, and implement `step`.
+ * method's name, strong order (`order`), `errorOrder` (0: no error estimate), interpretation and
+ * requirements, and implement `step`, which reads the increment of the step from the Brownian
+ * motion (`state.bm.increment(t, dt, …)`) so a rejected step revisits the same path.
+ *
+ * References: P. E. Kloeden and E. Platen, *Numerical Solution of Stochastic Differential
+ * Equations*, Springer 1992; P. Kidger, "On Neural Differential Equations", DPhil thesis, Oxford
+ * 2021, ch. 5 (SDE solvers as solvers of controlled terms, as in diffrax).
+ *
+ * @example
+ * ```ts
+ * class MyEuler extends AbstractSDESolver {
+ *   readonly name = "MyEuler"; readonly order = 0.5; readonly errorOrder = 0; readonly interpretation = "ito" as const;
+ *   step(s: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array): number {
+ *     s.bm.increment(t, dt, s.dW, null); s.f(t, y0, s.args, s.k0); s.g(t, y0, s.args, s.g0);
+ *     for (let i = 0; i < s.n; i++) s.ytmp[i] = y0[i] + dt * s.k0[i];
+ *     addNoise(y1, s.ytmp, s.g0, s.dW, s.n, s.m, s.diagonal);
+ *     this.record(s, t, dt, y0, y1);
+ *     return 0;
+ *   }
+ * }
+ * ```
  */
 export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
   abstract readonly name: string;
