@@ -1072,7 +1072,7 @@ class Lowering {
         name.startsWith("array.") || name.startsWith("console") ? `${name.startsWith("console") ? "remove the logging call" : "replace the array method with a for loop"}; compiled code is straight-line arithmetic.`
           : "write the computation with arithmetic and Math functions, or as a local helper function.");
     }
-    throw this.err(e.callee, `\`${this.text(e.callee)}\` is not a function that can be compiled${callee.k === "y" || callee.k === "args" ? "" : ""}.`,
+    throw this.err(e.callee, `\`${this.text(e.callee)}\` is not a function that can be compiled.`,
       "only Math functions and local helper functions (defined inside the vector field) can be called.");
   }
 
@@ -1098,10 +1098,9 @@ class Lowering {
       const c = this.block(fn.body.body, scope, true);
       return c === C.RETURN ? this.retVal : UNDEF;
     } finally {
+      // The return value has been read above; restore the caller's.
       this.active.delete(fn);
-      const r = this.retVal;
       this.retVal = savedRet;
-      void r;
     }
   }
 }
