@@ -43,6 +43,8 @@ export class RKStepAdjoint {
   /** Vector-field evaluations and products, counted. */
   numFnEvals = 0;
   numVjpEvals = 0;
+  /** Generated straight-line kernels (null: the generic loops, where `new Function` is not allowed). */
+  private readonly kernels: AdjointKernels | null;
 
   constructor(
     private readonly tab: Tableau,
@@ -50,6 +52,7 @@ export class RKStepAdjoint {
     private readonly args: unknown,
     private readonly deriv: VectorFieldDerivatives,
     readonly n: number,
+    generated: boolean = canGenerate(),
   ) {
     const s = tab.stages;
     const d = tab.dense;
@@ -86,6 +89,7 @@ export class RKStepAdjoint {
     }
     this.Ybar = new Float64Array(n);
     this.w = new Float64Array(D);
+    this.kernels = generated ? adjointKernels(tab, this.R, this.b, this.c, this.f1Index, this.stepStages, D) : null;
   }
 
   /** Stage time exactly as the generated kernel forms it. */
@@ -99,13 +103,19 @@ export class RKStepAdjoint {
    * `count` is {@link stepStages}, or {@link denseStages} when outputs are interpolated in it.
    */
   forward(t: number, h: number, y0: Float64Array, y1: Float64Array, count: number): void {
+    const kern = this.kernels;
+    if (kern !== null) {
+      (count === this.stepStages ? kern.forwardStep : kern.forwardDense)(this.f, this.args, this.n, t, h, y0, y1, this.K, this.Y);
+      this.numFnEvals += count;
+      return;
+    }
     const { n, K, Y, R, b, f, args } = this;
     const D = this.denseStages;
     const sb = this.stepStages;
     for (let i = 0; i < count; i++) {
       const Yi = Y[i]!;
       if (i === this.f1Index) {
-        Yi.set(y1);
+        for (let j = 0; j < n; j++) Yi[j] = y1[j]!;
       } else {
         for (let j = 0; j < n; j++) {
           let acc = 0;
@@ -163,6 +173,10 @@ export class RKStepAdjoint {
   /** Clears the stage cotangents before a reverse sweep. */
   beginReverse(lambda1: Float64Array, h: number, count: number): void {
     const { n, b, Kbar } = this;
+    if (this.kernels !== null) {
+      (count === this.stepStages ? this.kernels.beginStep : this.kernels.beginDense)(n, h, lambda1, Kbar);
+      return;
+    }
     for (let i = 0; i < count; i++) {
       const kb = Kbar[i]!;
       const hb = h * b[i]!;
@@ -189,6 +203,11 @@ export class RKStepAdjoint {
    */
   reverse(t: number, h: number, lambda: Float64Array, pbar: Float64Array, count: number): void {
     const { n, R, b, Kbar, Y, Ybar, deriv } = this;
+    if (this.kernels !== null) {
+      (count === this.stepStages ? this.kernels.reverseStep : this.kernels.reverseDense)(deriv, n, t, h, Y, Kbar, Ybar, lambda, pbar);
+      this.numVjpEvals += count;
+      return;
+    }
     const D = this.denseStages;
     for (let i = count - 1; i >= 0; i--) {
       const kb = Kbar[i]!;
@@ -226,4 +245,112 @@ function denseWeights(tab: Tableau, theta: number, w: Float64Array): void {
     for (let p = degree - 1; p >= 0; p--) acc = acc * theta + bTheta[base + p]!;
     w[i] = acc * theta;
   }
+}
+
+type ForwardKernel = (f: InPlaceVectorField, args: unknown, n: number, t: number, h: number, y0: Float64Array, y1: Float64Array, K: Float64Array[], Y: Float64Array[]) => void;
+type BeginKernel = (n: number, h: number, lambda: Float64Array, Kbar: Float64Array[]) => void;
+type ReverseKernel = (
+  deriv: VectorFieldDerivatives, n: number, t: number, h: number, Y: Float64Array[], Kbar: Float64Array[], Ybar: Float64Array, lambda: Float64Array, pbar: Float64Array,
+) => void;
+interface AdjointKernels {
+  forwardStep: ForwardKernel;
+  forwardDense: ForwardKernel;
+  beginStep: BeginKernel;
+  beginDense: BeginKernel;
+  reverseStep: ReverseKernel;
+  reverseDense: ReverseKernel;
+}
+
+const kernelCache = new WeakMap<Tableau, AdjointKernels>();
+
+let codegenAllowed: boolean | undefined;
+function canGenerate(): boolean {
+  if (codegenAllowed === undefined) {
+    try {
+      codegenAllowed = new Function("return 1")() === 1;
+    } catch {
+      codegenAllowed = false;
+    }
+  }
+  return codegenAllowed;
+}
+
+/** A double as a source literal that round-trips exactly. */
+function lit(x: number): string {
+  const str = String(x);
+  return x < 0 ? `(${str})` : str;
+}
+
+/** Σ_l coef_l K_l[j] as the explicit RK kernel writes it (zero terms dropped, unit coefficients bare). */
+function combination(coef: (l: number) => number, count: number): string {
+  const terms: string[] = [];
+  for (let l = 0; l < count; l++) {
+    const a = coef(l);
+    if (a !== 0) terms.push(a === 1 ? `K${l}[j]` : `${lit(a)} * K${l}[j]`);
+  }
+  return terms.join(" + ");
+}
+
+function timeExpr(c: number): string {
+  return c === 1 ? "t1" : c === 0 ? "t" : `t + ${lit(c)} * h`;
+}
+
+/**
+ * Straight-line forward, seeding and reverse kernels of a tableau's step adjoint (for the step's
+ * stages and for all the interpolant's), generated once per tableau: the stage sums are those of
+ * the explicit RK kernel term for term, so replayed steps reproduce the solve bit for bit.
+ */
+function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float64Array, f1Index: number, sb: number, D: number): AdjointKernels {
+  const cached = kernelCache.get(tab);
+  if (cached !== undefined) return cached;
+  const views = (name: string, count: number): string =>
+    count === 0 ? "" : `const ${Array.from({ length: count }, (_, i) => `${name}${i} = ${name}[${i}]`).join(", ")};`;
+  const forward = (count: number): ForwardKernel => {
+    const lines = [`"use strict";`, "const t1 = t + h;", views("K", count), views("Y", count)];
+    for (let i = 0; i < count; i++) {
+      if (i === f1Index) lines.push(`for (let j = 0; j < n; j++) Y${i}[j] = y1[j];`);
+      else if (i === 0) lines.push("for (let j = 0; j < n; j++) Y0[j] = y0[j];");
+      else {
+        const comb = combination((l) => R[i * D + l]!, i);
+        lines.push(`for (let j = 0; j < n; j++) Y${i}[j] = y0[j]${comb ? ` + h * (${comb})` : ""};`);
+      }
+      lines.push(`f(${timeExpr(c[i]!)}, Y${i}, args, K${i});`);
+      if (i === sb - 1) {
+        const comb = combination((l) => b[l]!, sb);
+        lines.push(`for (let j = 0; j < n; j++) y1[j] = y0[j]${comb ? ` + h * (${comb})` : ""};`);
+      }
+    }
+    return new Function("f", "args", "n", "t", "h", "y0", "y1", "K", "Y", lines.join("\n")) as ForwardKernel;
+  };
+  const begin = (count: number): BeginKernel => {
+    const lines = [`"use strict";`, views("Kbar", count)];
+    const body: string[] = [];
+    for (let i = 0; i < count; i++) body.push(`Kbar${i}[j] = hb${i} * lj;`);
+    for (let i = 0; i < count; i++) lines.push(`const hb${i} = h * ${lit(b[i]!)};`);
+    lines.push(`for (let j = 0; j < n; j++) { const lj = lambda[j]; ${body.join(" ")} }`);
+    return new Function("n", "h", "lambda", "Kbar", lines.join("\n")) as BeginKernel;
+  };
+  const reverse = (count: number): ReverseKernel => {
+    const lines = [`"use strict";`, "const t1 = t + h;", views("Kbar", count), views("Y", count)];
+    for (let i = count - 1; i >= 0; i--) {
+      lines.push(`{ const ti = ${timeExpr(c[i]!)};`);
+      lines.push(`deriv.vjpY(ti, Y${i}, Kbar${i}, Ybar); deriv.vjpPAdd(ti, Y${i}, Kbar${i}, pbar);`);
+      const body = ["const yb = Ybar[j];", "lambda[j] += yb;"];
+      const coefs: string[] = [];
+      for (let l = 0; l < i; l++) {
+        const a = i === f1Index ? b[l]! : R[i * D + l]!;
+        if (a === 0) continue;
+        coefs.push(`const a${l} = h * ${lit(a)};`);
+        body.push(`Kbar${l}[j] += a${l} * yb;`);
+      }
+      lines.push(coefs.join(" "));
+      lines.push(`for (let j = 0; j < n; j++) { ${body.join(" ")} } }`);
+    }
+    return new Function("deriv", "n", "t", "h", "Y", "Kbar", "Ybar", "lambda", "pbar", lines.join("\n")) as ReverseKernel;
+  };
+  const k: AdjointKernels = {
+    forwardStep: forward(sb), forwardDense: forward(D), beginStep: begin(sb), beginDense: begin(D), reverseStep: reverse(sb), reverseDense: reverse(D),
+  };
+  kernelCache.set(tab, k);
+  return k;
 }

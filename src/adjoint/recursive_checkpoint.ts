@@ -128,6 +128,11 @@ class SlotPool {
   }
 }
 
+/** dst ← src (n entries); a loop beats TypedArray.prototype.set for the short vectors of ODEs. */
+function copy(n: number, src: Float64Array, dst: Float64Array): void {
+  for (let j = 0; j < n; j++) dst[j] = src[j]!;
+}
+
 /** Growable record of the accepted steps and the checkpoints kept during the forward solve. */
 class ForwardRecorder implements StepHook {
   count = 0;
@@ -167,7 +172,8 @@ class ForwardRecorder implements StepHook {
     this.h[i] = h;
     this.tEnd[i] = tEnd;
     this.count = i + 1;
-    this.yLast.set(y0);
+    const n = this.yLast.length;
+    copy(n, y0, this.yLast);
     let slot = -1;
     const known = this.known;
     if (known !== null) {
@@ -178,7 +184,7 @@ class ForwardRecorder implements StepHook {
     } else {
       slot = this.online.place(i, this.budget > 0 ? this.budget : defaultCheckpoints(i + 1), this.freeSlot);
     }
-    if (slot >= 0) this.pool.get(slot).set(y0);
+    if (slot >= 0) copy(n, y0, this.pool.get(slot));
   }
 }
 
@@ -319,7 +325,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
     };
     /** x_target from the state x_from in `src` (into a work buffer, returned). */
     const advance = (src: Float64Array, from: number, target: number): Float64Array => {
-      wa.set(src);
+      copy(n, src, wa);
       for (let i = from; i < target; i++) {
         stepper.forward(recorder.t[i]!, recorder.h[i]!, wa, wb, sb);
         recomputed++;
@@ -344,7 +350,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
       const m = a + optimalSplit(L, s);
       const xm = advance(pool.get(slotA), a, m);
       const slotM = pool.acquire();
-      pool.get(slotM).set(xm);
+      copy(n, xm, pool.get(slotM));
       reverseSegment(m, b, slotM, s - 1);
       pool.release(slotM);
       reverseSegment(a, m, slotA, s);

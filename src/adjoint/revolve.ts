@@ -32,8 +32,13 @@ export function beta(s: number, r: number): number {
 
 /** The repetition number: least r ≥ 0 with β(s, r) ≥ l. */
 export function repetitionNumber(l: number, s: number): number {
+  // β(s, r) = β(s, r − 1) · (s + r) / r, exact in doubles while below 2⁵³.
   let r = 0;
-  while (beta(s, r) < l) r++;
+  let b = 1;
+  while (b < l) {
+    r++;
+    b = Math.round((b * (s + r)) / r);
+  }
   return r;
 }
 
@@ -59,13 +64,13 @@ export function revolveAdvances(l: number, s: number): number {
  * a minimiser of m + T(l − m, s − 1) + T(m, s).
  */
 export function optimalSplit(l: number, s: number): number {
-  const cost = (m: number): number => m + revolveAdvances(l - m, s - 1) + revolveAdvances(m, s);
   // First m whose forward difference is ≥ 0 (the cost is convex in m).
   let lo = 1;
   let hi = l - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (cost(mid + 1) - cost(mid) >= 0) hi = mid;
+    const d = 1 + revolveAdvances(l - mid - 1, s - 1) - revolveAdvances(l - mid, s - 1) + revolveAdvances(mid + 1, s) - revolveAdvances(mid, s);
+    if (d >= 0) hi = mid;
     else lo = mid + 1;
   }
   return lo;
