@@ -26,6 +26,8 @@ export interface KernelSpec {
   hasX: boolean;
   /** Write zeros first and then only the slots whose node is not the constant 0 (Jacobians). */
   zeroFill?: boolean;
+  /** Index in `out` of each output (default: its position); with `zeroFill`, for sparse writes. */
+  slots?: readonly number[];
 }
 
 /** The instruction list of a kernel: the non-constant, non-input nodes it needs, ascending. */
@@ -116,7 +118,7 @@ function outputLines(g: Graph, spec: KernelSpec, out: string, slots: readonly nu
   for (const i of slots) {
     const o = spec.outputs[i]!;
     if (spec.zeroFill && g.op[o] === Op.CONST && g.value[o] === 0) continue;
-    lines.push(`${out}[${i}] = ${ref(g, o)};`);
+    lines.push(`${out}[${spec.slots === undefined ? i : spec.slots[i]!}] = ${ref(g, o)};`);
   }
   return lines;
 }

@@ -182,10 +182,10 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
   const specs: Record<string, () => KernelSpec> = {
     f: () => ({ params: ["t", "y", "args", "out"], outputs, hasX: false }),
     jac: () => {
+      // Only the structural non-zeros are written (after out.fill(0)): n² can be large.
       const J = jacY();
-      const flat = new Array<number>(n * n).fill(g.constant(0));
-      J.pattern.forEach((cols, i) => cols.forEach((j, k) => { flat[i * n + j] = J.entries[i]![k]!; }));
-      return { params: ["t", "y", "args", "out"], outputs: flat, hasX: false, zeroFill: true };
+      const slots = J.pattern.flatMap((cols, i) => cols.map((j) => i * n + j));
+      return { params: ["t", "y", "args", "out"], outputs: J.entries.flat(), slots, hasX: false, zeroFill: true };
     },
     jacValues: () => {
       const J = jacY();
@@ -193,9 +193,8 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     },
     jacArgs: () => {
       const J = sparseJacobian(g, outputs, pVars);
-      const flat = new Array<number>(n * nArgs).fill(g.constant(0));
-      J.pattern.forEach((cols, i) => cols.forEach((j, k) => { flat[i * nArgs + j] = J.entries[i]![k]!; }));
-      return { params: ["t", "y", "args", "out"], outputs: flat, hasX: false, zeroFill: true };
+      const slots = J.pattern.flatMap((cols, i) => cols.map((j) => i * nArgs + j));
+      return { params: ["t", "y", "args", "out"], outputs: J.entries.flat(), slots, hasX: false, zeroFill: true };
     },
     jvp: () => {
       const seed = new Map<number, number>(yVars.map((v, j) => [v, g.input(Op.X, j)]));

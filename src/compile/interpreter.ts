@@ -48,6 +48,7 @@ export function interpretedKernel(g: Graph, spec: KernelSpec, layout: ArgLayout)
   }
   const outReg = Int32Array.from(spec.outputs, (o) => regOf(o));
   const zeroFill = spec.zeroFill === true;
+  const slots = spec.slots === undefined ? null : Int32Array.from(spec.slots);
   const R = new Float64Array(Math.max(1, reg.size));
   for (let k = 0; k < constants.length; k += 2) R[constants[k]!] = constants[k + 1]!;
   const P = new Float64Array(Math.max(1, layout.size));
@@ -69,6 +70,7 @@ export function interpretedKernel(g: Graph, spec: KernelSpec, layout: ArgLayout)
       R[dst[i]!] = v;
     }
     if (zeroFill) out.fill(0);
-    for (let k = 0; k < outReg.length; k++) out[k] = R[outReg[k]!]!;
+    if (slots === null) for (let k = 0; k < outReg.length; k++) out[k] = R[outReg[k]!]!;
+    else for (let k = 0; k < outReg.length; k++) out[slots[k]!] = R[outReg[k]!]!;
   };
 }
