@@ -204,6 +204,9 @@ class Lanes {
   private readonly laneScratch: Float64Array[];
   private readonly K: number;
   private batchStart = 0;
+  /** The per-lane arrays that move with a lane when the lanes are compacted. */
+  private readonly laneF64: Float64Array[];
+  private readonly laneI32: Int32Array[];
   /** The generated lane kernel, or null where code generation is not allowed (then the generic loops). */
   private readonly kernel: LaneKernel | null;
 
@@ -260,6 +263,8 @@ class Lanes {
     this.laneF0 = new Float64Array(n);
     this.laneScratch = [new Float64Array(n), new Float64Array(n)];
     this.kernel = generated ? laneKernel(tab) : null;
+    this.laneF64 = [this.t, this.h, this.dt, this.tNext, this.invPrev1, this.invPrev2, this.hRejected];
+    this.laneI32 = [this.nonFinite, this.numSteps, this.numAcc, this.numRej, this.numFn, this.its, this.kFixed, this.traj];
   }
 
   /** Saves a row for the lane's trajectory from column b of `src` (stride B). */
@@ -320,10 +325,8 @@ class Lanes {
       }
       const last = m - 1;
       if (b !== last) {
-        const perLane = [this.t, this.h, this.dt, this.tNext, this.invPrev1, this.invPrev2, this.hRejected];
-        for (const a of perLane) a[b] = a[last]!;
-        const ints = [this.nonFinite, this.numSteps, this.numAcc, this.numRej, this.numFn, this.its, this.kFixed, this.traj];
-        for (const a of ints) a[b] = a[last]!;
+        for (const a of this.laneF64) a[b] = a[last]!;
+        for (const a of this.laneI32) a[b] = a[last]!;
         this.lastRejected[b] = this.lastRejected[last]!;
         this.atDtmin[b] = this.atDtmin[last]!;
         this.done[b] = this.done[last]!;
@@ -416,34 +419,37 @@ class Lanes {
     const norm = pid === null ? "rms" : (pid.norm as "rms" | "max");
     const secondary = bErr2 !== undefined;
 
+    // The per-lane arrays, hoisted out of the hot loops.
+    const { t: laneT, dt: laneDt, tNext: laneTNext, invPrev1: inv1, invPrev2: inv2, hRejected: hRej, lastRejected: lastRej, atDtmin: atMin } = this;
+    const { nonFinite: nonFin, numSteps: nSteps, numAcc: nAcc, numRej: nRej, numFn: nFn, its: itsArr, kFixed: kFix, h: hs } = this;
     while (m > 0) {
       // Per lane: the step to take, or why it cannot be taken.
       for (let b = 0; b < m; b++) {
-        const t = this.t[b]!;
-        if (this.numSteps[b]! >= maxSteps) {
-          this.finishLane(b, RESULTS.maxStepsReached, `t = ${t} after ${this.numSteps[b]} steps`);
+        const t = laneT[b]!;
+        if (nSteps[b]! >= maxSteps) {
+          this.finishLane(b, RESULTS.maxStepsReached, `t = ${t} after ${nSteps[b]} steps`);
           continue;
         }
         let tNext: number;
-        if (pid === null) tNext = fixedTime(this.kFixed[b]! + 1);
+        if (pid === null) tNext = fixedTime(kFix[b]! + 1);
         else {
-          let dt = this.dt[b]!;
+          let dt = laneDt[b]!;
           if (dt > dtmax) dt = dtmax;
           let atDtmin = 0;
           if (dt <= dtmin) {
             dt = dtmin;
             atDtmin = 1;
           }
-          this.atDtmin[b] = atDtmin;
-          this.dt[b] = dt;
+          atMin[b] = atDtmin;
+          laneDt[b] = dt;
           tNext = t + dir * dt;
           const reach = Math.min(1.01 * dt, dtmax); // the stretch never makes a step longer than dtmax
           if (dir * (t + dir * reach - t1) >= 0) tNext = t1;
         }
         const h = tNext - t;
-        if (t + h === t || h === 0 || (this.lastRejected[b] === 1 && h === this.hRejected[b] && this.atDtmin[b] === 0)) {
-          const nf = this.nonFinite[b]!;
-          const dt = Math.abs(this.dt[b]!);
+        if (t + h === t || h === 0 || (lastRej[b] === 1 && h === hRej[b] && atMin[b] === 0)) {
+          const nf = nonFin[b]!;
+          const dt = Math.abs(laneDt[b]!);
           this.finishLane(
             b,
             nf > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached,
@@ -453,15 +459,14 @@ class Lanes {
           );
           continue;
         }
-        this.tNext[b] = tNext;
-        this.h[b] = h;
+        laneTNext[b] = tNext;
+        hs[b] = h;
       }
       m = this.compact(m);
       if (m === 0) break;
 
       // The stages, for all lanes at once: the generated kernel's sums, in its order.
-      const hs = this.h;
-      const tsl = this.t;
+      const tsl = laneT;
       if (this.kernel !== null) {
         this.kernel(f, args, n, m, B, tsl, hs, tl, y, y1, yErr, yErr2, ks, ytmp);
       } else {
@@ -482,9 +487,9 @@ class Lanes {
       for (let b = 0; b < m; b++) {
         const t = tsl[b]!;
         const h = hs[b]!;
-        const tNext = this.tNext[b]!;
-        this.numSteps[b]!++;
-        this.numFn[b]! += s - 1;
+        const tNext = laneTNext[b]!;
+        nSteps[b]!++;
+        nFn[b]! += s - 1;
         let accept = true;
         let factor = 1;
         if (pid !== null) {
@@ -497,30 +502,30 @@ class Lanes {
           if (err <= 1) {
             const inv = err === 0 ? Infinity : 1 / err;
             factor = pid.safety * Math.pow(inv, beta1);
-            if (beta2 !== 0) factor *= Math.pow(this.invPrev1[b]!, beta2);
-            if (beta3 !== 0) factor *= Math.pow(this.invPrev2[b]!, beta3);
+            if (beta2 !== 0) factor *= Math.pow(inv1[b]!, beta2);
+            if (beta3 !== 0) factor *= Math.pow(inv2[b]!, beta3);
             if (!(factor <= pid.factormax)) factor = pid.factormax;
             if (factor < pid.factormin) factor = pid.factormin;
-            if (this.lastRejected[b] === 1) factor = Math.min(factor, 1);
-            this.lastRejected[b] = 0;
-            this.invPrev2[b] = this.invPrev1[b]!;
-            this.invPrev1[b] = inv;
-            this.nonFinite[b] = 0;
+            if (lastRej[b] === 1) factor = Math.min(factor, 1);
+            lastRej[b] = 0;
+            inv2[b] = inv1[b]!;
+            inv1[b] = inv;
+            nonFin[b] = 0;
           } else {
             accept = false;
             if (err === err && err !== Infinity) {
               factor = Math.max(pid.factormin, Math.min(1, pid.safety * Math.pow(err, -1 / errorOrder)));
-              this.nonFinite[b] = 0;
+              nonFin[b] = 0;
             } else {
               factor = 0.25;
-              this.nonFinite[b]!++;
+              nonFin[b]!++;
             }
-            if (this.atDtmin[b] === 1 || Math.abs(h) <= dtmin) {
-              if (pid.forceDtmin && this.nonFinite[b] === 0) {
+            if (atMin[b] === 1 || Math.abs(h) <= dtmin) {
+              if (pid.forceDtmin && nonFin[b] === 0) {
                 accept = true;
               } else {
-                this.numRej[b]!++;
-                this.finishLane(b, this.nonFinite[b]! > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached, `t = ${t} with step size ${Math.abs(h)}`);
+                nRej[b]!++;
+                this.finishLane(b, nonFin[b]! > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached, `t = ${t} with step size ${Math.abs(h)}`);
                 continue;
               }
             }
@@ -536,22 +541,22 @@ class Lanes {
             }
           }
           if (!accept) {
-            this.numRej[b]!++;
+            nRej[b]!++;
             this.finishLane(b, RESULTS.nonFiniteEncountered, `t = ${t}: component of y is ${bad} after a fixed step of size ${Math.abs(h)}`);
             continue;
           }
         }
         if (accept) {
-          this.numAcc[b]!++;
-          this.kFixed[b]!++;
-          while (this.its[b]! < nts && dir * (ts![this.its[b]!]! - tNext) <= 0) {
-            const ti = ts![this.its[b]!]!;
+          nAcc[b]!++;
+          kFix[b]!++;
+          while (itsArr[b]! < nts && dir * (ts![itsArr[b]!]! - tNext) <= 0) {
+            const ti = ts![itsArr[b]!]!;
             if (ti === tNext) this.save(b, ti, y1);
             else {
               this.interpolate(b, (ti - t) / h);
               this.save(b, ti, ytmp);
             }
-            this.its[b]!++;
+            itsArr[b]!++;
           }
           const k0 = ks[0]!;
           const kl = ks[s - 1]!;
@@ -563,11 +568,11 @@ class Lanes {
           tsl[b] = tNext;
           if (tNext === t1) this.finishLane(b, RESULTS.successful, "");
         } else {
-          this.numRej[b]!++;
-          this.lastRejected[b] = 1;
-          this.hRejected[b] = h;
+          nRej[b]!++;
+          lastRej[b] = 1;
+          hRej[b] = h;
         }
-        if (pid !== null) this.dt[b] = Math.abs(h) * factor;
+        if (pid !== null) laneDt[b] = Math.abs(h) * factor;
       }
       m = this.compact(m);
     }
