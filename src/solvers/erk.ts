@@ -31,6 +31,8 @@ type StepKernel = (
   yErr2: Float64Array,
   ks: Float64Array[],
   ytmp: Float64Array,
+  /** Fused kernels only: [t, dt, t1], so that no double is boxed to cross the call. */
+  times?: Float64Array,
 ) => void;
 
 /**
@@ -65,6 +67,8 @@ const MAX_FUSED_OPERATIONS = 1500;
 export interface ERKState extends SolverState {
   /** The step kernel: the method's, or one fused with a compiled vector field. */
   readonly kernel: StepKernel;
+  /** For a fused kernel, the [t, dt, t1] it reads (null for the method's kernel). */
+  readonly times: Float64Array | null;
   readonly f: InPlaceVectorField;
   readonly args: unknown;
   readonly n: number;
@@ -255,8 +259,8 @@ function fusedKernel(tab: Tableau, vf: object, inline: InlineVectorField): StepK
       ? generateScalarFusedSource(tab, inline, inline.n)
       : generateStepSource(tab, inline);
     k = new Function(
-      "f", "args", "n", "t", "dt", "t1", "y0", "y1", "yErr", "yErr2", "ks", "ytmp",
-      `"use strict";\n${source}`,
+      "f", "args", "n", "_t", "_dt", "_t1", "y0", "y1", "yErr", "yErr2", "ks", "ytmp", "times",
+      `"use strict";\nconst t = times[0], dt = times[1], t1 = times[2];\n${source}`,
     ) as StepKernel;
     m.set(tab, k);
   }
@@ -317,9 +321,11 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     const ks: Float64Array[] = [];
     for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
     const empty = new Float64Array(0);
+    const kernel = this.kernelFor(n, terms);
     return {
       numFnEvals: 0,
-      kernel: this.kernelFor(n, terms),
+      kernel,
+      times: kernel === this.kernel ? null : new Float64Array(3),
       f,
       args,
       n,
@@ -363,7 +369,15 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       state.f1Valid = false;
     }
     const t1 = t + dt;
-    state.kernel(state.f, state.args, state.n, t, dt, t1, y0, y1, yErr, yErr2, ks, state.ytmp);
+    const times = state.times;
+    if (times === null) {
+      state.kernel(state.f, state.args, state.n, t, dt, t1, y0, y1, yErr, yErr2, ks, state.ytmp);
+    } else {
+      times[0] = t;
+      times[1] = dt;
+      times[2] = t1;
+      state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, times);
+    }
     state.numFnEvals += tab.stages - 1;
     state.tPrev = t;
     state.dtPrev = dt;
