@@ -140,6 +140,14 @@ export function compile<A = any>(fn: Function | string | ModelBuilder, options: 
   if (options === null || typeof options !== "object") {
     throw new TypeError(`compile(fn, options): \`options\` must be an object; got ${options === null ? "null" : typeof options}.`);
   }
+  for (const key of Object.keys(options)) {
+    if (key !== "consts" && key !== "args" && key !== "n" && key !== "mode") {
+      throw new TypeError(`compile(fn, options): unknown option \`${key}\`; the options are consts, args, n and mode.`);
+    }
+  }
+  if (options.consts !== undefined && (options.consts === null || typeof options.consts !== "object" || Array.isArray(options.consts))) {
+    throw new TypeError("compile(fn, options): `options.consts` must be an object of named values, e.g. { consts: { N: 100, reactions } }.");
+  }
   const mode = options.mode ?? "auto";
   if (mode !== "auto" && mode !== "codegen" && mode !== "interpreter") {
     throw new TypeError(`compile: \`options.mode\` = ${JSON.stringify(mode)} must be "auto", "codegen" or "interpreter".`);

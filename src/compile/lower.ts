@@ -198,6 +198,7 @@ class Lowering {
           `return exactly ${this.n} values, one per state component, or correct options.n.`);
       }
       outputs = ret.items.map((v, i) => this.num(v, retNode, `output ${i}`));
+      if (outputs.length === 0) throw this.err(retNode, "the vector field returns an empty array.", "return one derivative per state component.");
     }
     if (this.maxY >= outputs.length) {
       throw this.err(this.maxYNode, `the vector field reads y[${this.maxY}] but returns ${outputs.length} derivatives: its output has the wrong length.`,

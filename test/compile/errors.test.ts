@@ -93,3 +93,12 @@ test("code frames point at the problem in minified one-line sources", () => {
   assert.equal(e.line, 1);
   assert.equal(e.column, src.indexOf("q") + 1);
 });
+
+test("bad options name the option and the fix", () => {
+  assert.throws(() => compile("(t, y) => [y[0]]", { const: {} } as never), /unknown option `const`; the options are consts, args, n and mode/);
+  assert.throws(() => compile("(t, y) => [y[0]]", { consts: [1] } as never), /`options\.consts` must be an object of named values/);
+  assert.throws(() => compile("(t, y) => [y[0]]", { n: 0 }), /`options\.n` = 0 must be a whole number ≥ 1/);
+  assert.throws(() => compile("(t, y) => [y[0]]", { mode: "jit" } as never), /`options\.mode` = "jit" must be "auto", "codegen" or "interpreter"/);
+  assert.throws(() => compile("(t, y) => [y[0]]", { args: { W: [[1, 2]] } } as never), /`options\.args\.W` must be a number or a flat array of numbers; got a nested array/);
+  rejects("(t, y) => []", [/returns an empty array/]);
+});
