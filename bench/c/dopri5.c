@@ -143,7 +143,8 @@ static void solve(rhs_t f, int n, double t0, double t1, const double *yinit, dou
       }
       if (dt > dtmax) dt = dtmax;
       double tnext = t + dir * dt;
-      if (dir * (t + dir * 1.01 * dt - t1) >= 0) tnext = t1;
+      const double reach = fmin(1.01 * dt, dtmax); /* stretch by up to 1% to land on t1, never beyond dtmax */
+      if (dir * (t + dir * reach - t1) >= 0) tnext = t1;
       const double h = tnext - t;
       if (t + h == t || h == 0) {
         res->ok = 0;
