@@ -60,3 +60,4 @@ export { ForwardSensitivity } from "./adjoint/forward_sensitivity.js";
 export { revolveAdvances } from "./adjoint/revolve.js";
 export type { AdjointStats, Gradients, VjpResult } from "./adjoint/outputs.js";
 export { ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, ESDIRKMethod, type ESDIRKTableau, type ESDIRKState } from "./solvers/implicit/esdirk.js";
+export { KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, type ARKTableau, type ARKState } from "./solvers/implicit/kencarp.js";

@@ -89,9 +89,9 @@ export const IMPLICIT_EULER_TABLEAU = esdirk({
   source: "Backward Euler; error estimate: the difference with explicit Euler (as diffrax's ImplicitEuler).",
 });
 
-const g3 = 0.4358665215;
+const g3 = 0.43586652150845899942;
 /**
- * Kværnø's ESDIRK 3(2), four stages, γ ≈ 0.4358665215 (the root of 6γ³ − 18γ² + 9γ − 1 = 0 that
+ * Kværnø's ESDIRK 3(2), four stages, γ = 0.43586652150845899942 (the root of 6γ³ − 18γ² + 9γ − 1 = 0 that
  * makes the method L-stable); coefficients in closed form in γ from A. Kværnø, "Singly diagonally
  * implicit Runge–Kutta methods with an explicit first stage", BIT 44 (2004) 489–502.
  */
@@ -422,8 +422,8 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
   }
 }
 
-/** Cubic Hermite interpolation on [t0, t0 + dt] from values y0, y1 and slopes f0, f1. */
-function hermite(
+/** Cubic Hermite interpolation on [t0, t0 + dt] from values y0, y1 and slopes f0, f1 (arrays with offsets). */
+export function hermite(
   y0: Float64Array, y1: Float64Array, f0: Float64Array, f1: Float64Array, o0: number, o1: number, o2: number, o3: number,
   n: number, dt: number, th: number, derivative: boolean, out: Float64Array,
 ): void {
