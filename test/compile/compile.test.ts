@@ -301,3 +301,35 @@ test("structural hashing merges common subexpressions and folds constants", () =
   const s = Math.sin(0.3 * 0.7);
   assert.equal(out[1], s * 2);
 });
+
+test("the documented subset: body destructuring, var, hoisted helpers, for…of, comma, compound assignment, &&/|| values", () => {
+  const sources: ((...a: any[]) => any)[] = [
+    function (t: number, y: Float64Array, args: { k: number; m: number }, dy: Float64Array) {
+      const [x, v] = y;
+      const { k, m } = args;
+      var acc = 0;
+      for (const w of [1, 2, 3]) acc += w * x!;
+      dy[0] = v!, dy[1] = -k / m * x! + damp(v!) + acc * 1e-3;
+      function damp(u: number) { return -0.1 * u * Math.abs(u) % 7; }
+    },
+    (t: number, [x, v]: Float64Array, p: { k: number; m: number }) => {
+      let s = 0;
+      for (let i = 0, j = 10; i < 5; i++, j -= 2) { s += i * j; s *= 0.5; s -= Math.PI / j; }
+      const gate = (x > 0 && v) || p.k;
+      const pick = x > 0.5 ? v : x < -0.5 ? -v : x ** 2;
+      return [v + s * 1e-3, -p.k * x + gate * 0.01 + pick * Math.E, (x > v ? 1 : 0) + Math.hypot(x, v, p.m)];
+    },
+  ];
+  const r = rng(21);
+  for (const fn of sources) {
+    const c = compile(fn);
+    for (let trial = 0; trial < 20; trial++) {
+      const y = Float64Array.of(r() * 2 - 1, r() * 2 - 1, r());
+      const args = { k: 1 + r(), m: 1 + r() };
+      const ref = evalOriginal(fn, c.n, 0.3, y.subarray(0, c.n), args);
+      const out = new Float64Array(c.n);
+      c.f(0.3, y.subarray(0, c.n), args, out);
+      assertClose(out, ref, 1e-15, `${fn.toString().slice(0, 40)}`, 1e-300);
+    }
+  }
+});
