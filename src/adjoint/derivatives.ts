@@ -194,7 +194,10 @@ export class VectorFieldDerivatives {
         }
         perm[k] = j;
       }
-      if (perm.length !== layout.size) {
+      let identity = true;
+      for (let k = 0; k < perm.length; k++) if (perm[k] !== k) identity = false;
+      if (identity && perm.length === layout.size) perm = null;
+      else if (perm.length !== layout.size) {
         throw new TypeError(`diffeqsolveVjp: the vector field has ${perm.length} parameters (${vf.argNames.join(", ")}) but \`args\` has ${layout.size} numeric slots; pass only the parameters it was compiled for.`);
       }
     }

@@ -136,9 +136,9 @@ function copy(n: number, src: Float64Array, dst: Float64Array): void {
 /** Growable record of the accepted steps and the checkpoints kept during the forward solve. */
 class ForwardRecorder implements StepHook {
   count = 0;
-  t: Float64Array = new Float64Array(256);
-  h: Float64Array = new Float64Array(256);
-  tEnd: Float64Array = new Float64Array(256);
+  t: Float64Array = new Float64Array(64);
+  h: Float64Array = new Float64Array(64);
+  tEnd: Float64Array = new Float64Array(64);
   readonly yLast: Float64Array;
   /** Kept checkpoints (online) or revolve's positions (known count). */
   readonly online: DynamicCheckpoints;

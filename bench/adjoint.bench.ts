@@ -1,0 +1,279 @@
+/**
+ * Gradients through solves: time of a gradient over the time of the forward solve it
+ * differentiates, for the three adjoints (RecursiveCheckpointAdjoint with its default ⌈√(2N)⌉
+ * checkpoints and with 8, BacksolveAdjoint, ForwardSensitivity) and for central finite
+ * differences (2 forward solves per input), on Lotka–Volterra (4 parameters, 2 states) and on a
+ * 64-unit neural ODE (y' = W2 tanh(W1 y + b1) + b2, 2 states, 322 parameters): Lotka–Volterra
+ * compiled with `compile`, the network written by hand with its VJPs, JVPs and Jacobians. Each gradient call includes its forward solve (diffeqsolveVjp
+ * then pullback). Targets from the issue: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.
+ *
+ * Writes bench/results/adjoint.json and bench/results/adjoint.md.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { machineInfo, machineLine } from "./lib/machine.js";
+import { loadOdeflow } from "./lib/odeflow.js";
+import { consume, fmtRatio, fmtTime, timeIt } from "./lib/timing.js";
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const quick = process.env.BENCH_QUICK === "1";
+const { lib, from } = await loadOdeflow();
+const { compile, diffeqsolve, diffeqsolveVjp, ODETerm, Tsit5, PIDController, SaveAt, RecursiveCheckpointAdjoint, BacksolveAdjoint, ForwardSensitivity } = lib;
+const minTime = quick ? 0.1 : 0.5;
+
+/** A deterministic generator (mulberry32) for the network's weights. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Problem {
+  name: string;
+  params: number;
+  options: Record<string, unknown>;
+  bar: number[][];
+  /** Copies of args with one slot moved by ±h, for finite differences. */
+  perturb: (k: number, h: number) => unknown;
+}
+
+const TS = Array.from({ length: 10 }, (_, i) => i + 1);
+const lvVf = compile(
+  (_t: number, y: Float64Array, a: { alpha: number; beta: number; gamma: number; delta: number }, dy: Float64Array) => {
+    dy[0] = a.alpha * y[0]! - a.beta * y[0]! * y[1]!;
+    dy[1] = a.delta * y[0]! * y[1]! - a.gamma * y[1]!;
+  },
+  { args: { alpha: 0, beta: 0, gamma: 0, delta: 0 } },
+);
+const lvArgs = { alpha: 1.5, beta: 1, gamma: 3, delta: 1 };
+const lvNames = ["alpha", "beta", "gamma", "delta"] as const;
+const lv: Problem = {
+  name: "Lotka–Volterra (t1 = 10, rtol 1e-8)",
+  params: 4,
+  options: {
+    terms: new ODETerm(lvVf), solver: new Tsit5(), t0: 0, t1: 10, y0: [1, 1], args: lvArgs,
+    stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }), saveat: new SaveAt({ ts: TS }),
+  },
+  bar: TS.map((_, i) => [Math.cos(i), Math.sin(i)]),
+  perturb: (k, h) => ({ ...lvArgs, [lvNames[k]!]: lvArgs[lvNames[k]!] + h }),
+};
+
+const H = 64;
+const rand = rng(1);
+const W1 = Float64Array.from({ length: H * 2 }, () => (rand() - 0.5) * 2);
+const b1 = Float64Array.from({ length: H }, () => (rand() - 0.5));
+const W2 = Float64Array.from({ length: 2 * H }, () => (rand() - 0.5) * 0.5);
+const b2 = Float64Array.from({ length: 2 }, () => (rand() - 0.5) * 0.1);
+const nnArgs = { W1, b1, W2, b2 };
+type NN = typeof nnArgs;
+// Hand-written vector field with its derivatives (the way a neural ODE is written by hand; the
+// parameters are flat in args' key order: W1, b1, W2, b2).
+const hid = new Float64Array(H);
+const sj = new Float64Array(H);
+const hidden = (y: Float64Array, a: NN): void => {
+  for (let j = 0; j < H; j++) hid[j] = Math.tanh(a.W1[2 * j]! * y[0]! + a.W1[2 * j + 1]! * y[1]! + a.b1[j]!);
+};
+const nnVf = {
+  f: (_t: number, y: Float64Array, a: NN, dy: Float64Array) => {
+    hidden(y, a);
+    let o0 = a.b2[0]!;
+    let o1 = a.b2[1]!;
+    for (let j = 0; j < H; j++) {
+      o0 += a.W2[j]! * hid[j]!;
+      o1 += a.W2[H + j]! * hid[j]!;
+    }
+    dy[0] = o0;
+    dy[1] = o1;
+  },
+  vjp: (_t: number, y: Float64Array, a: NN, w: Float64Array, out: Float64Array) => {
+    hidden(y, a);
+    let g0 = 0;
+    let g1 = 0;
+    for (let j = 0; j < H; j++) {
+      const s = (1 - hid[j]! * hid[j]!) * (a.W2[j]! * w[0]! + a.W2[H + j]! * w[1]!);
+      g0 += s * a.W1[2 * j]!;
+      g1 += s * a.W1[2 * j + 1]!;
+    }
+    out[0] = g0;
+    out[1] = g1;
+  },
+  vjpArgs: (_t: number, y: Float64Array, a: NN, w: Float64Array, out: Float64Array) => {
+    hidden(y, a);
+    for (let j = 0; j < H; j++) {
+      const s = (1 - hid[j]! * hid[j]!) * (a.W2[j]! * w[0]! + a.W2[H + j]! * w[1]!);
+      out[2 * j] = s * y[0]!;
+      out[2 * j + 1] = s * y[1]!;
+      out[2 * H + j] = s;
+      out[3 * H + j] = w[0]! * hid[j]!;
+      out[4 * H + j] = w[1]! * hid[j]!;
+    }
+    out[5 * H] = w[0]!;
+    out[5 * H + 1] = w[1]!;
+  },
+  jvp: (_t: number, y: Float64Array, a: NN, v: Float64Array, out: Float64Array) => {
+    hidden(y, a);
+    let o0 = 0;
+    let o1 = 0;
+    for (let j = 0; j < H; j++) {
+      const u = (1 - hid[j]! * hid[j]!) * (a.W1[2 * j]! * v[0]! + a.W1[2 * j + 1]! * v[1]!);
+      o0 += a.W2[j]! * u;
+      o1 += a.W2[H + j]! * u;
+    }
+    out[0] = o0;
+    out[1] = o1;
+  },
+  jac: (_t: number, y: Float64Array, a: NN, J: Float64Array) => {
+    hidden(y, a);
+    J.fill(0);
+    for (let j = 0; j < H; j++) {
+      const d = 1 - hid[j]! * hid[j]!;
+      for (let i = 0; i < 2; i++) {
+        const c = a.W2[i * H + j]! * d;
+        J[i * 2] += c * a.W1[2 * j]!;
+        J[i * 2 + 1] += c * a.W1[2 * j + 1]!;
+      }
+    }
+  },
+  jvpArgs: (_t: number, y: Float64Array, a: NN, v: Float64Array, out: Float64Array) => {
+    hidden(y, a);
+    let o0 = v[5 * H]!;
+    let o1 = v[5 * H + 1]!;
+    for (let j = 0; j < H; j++) {
+      const dz = (1 - hid[j]! * hid[j]!) * (v[2 * j]! * y[0]! + v[2 * j + 1]! * y[1]! + v[2 * H + j]!);
+      o0 += a.W2[j]! * dz + v[3 * H + j]! * hid[j]!;
+      o1 += a.W2[H + j]! * dz + v[4 * H + j]! * hid[j]!;
+    }
+    out[0] = o0;
+    out[1] = o1;
+  },
+  jacArgs: (_t: number, y: Float64Array, a: NN, J: Float64Array) => {
+    hidden(y, a);
+    const P = 5 * H + 2;
+    J.fill(0);
+    for (let i = 0; i < 2; i++) {
+      const row = i * P;
+      for (let j = 0; j < H; j++) {
+        const c = a.W2[i * H + j]! * (1 - hid[j]! * hid[j]!);
+        J[row + 2 * j] = c * y[0]!;
+        J[row + 2 * j + 1] = c * y[1]!;
+        J[row + 2 * H + j] = c;
+        J[row + (3 + i) * H + j] = hid[j]!;
+      }
+      J[row + 5 * H + i] = 1;
+    }
+  },
+  nArgs: 5 * H + 2,
+};
+void compile;
+const nnSlots: [keyof typeof nnArgs, number][] = [];
+for (const key of ["W1", "b1", "W2", "b2"] as const) for (let i = 0; i < nnArgs[key].length; i++) nnSlots.push([key, i]);
+const nn: Problem = {
+  name: `Neural ODE (${H} tanh units, 2 states, t1 = 10, rtol 1e-8)`,
+  params: nnSlots.length,
+  options: {
+    terms: new ODETerm(nnVf), solver: new Tsit5(), t0: 0, t1: 10, y0: [0.5, -0.3], args: nnArgs,
+    stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }), saveat: new SaveAt({ ts: [2.5, 5, 7.5, 10] }),
+  },
+  bar: [[1, 0], [0, 1], [1, 1], [1, -1]],
+  perturb: (k, h) => {
+    const [key, i] = nnSlots[k]!;
+    const copy = { ...nnArgs, [key]: nnArgs[key].slice() };
+    copy[key][i] += h;
+    return copy;
+  },
+};
+
+interface Row {
+  problem: string;
+  params: number;
+  steps: number;
+  forward: number;
+  method: string;
+  time: number;
+  ratio: number;
+  target?: number;
+  met?: boolean;
+  stats?: Record<string, number>;
+}
+const rows: Row[] = [];
+for (const p of [lv, nn]) {
+  const fwdSol = diffeqsolve(p.options as never);
+  const steps = fwdSol.stats.numAcceptedSteps;
+  // The machine is shared: the forward time is re-measured beside every gradient and the fastest kept.
+  let fwd = timeIt(() => diffeqsolve(p.options as never), { minTime }).cpu;
+  const refresh = (): void => {
+    fwd = Math.min(fwd, timeIt(() => diffeqsolve(p.options as never), { minTime: minTime / 2 }).cpu);
+  };
+  const n = 2;
+  const methods: [string, () => unknown, number | undefined][] = [
+    ["RecursiveCheckpointAdjoint (default ⌈√(2N)⌉)", () => new RecursiveCheckpointAdjoint(), 4],
+    ["RecursiveCheckpointAdjoint (8 checkpoints)", () => new RecursiveCheckpointAdjoint({ checkpoints: 8 }), undefined],
+    ["BacksolveAdjoint", () => new BacksolveAdjoint(), undefined],
+    ["ForwardSensitivity", () => new ForwardSensitivity(), 1 + p.params],
+  ];
+  for (const [method, make, target] of methods) {
+    let stats: Record<string, number> | undefined;
+    refresh();
+    const t = timeIt(() => {
+      const r = diffeqsolveVjp({ ...(p.options as object), adjoint: make() } as never);
+      const g = r.pullback(p.bar);
+      stats = g.stats as unknown as Record<string, number>;
+      return g;
+    }, { minTime, slow: 0.5 }).cpu;
+    rows.push({ problem: p.name, params: p.params, steps, forward: fwd, method, time: t, ratio: NaN, target, stats });
+    console.log(`${p.name}: ${method}: ${fmtTime(t)}`);
+  }
+  // Central finite differences: 2 solves per input (n states + P parameters).
+  refresh();
+  const fdTime = timeIt(() => {
+    const base = p.options as { y0: number[] };
+    let acc = 0;
+    for (let j = 0; j < n; j++) {
+      for (const s of [1, -1]) {
+        const y0 = [...base.y0];
+        y0[j] += s * 1e-6;
+        acc += diffeqsolve({ ...(p.options as object), y0 } as never).ys[0]![0]!;
+      }
+    }
+    for (let k = 0; k < p.params; k++) {
+      for (const s of [1, -1]) acc += diffeqsolve({ ...(p.options as object), args: p.perturb(k, s * 1e-6) } as never).ys[0]![0]!;
+    }
+    consume(acc);
+    return acc;
+  }, { minTime, slow: 0.5 }).cpu;
+  rows.push({ problem: p.name, params: p.params, steps, forward: fwd, method: "central finite differences", time: fdTime, ratio: NaN });
+  refresh();
+  for (const r of rows) {
+    if (r.problem !== p.name) continue;
+    r.forward = fwd;
+    r.ratio = r.time / fwd;
+    if (r.target !== undefined) r.met = r.ratio <= r.target;
+  }
+  console.log(`${p.name}: finite differences: ${fmtTime(fdTime)}; forward ${fmtTime(fwd)}`);
+}
+
+const machine = machineInfo();
+const outDir = join(BENCH, "results");
+mkdirSync(outDir, { recursive: true });
+const base = quick ? "adjoint.quick" : "adjoint";
+writeFileSync(join(outDir, `${base}.json`), JSON.stringify({ machine, library: from, rows }, null, 2));
+const md: string[] = [
+  "# Gradients through solves",
+  "",
+  "Gradient CPU time (diffeqsolveVjp + pullback, forward solve included) over the forward solve's CPU time (fastest batch; CPU time because the machine is shared). Targets from the issue: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.",
+  "",
+  "| problem | steps | forward | method | gradient | ratio | target | met |",
+  "|---|---:|---:|---|---:|---:|---:|---|",
+];
+for (const r of rows) {
+  md.push(`| ${r.problem} | ${r.steps} | ${fmtTime(r.forward)} | ${r.method} | ${fmtTime(r.time)} | ${fmtRatio(r.ratio)} | ${r.target === undefined ? "—" : `≤ ${r.target}×`} | ${r.met === undefined ? "—" : r.met ? "met" : "**missed**"} |`);
+}
+md.push("", `Library: ${from}. ${machineLine(machine)}`, "");
+writeFileSync(join(outDir, `${base}.md`), md.join("\n"));
+console.log(md.join("\n"));
