@@ -41,6 +41,8 @@ const bitWords = new Int32Array(bits.buffer);
 export class UnsafeBrownianPath extends AbstractBrownianPath {
   readonly revisitable = false as const;
   private readonly z: Float64Array;
+  /** The last |dt| and its square root (fixed steps ask for the same dt again and again). */
+  private readonly q = new Float64Array([0, 0]);
 
   constructor(options: UnsafeBrownianPathOptions = {}) {
     const what = "new UnsafeBrownianPath(options)";
@@ -60,7 +62,13 @@ export class UnsafeBrownianPath extends AbstractBrownianPath {
     const lo = bitWords[0]!;
     const hi = bitWords[1]!;
     const sign = dt < 0 ? -1 : 1;
-    const q = Math.sqrt(sign * dt);
+    const cache = this.q;
+    const adt = sign * dt;
+    if (adt !== cache[0]) {
+      cache[0] = adt;
+      cache[1] = Math.sqrt(adt);
+    }
+    const q = cache[1]!;
     const z = this.z;
     // For dt < 0, W(t + dt) − W(t) = −(W(t) − W(t + dt)): the same law, negated.
     const qs = sign * q;
