@@ -242,6 +242,7 @@ export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Vali
       }
     }
     const stats = emptyStats();
+    stats.numFnEvals = run.solution.stats.numFnEvals; // of the augmented solve, which the gradient needed
     return { y0: v.structure.unflatten(g.subarray(0, n)) as never, args: layout.unflatten(g.subarray(n)) as A, stats };
   };
   return { solution: run.solution, pullback };
