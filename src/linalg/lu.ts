@@ -89,3 +89,110 @@ export function luSolve(n: number, lu: Float64Array, piv: Int32Array, b: Float64
     b[i] = s / lu[ri + i];
   }
 }
+
+/**
+ * Factors the complex n × n matrix (re + i·im) in place as P A = L U, with partial pivoting on the
+ * modulus (for RADAU5's complex iteration matrix). Same conventions as {@link luFactor}.
+ *
+ * @returns 0 on success; k + 1 when the pivot in column k is zero or not finite
+ *
+ * @example
+ * ```ts
+ * complexLuFactor(n, re, im, piv); complexLuSolve(n, re, im, piv, bre, bim);
+ * ```
+ */
+export function complexLuFactor(n: number, re: Float64Array, im: Float64Array, piv: Int32Array): number {
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    let maxAbs = Math.abs(re[k * n + k]) + Math.abs(im[k * n + k]);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(re[i * n + k]) + Math.abs(im[i * n + k]);
+      if (v > maxAbs) {
+        maxAbs = v;
+        p = i;
+      }
+    }
+    piv[k] = p;
+    if (!(maxAbs > 0) || maxAbs === Infinity) return k + 1;
+    const rk = k * n;
+    if (p !== k) {
+      const rp = p * n;
+      for (let j = 0; j < n; j++) {
+        let tmp = re[rk + j];
+        re[rk + j] = re[rp + j];
+        re[rp + j] = tmp;
+        tmp = im[rk + j];
+        im[rk + j] = im[rp + j];
+        im[rp + j] = tmp;
+      }
+    }
+    // 1 / pivot
+    const pr = re[rk + k];
+    const pi = im[rk + k];
+    const den = pr * pr + pi * pi;
+    const ir = pr / den;
+    const ii = -pi / den;
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n;
+      const ar = re[ri + k];
+      const ai = im[ri + k];
+      const lr = ar * ir - ai * ii;
+      const li = ar * ii + ai * ir;
+      re[ri + k] = lr;
+      im[ri + k] = li;
+      if (lr !== 0 || li !== 0) {
+        for (let j = k + 1; j < n; j++) {
+          const ur = re[rk + j];
+          const ui = im[rk + j];
+          re[ri + j] -= lr * ur - li * ui;
+          im[ri + j] -= lr * ui + li * ur;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/** Solves (re + i·im) x = b in place (b = bre + i·bim) with the factors of {@link complexLuFactor}. */
+export function complexLuSolve(n: number, re: Float64Array, im: Float64Array, piv: Int32Array, bre: Float64Array, bim: Float64Array): void {
+  for (let k = 0; k < n; k++) {
+    const p = piv[k];
+    if (p !== k) {
+      let tmp = bre[k];
+      bre[k] = bre[p];
+      bre[p] = tmp;
+      tmp = bim[k];
+      bim[k] = bim[p];
+      bim[p] = tmp;
+    }
+  }
+  for (let i = 1; i < n; i++) {
+    const ri = i * n;
+    let sr = bre[i];
+    let si = bim[i];
+    for (let j = 0; j < i; j++) {
+      const lr = re[ri + j];
+      const li = im[ri + j];
+      sr -= lr * bre[j] - li * bim[j];
+      si -= lr * bim[j] + li * bre[j];
+    }
+    bre[i] = sr;
+    bim[i] = si;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    let sr = bre[i];
+    let si = bim[i];
+    for (let j = i + 1; j < n; j++) {
+      const ur = re[ri + j];
+      const ui = im[ri + j];
+      sr -= ur * bre[j] - ui * bim[j];
+      si -= ur * bim[j] + ui * bre[j];
+    }
+    const dr = re[ri + i];
+    const di = im[ri + i];
+    const den = dr * dr + di * di;
+    bre[i] = (sr * dr + si * di) / den;
+    bim[i] = (si * dr - sr * di) / den;
+  }
+}

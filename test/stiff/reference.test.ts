@@ -23,6 +23,7 @@ import type { AbstractSolver } from "../../src/solvers/solver.js";
 import { Rodas5P, Rosenbrock23 } from "../../src/solvers/implicit/rosenbrock.js";
 import { BDF } from "../../src/solvers/implicit/bdf.js";
 import { ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5 } from "../../src/solvers/implicit/esdirk.js";
+import { RadauIIA5 } from "../../src/solvers/implicit/radau.js";
 import { errorOverTolerance, refProblem, roberJac } from "./problems.js";
 
 interface Case {
@@ -38,6 +39,7 @@ interface Case {
 const cases: Case[] = [
   { make: () => new Rodas5P(), name: "Rodas5P", rober: [1e-6, 1e-8, 1e-10], vdpol: [1e-6, 1e-8, 1e-10], bound: 100 },
   { make: () => new Rosenbrock23(), name: "Rosenbrock23", rober: [1e-6, 1e-8], vdpol: [1e-6], bound: 1000 },
+  { make: () => new RadauIIA5(), name: "RadauIIA5", rober: [1e-6, 1e-8, 1e-10], vdpol: [1e-6, 1e-8, 1e-10], bound: 100 },
   { make: () => new BDF(), name: "BDF", rober: [1e-6, 1e-8, 1e-10], vdpol: [1e-6, 1e-8, 1e-10], bound: 1000 },
   { make: () => new Kvaerno3(), name: "Kvaerno3", rober: [1e-6, 1e-8, 1e-10], vdpol: [1e-6, 1e-8], bound: 100, stepTs: true },
   { make: () => new Kvaerno4(), name: "Kvaerno4", rober: [1e-6, 1e-8, 1e-10], vdpol: [1e-6, 1e-8, 1e-10], bound: 100, stepTs: true },
