@@ -60,8 +60,12 @@ export interface InlineVectorField {
 /** Largest state size for which a fused kernel keeps the state and stages in scalar locals. */
 const MAX_SCALAR_FUSED_N = 16;
 
-/** Largest vector field (in operations) that is fused; larger ones keep one call per stage. */
-const MAX_FUSED_OPERATIONS = 1500;
+/**
+ * Fusion pays where the call per stage is a real part of the cost (small vector fields); a step
+ * function of more than ~2000 inlined operations is slow to warm up and to optimise, and gains
+ * nothing over calling a separately optimised f. Larger vector fields keep one call per stage.
+ */
+const MAX_FUSED_STEP_OPERATIONS = 2000;
 
 /** Workspace of an explicit Runge–Kutta solve. */
 export interface ERKState extends SolverState {
@@ -311,7 +315,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     const hook = vf[INLINE_VECTOR_FIELD];
     if (typeof hook !== "function") return this.kernel;
     const inline = (hook as () => InlineVectorField)();
-    if (inline.n !== n || inline.operations > MAX_FUSED_OPERATIONS) return this.kernel;
+    if (inline.n !== n || inline.operations * this.tableau.stages > MAX_FUSED_STEP_OPERATIONS) return this.kernel;
     return fusedKernel(this.tableau, vf, inline);
   }
 
