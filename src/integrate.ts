@@ -639,7 +639,13 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   if (progress !== null) progress.start(t0, t1);
   const adaptive = controller instanceof PIDController;
   const pid = adaptive ? (controller as PIDController) : null;
-  const fixedTimes = fixedStepTimes(controller, v.dt0, t0, t1);
+  // Fixed steps: StepTo's times, or N equal steps landing on t1 with t_k = t0 + k·(t1 − t0)/N computed
+  // from k so that rounding never accumulates. Plain locals, not a closure: a double returned from a
+  // call V8 does not inline is boxed, 16 bytes a step.
+  const stepTo = controller instanceof StepTo ? controller.ts : null;
+  const fixedN = controller instanceof ConstantStepSize && t0 !== t1 ? Math.max(1, Math.ceil(Math.abs(t1 - t0) / Math.abs(v.dt0!) - 1e-9)) : 0;
+  const fixedH = fixedN > 0 ? (t1 - t0) / fixedN : 0;
+  const fixed = stepTo !== null || fixedN > 0;
 
   try {
     if (t0 !== t1 && result === RESULTS.successful) {
@@ -695,8 +701,8 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
         let hitJump = false;
         let atDtmin = false; // dt was raised to dtmin (compare dt, not tNext − t, which rounding may put a hair above dtmin)
         let onGrid = true; // fixed steps: this step ends on the next grid point
-        if (fixedTimes !== null) {
-          tNext = fixedTimes(k + 1);
+        if (fixed) {
+          tNext = stepTo !== null ? stepTo[k + 1]! : k + 1 >= fixedN ? t1 : t0 + (k + 1) * fixedH;
           if (ev !== null && dir * (ev.nextTime - tNext) < 0) {
             tNext = ev.nextTime; // a scheduled event between grid points: step to it, then on to the grid
             onGrid = false;
@@ -727,7 +733,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
         // A step below the resolution of t right after an accepted one (not shrunk by a rejection):
         // the controller's "no growth after a rejection" rule can leave dt at half an ulp where t
         // crosses a power of two. Take the smallest representable step instead of giving up.
-        if (tNext === t && !lastRejected && fixedTimes === null) tNext = nextAfter(t, dir);
+        if (tNext === t && !lastRejected && !fixed) tNext = nextAfter(t, dir);
         const h = tNext - t;
         // h === hRejected: the shrunk dt rounded back to the same representable end point (a step of a few ulps).
         if (t + h === t || h === 0 || (lastRejected && h === hRejected && !atDtmin)) {
@@ -920,18 +926,3 @@ function firstAfter(times: Float64Array | undefined, t0: number, dir: number): n
   return i;
 }
 
-/** Step end points of the fixed-step controllers, as a function of the step index. */
-function fixedStepTimes(controller: AbstractStepSizeController, dt0: number | undefined, t0: number, t1: number): ((k: number) => number) | null {
-  if (controller instanceof StepTo) {
-    const ts = controller.ts;
-    return (k) => ts[k]!;
-  }
-  if (controller instanceof ConstantStepSize) {
-    if (t0 === t1) return (k) => (k === 0 ? t0 : t1);
-    // N equal steps landing on t1; t_k from k so that rounding never accumulates.
-    const steps = Math.max(1, Math.ceil(Math.abs(t1 - t0) / Math.abs(dt0!) - 1e-9));
-    const h = (t1 - t0) / steps;
-    return (k) => (k >= steps ? t1 : t0 + k * h);
-  }
-  return null;
-}
