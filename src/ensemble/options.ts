@@ -297,6 +297,38 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
   };
 }
 
+/**
+ * The prepared ensemble in a worker, from data the calling thread already checked: the problem is
+ * validated once (trajectory 0), the initial states and args are taken as they are.
+ * @internal
+ */
+export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N: number, n: number, y0s: Float64Array, args: unknown[]): PreparedEnsemble {
+  const single: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) {
+    if (!ENSEMBLE_KEYS.includes(key)) single[key] = (options as unknown as Record<string, unknown>)[key];
+  }
+  single.terms = terms;
+  single.y0 = y0s.subarray(0, n);
+  single.args = args[0];
+  const v = validate(single as unknown as DiffeqsolveOptions<StateLike>);
+  const output = options.output ?? null;
+  const sv = v.saveat;
+  return {
+    v,
+    N,
+    n,
+    y0s,
+    args,
+    argsPerTrajectory: true,
+    rowsPerTrajectory: (sv.t0 ? 1 : 0) + (sv.ts === undefined ? 0 : sv.ts.length) + (sv.t1 ? 1 : 0),
+    output,
+    keepSaved: output === null || output.keepSaved === true,
+    throwOnFailure: false,
+    structure: Structure.of(single.y0, "y0"),
+    options,
+  };
+}
+
 /** The terms of an ensemble: given, or built from the vector field a module exports. */
 export function ensembleTerms(options: EnsembleOptions, imported: unknown): AbstractTerm {
   if (options.terms !== undefined) return options.terms;

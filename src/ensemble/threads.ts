@@ -6,6 +6,7 @@
  * dynamic imports here, so the core stays importable in browsers.
  */
 import type { PreparedEnsemble } from "./options.js";
+import { packArgs } from "./packed-args.js";
 import type { EnsembleStorage } from "./solution.js";
 import type { ProblemDescriptor } from "./transfer.js";
 import type { EnsembleJob, EnsembleReply } from "./worker.js";
@@ -183,7 +184,8 @@ async function runJob(p: PreparedEnsemble, descriptor: ProblemDescriptor, storag
   y0s.set(p.y0s);
   const counter = new Int32Array(new SharedArrayBuffer(4));
   const id = nextJobId++;
-  const job: EnsembleJob = { type: "job", id, descriptor, N: p.N, n: p.n, y0s, args: p.args, storage, counter, chunk };
+  const args = packArgs(p.args, !p.argsPerTrajectory);
+  const job: EnsembleJob = { type: "job", id, descriptor, N: p.N, n: p.n, y0s, args, storage, counter, chunk };
   const details = new Map<number, string>();
   const replies = workers.map(
     (w) =>

@@ -18,7 +18,8 @@
  * odeflow);`); the page must be cross-origin isolated for `SharedArrayBuffer`. That path is
  * exercised in the tests over `MessagePort`s, not in a browser.
  */
-import { prepareEnsemble } from "./options.js";
+import { prepareTrusted } from "./options.js";
+import { type PackedArgs, unpackArgs } from "./packed-args.js";
 import { createSerialWorkspace, runTrajectories } from "./serial.js";
 import type { EnsembleStorage } from "./solution.js";
 import { type ProblemDescriptor, rebuildOptions } from "./transfer.js";
@@ -32,8 +33,8 @@ export interface EnsembleJob {
   readonly n: number;
   /** Initial states, N × n (shared memory). */
   readonly y0s: Float64Array;
-  /** args of every trajectory (shared objects are cloned once, by reference). */
-  readonly args: readonly unknown[];
+  /** args of every trajectory, packed for the journey. */
+  readonly args: PackedArgs;
   readonly storage: EnsembleStorage;
   /** Next unclaimed trajectory (shared memory, Int32Array of length 1). */
   readonly counter: Int32Array;
@@ -92,11 +93,8 @@ export function runEnsembleWorker(port: WorkerPort, lib: Record<string, unknown>
 async function runJob(job: EnsembleJob, lib: Record<string, unknown>, cache: Map<string, Record<string, unknown>>): Promise<[number, string][]> {
   const options = await rebuildOptions(job.descriptor, lib, cache);
   const { N, n, y0s } = job;
-  options.trajectories = N;
-  options.y0 = (i: number) => y0s.subarray(i * n, (i + 1) * n);
-  options.args = job.args;
-  options.throw = false;
-  const p = prepareEnsemble(options as never, options.terms as never);
+  // The calling thread checked every y0 and args: validate the problem once and take the data as is.
+  const p = prepareTrusted(options as never, options.terms as never, N, n, y0s, unpackArgs(job.args, N));
   const sw = createSerialWorkspace(p);
   const failures: [number, string][] = [];
   const onFailure = (i: number, detail: string): void => {
