@@ -62,3 +62,4 @@ export type { AdjointStats, Gradients, VjpResult } from "./adjoint/outputs.js";
 export { ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, ESDIRKMethod, type ESDIRKTableau, type ESDIRKState } from "./solvers/implicit/esdirk.js";
 export { KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, type ARKTableau, type ARKState } from "./solvers/implicit/kencarp.js";
 export { RadauIIA5, type RadauState } from "./solvers/implicit/radau.js";
+export { AutoSwitch, type AutoSwitchOptions, type AutoSwitchState } from "./solvers/implicit/autoswitch.js";
