@@ -4,7 +4,8 @@
  * checkpoints and with 8, BacksolveAdjoint, ForwardSensitivity) and for central finite
  * differences (2 forward solves per input), on Lotka–Volterra (4 parameters, 2 states) and on a
  * 64-unit neural ODE (y' = W2 tanh(W1 y + b1) + b2, 2 states, 322 parameters): Lotka–Volterra
- * compiled with `compile`, the network written by hand with its VJPs, JVPs and Jacobians. Each gradient call includes its forward solve (diffeqsolveVjp
+ * compiled with `compile`, the network written by hand with its VJPs (also fused: `vjpBoth`), JVPs
+ * and Jacobians. Each gradient call includes its forward solve (diffeqsolveVjp
  * then pullback). Targets from the issue: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.
  *
  * Writes bench/results/adjoint.json and bench/results/adjoint.md.
@@ -116,6 +117,25 @@ const nnVf = {
     out[5 * H] = w[0]!;
     out[5 * H + 1] = w[1]!;
   },
+  vjpBoth: (_t: number, y: Float64Array, a: NN, w: Float64Array, outY: Float64Array, out: Float64Array) => {
+    hidden(y, a);
+    let g0 = 0;
+    let g1 = 0;
+    for (let j = 0; j < H; j++) {
+      const s = (1 - hid[j]! * hid[j]!) * (a.W2[j]! * w[0]! + a.W2[H + j]! * w[1]!);
+      g0 += s * a.W1[2 * j]!;
+      g1 += s * a.W1[2 * j + 1]!;
+      out[2 * j] = s * y[0]!;
+      out[2 * j + 1] = s * y[1]!;
+      out[2 * H + j] = s;
+      out[3 * H + j] = w[0]! * hid[j]!;
+      out[4 * H + j] = w[1]! * hid[j]!;
+    }
+    out[5 * H] = w[0]!;
+    out[5 * H + 1] = w[1]!;
+    outY[0] = g0;
+    outY[1] = g1;
+  },
   jvp: (_t: number, y: Float64Array, a: NN, v: Float64Array, out: Float64Array) => {
     hidden(y, a);
     let o0 = 0;
@@ -206,7 +226,7 @@ for (const p of [lv, nn]) {
   const fwdSol = diffeqsolve(p.options as never);
   const steps = fwdSol.stats.numAcceptedSteps;
   // The machine is shared: the forward time is re-measured beside every gradient and the fastest kept.
-  let fwd = timeIt(() => diffeqsolve(p.options as never), { minTime }).cpu;
+  let fwd = timeIt(() => diffeqsolve(p.options as never), { minTime, warmup: 0.3 }).cpu;
   const refresh = (): void => {
     fwd = Math.min(fwd, timeIt(() => diffeqsolve(p.options as never), { minTime: minTime / 2 }).cpu);
   };
@@ -225,7 +245,7 @@ for (const p of [lv, nn]) {
       const g = r.pullback(p.bar);
       stats = g.stats as unknown as Record<string, number>;
       return g;
-    }, { minTime, slow: 0.5 }).cpu;
+    }, { minTime, slow: 0.5, warmup: 0.3 }).cpu;
     rows.push({ problem: p.name, params: p.params, steps, forward: fwd, method, time: t, ratio: NaN, target, stats });
     console.log(`${p.name}: ${method}: ${fmtTime(t)}`);
   }
@@ -246,7 +266,7 @@ for (const p of [lv, nn]) {
     }
     consume(acc);
     return acc;
-  }, { minTime, slow: 0.5 }).cpu;
+  }, { minTime, slow: 0.5, warmup: 0.3 }).cpu;
   rows.push({ problem: p.name, params: p.params, steps, forward: fwd, method: "central finite differences", time: fdTime, ratio: NaN });
   refresh();
   for (const r of rows) {

@@ -36,6 +36,11 @@ export interface VectorFieldObject<A = any> {
   jacArgs?: (t: number, y: Float64Array, args: A, J: Float64Array) => void;
   /** Parameter VJP `out = wᵀ (∂f/∂p)` (length nArgs). */
   vjpArgs?: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
+  /**
+   * Both VJPs in one pass, `outY = wᵀ ∂f/∂y` and `outArgs = wᵀ ∂f/∂p` (the adjoints call it once
+   * per stage when present, instead of `vjp` and `vjpArgs`, sharing the work of the two).
+   */
+  vjpBoth?: (t: number, y: Float64Array, args: A, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
   /** Parameter JVP `out = (∂f/∂p) v` (v of length nArgs, out of length n). */
   jvpArgs?: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
   /** Time derivative `out = ∂f/∂t` (Rosenbrock methods). */

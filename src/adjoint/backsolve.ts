@@ -155,9 +155,8 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
       av[j] = Z[ny + j]!;
     }
     if (!interpolate) f(t, yv, a, fv);
-    deriv.vjpY(t, yv, av, ov);
     pz.fill(0);
-    deriv.vjpPAdd(t, yv, av, pz);
+    deriv.vjpYP(t, yv, av, ov, pz);
     numVjp++;
     for (let j = 0; j < n; j++) {
       if (!interpolate) dZ[j] = fv[j]!;

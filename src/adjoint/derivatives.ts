@@ -183,7 +183,7 @@ export class VectorFieldDerivatives {
     this.nP = layout.size;
     let perm: Int32Array | null = null;
     const nVf = vf.nArgs ?? layout.size;
-    if (vf.argNames !== undefined && layout.size > 0 && (vf.vjpArgs !== undefined || vf.jvpArgs !== undefined || vf.jacArgs !== undefined)) {
+    if (vf.argNames !== undefined && layout.size > 0 && (vf.vjpArgs !== undefined || vf.jvpArgs !== undefined || vf.jacArgs !== undefined || vf.vjpBoth !== undefined)) {
       perm = new Int32Array(vf.argNames.length);
       for (let k = 0; k < vf.argNames.length; k++) {
         const j = layout.names.indexOf(vf.argNames[k]!);
@@ -222,6 +222,10 @@ export class VectorFieldDerivatives {
       vf.vjp(t, y, this.args, w, out);
       return;
     }
+    if (vf.vjpBoth !== undefined) {
+      vf.vjpBoth(t, y, this.args, w, out, this.pScratch);
+      return;
+    }
     if (this.J !== null) {
       const J = this.J;
       vf.jac!(t, y, this.args, J);
@@ -247,6 +251,22 @@ export class VectorFieldDerivatives {
       for (let i = 0; i < n; i++) acc += w[i]! * (this.f1[i]! - this.f2[i]!);
       out[j] = acc / (2 * h);
     }
+  }
+
+  /** outY = wᵀ ∂f/∂y and pbar += wᵀ ∂f/∂p: one call of `vjpBoth` when the vector field has it. */
+  vjpYP(t: number, y: Float64Array, w: Float64Array, outY: Float64Array, pbar: Float64Array): void {
+    const vf = this.vf;
+    if (vf.vjpBoth !== undefined && this.nP > 0) {
+      const p = this.pScratch;
+      vf.vjpBoth(t, y, this.args, w, outY, p);
+      const perm = this.perm;
+      const nP = this.nP;
+      if (perm === null) for (let j = 0; j < nP; j++) pbar[j] += p[j]!;
+      else for (let k = 0; k < nP; k++) pbar[perm[k]!] += p[k]!;
+      return;
+    }
+    this.vjpY(t, y, w, outY);
+    this.vjpPAdd(t, y, w, pbar);
   }
 
   /** out += wᵀ ∂f/∂p (length nP, our layout). */

@@ -212,8 +212,7 @@ export class RKStepAdjoint {
     for (let i = count - 1; i >= 0; i--) {
       const kb = Kbar[i]!;
       const ti = this.stageTime(i, t, h);
-      deriv.vjpY(ti, Y[i]!, kb, Ybar);
-      deriv.vjpPAdd(ti, Y[i]!, kb, pbar);
+      deriv.vjpYP(ti, Y[i]!, kb, Ybar, pbar);
       this.numVjpEvals++;
       for (let j = 0; j < n; j++) lambda[j] += Ybar[j]!;
       if (i === this.f1Index) {
@@ -334,7 +333,7 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
     const lines = [`"use strict";`, "const t1 = t + h;", views("Kbar", count), views("Y", count)];
     for (let i = count - 1; i >= 0; i--) {
       lines.push(`{ const ti = ${timeExpr(c[i]!)};`);
-      lines.push(`deriv.vjpY(ti, Y${i}, Kbar${i}, Ybar); deriv.vjpPAdd(ti, Y${i}, Kbar${i}, pbar);`);
+      lines.push(`deriv.vjpYP(ti, Y${i}, Kbar${i}, Ybar, pbar);`);
       const body = ["const yb = Ybar[j];", "lambda[j] += yb;"];
       const coefs: string[] = [];
       for (let l = 0; l < i; l++) {

@@ -88,3 +88,27 @@ test("backward in time (t1 < t0) and a scalar y0: every adjoint against the clos
     assert.ok(Math.abs((g.args as { k: number }).k - Y0 * Math.exp(K)) <= 1e-8 * Y0 * Math.exp(K), `${name}: ${(g.args as { k: number }).k}`);
   }
 });
+
+test("a fused vjpBoth is used in place of vjp and vjpArgs and gives the same gradient", () => {
+  let calls = 0;
+  const fused = {
+    f: decay.f,
+    vjpBoth: (_t: number, y: Float64Array, a: { k: number }, w: Float64Array, outY: Float64Array, outP: Float64Array) => {
+      calls++;
+      outY[0] = -a.k * w[0]!;
+      outP[0] = -y[0]! * w[0]!;
+    },
+    argNames: ["k"],
+    nArgs: 1,
+  };
+  const run = (vf: object) =>
+    diffeqsolveVjp({
+      terms: new ODETerm(vf as typeof decay), solver: new Tsit5(), t0: 0, t1: 1, y0: [Y0], args: { k: K },
+      stepsizeController: new PIDController({ rtol: 1e-9, atol: 1e-12 }), saveat: new SaveAt({ ts: TS }),
+    }).pullback(BAR.map((b) => [b]));
+  const a = run(fused);
+  const b = run(decay);
+  assert.ok(calls > 0);
+  assert.equal((a.y0 as number[])[0], (b.y0 as number[])[0]);
+  assert.equal((a.args as { k: number }).k, (b.args as { k: number }).k);
+});
