@@ -47,7 +47,7 @@ export { philox4x32, normalPair, seedToKey, splitKey } from "./brownian/philox.j
 export { AbstractBrownianPath, type BrownianPathOptions, type LevyArea } from "./brownian/path.js";
 export { VirtualBrownianTree, type VirtualBrownianTreeOptions } from "./brownian/virtual_tree.js";
 export { UnsafeBrownianPath, type UnsafeBrownianPathOptions } from "./brownian/unsafe_path.js";
-export { AbstractSDESolver, type SDEState, type Interpretation, type Diffusion } from "./solvers/sde/base.js";
+export { AbstractSDESolver, type SDEState, type Interpretation, type Diffusion, type BrownianControl } from "./solvers/sde/base.js";
 export { EulerMaruyama } from "./solvers/sde/euler_maruyama.js";
 export { EulerHeun } from "./solvers/sde/euler_heun.js";
 export { Milstein, type MilsteinOptions } from "./solvers/sde/milstein.js";

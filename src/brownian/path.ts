@@ -79,6 +79,9 @@ export abstract class AbstractBrownianPath {
    * space–time Lévy area over [t, t + dt] into `h`. `dt` may be negative. Allocates nothing.
    */
   abstract increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void;
+
+  /** Called by the SDE solvers when a solve starts (from `init`); paths that track queries reset here. */
+  startSolve(): void {}
 }
 
 /**

@@ -41,8 +41,8 @@ const bitWords = new Int32Array(bits.buffer);
 export class UnsafeBrownianPath extends AbstractBrownianPath {
   readonly revisitable = false as const;
   private readonly z: Float64Array;
-  /** The last |dt| and its square root (fixed steps ask for the same dt again and again). */
-  private readonly q = new Float64Array([0, 0]);
+  /** The last |dt| and its square root (fixed steps ask for the same dt again and again), and the last t and dt asked for. */
+  private readonly q = new Float64Array([0, 0, NaN, NaN]);
 
   constructor(options: UnsafeBrownianPathOptions = {}) {
     const what = "new UnsafeBrownianPath(options)";
@@ -56,6 +56,12 @@ export class UnsafeBrownianPath extends AbstractBrownianPath {
     return new UnsafeBrownianPath({ shape: this.shape, seed, levyArea: this.levyArea });
   }
 
+  /** A new solve may start anywhere: forget the last interval asked for. */
+  override startSolve(): void {
+    this.q[2] = NaN;
+    this.q[3] = NaN;
+  }
+
   increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void {
     const m = this.size;
     bits[0] = t;
@@ -63,6 +69,16 @@ export class UnsafeBrownianPath extends AbstractBrownianPath {
     const hi = bitWords[1]!;
     const sign = dt < 0 ? -1 : 1;
     const cache = this.q;
+    if (t === cache[2] && dt !== cache[3]) {
+      // The same start with another step: a rejected adaptive step. Drawing the same Z again would
+      // not be the Brownian motion conditioned on what was seen, so refuse.
+      throw new Error(
+        `UnsafeBrownianPath: asked for [${t}, ${t} + ${dt}] after [${t}, ${t} + ${cache[3]}]; an interval cannot be revisited ` +
+          "(a rejected adaptive step). Use a VirtualBrownianTree ({ t0, t1, tol, shape, seed }) for adaptive steps.",
+      );
+    }
+    cache[2] = t;
+    cache[3] = dt;
     const adt = sign * dt;
     if (adt !== cache[0]) {
       cache[0] = adt;

@@ -21,7 +21,8 @@ test("no allocation per step in EulerMaruyama, Milstein and ShARK or in the Brow
     const { steps, bytes, where } = JSON.parse(r.stdout) as { steps: number; bytes: number; where: string[] };
     assert.ok(steps >= 40_000, `${config}: ${steps} steps`);
     // Sampling estimates bytes to within a few percent at these counts: allow 25% over the boxed
-    // stage times, and 1 KB (a few samples) for the methods that allocate nothing.
-    assert.ok(bytes <= 1.25 * allowedPerStep * steps + 1024, `${config}: ${bytes} bytes (${(bytes / steps).toFixed(1)} per step) allocated in ${where.join(", ")}`);
+    // stage times, plus 1 byte per step on average for transients (a few hundred steps run before
+    // V8 installs optimised code on a loaded machine). Any per-step allocation is ≥ 16 bytes a step.
+    assert.ok(bytes <= 1.25 * allowedPerStep * steps + steps, `${config}: ${bytes} bytes (${(bytes / steps).toFixed(1)} per step) allocated in ${where.join(", ")}`);
   }
 });

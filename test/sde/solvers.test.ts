@@ -156,3 +156,37 @@ test("bad SDE input gets errors that name the problem and the fix", () => {
   assert.throws(() => new ControlTerm(g1, tree, { noise: "scalar" as never }), /`noise` = "scalar" must be "general" or "diagonal"/);
   assert.throws(() => new Milstein({ interpretation: "ito-ish" as never }), /`interpretation` = "ito-ish" must be "ito" or "stratonovich"/);
 });
+
+test("a control given as a function of args gives each solve its own path: SDE ensembles through solveEnsembleSync", async () => {
+  const { solveEnsembleSync } = await import("../../src/index.js");
+  const tree = new VirtualBrownianTree({ t0: 0, t1: 1, tol: 2 ** -10, seed: 0 });
+  const terms = new MultiTerm(
+    new ODETerm((t: number, y: Float64Array, a: unknown, dy: Float64Array) => { dy[0] = 1.01 * y[0]!; }),
+    new ControlTerm((t: number, y: Float64Array, a: unknown, g: Float64Array) => { g[0] = 0.87 * y[0]!; }, (args: { seed: number }) => tree.withSeed(args.seed)),
+  );
+  const N = 8;
+  const common = { terms, solver: new Milstein(), t0: 0, t1: 1, dt0: 1 / 64, stepsizeController: new ConstantStepSize() };
+  const ens = solveEnsembleSync({ ...common, trajectories: N, y0: () => [0.5], args: (i: number) => ({ seed: 100 + i }) });
+  const finals = new Set<number>();
+  for (let i = 0; i < N; i++) {
+    const alone = diffeqsolve({ ...common, y0: [0.5], args: { seed: 100 + i } }).ys[0]![0]!;
+    const K = ens.rowsPerTrajectory;
+    const row = ens.ys[(i * K + ens.counts[i]! - 1) * ens.size]!; // trajectory i's last saved row (t1)
+    assert.equal(row, alone, `trajectory ${i}: the ensemble and a single solve use the same path`);
+    finals.add(alone);
+  }
+  assert.equal(finals.size, N, "every trajectory has its own path");
+  assert.throws(
+    () => diffeqsolve({ ...common, y0: [0.5], args: { seed: 1 }, terms: new MultiTerm(terms.terms[0]!, new ControlTerm((t: number, y: Float64Array, a: unknown, g: Float64Array) => { g[0] = 1; }, () => 42)) }),
+    /control to be a Brownian motion.*or a function \(args\) => such a path; the function returned number/,
+  );
+});
+
+test("UnsafeBrownianPath refuses to revisit an interval (a rejected step) even when the controller did not tell", () => {
+  const bm = new UnsafeBrownianPath({ seed: 3 });
+  const w = new Float64Array(1);
+  bm.increment(0.5, 0.1, w, null);
+  assert.throws(() => bm.increment(0.5, 0.05, w, null), /asked for \[0.5, 0.5 \+ 0.05\] after \[0.5, 0.5 \+ 0.1\]; an interval cannot be revisited.*VirtualBrownianTree/);
+  bm.startSolve(); // a new solve may start anywhere
+  bm.increment(0.5, 0.05, w, null);
+});

@@ -50,6 +50,13 @@ export interface SDEState extends SolverState {
   y1Prev: Float64Array;
 }
 
+/**
+ * The control of an SDE's ControlTerm: a Brownian path, or a function of the solve's `args` that
+ * returns one, called once per solve (in `init`): `(args) => tree.withSeed(args.seed)` gives every
+ * member of an ensemble (`solveEnsemble` with per-trajectory args) its own path.
+ */
+export type BrownianControl = AbstractBrownianPath | ((args: any) => AbstractBrownianPath);
+
 /** Which stochastic integral the solver converges to. */
 export type Interpretation = "ito" | "stratonovich";
 
@@ -121,9 +128,27 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
   protected readonly needsAdditive: boolean = false;
 
   /** The parts of an SDE's terms, after {@link checkTerms}. */
-  protected parts(terms: AbstractTerm): { drift: ODETerm; diffusion: ControlTerm<any, AbstractBrownianPath> } {
+  protected parts(terms: AbstractTerm): { drift: ODETerm; diffusion: ControlTerm<any, BrownianControl> } {
     const mt = terms as MultiTerm;
-    return { drift: mt.terms[0] as ODETerm, diffusion: mt.terms[1] as ControlTerm<any, AbstractBrownianPath> };
+    return { drift: mt.terms[0] as ODETerm, diffusion: mt.terms[1] as ControlTerm<any, BrownianControl> };
+  }
+
+  /** Throws unless `bm` is a Brownian path with what this method needs. */
+  private checkPath(bm: unknown, fromFactory: boolean): asserts bm is AbstractBrownianPath {
+    const name = this.name;
+    if (!(bm instanceof AbstractBrownianPath)) {
+      const what = bm === null ? "null" : typeof bm === "object" ? `a ${(bm as object).constructor.name}` : typeof bm;
+      throw new TypeError(
+        `diffeqsolve: ${name} needs the ControlTerm's control to be a Brownian motion, new VirtualBrownianTree({ t0, t1, shape, seed }) ` +
+          `or new UnsafeBrownianPath({ shape, seed }), or a function (args) => such a path; ${fromFactory ? "the function returned" : "got"} ${what}.`,
+      );
+    }
+    if (this.needsLevyArea && bm.levyArea !== "space-time") {
+      throw new TypeError(
+        `diffeqsolve: ${name} needs the space–time Lévy area of the Brownian motion; construct it with levyArea: "space-time" ` +
+          `(for example new VirtualBrownianTree({ t0, t1, shape, seed, levyArea: "space-time" })).`,
+      );
+    }
   }
 
   checkTerms(terms: AbstractTerm): void {
@@ -135,20 +160,8 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
       );
     }
     const ct = terms.terms[1] as ControlTerm;
-    const bm = ct.control;
-    if (!(bm instanceof AbstractBrownianPath)) {
-      const what = bm === null ? "null" : typeof bm === "object" ? `a ${(bm as object).constructor.name}` : typeof bm;
-      throw new TypeError(
-        `diffeqsolve: ${name} needs the ControlTerm's control to be a Brownian motion, new VirtualBrownianTree({ t0, t1, shape, seed }) ` +
-          `or new UnsafeBrownianPath({ shape, seed }); got ${what}.`,
-      );
-    }
-    if (this.needsLevyArea && bm.levyArea !== "space-time") {
-      throw new TypeError(
-        `diffeqsolve: ${name} needs the space–time Lévy area of the Brownian motion; construct it with levyArea: "space-time" ` +
-          `(for example new VirtualBrownianTree({ t0, t1, shape, seed, levyArea: "space-time" })).`,
-      );
-    }
+    // A function of args is called per solve, in init (one path per ensemble member).
+    if (typeof ct.control !== "function") this.checkPath(ct.control, false);
     if (this.needsAdditive && !ct.additive) {
       throw new TypeError(
         `diffeqsolve: ${name} is for additive noise (a diffusion that does not depend on y); declare it with ` +
@@ -164,7 +177,10 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): SDEState {
     const { diffusion } = this.parts(terms);
-    const bm = diffusion.control;
+    const control = diffusion.control;
+    const bm = typeof control === "function" ? control(args) : control;
+    this.checkPath(bm, typeof control === "function");
+    bm.startSolve();
     const m = bm.size;
     const diagonal = diffusion.noise === "diagonal";
     if (diagonal && m !== n) {
