@@ -108,13 +108,17 @@ export interface ControlTermOptions {
 /**
  * A control term `g(t, y, args) dX(t)`: a vector field multiplied by the increment of a control
  * (for SDEs, a Brownian motion such as `VirtualBrownianTree`). `diffusion` writes the n × m matrix
- * `g` row-major into `out` (general noise, the default), or n entries for diagonal noise.
+ * `g` row-major into `out` (general noise, the default), or n entries for diagonal noise. For SDEs
+ * the control may also be a function `(args) => path`, called once per solve: with per-trajectory
+ * args, `solveEnsemble` gives every trajectory its own Brownian path (for example
+ * `(args) => tree.withSeed(args.seed)`).
  *
  * @example
  * ```ts
  * const bm = new VirtualBrownianTree({ t0: 0, t1: 1, shape: 1, seed: 1 });
  * const noise = new ControlTerm((t, y, args, out) => { out[0] = 0.3 * y[0]; }, bm);
  * const additive = new ControlTerm((t, y, args, out) => { out[0] = 0.1; }, bm, { additive: true });
+ * const perSolve = new ControlTerm((t, y, args, out) => { out[0] = 0.3 * y[0]; }, (args) => bm.withSeed(args.seed));
  * ```
  */
 export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
