@@ -43,6 +43,11 @@ export class EventDetector implements ScalarFunctionOfTime {
   private readonly maxEvents: number;
   private readonly kind: Uint8Array;
   private readonly conds: (Cond | undefined)[];
+  /** The first four continuous conditions, each called from its own site in `detect`. */
+  private readonly c0: Cond | null;
+  private readonly c1: Cond | null;
+  private readonly c2: Cond | null;
+  private readonly c3: Cond | null;
   private readonly affects: (Affect | undefined)[];
   private readonly terminal: Uint8Array;
   /** +1: up only, −1: down only, 0: either. */
@@ -59,10 +64,13 @@ export class EventDetector implements ScalarFunctionOfTime {
   private schedPos = 0;
 
   /** Per continuous event: value at tLo (0: unknown sign), the time tLo, value at the step end. */
-  private readonly gLo: Float64Array;
+  private gLo: Float64Array;
   private readonly tLo: Float64Array;
-  private readonly gEnd: Float64Array;
-  /** Whether the last value of each condition came from a boolean (located by bisection). */
+  private gEnd: Float64Array;
+  /**
+   * Whether a condition returned a boolean (its switch is then located by bisection). Set where a
+   * boolean is seen; the choice only affects speed, as Illinois also converges on ±1 values.
+   */
   private readonly isBool: Uint8Array;
   private readonly fired: Uint8Array;
   private readonly yTmp: Float64Array;
@@ -121,6 +129,10 @@ export class EventDetector implements ScalarFunctionOfTime {
       else if (e.kind === "discrete") disc.push(i);
     }
     this.cont = Int32Array.from(cont);
+    this.c0 = cont.length > 0 ? this.conds[cont[0]!]! : null;
+    this.c1 = cont.length > 1 ? this.conds[cont[1]!]! : null;
+    this.c2 = cont.length > 2 ? this.conds[cont[2]!]! : null;
+    this.c3 = cont.length > 3 ? this.conds[cont[3]!]! : null;
     this.disc = Int32Array.from(disc);
     // Every scheduled time with its event, sorted by time once (each solve then reads it forward
     // or backward, keeping the times inside [t0, t1]).
@@ -229,25 +241,74 @@ export class EventDetector implements ScalarFunctionOfTime {
    * must call `handle`. Events without `affect` that do not terminate are only recorded.
    */
   detect(t: number, h: number, tNext: number, y1: Float64Array): boolean {
-    // The common case, kept small enough to be inlined into the loop: no sign change, nothing at
-    // the step end.
+    // Small, so that V8 inlines it into the loop: one boxed double per step reaches `quiet`.
+    return this.quiet(tNext, y1) ? false : this.search(t, h, tNext, y1);
+  }
+
+  /**
+   * The common case: evaluates the conditions at the step end and, when none changed sign (and
+   * no event can fire at the step end), makes the step end the next start and returns true.
+   */
+  private quiet(tNext: number, y1: Float64Array): boolean {
     const cont = this.cont;
+    const nc = cont.length;
     const gLo = this.gLo;
     const gEnd = this.gEnd;
+    const args = this.args;
     let change = this.schedPos < this.schedCount || this.disc.length > 0;
-    for (let k = 0; k < cont.length; k++) {
+    // The first four conditions are called from call sites of their own, which V8 can inline
+    // (one shared call site would see every condition and stay megamorphic).
+    if (nc > 0) {
+      const i = cont[0]!;
+      let r = this.c0!(tNext, y1, args);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      gEnd[i] = r;
+      if (!(gLo[i]! * r > 0)) change = true;
+    }
+    if (nc > 1) {
+      const i = cont[1]!;
+      let r = this.c1!(tNext, y1, args);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      gEnd[i] = r;
+      if (!(gLo[i]! * r > 0)) change = true;
+    }
+    if (nc > 2) {
+      const i = cont[2]!;
+      let r = this.c2!(tNext, y1, args);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      gEnd[i] = r;
+      if (!(gLo[i]! * r > 0)) change = true;
+    }
+    if (nc > 3) {
+      const i = cont[3]!;
+      let r = this.c3!(tNext, y1, args);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      gEnd[i] = r;
+      if (!(gLo[i]! * r > 0)) change = true;
+    }
+    for (let k = 4; k < nc; k++) {
       const i = cont[k]!;
       const g = this.evalCond(i, tNext, y1);
       gEnd[i] = g;
-      if (!(gLo[i]! * g > 0)) change = true; // a sign change, a zero, or an unknown sign (gLo = 0)
+      if (!(gLo[i]! * g > 0)) change = true;
     }
-    if (change) return this.search(t, h, tNext, y1);
-    for (let k = 0; k < cont.length; k++) {
-      const i = cont[k]!;
-      gLo[i] = gEnd[i]!;
-      this.tLo[i] = tNext;
+    // (gLo·g ≤ 0: a sign change, a zero, or an unknown sign, gLo = 0.)
+    if (change) return false;
+    // The step end becomes the next step's start: swap the value buffers instead of copying.
+    this.gLo = gEnd;
+    this.gEnd = gLo;
+    const tLo = this.tLo;
+    for (let k = 0; k < nc; k++) tLo[cont[k]!] = tNext;
+    return true;
+  }
+
+  /** A condition's value that is not a finite number: ±1 for a boolean, an error otherwise. */
+  private convert(i: number, r: unknown, t: number): number {
+    if (typeof r === "boolean") {
+      this.isBool[i] = 1;
+      return r ? 1 : -1;
     }
-    return false;
+    return badCondition(i, t, r);
   }
 
   /** `detect` when some condition changed sign (or is unknown), or events may fire at the step end. */

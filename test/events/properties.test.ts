@@ -5,6 +5,11 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { diffeqsolve, Dopri5, Event, ODETerm, PIDController, SaveAt } from "../../src/index.js";
 
+/** assert.ok with a message always (Node builds missing messages by re-parsing the source: slow). */
+function ok(cond: unknown, message = "expected true"): asserts cond {
+  assert.ok(cond, message);
+}
+
 const T = { timeout: 20_000 };
 const decay = new ODETerm((_t: number, y: Float64Array, a: { k: number }, dy: Float64Array) => {
   dy[0] = -a.k * y[0]!;
@@ -25,7 +30,7 @@ test("y' = −k y crosses c at ln(1/c)/k, forward and backward, for random k and
         event: new Event({ cond: (_t, y) => y[0]! - c, direction: backward ? "up" : "down" }),
       });
       assert.equal(sol.events.length, 1);
-      assert.ok(Math.abs(sol.events[0]!.t - tc) < 1e-9 * Math.max(1, tc), `k = ${k}, c = ${c}: ${sol.events[0]!.t} vs ${tc}`);
+      ok(Math.abs(sol.events[0]!.t - tc) < 1e-9 * Math.max(1, tc), `k = ${k}, c = ${c}: ${sol.events[0]!.t} vs ${tc}`);
     }),
     { numRuns: 60 },
   );
@@ -44,10 +49,10 @@ test("a sawtooth (y' = r, reset to 0 at y = 1) fires at k/r and saved outputs fo
       });
       const expected = Math.floor(t1 * r);
       assert.equal(sol.events.length, expected);
-      sol.events.forEach((e, k) => assert.ok(Math.abs(e.t - (k + 1) / r) < 1e-9 * (k + 1), `event ${k}`));
+      sol.events.forEach((e, k) => ok(Math.abs(e.t - (k + 1) / r) < 1e-9 * (k + 1), `event ${k}`));
       ts.forEach((t, i) => {
         const exact = r * t - Math.floor(r * t);
-        assert.ok(Math.abs(sol.ys[i]![0]! - exact) < 1e-8, `y(${t}) = ${sol.ys[i]![0]} vs ${exact}`);
+        ok(Math.abs(sol.ys[i]![0]! - exact) < 1e-8, `y(${t}) = ${sol.ys[i]![0]} vs ${exact}`);
       });
     }),
     { numRuns: 60 },

@@ -4,6 +4,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { bisectSign, illinois } from "../../src/events/rootfind.js";
 
+/** assert.ok with a message always (Node builds missing messages by re-parsing the source: slow). */
+function ok(cond: unknown, message = "expected true"): asserts cond {
+  assert.ok(cond, message);
+}
+
 function counted(f: (t: number) => number): { value(t: number): number; calls: number } {
   return { calls: 0, value(t: number) { this.calls++; return f(t); } };
 }
@@ -21,22 +26,22 @@ test("Illinois: known roots to a few ulps, in a handful of evaluations", () => {
   for (const [name, f, a, b, root] of cases) {
     const g = counted(f);
     const t = illinois(g, a, f(a), b, f(b), 0);
-    assert.ok(ulps(t, root) <= 8, `${name}: ${t} vs ${root} (${ulps(t, root)} ulps)`);
-    assert.ok(g.calls <= 40, `${name}: ${g.calls} evaluations`);
+    ok(ulps(t, root) <= 8, `${name}: ${t} vs ${root} (${ulps(t, root)} ulps)`);
+    ok(g.calls <= 40, `${name}: ${g.calls} evaluations`);
     // The returned end is on tb's side: the sign has changed there (or it is a zero).
-    assert.ok(f(t) === 0 || Math.sign(f(t)) === Math.sign(f(b)), `${name}: after side`);
+    ok(f(t) === 0 || Math.sign(f(t)) === Math.sign(f(b)), `${name}: after side`);
   }
   const smooth = counted((t) => t * t - 2);
   illinois(smooth, 0, -2, 2, 2, 0);
-  assert.ok(smooth.calls <= 12, `superlinear: ${smooth.calls} evaluations for √2 from [0, 2]`);
+  ok(smooth.calls <= 12, `superlinear: ${smooth.calls} evaluations for √2 from [0, 2]`);
 });
 
 test("Illinois: backward brackets (ta > tb), tolerances, and an exact zero at the end", () => {
   const f = (t: number): number => Math.sin(t);
   const t = illinois(counted(f), 4, f(4), 2.5, f(2.5), 0);
-  assert.ok(ulps(t, Math.PI) <= 8 && t <= Math.PI + 1e-15, `backward: ${t}`);
+  ok(ulps(t, Math.PI) <= 8 && t <= Math.PI + 1e-15, `backward: ${t}`);
   const loose = illinois(counted(f), 2.5, f(2.5), 4, f(4), 1e-3);
-  assert.ok(Math.abs(loose - Math.PI) <= 1e-3 && loose >= Math.PI - 1e-15, `tolerance 1e-3: ${loose}`);
+  ok(Math.abs(loose - Math.PI) <= 1e-3 && loose >= Math.PI - 1e-15, `tolerance 1e-3: ${loose}`);
   assert.equal(illinois(counted((x) => x - 1), 0, -1, 1, 0, 0), 1);
 });
 
@@ -45,7 +50,7 @@ test("bisection on a sign: a boolean switch to a few ulps, on the switched side"
     const g = counted((t) => (t > 0.3 ? 1 : -1));
     const sa = a < 0.3 ? -1 : 1;
     const t = bisectSign(g, a, sa, b, 0);
-    assert.ok(ulps(t, 0.3) <= 8, `${a}→${b}: ${t}`);
+    ok(ulps(t, 0.3) <= 8, `${a}→${b}: ${t}`);
     assert.equal(g.value(t), -sa, "on the switched side");
   }
 });
