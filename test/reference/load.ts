@@ -69,3 +69,22 @@ export function scaledError(
   }
   return { scaled, abs };
 }
+
+/**
+ * Tolerance proportionality over a range of rtol: from the loosest to the tightest, the error must
+ * fall by at least half as many decades as rtol does. Skipped when the error at the loosest rtol is
+ * already below 1% of it: high-order methods on easy problems overshoot the tolerance by orders of
+ * magnitude and their error then reflects round-off and luck, not the tolerance.
+ */
+export function checkProportional(errors: readonly number[], rtols: readonly number[], label: string): void {
+  const first = errors[0]!;
+  const last = errors[errors.length - 1]!;
+  const decades = Math.log10(rtols[0]! / rtols[rtols.length - 1]!);
+  if (!(first >= 0.01 * rtols[0]!)) return;
+  if (!(last <= first / 10 ** (decades / 2))) {
+    throw new Error(
+      `${label}: error ${first.toExponential(2)} at rtol ${rtols[0]} fell only to ${last.toExponential(2)} at rtol ${rtols[rtols.length - 1]} ` +
+        `(needed a fall of 10^${(decades / 2).toFixed(1)})`,
+    );
+  }
+}
