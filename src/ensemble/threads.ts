@@ -59,7 +59,8 @@ export function defaultLibraryUrl(): string | null {
   } catch {
     here = undefined;
   }
-  if (typeof here !== "string" || here === "") return null; // the CommonJS build: pass libraryUrl
+  // The CommonJS build: workers need the ES module build (pass libraryUrl, or import odeflow as ESM).
+  if (typeof here !== "string" || here === "" || here.endsWith(".cjs")) return null;
   if (/\/src\/ensemble\/threads\.[cm]?[jt]s$/.test(here)) return new URL("../../dist/index.js", here).href;
   return here;
 }

@@ -57,10 +57,18 @@ function isSame(a: unknown, b: unknown): boolean {
  * keeps them), after checking that rebuilding it that way gives an equal solver.
  */
 function describeSolver(solver: AbstractSolver<any>, exportsOf: Record<string, unknown>): { name: string; options: unknown } | string {
-  const name = solver.constructor.name;
+  // The export whose prototype the solver has (not constructor.name, which minifiers may change).
+  const proto = Object.getPrototypeOf(solver);
+  let name = "";
+  for (const [key, value] of Object.entries(exportsOf)) {
+    if (typeof value === "function" && (value as { prototype?: unknown }).prototype === proto) {
+      name = key;
+      break;
+    }
+  }
   const Ctor = exportsOf[name];
-  if (typeof Ctor !== "function" || Object.getPrototypeOf(solver) !== (Ctor as { prototype: unknown }).prototype) {
-    return `the solver ${solver.name} (class ${name}) is not one of odeflow's exported solver classes, so a worker cannot rebuild it`;
+  if (name === "" || typeof Ctor !== "function") {
+    return `the solver ${solver.name} (class ${solver.constructor.name}) is not one of odeflow's exported solver classes, so a worker cannot rebuild it`;
   }
   const options = (solver as unknown as { options?: unknown }).options;
   let rebuilt: Record<string, unknown>;

@@ -137,3 +137,22 @@ test("caller-made workers (the Web Worker path) answer the same protocol: Messag
     }
   }
 });
+
+test("what cannot be rebuilt in a worker (a user's solver subclass, a norm function) runs in the calling thread with a notice", async () => {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    class MyDopri5 extends Dopri5 {}
+    const a = await solveEnsemble({ ...lorenzOptions, trajectories: 20, solver: new MyDopri5(), threads: 2 });
+    assert.equal(a.mode, "serial");
+    assert.match(a.notice!, /the solver Dopri5 \(class MyDopri5\) is not one of odeflow's exported solver classes/);
+    const b = await solveEnsemble({
+      ...lorenzOptions, trajectories: 20, threads: 2,
+      stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-6, norm: (e) => Math.max(...e.map(Math.abs)) }),
+    });
+    assert.equal(b.mode, "serial");
+    assert.match(b.notice!, /`norm` is a function, which cannot travel to a worker/);
+  } finally {
+    console.warn = warn;
+  }
+});
