@@ -141,6 +141,21 @@ export class RKStepAdjoint {
     }
   }
 
+  /**
+   * Records what the reverse sweep of the step reads, the stage inputs Y_0 … Y_(count−1): as
+   * {@link forward} without the last stage's f (its value K only feeds y1 and later stages) and y1.
+   * Not for steps whose interpolant's θ-derivative is needed (terminating events).
+   */
+  tape(t: number, h: number, y0: Float64Array, y1: Float64Array, count: number): void {
+    const kern = this.kernels;
+    if (kern === null || count === 0) {
+      this.forward(t, h, y0, y1, count);
+      return;
+    }
+    (count === this.stepStages ? kern.tapeStep : kern.tapeDense)(this.f, this.args, this.n, t, h, y0, y1, this.K, this.Y);
+    this.numFnEvals += count - 1;
+  }
+
   /** Output at θ inside the recorded step (needs {@link denseStages} stages), as the solver interpolates. */
   interpolate(y0: Float64Array, h: number, theta: number, out: Float64Array): void {
     const D = this.denseStages;
@@ -254,6 +269,8 @@ type ReverseKernel = (
 interface AdjointKernels {
   forwardStep: ForwardKernel;
   forwardDense: ForwardKernel;
+  tapeStep: ForwardKernel;
+  tapeDense: ForwardKernel;
   beginStep: BeginKernel;
   beginDense: BeginKernel;
   reverseStep: ReverseKernel;
@@ -304,7 +321,8 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
   if (cached !== undefined) return cached;
   const views = (name: string, count: number): string =>
     count === 0 ? "" : `const ${Array.from({ length: count }, (_, i) => `${name}${i} = ${name}[${i}]`).join(", ")};`;
-  const forward = (count: number): ForwardKernel => {
+  // tape: only what the reverse sweep reads (the stage inputs Y_i): the last stage's f and y1 are skipped.
+  const forward = (count: number, tape = false): ForwardKernel => {
     const lines = [`"use strict";`, "const t1 = t + h;", views("K", count), views("Y", count)];
     for (let i = 0; i < count; i++) {
       if (i === f1Index) lines.push(`for (let j = 0; j < n; j++) Y${i}[j] = y1[j];`);
@@ -313,6 +331,7 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
         const comb = combination((l) => R[i * D + l]!, i);
         lines.push(`for (let j = 0; j < n; j++) Y${i}[j] = y0[j]${comb ? ` + h * (${comb})` : ""};`);
       }
+      if (tape && i === count - 1) break;
       lines.push(`f(${timeExpr(c[i]!)}, Y${i}, args, K${i});`);
       if (i === sb - 1) {
         const comb = combination((l) => b[l]!, sb);
@@ -348,7 +367,7 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
     return new Function("deriv", "n", "t", "h", "Y", "Kbar", "Ybar", "lambda", "pbar", lines.join("\n")) as ReverseKernel;
   };
   const k: AdjointKernels = {
-    forwardStep: forward(sb), forwardDense: forward(D), beginStep: begin(sb), beginDense: begin(D), reverseStep: reverse(sb), reverseDense: reverse(D),
+    forwardStep: forward(sb), forwardDense: forward(D), tapeStep: forward(sb, true), tapeDense: forward(D, true), beginStep: begin(sb), beginDense: begin(D), reverseStep: reverse(sb), reverseDense: reverse(D),
   };
   kernelCache.set(tab, k);
   return k;

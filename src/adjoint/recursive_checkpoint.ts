@@ -297,7 +297,9 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
       const h = recorder.h[i]!;
       const hasInterp = interpStart[i + 1]! > interpStart[i]!;
       const count = hasInterp ? D : sb;
-      stepper.forward(t, h, y0, y1scratch, count);
+      // The event's step needs every K (the interpolant's θ-derivative); others only the stage inputs.
+      if (ev !== null && i === N - 1) stepper.forward(t, h, y0, y1scratch, count);
+      else stepper.tape(t, h, y0, y1scratch, count);
       stepper.beginReverse(lambda, h, count);
       for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) {
         const r = interpRows[q]!;
