@@ -10,15 +10,15 @@ import { AbstractSDESolver, addNoise, type SDEState } from "./base.js";
  * `levyArea: "space-time"`), g₀ = g(t), g₁ = g(t + h):
  *   Y₀ = y₀ + g₀ H,   Y₁ = y₀ + (5/6) h f(t, Y₀) + g₀ ((5/6) W + H),
  *   y₁ = y₀ + h (0.4 f(t, Y₀) + 0.6 f(t + 5h/6, Y₁)) + ∫ g dW,
- * (Foster, dos Reis and Strange 2023, eq. (6.1)), where for time-dependent g the noise integral is
+ * (Foster, dos Reis and Strange, eq. (6.1)), where for time-dependent g the noise integral is
  * taken as g₀ (W/2 + H) + g₁ (W/2 − H), exact for g linear in t (for constant g it is g W, as in the
  * paper). The error estimate is h·0.6 (f(t + 5h/6, Y₁) − f(t, Y₀)) (diffrax's b_error), of size
  * O(h^1.5); `errorOrder` 1.5. Additive noise: Itô and Stratonovich coincide. The noise must be
  * declared `{ additive: true }` on the ControlTerm. Dense output is linear interpolation.
  *
  * Reference: J. Foster, G. dos Reis and C. Strange, "High order splitting methods for SDEs
- * satisfying a commutativity condition", SIAM J. Numer. Anal. 62 (2024) 500–532 (arXiv:2210.17543,
- * 2023), §6.
+ * satisfying a commutativity condition", arXiv:2210.17543 (2022), eq. (6.1); the coefficients as
+ * in diffrax's `ShARK`.
  *
  * @example
  * ```ts

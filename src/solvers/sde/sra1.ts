@@ -9,8 +9,8 @@ import { AbstractSDESolver, addNoise, type SDEState } from "./base.js";
  * `levyArea: "space-time"`), g₀ = g(t), g₁ = g(t + h):
  *   Y₁ = y₀ + ¾ h f(t, y₀) + (3/2) g₁ I₁₀/h,
  *   y₁ = y₀ + h (⅓ f(t, y₀) + ⅔ f(t + ¾h, Y₁)) + g₁ (ΔW − I₁₀/h) + g₀ I₁₀/h,
- * (Rößler 2010, Table 5.1: c⁰ = (0, ¾), c¹ = (1, 0), A⁰₂₁ = ¾, B⁰₂₁ = 3/2, α = (⅓, ⅔), β¹ = (1, 0),
- * β² = (−1, 1)). The error estimate is the drift part of the embedded Euler step,
+ * (Rößler 2010, the SRA scheme with the SRA1 coefficients c⁰ = (0, ¾), c¹ = (1, 0), A⁰₂₁ = ¾,
+ * B⁰₂₁ = 3/2, α = (⅓, ⅔), β¹ = (1, 0), β² = (−1, 1); as in StochasticDiffEq.jl's `SRA1`). The error estimate is the drift part of the embedded Euler step,
  * h·⅔ (f(t + ¾h, Y₁) − f(t, y₀)) (the b_error of diffrax's SRA1), of size O(h^1.5); `errorOrder` 1.5.
  * Additive noise has no Itô–Stratonovich correction, so either reading holds. Two drift and two
  * diffusion evaluations per step; the noise must be declared `{ additive: true }` on the
