@@ -227,7 +227,12 @@ function lockstep<R>(p: PreparedEnsemble, options: EnsembleOptions): EnsembleSol
   const storage = allocateStorage(shape, false);
   const details = new Map<number, string>();
   runLockstep(p, options.lockstep!, storage, details);
-  return finish<R>(p, storage, shape, details, "lockstep", 1, null);
+  const th = options.threads;
+  const notice =
+    (th !== undefined && th !== 1) || options.workers !== undefined
+      ? "lockstep batches run in the calling thread; `threads`/`workers` were not used."
+      : null;
+  return finish<R>(p, storage, shape, details, "lockstep", 1, notice);
 }
 
 /**

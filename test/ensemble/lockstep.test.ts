@@ -44,6 +44,7 @@ test("lockstep batches (adaptive, several batches, lanes finishing at different 
   const serial = solveEnsembleSync(o);
   const lock = solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 64 } });
   assert.equal(lock.mode, "lockstep");
+  assert.equal(lock.notice, null);
   // Lanes really finish at different steps, so compaction is exercised.
   assert.ok(Math.max(...serial.numSteps) > Math.min(...serial.numSteps) + 10);
   assertIdentical(lock, serial);
