@@ -250,3 +250,44 @@ test("PID coefficients: PI and PID controllers solve to tolerance and reject few
   assert.notDeepEqual(pi.ts, i.ts, "the coefficients change the step sequence");
   assert.notDeepEqual(pid.ts, pi.ts);
 });
+
+test("property: stepTs in any order (duplicates, outside the interval) are all landed on; jumps are never straddled", () => {
+  // dy = sign(sin(πt)) · y-independent: piecewise ±1 with jumps at the integers, y(t) = ∫ sign(sin πs) ds.
+  const saw = new ODETerm((t: number, _y: Float64Array, _a: unknown, dy: Float64Array) => {
+    dy[0] = Math.floor(t) % 2 === 0 ? 1 : -1;
+  });
+  const exact = (t: number) => {
+    const k = Math.floor(t);
+    const frac = t - k;
+    return k % 2 === 0 ? frac : 1 - frac;
+  };
+  fc.assert(
+    fc.property(
+      fc.array(fc.double({ min: -1, max: 7, noNaN: true }), { maxLength: 12 }),
+      fc.boolean(),
+      fc.double({ min: -10, max: -4, noNaN: true }),
+      (stepTs, backward, logRtol) => {
+        const [t0, t1] = backward ? [5.5, 0.25] : [0.25, 5.5];
+        const dir = Math.sign(t1 - t0);
+        const rtol = 10 ** logRtol;
+        const sol = diffeqsolve({
+          terms: saw, solver: new Dopri5(), t0, t1, y0: [exact(t0)], saveat: new SaveAt({ steps: true }), maxSteps: 100_000,
+          stepsizeController: new PIDController({ rtol, atol: rtol, stepTs, jumpTs: [3, 1, 5, 2, 4] }),
+        });
+        const ends = Array.from(sol.ts);
+        for (const s of stepTs) {
+          if (dir * (s - t0) > 0 && dir * (s - t1) <= 0 && !Number.isInteger(s)) assert.ok(ends.includes(s), `no step ends on stepTs ${s}`);
+        }
+        let prev = t0;
+        for (const e of ends) {
+          assert.ok(dir * (e - prev) > 0 && dir * (e - t1) <= 0);
+          prev = e;
+        }
+        // Each piece is linear, which RK integrates exactly: only the jumps could spoil it.
+        assert.ok(Math.abs(sol.ys[sol.ys.length - 1]![0]! - exact(t1)) < 1e-12, `y(t1) = ${sol.ys[sol.ys.length - 1]![0]}, exact ${exact(t1)}`);
+        assert.ok(sol.stats.numRejectedSteps <= 2, `${sol.stats.numRejectedSteps} rejections: a jump was straddled`);
+      },
+    ),
+    { numRuns: 60, seed: 99 },
+  );
+});
