@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compile, type CompiledVectorField } from "../../src/index.js";
+import { MAX_OPS } from "../../src/compile/codegen.js";
 import { corpus, evalOriginal, flatArgs, N, rng, type CorpusEntry } from "./corpus.js";
 
 const compiled = new Map<string, CompiledVectorField>();
@@ -260,14 +261,18 @@ test("the interpreter gives the same results as the generated code, bit for bit"
   }
 });
 
-test("large graphs are split into functions of at most ~2000 operations and stay exact", () => {
-  // 3000 unrolled coupled terms: f has > 2000 operations, so its code is split.
+test("large graphs are split into functions of at most MAX_OPS (500) operations and stay exact", () => {
+  // 600 unrolled coupled terms: f has > 2000 operations, so its code is split.
   const M = 600;
   const src = `(t, y, args, dy) => { for (let i = 0; i < M; i++) { const a = y[i], b = y[(i + 1) % M]; dy[i] = Math.sin(a) * b - args.k * a * a + Math.exp(-b) / (1 + a * a); } }`;
   const c = compile(src, { consts: { M } });
   assert.ok(c.operations > 2000, `operations ${c.operations}`);
   const code = c.toSource();
   assert.ok(/function f_1\(/.test(code), "f is split into chunks");
+  const fCode = code.slice(code.indexOf("export const f ="), code.indexOf("export const jac ="));
+  const chunks = fCode.split(/function f_\d+\(/).slice(1);
+  assert.ok(chunks.length >= Math.ceil(c.operations / MAX_OPS), `${chunks.length} chunks`);
+  for (const ch of chunks) assert.ok((ch.match(/^const v\d+ = (?!W\[)/gm) ?? []).length <= MAX_OPS, "chunk size");
   const r = rng(5);
   const y = Float64Array.from({ length: M }, () => r() * 2 - 1);
   const out = new Float64Array(M);
