@@ -289,7 +289,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
       scale[i] = 1 / (at + r * Math.abs(y0[i]));
     }
     if (!state.jacEverEvaluated) {
-      state.numFnEvals += im.evalJacobian(t, y0, ks[0]!, dt);
+      state.numFnEvals += this.jacobian(state, t, y0, dt);
       state.jacEverEvaluated = true;
       state.jacCurrent = true;
     }
@@ -367,7 +367,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
       if (!failed) break;
       if (state.jacCurrent || attempt > 0) return STATUS_NEWTON_FAILED;
       // A stale Jacobian may be why: re-evaluate it at (t, y0) and redo the step.
-      state.numFnEvals += im.evalJacobian(t, y0, ks[0]!, dt);
+      state.numFnEvals += this.jacobian(state, t, y0, dt);
       state.jacCurrent = true;
     }
     // Error estimate dt Σ bErr_j k_j, filtered by (M − γ dt J)⁻¹ M as in Shampine's and Hairer's
@@ -389,6 +389,17 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     state.y0Prev = y0;
     state.y1Prev = y1;
     return STEP_OK;
+  }
+
+  /**
+   * Evaluates J at (t, y0). Finite differences need f(t, y0) itself: the FSAL k_1 is recovered
+   * from the previous stage equation and differs from it by the Newton residual / (γ dt), which a
+   * difference quotient would divide by its tiny increment.
+   */
+  private jacobian(state: ESDIRKState, t: number, y0: Float64Array, dt: number): number {
+    if (!state.im.needsFunctionValue) return state.im.evalJacobian(t, y0, state.ks[0]!, dt);
+    state.f(t, y0, state.args, state.fz);
+    return 1 + state.im.evalJacobian(t, y0, state.fz, dt);
   }
 
   accept(state: ESDIRKState): void {

@@ -183,6 +183,11 @@ export class IterationMatrix {
     this.pattern = pattern;
   }
 
+  /** Whether `evalJacobian` differences f (no exact Jacobian): it then needs f(t, y) exactly. */
+  get needsFunctionValue(): boolean {
+    return this.jac === null;
+  }
+
   /**
    * Evaluates J at (t, y); `fy` = f(t, y); `dt` the step size about to be taken (0 if unknown),
    * which sets the scale of finite-difference increments. Returns the number of f evaluations
