@@ -60,8 +60,13 @@ type Mode = "serial" | "threads" | "lockstep" | "loop";
 const MODES: Mode[] = ["serial", "threads", "lockstep", "loop"];
 
 /** Runs one mode once; returns seconds and the final states (for cross-checks). */
-async function runMode(config: Config, mode: Mode, N: number): Promise<{ seconds: number; finals: Float64Array; notice: string | null }> {
+async function runMode(config: Config, mode: Mode, N: number): Promise<{ seconds: number; cpu: number; finals: Float64Array; notice: string | null }> {
   const o = options(config, N);
+  const c0 = process.cpuUsage(); // all threads of the process, workers included
+  const cpuSince = (): number => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1e6;
+  };
   const a = performance.now();
   if (mode === "loop") {
     const finals = new Float64Array(3 * N);
@@ -72,13 +77,14 @@ async function runMode(config: Config, mode: Mode, N: number): Promise<{ seconds
       });
       finals.set(sol.ys[0]!, 3 * i);
     }
-    return { seconds: (performance.now() - a) / 1e3, finals, notice: null };
+    return { seconds: (performance.now() - a) / 1e3, cpu: cpuSince(), finals, notice: null };
   }
   const extra = mode === "threads" ? { threads: THREADS, chunkSize: 32 } : mode === "lockstep" ? { lockstep: { f: lorenzBatch, batchSize: 1024 } } : {};
   const sol = await lib.solveEnsemble({ ...o, ...extra });
   const seconds = (performance.now() - a) / 1e3;
+  const cpu = cpuSince();
   if (sol.mode !== (mode === "threads" ? "threads" : mode)) throw new Error(`ensemble bench: ${mode} ran as ${sol.mode}: ${sol.notice}`);
-  return { seconds, finals: sol.ys, notice: sol.notice };
+  return { seconds, cpu, finals: sol.ys, notice: sol.notice };
 }
 
 interface Row {
@@ -86,6 +92,8 @@ interface Row {
   N: number;
   mode: Mode;
   seconds: number;
+  /** CPU seconds of the fastest run, all threads: less sensitive than wall time to other load. */
+  cpuSeconds: number;
   trajPerSec: number;
   runs: number;
   identicalToSerial: boolean | null;
@@ -104,10 +112,12 @@ for (const config of CONFIGS) {
       if (mode === "loop" && N > LOOP_CAP) continue;
       const runs = N <= 4096 ? 3 : 1;
       let best = Infinity;
+      let bestCpu = Infinity;
       let finals: Float64Array | null = null;
       for (let r = 0; r < runs; r++) {
         const out = await runMode(config, mode, N);
         if (out.seconds < best) best = out.seconds;
+        if (out.cpu < bestCpu) bestCpu = out.cpu;
         finals = out.finals;
       }
       if (mode === "serial") serialFinals = finals;
@@ -115,8 +125,8 @@ for (const config of CONFIGS) {
       if (serialFinals !== null && finals !== null && mode !== "serial") {
         identical = finals.length === serialFinals.length && finals.every((x, i) => Object.is(x, serialFinals![i]));
       }
-      rows.push({ config, N, mode, seconds: best, trajPerSec: N / best, runs, identicalToSerial: identical });
-      log(`${config} N=${N} ${mode}: ${fmtTime(best)} (${Math.round(N / best)} trajectories/s)${identical === false ? " NOT identical to serial" : ""}`);
+      rows.push({ config, N, mode, seconds: best, cpuSeconds: bestCpu, trajPerSec: N / best, runs, identicalToSerial: identical });
+      log(`${config} N=${N} ${mode}: ${fmtTime(best)} (${Math.round(N / best)} trajectories/s; CPU ${fmtTime(bestCpu / N)} per trajectory)${identical === false ? " NOT identical to serial" : ""}`);
     }
   }
 }
@@ -207,6 +217,17 @@ for (const config of CONFIGS) {
         `${Number.isFinite(spRate) ? `${Math.round(spRate).toLocaleString("en-US")}/s` : "skipped"} | ${Number.isFinite(spRate) ? fmtRatio(s.trajPerSec / spRate) : "—"} | ${ident ? "yes (bit for bit)" : "NO"} |`,
     );
   }
+  lines.push(
+    "",
+    `CPU time per trajectory, all threads (load-insensitive; threads ≈ serial means no parallel overhead): ` +
+      SIZES.map((N) => {
+        const c = (m: Mode): string => {
+          const r = get(config, N, m);
+          return r ? fmtTime(r.cpuSeconds / N) : "—";
+        };
+        return `N = ${N.toLocaleString("en-US")}: serial ${c("serial")}, threads ${c("threads")}, lockstep ${c("lockstep")}, loop ${c("loop")}`;
+      }).join("; ") + ".",
+  );
   if ("subset" in sp) lines.push("", `SciPy: ${sp.subset} trajectories of the N = 1,024 sweep; final states agree with odeflow's to ${sp.maxRelDiffFinal.toExponential(1)} (relative).`);
   else lines.push("", `SciPy: skipped (${sp.skipped}).`);
   lines.push("");
