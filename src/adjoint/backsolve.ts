@@ -24,7 +24,9 @@ import type { AbstractSolver } from "../solvers/solver.js";
 import { SaveAt } from "../saveat.js";
 import { ODETerm } from "../terms.js";
 import { describeValue } from "../tree.js";
+import { RESULTS } from "../results.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
+import { checkEvents, eventAt } from "./events.js";
 import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
 
 /** Options of {@link BacksolveAdjoint}. */
@@ -103,7 +105,7 @@ function minTol(tol: number | Float64Array): number {
 export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
   const who = "diffeqsolveVjp (BacksolveAdjoint)";
   const vf = checkDifferentiable(v as Validated<unknown>, who);
-  if (v.events !== null) throw new TypeError(`${who}: gradients through events are not supported yet; solve without \`event\`.`);
+  checkEvents(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const nP = layout.size;
@@ -118,6 +120,15 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
   const solution = solutionFromWorkspace(vf2, ws, throwOnFailure);
   const yEnd = Float64Array.from(ws.y);
   const tEnd = ws.tFinal;
+  // A terminating event: the rows at t* get ō − c g_y (and p̄ gets −c g_p), c = ⟨ō, f*⟩ / (g_t + g_y·f*).
+  const ep = ws.result === RESULTS.eventOccurred && solution.events.length > 0 ? eventAt(v as Validated<unknown>, solution.events, layout, n) : null;
+  const fstar = new Float64Array(n);
+  let den = 0;
+  if (ep !== null) {
+    v.f(ep.t, Float64Array.from(ep.y), args, fstar);
+    den = ep.gt;
+    for (let j = 0; j < n; j++) den += ep.gy[j]! * fstar[j]!;
+  }
 
   const solver = adjoint.solver ?? v.solver;
   let controller = adjoint.stepsizeController;
@@ -189,9 +200,15 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
     for (let r = rows - 1; r >= 0; r--) {
       back(solution.ts[r]!);
       const yr = solution.ys[r]!;
+      let c = 0;
+      if (ep !== null && solution.ts[r] === ep.t) {
+        for (let j = 0; j < n; j++) c += bar[r * n + j]! * fstar[j]!;
+        c /= den;
+        for (let k = 0; k < nP; k++) Z[ny + n + k] -= c * ep.gp[k]!;
+      }
       for (let j = 0; j < n; j++) {
         if (!interpolate) Z[j] = yr[j]!;
-        Z[ny + j] += bar[r * n + j]!;
+        Z[ny + j] += bar[r * n + j]! - (ep !== null ? c * ep.gy[j]! : 0);
       }
     }
     back(v.t0);

@@ -20,7 +20,8 @@
  */
 import { PIDController } from "../controllers/pid.js";
 import { createLoopWorkspace, initialStepSize, runLoop, solutionFromWorkspace, validate, type Validated } from "../integrate.js";
-import { isOkay, SolveError } from "../results.js";
+import { isOkay, RESULTS, SolveError } from "../results.js";
+import { checkEvents, eventAt } from "./events.js";
 import { Solution } from "../solution.js";
 import { ODETerm } from "../terms.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
@@ -165,6 +166,7 @@ function solveWithTangents<Y>(
   const va = validate({
     terms: new ODETerm(faug), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
     stepsizeController: controller, maxSteps: v.maxSteps, throw: false, progressMeter: v.progress ?? undefined,
+    ...(v.events !== null ? { event: v.events, maxEvents: v.maxEvents } : {}),
   });
   // The augmented solve, through the one loop.
   const ws = createLoopWorkspace(va, args);
@@ -178,6 +180,25 @@ function solveWithTangents<Y>(
     for (let j = 0; j < n; j++) ysFlat[r * n + j] = row[j]!;
     for (let q = 0; q < m * n; q++) tangents[r * m * n + q] = row[n + q]!;
   }
+  if (aug.result === RESULTS.eventOccurred && aug.events.length > 0) {
+    // Rows at a terminating event: add f(t*, y*) dt*/dp, with dt* from cond(t*, y(t*), p) = 0.
+    const ep = eventAt(v as Validated<unknown>, aug.events, deriv.layout, n);
+    const fstar = new Float64Array(n);
+    f(ep.t, Float64Array.from(ep.y), args, fstar);
+    let den = ep.gt;
+    for (let j = 0; j < n; j++) den += ep.gy[j]! * fstar[j]!;
+    for (let r = 0; r < rows; r++) {
+      if (aug.ts[r] !== ep.t) continue;
+      for (let d = 0; d < m; d++) {
+        const off = (r * m + d) * n;
+        let num = 0;
+        for (let j = 0; j < n; j++) num += ep.gy[j]! * tangents[off + j]!;
+        for (let k = 0; k < nP; k++) num += ep.gp[k]! * dirP[d * nP + k]!;
+        const dt = -num / den;
+        for (let j = 0; j < n; j++) tangents[off + j] += fstar[j]! * dt;
+      }
+    }
+  }
   const solution = new Solution<Y>({
     t0: v.t0, t1: v.t1, ts: aug.ts, ysFlat, size: n, result: aug.result, detail: ws.detail, stats: aug.stats,
     tFinal: aug.tFinal, structure: v.structure, dense: null, events: aug.events,
@@ -189,6 +210,7 @@ function solveWithTangents<Y>(
 /** @internal diffeqsolveJvp: one tangent direction. */
 export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boolean, y0Dot: unknown, argsDot: unknown): { solution: Solution<Y>; tangents: Float64Array[] } {
   const vf = checkDifferentiable(v as Validated<unknown>, "diffeqsolveJvp");
+  checkEvents(v as Validated<unknown>, "diffeqsolveJvp");
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
@@ -214,7 +236,7 @@ export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Vali
   void adjoint;
   const who = "diffeqsolveVjp (ForwardSensitivity)";
   const vf = checkDifferentiable(v as Validated<unknown>, who);
-  if (v.events !== null) throw new TypeError(`${who}: gradients through events are not supported yet; solve without \`event\`.`);
+  checkEvents(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const nP = layout.size;

@@ -14,6 +14,7 @@ import { ConstantStepSize } from "../controllers/constant.js";
 import { StepTo } from "../controllers/stepto.js";
 import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
 import { RESULTS } from "../results.js";
+import { checkEvents, eventAt } from "./events.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { RKStepAdjoint } from "./erk_adjoint.js";
@@ -220,7 +221,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const rows = solution.ts.length;
   // A terminating event: the final rows are the interpolant at the event time θ* inside the last
   // step, and θ* moves with the parameters (implicit function theorem on cond(t*, y(t*)) = 0).
-  const ev = ws.result === RESULTS.eventOccurred && N > 0 ? eventAt(v as Validated<unknown>, solution, layout) : null;
+  const ev = ws.result === RESULTS.eventOccurred && N > 0 ? eventAt(v as Validated<unknown>, solution.events, layout, n) : null;
   const eventTheta = ev === null ? NaN : (ev.t - recorder.t[N - 1]!) / recorder.h[N - 1]!;
   const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = mapRows(v as Validated<unknown>, recorder, rows, N, dir, eventTheta);
   const stepper = new RKStepAdjoint(tab, v.f, args, deriv, n);
@@ -443,62 +444,4 @@ function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: n
     }
   }
   return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent };
-}
-
-/**
- * Events the discrete adjoint differentiates: continuous conditions (numbers) that end the solve,
- * without an affect. Anything else is refused with a TypeError naming the event.
- */
-function checkEvents(v: Validated<unknown>, who: string): void {
-  if (v.events === null) return;
-  v.events.forEach((e, i) => {
-    if (e.kind !== "continuous" || !e.terminal || e.affect !== undefined) {
-      throw new TypeError(
-        `${who}: event ${i} is ${e.kind}${e.terminal ? "" : ", not terminal"}${e.affect !== undefined ? ", with an affect" : ""}; ` +
-          "gradients flow through terminating continuous events without an affect (new Event({ cond, terminal: true })) only.",
-      );
-    }
-  });
-}
-
-/** The fired terminating event: its time, and ∂cond/∂t, ∂cond/∂y, ∂cond/∂p there (central differences). */
-function eventAt(v: Validated<unknown>, solution: { events: readonly { index: number; t: number; y: Float64Array }[] }, layout: ArgsLayout) {
-  const rec = solution.events[solution.events.length - 1]!;
-  const cond = v.events![rec.index]!.cond as (t: number, y: Float64Array, args: unknown) => number;
-  const n = rec.y.length;
-  const y = Float64Array.from(rec.y);
-  const t = rec.t;
-  const g = (tt: number, yy: Float64Array, a: unknown): number => {
-    const r = cond(tt, yy, a);
-    if (typeof r !== "number") throw new TypeError("diffeqsolveVjp: a terminating event's cond must return a number (a boolean condition has no derivative).");
-    return r;
-  };
-  const ht = 1e-7 * Math.max(1, Math.abs(t));
-  const gt = (g(t + ht, y, layout.args) - g(t - ht, y, layout.args)) / (2 * ht);
-  const gy = new Float64Array(n);
-  for (let j = 0; j < n; j++) {
-    const x = y[j]!;
-    const h = 1e-7 * Math.max(1, Math.abs(x));
-    y[j] = x + h;
-    const a = g(t, y, layout.args);
-    y[j] = x - h;
-    const b = g(t, y, layout.args);
-    y[j] = x;
-    gy[j] = (a - b) / (2 * h);
-  }
-  const gp = new Float64Array(layout.size);
-  if (layout.size > 0) {
-    const m = layout.mutableCopy();
-    for (let k = 0; k < layout.size; k++) {
-      const x = m.get(k);
-      const h = 1e-7 * Math.max(1, Math.abs(x));
-      m.set(k, x + h);
-      const a = g(t, y, m.value);
-      m.set(k, x - h);
-      const b = g(t, y, m.value);
-      m.set(k, x);
-      gp[k] = (a - b) / (2 * h);
-    }
-  }
-  return { t, gt, gy, gp };
 }

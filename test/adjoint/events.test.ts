@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { BacksolveAdjoint, diffeqsolveVjp, Event, ForwardSensitivity, ODETerm, PIDController, RESULTS, SaveAt, Tsit5, Dopri5 } from "../../src/index.js";
+import {
+  BacksolveAdjoint, diffeqsolveJvp, diffeqsolveVjp, Dopri5, Event, ForwardSensitivity, ODETerm, PIDController, RecursiveCheckpointAdjoint, RESULTS, SaveAt, Tsit5,
+  type Adjoint,
+} from "../../src/index.js";
 
 // A dropped ball: x' = v, v' = −g from height H at rest, stopped when x crosses the floor at c.
 // t* = √(2(H − c)/g), v(t*) = −√(2g(H − c)): ∂v*/∂H = −√(g/(2(H − c))), ∂v*/∂g = −√((H − c)/(2g)),
@@ -9,6 +12,8 @@ const fall = {
   f: (_t: number, y: Float64Array, a: { g: number; c: number }, dy: Float64Array) => { dy[0] = y[1]!; dy[1] = -a.g; },
   vjp: (_t: number, _y: Float64Array, _a: unknown, w: Float64Array, out: Float64Array) => { out[0] = 0; out[1] = w[0]!; },
   vjpArgs: (_t: number, _y: Float64Array, _a: unknown, w: Float64Array, out: Float64Array) => { out[0] = -w[1]!; out[1] = 0; },
+  jvp: (_t: number, _y: Float64Array, _a: unknown, v: Float64Array, out: Float64Array) => { out[0] = v[1]!; out[1] = 0; },
+  jvpArgs: (_t: number, _y: Float64Array, _a: unknown, v: Float64Array, out: Float64Array) => { out[0] = 0; out[1] = -v[0]!; },
   argNames: ["g", "c"],
   nArgs: 2,
 };
@@ -16,9 +21,18 @@ const H = 10;
 const G = 9.81;
 const C = 1;
 
-test("gradients flow through a terminating event (event time's dependence included) and through ts before it", () => {
-  for (const solver of [new Tsit5(), new Dopri5()]) {
+const cases: [string, () => Tsit5 | Dopri5, () => Adjoint][] = [
+  ["RecursiveCheckpointAdjoint, Tsit5", () => new Tsit5(), () => new RecursiveCheckpointAdjoint()],
+  ["RecursiveCheckpointAdjoint (2 checkpoints), Dopri5", () => new Dopri5(), () => new RecursiveCheckpointAdjoint({ checkpoints: 2 })],
+  ["BacksolveAdjoint", () => new Tsit5(), () => new BacksolveAdjoint({ stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }) })],
+  ["BacksolveAdjoint (interpolated state)", () => new Tsit5(), () => new BacksolveAdjoint({ state: "interpolate", stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }) })],
+  ["ForwardSensitivity", () => new Tsit5(), () => new ForwardSensitivity()],
+];
+for (const [name, makeSolver, makeAdjoint] of cases) {
+  test(`${name}: gradients flow through a terminating event (event time's dependence included) and through ts before it`, () => {
+    const solver = makeSolver();
     const { solution, pullback } = diffeqsolveVjp({
+      adjoint: makeAdjoint(),
       terms: new ODETerm(fall), solver, t0: 0, t1: 10, y0: [H, 0], args: { g: G, c: C },
       stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }), saveat: new SaveAt({ ts: [0.5], t1: true }),
       event: new Event({ cond: (_t, y, a: { c: number }) => y[0]! - a.c, terminal: true }),
@@ -43,20 +57,30 @@ test("gradients flow through a terminating event (event time's dependence includ
     // The row at t = 0.5 (before the event) is an ordinary interpolated output: x = H − g t²/2.
     const g05 = pullback([[1, 0], null]);
     assert.ok(Math.abs((g05.args as { g: number }).g + 0.125) < 1e-9);
-  }
+  });
+}
+
+test("diffeqsolveJvp through a terminating event: the tangent of the velocity at the floor", () => {
+  const { tangents } = diffeqsolveJvp(
+    { terms: new ODETerm(fall), solver: new Tsit5(), t0: 0, t1: 10, y0: [H, 0], args: { g: G, c: C },
+      stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }), event: new Event({ cond: (_t, y, a: { c: number }) => y[0]! - a.c, terminal: true }) },
+    { y0: [1, 0] },
+  );
+  assert.ok(Math.abs(tangents[0]![1]! + Math.sqrt(G / (2 * (H - C)))) < 1e-6, `${tangents[0]![1]}`);
+  assert.ok(Math.abs(tangents[0]![0]!) < 1e-8);
 });
 
-test("the other adjoints refuse events with a message that says what to do", () => {
-  for (const adjoint of [new BacksolveAdjoint(), new ForwardSensitivity()]) {
+test("events that are not terminating continuous conditions without an affect are refused, by every adjoint", () => {
+  for (const adjoint of [new RecursiveCheckpointAdjoint(), new BacksolveAdjoint(), new ForwardSensitivity()]) {
     assert.throws(
       () => diffeqsolveVjp({ terms: new ODETerm(fall), solver: new Tsit5(), t0: 0, t1: 10, y0: [H, 0], args: { g: G, c: C }, adjoint,
-        event: new Event({ cond: (_t, y) => y[0]!, terminal: true }) }),
-      /events are not supported yet.*solve without `event`/,
+        event: new Event({ cond: (_t, y) => y[0]!, affect: (_t, y) => { y[1] = -y[1]!; } }) }),
+      /event 0 is continuous, not terminal, with an affect; gradients flow through terminating continuous events without an affect/,
     );
   }
   assert.throws(
     () => diffeqsolveVjp({ terms: new ODETerm(fall), solver: new Tsit5(), t0: 0, t1: 10, y0: [H, 0], args: { g: G, c: C },
-      event: new Event({ cond: (_t, y) => y[0]!, affect: (_t, y) => { y[1] = -y[1]!; } }) }),
-    /event 0 is continuous, not terminal, with an affect; gradients flow through terminating continuous events without an affect/,
+      event: new Event({ times: [1], terminal: true }) }),
+    /event 0 is scheduled; gradients flow through terminating continuous events/,
   );
 });
