@@ -34,7 +34,7 @@ test("compiled kernels allocate nothing per call (f, jac, jvp, vjp, vjpArgs; spl
     const y = Float64Array.from({ length: n }, (_, i) => 0.3 + 0.01 * i);
     const v = new Float64Array(n).fill(0.5);
     const out = new Float64Array(Math.max(n * n, c.nArgs));
-    const calls = n > 100 ? 3000 : 30_000;
+    const calls = n > 100 ? 2000 : 30_000;
     for (const kernel of ["f", "jac", "jvp", "vjp", "vjpArgs"] as const) {
       const k = c[kernel] as (...a: unknown[]) => void;
       // A fresh monomorphic loop per kernel (generated), warmed up before measuring.
@@ -42,10 +42,13 @@ test("compiled kernels allocate nothing per call (f, jac, jvp, vjp, vjpArgs; spl
         (k: unknown, y: Float64Array, args: unknown, v: Float64Array, out: Float64Array, K: number, x: null) => number;
       loop(c[kernel], y, args, v, out, calls, null);
       loop(c[kernel], y, args, v, out, calls, null);
-      const bytes = allocated(() => { loop(k, y, args, v, out, calls, null); });
-      // One boxed number per call would be ≥ 16 B per call; allow 2 B per call plus 16 KB for the
+      // The least of three measurements: one-time allocations (a late optimisation, the profiler
+      // itself) show up in one of them, allocation per call in all.
+      let bytes = Infinity;
+      for (let r = 0; r < 3; r++) bytes = Math.min(bytes, allocated(() => { loop(k, y, args, v, out, calls, null); }));
+      // One boxed number per call would be ≥ 16 B per call; allow 2 B per call plus 8 KB for the
       // profiler's and background compilation's noise.
-      assert.ok(bytes < 2 * calls + 16384, `${name} ${kernel}: ${bytes} bytes in ${calls} calls`);
+      assert.ok(bytes < 2 * calls + 8192, `${name} ${kernel}: ${bytes} bytes in ${calls} calls`);
     }
   }
   function x(kernel: string): string {
