@@ -8,7 +8,9 @@
  *
  * with a jumping by the cotangent of each saved row as the backward solve passes its time, and
  * y reset there to the forward solution's saved value (which keeps the backward state on the
- * forward trajectory). Then ∂L/∂y0 = a(t0) and ∂L/∂p = g(t0). Memory is O(n + nP) whatever the
+ * forward trajectory). Then ∂L/∂y0 = a(t0) and ∂L/∂p = g(t0). A terminating event at t* changes
+ * the cotangent of the rows at t* to ō − c g_y (and g by −c g_p), c = ⟨ō, f⟩ / (g_t + g_y·f), from
+ * the event condition g = 0. Memory is O(n + nP) whatever the
  * number of steps; the gradient is that of the exact solution, accurate to the tolerances of the
  * forward and backward solves (not the exact gradient of the discrete solution).
  *

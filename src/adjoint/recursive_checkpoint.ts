@@ -37,7 +37,8 @@ export interface RecursiveCheckpointAdjointOptions {
  * numbers the solver computed, for the explicit Runge–Kutta solvers (Tsit5, Dopri5, Dopri8, Vern7,
  * Vern9, Bosh3, Heun, Midpoint, Ralston, Euler and any `ExplicitRungeKutta`), with at most
  * `checkpoints` stored states. Outputs interpolated at SaveAt ts are differentiated through the
- * solver's interpolant. Uses the vector field's `vjp` and `vjpArgs` where present (as `compile`
+ * solver's interpolant; a terminating event's time through its condition (implicit function
+ * theorem). A pullback may be called again (the checkpoints are then recomputed by revolve). Uses the vector field's `vjp` and `vjpArgs` where present (as `compile`
  * provides), its `jac`/`jacArgs` otherwise, else central finite differences.
  *
  * References: A. Griewank and A. Walther, "Algorithm 799: revolve", ACM TOMS 26(1), 2000;
