@@ -31,8 +31,11 @@ type StepKernel = (
   yErr2: Float64Array,
   ks: Float64Array[],
   ytmp: Float64Array,
-  /** Fused kernels only: [t, dt, t1], so that no double is boxed to cross the call. */
-  times?: Float64Array,
+  /**
+   * [t, dt, t1]: kernels read the times from here rather than from the double parameters (passed
+   * as 0), so that no double is boxed to cross the call (48 B a step otherwise).
+   */
+  times: Float64Array,
 ) => void;
 
 /**
@@ -71,8 +74,8 @@ const MAX_FUSED_STEP_OPERATIONS = 2000;
 export interface ERKState extends SolverState {
   /** The step kernel: the method's, or one fused with a compiled vector field. */
   readonly kernel: StepKernel;
-  /** For a fused kernel, the [t, dt, t1] it reads (null for the method's kernel). */
-  readonly times: Float64Array | null;
+  /** The [t, dt, t1] the kernel reads. */
+  readonly times: Float64Array;
   readonly f: InPlaceVectorField;
   readonly args: unknown;
   readonly n: number;
@@ -181,7 +184,10 @@ function genericKernel(tab: Tableau): StepKernel {
       out[j] = base[j]! + dt * acc;
     }
   };
-  return (f, args, n, t, dt, t1, y0, y1, yErr, yErr2, ks, ytmp) => {
+  return (f, args, n, _t, _dt, _t1, y0, y1, yErr, yErr2, ks, ytmp, times) => {
+    const t = times[0]!;
+    const dt = times[1]!;
+    const t1 = times[2]!;
     const last = fsal ? s - 1 : s;
     for (let i = 1; i < last; i++) {
       combine(ytmp, y0, a, i * s, i, dt, ks, n);
@@ -200,8 +206,8 @@ export function stepKernel(tab: Tableau, generated: boolean = canGenerate()): St
   let k = kernelCache.get(tab);
   if (k === undefined) {
     k = new Function(
-      "f", "args", "n", "t", "dt", "t1", "y0", "y1", "yErr", "yErr2", "ks", "ytmp",
-      `"use strict";\n${generateStepSource(tab)}`,
+      "f", "args", "n", "_t", "_dt", "_t1", "y0", "y1", "yErr", "yErr2", "ks", "ytmp", "times",
+      `"use strict";\nconst t = times[0], dt = times[1], t1 = times[2];\n${generateStepSource(tab)}`,
     ) as StepKernel;
     kernelCache.set(tab, k);
   }
@@ -329,7 +335,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     return {
       numFnEvals: 0,
       kernel,
-      times: kernel === this.kernel ? null : new Float64Array(3),
+      times: new Float64Array(3),
       f,
       args,
       n,
@@ -374,14 +380,10 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     }
     const t1 = t + dt;
     const times = state.times;
-    if (times === null) {
-      state.kernel(state.f, state.args, state.n, t, dt, t1, y0, y1, yErr, yErr2, ks, state.ytmp);
-    } else {
-      times[0] = t;
-      times[1] = dt;
-      times[2] = t1;
-      state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, times);
-    }
+    times[0] = t;
+    times[1] = dt;
+    times[2] = t1;
+    state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, times);
     state.numFnEvals += tab.stages - 1;
     state.tPrev = t;
     state.dtPrev = dt;
