@@ -12,8 +12,8 @@
  * the primal solve. For an explicit Runge–Kutta method the tangent stages are then exactly the
  * derivatives of the primal stages: the result is the forward-mode derivative of the discrete
  * solution, to rounding. For implicit methods it is the sensitivity equations' solution on the
- * primal's steps. At a terminating event the rows at t* get f(t*, y*) dt*/dp (the event time's
- * own sensitivity, from its condition).
+ * primal's steps. At a terminating event the rows at t* also get f(t*, y*) times the derivative
+ * of t* (the event time's own sensitivity, from its condition).
  *
  * Reference: E. Hairer, S. P. Nørsett and G. Wanner, Solving Ordinary Differential Equations I,
  * §I.14 (the variational equation); for the discrete equivalence, A. Walther, "Automatic
