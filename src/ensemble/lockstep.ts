@@ -129,7 +129,7 @@ const laneKernels = new WeakMap<Tableau, LaneKernel>();
 function laneKernel(tab: Tableau): LaneKernel {
   let k = laneKernels.get(tab);
   if (k === undefined) {
-    k = new Function("f", "args", "n", "m", "B", "t", "h", "tl", "y", "y1", "yErr", "yErr2", "ks", "ytmp", `"use strict";\n${generateLaneSource(tab)}`) as LaneKernel;
+    k = new Function("f", "args", "n", "m", "B", "t", "h", "tl", "y", "y1", "yErr", "yErr2", "ks", "ytmp", `"use strict";\n${generateLaneSource(tab)}\n//# sourceURL=odeflow-lanes-${tab.name}.js`) as LaneKernel;
     laneKernels.set(tab, k);
   }
   return k;
