@@ -27,9 +27,9 @@ export class EventError extends TypeError {
   }
 }
 
-const KIND_CONTINUOUS = 0;
-const KIND_DISCRETE = 1;
-const KIND_SCHEDULED = 2;
+/** Shared empty buffers: a problem without a schedule, or a solve before its first event, allocates none. */
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_I32 = new Int32Array(0);
 
 type Cond = (t: number, y: Float64Array, args: unknown) => number | boolean;
 type Affect = (t: number, y: Float64Array, args: unknown) => void | ArrayLike<number>;
@@ -41,7 +41,6 @@ export class EventDetector implements ScalarFunctionOfTime {
   private readonly m: number;
   private readonly n: number;
   private readonly maxEvents: number;
-  private readonly kind: Uint8Array;
   private readonly conds: (Cond | undefined)[];
   /** The first four continuous conditions, each called from its own site in `detect`. */
   private readonly c0: Cond | null;
@@ -74,6 +73,7 @@ export class EventDetector implements ScalarFunctionOfTime {
   private readonly isBool: Uint8Array;
   private readonly fired: Uint8Array;
   private readonly yTmp: Float64Array;
+  private readonly tNextBuf = new Float64Array(1);
 
   /** The state just before the event that `handle` will apply (valid after `detect` returns true). */
   readonly yPre: Float64Array;
@@ -109,7 +109,6 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.m = m;
     this.n = n;
     this.maxEvents = maxEvents;
-    this.kind = new Uint8Array(m);
     this.terminal = new Uint8Array(m);
     this.want = new Int8Array(m);
     this.tol = new Float64Array(m);
@@ -119,7 +118,6 @@ export class EventDetector implements ScalarFunctionOfTime {
     const disc: number[] = [];
     for (let i = 0; i < m; i++) {
       const e = events[i]!;
-      this.kind[i] = e.kind === "continuous" ? KIND_CONTINUOUS : e.kind === "discrete" ? KIND_DISCRETE : KIND_SCHEDULED;
       this.conds.push(e.cond as Cond | undefined);
       this.affects.push(e.affect as Affect | undefined);
       this.terminal[i] = e.terminal ? 1 : 0;
@@ -142,10 +140,15 @@ export class EventDetector implements ScalarFunctionOfTime {
       if (times !== undefined) for (let j = 0; j < times.length; j++) pairs.push([times[j]!, i]);
     }
     pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    this.schedAll = Float64Array.from(pairs, (q) => q[0]);
-    this.schedAllIdx = Int32Array.from(pairs, (q) => q[1]);
-    this.schedT = new Float64Array(pairs.length);
-    this.schedIdx = new Int32Array(pairs.length);
+    const ns = pairs.length;
+    this.schedAll = ns === 0 ? EMPTY_F64 : new Float64Array(ns);
+    this.schedAllIdx = ns === 0 ? EMPTY_I32 : new Int32Array(ns);
+    for (let p = 0; p < ns; p++) {
+      this.schedAll[p] = pairs[p]![0];
+      this.schedAllIdx[p] = pairs[p]![1];
+    }
+    this.schedT = ns === 0 ? EMPTY_F64 : new Float64Array(ns);
+    this.schedIdx = ns === 0 ? EMPTY_I32 : new Int32Array(ns);
     this.gLo = new Float64Array(m);
     this.tLo = new Float64Array(m);
     this.gEnd = new Float64Array(m);
@@ -153,9 +156,9 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.fired = new Uint8Array(m);
     this.yTmp = new Float64Array(n);
     this.yPre = new Float64Array(n);
-    this.recIndex = new Int32Array(16);
-    this.recT = new Float64Array(16);
-    this.recY = new Float64Array(16 * n);
+    this.recIndex = EMPTY_I32;
+    this.recT = EMPTY_F64;
+    this.recY = EMPTY_F64;
   }
 
   /**
@@ -241,15 +244,18 @@ export class EventDetector implements ScalarFunctionOfTime {
    * must call `handle`. Events without `affect` that do not terminate are only recorded.
    */
   detect(t: number, h: number, tNext: number, y1: Float64Array): boolean {
-    // Small, so that V8 inlines it into the loop: one boxed double per step reaches `quiet`.
-    return this.quiet(tNext, y1) ? false : this.search(t, h, tNext, y1);
+    // Small, so that V8 inlines it into the loop; tNext reaches `quiet` through a typed array, as a
+    // double argument to a call that is not inlined would be boxed (an allocation per step).
+    this.tNextBuf[0] = tNext;
+    return this.quiet(y1) ? false : this.search(t, h, tNext, y1);
   }
 
   /**
    * The common case: evaluates the conditions at the step end and, when none changed sign (and
    * no event can fire at the step end), makes the step end the next start and returns true.
    */
-  private quiet(tNext: number, y1: Float64Array): boolean {
+  private quiet(y1: Float64Array): boolean {
+    const tNext = this.tNextBuf[0]!;
     const cont = this.cont;
     const nc = cont.length;
     const gLo = this.gLo;
@@ -461,7 +467,7 @@ export class EventDetector implements ScalarFunctionOfTime {
   }
 
   private grow(): void {
-    const cap = this.recT.length * 2;
+    const cap = Math.max(16, this.recT.length * 2);
     const idx = new Int32Array(cap);
     idx.set(this.recIndex);
     const ts = new Float64Array(cap);
