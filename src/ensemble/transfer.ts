@@ -94,6 +94,11 @@ function describeController(c: AbstractStepSizeController | undefined): ProblemD
     if (typeof c.norm === "function") return "the PIDController's `norm` is a function, which cannot travel to a worker";
     const options: Record<string, unknown> = {};
     for (const key of Object.keys(c)) if (key !== "adaptive") options[key] = (c as unknown as Record<string, unknown>)[key];
+    try {
+      new PIDController(options); // the worker rebuilds it this way: check here that it can
+    } catch {
+      return "the PIDController cannot be rebuilt from its fields in a worker";
+    }
     return { name: "PIDController", options };
   }
   if (c instanceof ConstantStepSize) return { name: "ConstantStepSize", options: {} };
