@@ -32,7 +32,63 @@ def vdpol_jac(t, y):
     return np.array([[0.0, 1.0], [(-2 * y[0] * y[1] - 1) / 1e-6, (1 - y[0] * y[0]) / 1e-6]])
 
 
-PROBLEMS = {"ROBER": (rober, rober_jac, [1.0, 0.0, 0.0]), "VDPOL": (vdpol, vdpol_jac, [2.0, 0.0])}
+def hires(t, y):
+    y1, y2, y3, y4, y5, y6, y7, y8 = y
+    f7 = 280.0 * y6 * y8 - 1.81 * y7
+    return [
+        -1.71 * y1 + 0.43 * y2 + 8.32 * y3 + 0.0007,
+        1.71 * y1 - 8.75 * y2,
+        -10.03 * y3 + 0.43 * y4 + 0.035 * y5,
+        8.32 * y2 + 1.71 * y3 - 1.12 * y4,
+        -1.745 * y5 + 0.43 * y6 + 0.43 * y7,
+        -280.0 * y6 * y8 + 0.69 * y4 + 1.71 * y5 - 0.43 * y6 + 0.69 * y7,
+        f7,
+        -f7,
+    ]
+
+
+BRUSS_N = 500
+
+
+def bruss(t, y):
+    """1-D Brusselator (Hairer & Wanner II, (10.10)), interleaved (u_i, v_i), vectorised with numpy."""
+    n = BRUSS_N
+    u = y[0::2]
+    v = y[1::2]
+    c = (1.0 / 50.0) * (n + 1) ** 2
+    ul = np.concatenate(([1.0], u[:-1]))
+    ur = np.concatenate((u[1:], [1.0]))
+    vl = np.concatenate(([3.0], v[:-1]))
+    vr = np.concatenate((v[1:], [3.0]))
+    du = 1.0 + u * u * v - 4.0 * u + c * (ul - 2.0 * u + ur)
+    dv = 3.0 * u - u * u * v + c * (vl - 2.0 * v + vr)
+    out = np.empty_like(y)
+    out[0::2] = du
+    out[1::2] = dv
+    return out
+
+
+def bruss_y0():
+    n = BRUSS_N
+    x = np.arange(1, n + 1) / (n + 1)
+    y = np.empty(2 * n)
+    y[0::2] = 1.0 + np.sin(2 * np.pi * x)
+    y[1::2] = 3.0
+    return y
+
+
+def bruss_sparsity():
+    from scipy.sparse import diags
+    n = 2 * BRUSS_N
+    return diags([np.ones(n - abs(k)) for k in range(-2, 3)], list(range(-2, 3)), format="csc")
+
+
+PROBLEMS = {
+    "ROBER": (rober, rober_jac, [1.0, 0.0, 0.0]),
+    "VDPOL": (vdpol, vdpol_jac, [2.0, 0.0]),
+    "HIRES": (hires, None, [1.0, 0, 0, 0, 0, 0, 0, 0.0057]),
+    "BRUSS": (bruss, None, None),
+}
 
 
 def main():
@@ -42,8 +98,15 @@ def main():
     for task in job["tasks"]:
         f, jac, y0 = PROBLEMS[task["problem"]]
         kw = dict(method=task["method"], rtol=task["rtol"], atol=task["atol"])
-        if task["method"] in ("BDF", "Radau", "LSODA"):
+        if jac is not None:
             kw["jac"] = jac
+        if task["problem"] == "BRUSS":
+            y0 = bruss_y0()
+            if task["method"] == "LSODA":
+                kw["lband"] = 2
+                kw["uband"] = 2
+            else:
+                kw["jac_sparsity"] = bruss_sparsity()
 
         def solve():
             return solve_ivp(f, (0.0, task["t1"]), y0, **kw)
