@@ -236,3 +236,28 @@ test("property: any small ensemble (random y0, args, tolerances, output times) e
     { numRuns: 40 },
   );
 });
+
+test("terminating events end each trajectory at its own event time (eventOccurred, an okay result)", async () => {
+  const { Event } = await import("../../src/index.js");
+  // A ball dropped from height h_i hits the ground at t = sqrt(2 h_i / g).
+  const g = 9.81;
+  const heights = [1, 5, 20, 0.1];
+  const common = {
+    terms: new ODETerm((t: number, y: Float64Array, a: unknown, dy: Float64Array) => {
+      dy[0] = y[1]!;
+      dy[1] = -g;
+    }),
+    solver: new Dopri5(),
+    t0: 0,
+    t1: 10,
+    stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }),
+    event: new Event({ cond: (t: number, y: Float64Array) => y[0]!, direction: "down", terminal: true }),
+  };
+  const ens = solveEnsembleSync({ ...common, trajectories: heights.length, y0: (i) => [heights[i]!, 0] });
+  assert.deepEqual(ens.failed, []);
+  for (let i = 0; i < heights.length; i++) {
+    assert.equal(ens.result(i), RESULTS.eventOccurred);
+    assert.ok(Math.abs(ens.tFinal[i]! - Math.sqrt((2 * heights[i]!) / g)) < 1e-9, `trajectory ${i}: ${ens.tFinal[i]}`);
+    assertSame(ens, i, diffeqsolve({ ...common, y0: [heights[i]!, 0] }));
+  }
+});
