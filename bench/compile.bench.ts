@@ -75,7 +75,7 @@ for (const c of fCases) {
   const cf = vf.f;
   // Interleave the two (A, B, A, B) and keep each one's best, to be fair under load.
   let hand = Infinity, comp = Infinity;
-  for (let r = 0; r < 3; r++) {
+  for (let r = 0; r < 6; r++) {
     hand = Math.min(hand, timeIt(run(c.hand), { minTime }).min / K);
     comp = Math.min(comp, timeIt(run(cf), { minTime }).min / K);
   }
