@@ -236,7 +236,8 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
     const muR = RADAU_MU_REAL / dt;
     const muCr = RADAU_MU_COMPLEX_RE / dt;
     const muCi = RADAU_MU_COMPLEX_IM / dt;
-    const [c1, c2] = RADAU_C;
+    const c1 = RADAU_C[0];
+    const c2 = RADAU_C[1];
     const T = RADAU_T;
     const TI = RADAU_TI;
     let converged = false;
@@ -357,7 +358,9 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
       state.cH = NaN;
     }
     if (!converged) return STATUS_NEWTON_FAILED;
-    const [e1, e2, e3] = RADAU_E;
+    const e1 = RADAU_E[0];
+    const e2 = RADAU_E[1];
+    const e3 = RADAU_E[2];
     const invDt = 1 / dt;
     // y1 = y0 + Z_3 (stiffly accurate); error = (μ/dt M − J)⁻¹ (f0 + M Σ e_i Z_i / dt).
     for (let i = 0; i < n; i++) {
