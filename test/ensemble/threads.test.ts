@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import {
   compile, Dopri5, ODETerm, runEnsembleWorker, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers, type EnsembleSolution,
 } from "../../src/index.js";
-import { blowup, finalAndCount, lorenz } from "./fixtures/models.mjs";
+import { blowup, finalAndCount, lorenz, xPlusZ } from "./fixtures/models.mjs";
 
 const url = new URL("./fixtures/models.mjs", import.meta.url).href;
 after(() => shutdownEnsembleWorkers());
@@ -155,4 +155,20 @@ test("what cannot be rebuilt in a worker (a user's solver subclass, a norm funct
   } finally {
     console.warn = warn;
   }
+});
+
+test("SaveAt fn named in the module travels; rows of its width are packed", async () => {
+  const o = { ...lorenzOptions, trajectories: 40, saveat: new SaveAt({ ts: [0.5, 1], fn: xPlusZ }), module: { url, vectorField: "lorenz", saveFn: "xPlusZ" } };
+  const threaded = await solveEnsemble({ ...o, threads: 2 });
+  assert.equal(threaded.mode, "threads", threaded.notice ?? "");
+  assert.equal(threaded.size, 2);
+  const serial = await solveEnsemble(o);
+  assertIdentical(threaded, serial);
+  const plain = await solveEnsemble({ ...lorenzOptions, trajectories: 40, saveat: new SaveAt({ ts: [0.5, 1] }) });
+  for (const i of [0, 17, 39]) {
+    const y = plain.state(i, 1);
+    assert.ok(Object.is(serial.state(i, 1)[0], y[0]! + y[2]!));
+    assert.ok(Object.is(serial.state(i, 1)[1], 1 * y[1]!));
+  }
+  assert.throws(() => serial.stateAs(0, 0), /rows saved by `SaveAt.fn` have no y0 structure/);
 });
