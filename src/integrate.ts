@@ -539,12 +539,14 @@ export interface LoopWorkspace {
 }
 
 /**
- * @internal Observer of accepted steps: `accepted(t, tEnd, h, y0)` is called once per accepted
- * step, before the state buffers swap, with the step's start time, its end (an event time when an
- * event cut it short), its size and its start state (read it, never keep the reference).
+ * @internal Observer of accepted steps: `accepted(y0)` is called once per accepted step, before
+ * the state buffers swap, with its start state (read it, never keep the reference), after the loop
+ * wrote the step's start time, its end (an event time when an event cut it short) and its size
+ * into `times[0 … 2]` (a typed array, so no double is boxed for the call).
  */
 export interface StepHook {
-  accepted(t: number, tEnd: number, h: number, y0: Float64Array): void;
+  readonly times: Float64Array;
+  accepted(y0: Float64Array): void;
 }
 
 /** @internal Allocates every buffer the loop touches, once. */
@@ -628,6 +630,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   if (saveat.t0) saveRow(rows, t0, y, fn, args);
   const ev = ws.events;
   const hook = ws.stepHook;
+  const hookTimes = hook === null ? null : hook.times;
   if (ev !== null) {
     // Conditions at t0; scheduled events at t0 fire now (a dose at t0), their state saved after.
     result = ev.start(solver, state, args, t0, t1, y);
@@ -829,7 +832,12 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           // An event to handle ends the step early, at ev.time (see src/events/detector.ts).
           const fired = ev !== null && ev.detect(t, h, tNext, y1);
           const tEnd = fired ? ev!.time : tNext;
-          if (hook !== null) hook.accepted(t, tEnd, h, y);
+          if (hook !== null) {
+            hookTimes![0] = t;
+            hookTimes![1] = tEnd;
+            hookTimes![2] = h;
+            hook.accepted(y);
+          }
           if (onGrid && tEnd === tNext) k++;
           // Fill every output time this step passed from its interpolant (up to an event: before it).
           while (its < nts && dir * (ts![its]! - tEnd) <= 0) {

@@ -158,7 +158,13 @@ class ForwardRecorder implements StepHook {
   }
   private readonly freeSlot = (): number => this.pool.acquire();
 
-  accepted(t: number, tEnd: number, h: number, y0: Float64Array): void {
+  readonly times = new Float64Array(3);
+
+  accepted(y0: Float64Array): void {
+    const times = this.times;
+    const t = times[0]!;
+    const tEnd = times[1]!;
+    const h = times[2]!;
     const i = this.count;
     if (i === this.t.length) {
       const grow = (a: Float64Array): Float64Array => {
