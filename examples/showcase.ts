@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as odeflow from "../src/index.js";
 import { diffeqsolve, ODETerm, PIDController, SaveAt, type AbstractSolver } from "../src/index.js";
-import { linePlot } from "./lib/svg.js";
+import { linePlot } from "../src/cli/svg.js";
 import { arenstorf, kulikov, lorenz } from "./problems.js";
 
 type SolverCtor = new () => AbstractSolver<any>;

@@ -1,5 +1,5 @@
 /**
- * A tiny SVG line-plot writer for the examples (no dependencies): one or more polylines with
+ * A tiny SVG line-plot writer for the command line and the examples (no dependencies): one or more polylines with
  * axes, ticks and a title. Not part of the library's public surface.
  */
 

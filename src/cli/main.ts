@@ -1,0 +1,44 @@
+/**
+ * The `odeflow` command (package.json `bin`): `odeflow solve model.js --t1 10 ...`.
+ * Exit status 0 on success, 1 when the solve fails, 2 on a bad command line or model.
+ */
+import { readFileSync } from "node:fs";
+import { HELP_MAIN, HELP_SOLVE, UsageError, parseArgs } from "./args.js";
+import { type Io, solveCommand } from "./solve.js";
+
+function version(): string {
+  // dist/cli.js and src/cli/main.ts both sit two levels or one below package.json.
+  for (const rel of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "odeflow") return pkg.version ?? "unknown";
+    } catch {
+      // try the next location
+    }
+  }
+  return "unknown";
+}
+
+/** Runs the command line and returns the exit status (never calls process.exit). */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const cmd = parseArgs(argv);
+    if (cmd.kind === "help") {
+      io.stdout(cmd.topic === "solve" ? HELP_SOLVE : HELP_MAIN);
+      return 0;
+    }
+    if (cmd.kind === "version") {
+      io.stdout(`odeflow ${version()}\n`);
+      return 0;
+    }
+    return await solveCommand(cmd.options, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`odeflow: ${e.message}\nRun odeflow solve --help for usage.\n`);
+      return 2;
+    }
+    // A vector field that throws, or a bug: say what happened, with the stack for the latter.
+    io.stderr(`odeflow: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,194 @@
+// The command line: `odeflow solve model.js ...` run in-process through main() (fast), and once
+// through the built executable dist/cli.js (what `npx odeflow` runs). Expected values are closed
+// forms (y = e^{-kt}, the harmonic oscillator's cos/sin), never earlier output.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { range } from "../../src/cli/args.js";
+import { main } from "../../src/cli/main.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const dir = mkdtempSync(join(tmpdir(), "odeflow-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+writeFileSync(join(dir, "decay.mjs"), `
+export const y0 = [1];
+export const args = { k: 2 };
+export const names = ["u"];
+export function f(t, y, args, dy) { dy[0] = -args.k * y[0]; }
+`);
+// Returning form, default export object, t1 from the model.
+writeFileSync(join(dir, "oscillator.mjs"), `
+export default { y0: [1, 0], t1: 6, names: ["x", "v"], f: (t, [x, v]) => [v, -x] };
+`);
+writeFileSync(join(dir, "noisy.mjs"), `
+export const y0 = [1];
+export function f(t, y, a, dy) { dy[0] = -y[0]; }
+export function diffusion(t, y, a, g) { g[0] = 0; }
+`);
+writeFileSync(join(dir, "nof.mjs"), `export const y0 = [1];\n`);
+writeFileSync(join(dir, "noy0.mjs"), `export function f(t, y, a, dy) { dy[0] = 1; }\n`);
+writeFileSync(join(dir, "broken.mjs"), `export function f(t, y, a, dy) { dy[0] = ; }\n`);
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "", err = "";
+  const code = await main(argv, { stdout: (s) => void (out += s), stderr: (s) => void (err += s), isTTY: false, cwd: dir });
+  return { code, out, err };
+}
+
+function parseCsv(text: string): { header: string[]; rows: number[][] } {
+  const lines = text.trim().split("\n");
+  return { header: lines[0]!.split(","), rows: lines.slice(1).map((l) => l.split(",").map(Number)) };
+}
+
+test("solve writes CSV with the requested times; values match the closed form e^{-kt}", async () => {
+  const r = await run("solve", "decay.mjs", "--t1", "1", "--rtol", "1e-10", "--atol", "1e-12", "--saveat", "0:0.1:1", "--out", "r.csv");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "");
+  assert.match(r.err, /Tsit5: successful; \d+ steps accepted/);
+  const { header, rows } = parseCsv(readFileSync(join(dir, "r.csv"), "utf8"));
+  assert.deepEqual(header, ["t", "u"]);
+  assert.equal(rows.length, 11);
+  assert.equal(rows[10]![0], 1, "the last saved time is exactly t1");
+  for (const [t, u] of rows) assert.ok(Math.abs(u! - Math.exp(-2 * t!)) < 1e-9, `u(${t}) = ${u}`);
+});
+
+test("--args and --y0 override the model; CSV goes to standard output without --out", async () => {
+  const r = await run("solve", "decay.mjs", "--t1", "0.5", "--saveat", "t1", "--args", '{"k": 3}', "--y0", "2", "--rtol", "1e-10", "--quiet");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.err, "");
+  const { rows } = parseCsv(r.out);
+  assert.equal(rows.length, 1);
+  assert.ok(Math.abs(rows[0]![1]! - 2 * Math.exp(-1.5)) < 1e-9);
+});
+
+test("JSON output with a stiff solver: the model is compiled (exact Jacobian); x = cos t, v = −sin t", async () => {
+  const r = await run("solve", "oscillator.mjs", "--solver", "Rodas5P", "--rtol", "1e-9", "--atol", "1e-11", "--saveat", "0,1,2,6", "--out", "r.json");
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
+  assert.equal(j.solver, "Rodas5P");
+  assert.equal(j.compiled, true);
+  assert.equal(j.result, "successful");
+  assert.deepEqual(j.names, ["x", "v"]);
+  assert.deepEqual(j.ts, [0, 1, 2, 6]);
+  assert.ok(j.stats.numAcceptedSteps > 0);
+  j.ts.forEach((t: number, i: number) => {
+    assert.ok(Math.abs(j.ys[i][0] - Math.cos(t)) < 1e-7 && Math.abs(j.ys[i][1] + Math.sin(t)) < 1e-7, `t = ${t}: ${j.ys[i]}`);
+  });
+  // AutoSwitch is offered as Tsit5 ↔ Rodas5P.
+  const a = await run("solve", "oscillator.mjs", "--solver", "AutoSwitch", "--saveat", "t1", "--format", "json", "--rtol", "1e-9", "--atol", "1e-11");
+  assert.equal(a.code, 0, a.err);
+  assert.ok(Math.abs(JSON.parse(a.out).ys[0][0] - Math.cos(6)) < 1e-6);
+});
+
+test("--plot writes an SVG: one line per component over time, or a phase portrait with --phase", async () => {
+  let r = await run("solve", "oscillator.mjs", "--plot", "p.svg", "--out", "p.csv");
+  assert.equal(r.code, 0, r.err);
+  let svg = readFileSync(join(dir, "p.svg"), "utf8");
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.equal(svg.match(/<polyline/g)?.length, 2);
+  assert.match(svg, />x</);
+  assert.match(svg, />v</);
+  r = await run("solve", "oscillator.mjs", "--plot", "phase.svg", "--phase", "0,1", "--vars", "1", "--out", "p1.csv");
+  assert.equal(r.code, 0, r.err);
+  svg = readFileSync(join(dir, "phase.svg"), "utf8");
+  assert.equal(svg.match(/<polyline/g)?.length, 1);
+  assert.match(svg, /v against x/);
+  assert.deepEqual(parseCsv(readFileSync(join(dir, "p1.csv"), "utf8")).header, ["t", "v"], "--vars selects the written columns");
+});
+
+test("an SDE model (exports diffusion) with zero noise reproduces the ODE; fixed-step solvers ask for --dt0", async () => {
+  const bad = await run("solve", "noisy.mjs", "--solver", "EulerMaruyama", "--t1", "1");
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /EulerMaruyama takes fixed steps: pass --dt0, e\.g\. --dt0 0\.001/);
+  const wrong = await run("solve", "noisy.mjs", "--t1", "1");
+  assert.match(wrong.err, /exports a diffusion \(an SDE\): choose an SDE solver/);
+  const r = await run("solve", "noisy.mjs", "--solver", "EulerMaruyama", "--t1", "1", "--dt0", "0.001", "--saveat", "t1", "--seed", "7");
+  assert.equal(r.code, 0, r.err);
+  // Euler's global error on y' = −y with h = 1e-3 is about h/2 · e^{-1} ≈ 1.8e-4.
+  const y1 = parseCsv(r.out).rows[0]![1]!;
+  assert.ok(Math.abs(y1 - Math.exp(-1)) < 3e-4 && Math.abs(y1 - Math.exp(-1)) > 1e-5, `y(1) = ${y1}`);
+});
+
+test("a failed solve exits 1 with the solver's message and writes the rows before the failure", async () => {
+  const r = await run("solve", "decay.mjs", "--t1", "100", "--max-steps", "5", "--saveat", "0:1:100", "--rtol", "1e-12");
+  assert.equal(r.code, 1);
+  assert.match(r.err, /maxStepsReached/);
+  assert.match(r.err, /the solve stopped at t = [\d.e-]+: The maximum number of steps was reached/);
+  assert.ok(parseCsv(r.out).rows.length < 101);
+});
+
+test("--progress draws a bar on standard error ending at 100%", async () => {
+  const r = await run("solve", "decay.mjs", "--t1", "1", "--progress", "--quiet", "--saveat", "t1");
+  assert.equal(r.code, 0);
+  assert.match(r.err, /\r\[#{30}\] 100\.0%  t = 1\.00000\n$/);
+});
+
+test("--help and --version", async () => {
+  for (const argv of [["--help"], [], ["solve", "--help"], ["help", "solve"]]) {
+    const r = await run(...argv);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /Usage/);
+  }
+  assert.match((await run("solve", "-h")).out, /--saveat SPEC/);
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  assert.equal((await run("--version")).out, `odeflow ${pkg.version}\n`);
+});
+
+test("bad input: exit status 2 and a message that names the problem and the fix", async () => {
+  const cases: [string[], RegExp][] = [
+    [["solv", "decay.mjs"], /unknown command "solv"\. Did you mean solve\?/],
+    [["solve"], /solve needs a model file: odeflow solve model\.js/],
+    [["solve", "missing.mjs", "--t1", "1"], /cannot find the model file .*missing\.mjs/],
+    [["solve", "nof.mjs", "--t1", "1"], /exports no vector field: export a function f.*\(exports found: y0\)/],
+    [["solve", "noy0.mjs", "--t1", "1"], /exports no y0 and --y0 is not given/],
+    [["solve", "broken.mjs", "--t1", "1"], /cannot load the model broken\.mjs: syntax error/],
+    [["solve", "decay.mjs"], /no end time: pass --t1/],
+    [["solve", "decay.mjs", "--t1", "1", "--solver", "Tsit55"], /unknown solver "Tsit55"\. Did you mean Tsit5\? Solvers: .*Rodas5P/],
+    [["solve", "decay.mjs", "--t1", "abc"], /--t1 must be a finite number; got "abc"\. Example: --t1 10/],
+    [["solve", "decay.mjs", "--t1", "1", "--rtol", "-1"], /--rtol must be zero or positive; got -1/],
+    [["solve", "decay.mjs", "--t1", "1", "--rtoll", "1e-3"], /unknown option --rtoll\. Did you mean rtol\?/],
+    [["solve", "decay.mjs", "--t1"], /--t1 needs a value\. Example: --t1 10/],
+    [["solve", "decay.mjs", "--t1", "1", "--t1", "2"], /--t1 is given twice/],
+    [["solve", "decay.mjs", "--t1", "1", "--saveat", "0:0.1"], /--saveat "0:0\.1" is not start:step:stop/],
+    [["solve", "decay.mjs", "--t1", "1", "--saveat", "0:-0.1:1"], /the step -0\.1 must be non-zero and go from 0 towards 1/],
+    [["solve", "decay.mjs", "--t1", "1", "--saveat", "0:0.5:2"], /--saveat time 1\.5 is outside the time span \[0, 1\]/],
+    [["solve", "decay.mjs", "--t1", "1", "--plot", "p.png"], /--plot writes an SVG file; its name must end in \.svg/],
+    [["solve", "decay.mjs", "--t1", "1", "--phase", "0,1"], /component 1 does not exist: the state has 1 components/],
+    [["solve", "decay.mjs", "--t1", "1", "--args", "{k:1}"], /--args must be JSON/],
+    [["solve", "decay.mjs", "--t1", "1", "--format", "xml"], /--format must be csv or json; got "xml"/],
+    [["solve", "decay.mjs", "--t1", "1", "--compile", "--no-compile"], /--compile and --no-compile contradict/],
+    [["solve", "decay.mjs", "--t1", "1", "--y0", "1,2"], /the vector field did not write dy\[1\]/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await run(...argv);
+    assert.equal(r.code, 2, `${argv.join(" ")} → ${r.code}: ${r.err}`);
+    assert.match(r.err, message, argv.join(" "));
+    assert.match(r.err, /Run odeflow solve --help for usage\.\n$/);
+  }
+});
+
+test("start:step:stop ranges include stop despite rounding", () => {
+  assert.equal(range("0:0.1:1").length, 11);
+  assert.equal(range("0:0.1:1")[10], 1);
+  assert.deepEqual(range("1:-0.5:0"), [1, 0.5, 0]);
+  assert.deepEqual(range("0:0.3:1"), [0, 0.3, 0.6, 0.8999999999999999]);
+});
+
+test("the built executable dist/cli.js (npx odeflow) solves and exits with the right status", () => {
+  const cli = join(root, "dist", "cli.js");
+  assert.ok(existsSync(cli), "dist/cli.js is missing: run `npm run build` first (npm test does).");
+  assert.match(readFileSync(cli, "utf8"), /^#!\/usr\/bin\/env node\n/);
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  assert.equal(pkg.bin.odeflow, "./dist/cli.js");
+  const ok = spawnSync(process.execPath, [cli, "solve", "decay.mjs", "--t1", "1", "--saveat", "t1", "--rtol", "1e-10"], { cwd: dir, encoding: "utf8" });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(Math.abs(parseCsv(ok.stdout).rows[0]![1]! - Math.exp(-2)) < 1e-9);
+  const bad = spawnSync(process.execPath, [cli, "solve", "decay.mjs", "--t1", "1", "--solver", "Nope"], { cwd: dir, encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown solver "Nope"/);
+});
