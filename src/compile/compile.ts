@@ -122,6 +122,10 @@ export interface CompiledGraphInfo {
  * helper functions (inlined); comma expressions. Values from outside the function come through
  * `args` (parameters, differentiable) or `options.consts` (fixed, folded into the code).
  *
+ * Sources that tsc (ES5 without `downlevelIteration`, ES2020) or esbuild (also minified) produce
+ * from such TypeScript compile to the same kernels; tsc's iteration and spread helpers
+ * (`__values`, `__spreadArray`) do not.
+ *
  * Derivatives are exact (symbolic forward and reverse mode on the shared expression graph) and
  * their kernels are generated on first use.
  *

@@ -668,6 +668,10 @@ class Lowering {
     if (name === "console" || name === "Date" || name === "performance" || name === "globalThis" || name === "window" || name === "crypto") {
       return { k: "builtin", name };
     }
+    if (/^__(values|read|spread|spreadArray|spreadArrays|assign|rest|awaiter|generator)$/.test(name)) {
+      throw this.err(node, `\`${name}\` is a helper that tsc emits for ES5 iteration, spread or object rest (downlevelIteration / importHelpers); it cannot be compiled.`,
+        "compile the TypeScript with target ES2015 or later, or without downlevelIteration (plain for … of over arrays becomes an index loop), and avoid spreads.");
+    }
     throw this.err(node, `\`${name}\` is a variable from outside the vector field (a closure variable); compiled code cannot see it.`,
       `pass \`${name}\` in \`consts\` or \`args\`: compile(fn, { consts: { ${name} } }) for a fixed value, or read it as args.${name} for a parameter.`);
   }

@@ -44,6 +44,14 @@ export function parseFunction(input: Function | string): ParsedFunction {
       "exclude the vector field's file from coverage instrumentation, or pass the original source text to compile.",
     );
   }
+  const helper = /\b__(values|read|spread|spreadArray|spreadArrays|assign|rest)\(/.exec(source);
+  if (helper !== null) {
+    throw errorAt(
+      source, { start: helper.index, end: helper.index + helper[0].length - 1 },
+      `\`${helper[0].slice(0, -1)}\` is a helper that tsc emits for ES5 iteration, spread or object rest (downlevelIteration / importHelpers); it cannot be compiled.`,
+      "compile the TypeScript with target ES2015 or later, or without downlevelIteration (plain for … of over arrays becomes an index loop), and avoid spreads.",
+    );
+  }
   if (/^\s*class\b/.test(source)) {
     throw new CompileError("a class cannot be compiled.", "pass the vector field function itself: (t, y, args, dy) => { … }.", "");
   }

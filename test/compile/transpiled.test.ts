@@ -56,3 +56,10 @@ test("TypeScript source text with annotations, for…of, helpers and ** compiles
     assert.deepEqual(Array.from(out), expected(1.5, -2, 3), `${name}:\n${src}`);
   }
 });
+
+test("tsc's downlevelIteration helpers get a specific error", async () => {
+  const { CompileError } = await import("../../src/index.js");
+  const src = defaultExport(ts.transpileModule("export default (t: number, y: Float64Array) => { let s = 0; for (const v of [1, 2]) s += v * y[0]!; return [s]; };",
+    { compilerOptions: { target: ts.ScriptTarget.ES5, module: ts.ModuleKind.ESNext, downlevelIteration: true } }).outputText);
+  assert.throws(() => compile(src), (e: unknown) => e instanceof CompileError && /helper that tsc emits for ES5 iteration/.test(e.message) && /target ES2015 or later/.test(e.message));
+});
