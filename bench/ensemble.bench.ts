@@ -17,7 +17,6 @@ import { machineInfo, machineLine } from "./lib/machine.js";
 import { loadOdeflow } from "./lib/odeflow.js";
 import { pythonAvailable, runPythonJSON } from "./lib/python.js";
 import { fmtRatio, fmtTime } from "./lib/timing.js";
-// @ts-expect-error: a plain ES module without type declarations (workers import it by URL).
 import { lorenz, lorenzBatch } from "./lib/ensemble_model.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));

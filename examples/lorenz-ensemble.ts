@@ -9,7 +9,6 @@
  * (worker threads import odeflow from dist/index.js and the vector field from lorenz-model.mjs).
  */
 import { ODETerm, PIDController, SaveAt, Tsit5, shutdownEnsembleWorkers, solveEnsemble } from "../src/index.js";
-// @ts-expect-error: a plain ES module without type declarations (workers import it by URL).
 import { lorenz, lorenzLanes } from "./lorenz-model.mjs";
 
 const N = 4096;
