@@ -31,6 +31,11 @@ export interface ImplicitOptions {
   linearSolver?: "auto" | "dense" | "banded";
   /** Lower and upper bandwidth [ml, mu] of the Jacobian, when known. */
   bandwidth?: readonly [number, number];
+  /**
+   * The vector field does not depend on t: Rosenbrock methods then skip ∂f/∂t (two evaluations of
+   * f per step). Wrong results if f does depend on t. @defaultValue false
+   */
+  autonomous?: boolean;
 }
 
 /** Status codes shared by the implicit solvers' `step` (the RESULTS codes the loop reports). */
@@ -46,6 +51,9 @@ export function checkImplicitOptions(name: string, options: ImplicitOptions | un
   const ls = options.linearSolver;
   if (ls !== undefined && ls !== "auto" && ls !== "dense" && ls !== "banded") {
     throw new RangeError(`new ${name}(options): \`linearSolver\` must be "auto", "dense" or "banded"; got ${describeValue(ls)}.`);
+  }
+  if (options.autonomous !== undefined && typeof options.autonomous !== "boolean") {
+    throw new TypeError(`new ${name}(options): \`autonomous\` must be true or false; got ${describeValue(options.autonomous)}.`);
   }
   const bw = options.bandwidth;
   if (bw !== undefined) {

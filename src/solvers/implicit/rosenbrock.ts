@@ -145,8 +145,11 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
   abstract readonly errorOrder: number;
   readonly hasSecondaryError = false;
   protected readonly options: ImplicitOptions;
+  /** ∂f/∂t is zero (option `autonomous`): it is not computed. */
+  protected readonly autonomous: boolean;
   constructor(name: string, options: ImplicitOptions | undefined) {
     this.options = checkImplicitOptions(name, options);
+    this.autonomous = this.options.autonomous === true;
   }
   protected abstract get numStages(): number;
   protected abstract get numDense(): number;
@@ -190,8 +193,10 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
     }
     if (!state.jacValid) {
       state.numFnEvals += state.im.evalJacobian(t, y0, state.f0, dt);
-      state.im.timeDerivative(t, y0, state.f0, state.dT, state.rhs);
-      state.numFnEvals += 2;
+      if (!this.autonomous) {
+        state.im.timeDerivative(t, y0, state.f0, state.dT, state.rhs);
+        state.numFnEvals += 2;
+      }
       state.jacValid = true;
     }
   }
@@ -215,7 +220,7 @@ const R23_E32 = 6 + Math.SQRT2;
  * tolerances use {@link Rodas5P}.
  *
  * Options: `massMatrix` (constant and nonsingular: for DAEs use {@link Rodas5P}), `linearSolver`,
- * `bandwidth` (see {@link ImplicitOptions}).
+ * `bandwidth`, `autonomous` (see {@link ImplicitOptions}).
  *
  * Reference: L. F. Shampine & M. W. Reichelt, "The MATLAB ODE Suite", SIAM J. Sci. Comput. 18(1)
  * (1997) 1–22, §3 (d = 1/(2+√2), e32 = 6+√2).
@@ -513,7 +518,7 @@ export class RodasMethod extends RosenbrockBase {
  * efficient choice for small to medium stiff systems at rtol 1e-6 … 1e-10, and for index-1 DAEs
  * with a constant mass matrix.
  *
- * Options: `massMatrix`, `linearSolver`, `bandwidth` (see {@link ImplicitOptions}).
+ * Options: `massMatrix`, `linearSolver`, `bandwidth`, `autonomous` (see {@link ImplicitOptions}).
  *
  * Reference: G. Steinebach, "Construction of Rosenbrock–Wanner method Rodas5P and numerical
  * benchmarks within the Julia Differential Equations package", BIT Numer. Math. 63 (2023) 27;
