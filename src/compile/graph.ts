@@ -10,8 +10,10 @@
  * Semantics are JavaScript's on doubles. Comparisons and `!` produce 1 or 0; `SELECT(c, a, b)` is
  * `c ? a : b` with JavaScript truthiness (non-zero and not NaN).
  *
- * The rewrite `x * 0 → 0` assumes x is finite (as symbolic differentiation always does); it can
- * only differ from the original where the original produces NaN or an infinity.
+ * The rewrites keep every value bit for bit, with two documented exceptions, as in every symbolic
+ * differentiation system: `x * 0 → 0` assumes x is finite (it differs only where the original
+ * computes NaN from an infinity), and `x + 0 → x`, `x − 0 → x`, `0 − x → −x` may flip the sign of
+ * a zero result (−0 for +0 or back), which only matters to 1/x, atan2 and Math.sign of it.
  */
 
 /** Operation codes. Inputs first, then unary, binary and ternary operations. */
@@ -251,7 +253,7 @@ export class Graph {
     const vb = cb ? this.value[b]! : NaN;
     switch (op) {
       case Op.ADD:
-        if (vb === 0) return a; // x + 0 = x (x + (−0) too); 0 + x likewise
+        if (vb === 0) return a; // x + 0 = x, up to the sign of a zero result; 0 + x likewise
         if (va === 0) return b;
         if (this.op[b] === Op.NEG) return this.node(Op.SUB, a, this.a[b]!);
         if (this.op[a] === Op.NEG) return this.node(Op.SUB, b, this.a[a]!);
