@@ -11,9 +11,9 @@
  * `c ? a : b` with JavaScript truthiness (non-zero and not NaN).
  *
  * The rewrites keep every value bit for bit, with two documented exceptions, as in every symbolic
- * differentiation system: `x * 0 → 0` and `0 / x → 0` assume x finite and non-zero (they
- * differ only where the original computes NaN), and `x + 0 → x`, `x − 0 → x`, `0 − x → −x` may flip the sign of
- * a zero result (−0 for +0 or back), which only matters to 1/x, atan2 and Math.sign of it.
+ * differentiation system: `x * 0 → 0` assumes x finite and `0 / x → 0` assumes x finite and
+ * non-zero (they differ only where the original computes NaN), and `x + 0 → x`, `x − 0 → x`,
+ * `0 − x → −x` may flip the sign of a zero result, which only 1/x, atan2 and Math.sign can see.
  */
 
 /** Operation codes. Inputs first, then unary, binary and ternary operations. */
