@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Bosh3, ConstantStepSize, Dopri5, Heun, ODETerm, PIDController, RESULTS, SaveAt, StepTo, solveEnsembleSync, type BatchVectorField, type EnsembleSolution,
+  Bosh3, ConstantStepSize, Dopri5, Heun, Tsit5, ODETerm, PIDController, RESULTS, SaveAt, StepTo, solveEnsembleSync, type BatchVectorField, type EnsembleSolution,
 } from "../../src/index.js";
 import { blowup, lorenz } from "./fixtures/models.mjs";
 
@@ -54,8 +54,10 @@ test("lockstep batches (adaptive, several batches, lanes finishing at different 
   const pid = { ...base, stepsizeController: new PIDController({ rtol: [1e-7, 1e-7, 1e-6], atol: 1e-9, pcoeff: 0.2, icoeff: 0.4, dcoeff: 0.1, norm: "max" }) };
   assertIdentical(solveEnsembleSync({ ...pid, lockstep: { f: lorenzBatch, batchSize: 50 } }), solveEnsembleSync(pid));
   // Given dt0 instead of the automatic initial step.
-  const bosh = { ...o, solver: new Bosh3() };
-  assertIdentical(solveEnsembleSync({ ...bosh, lockstep: { f: lorenzBatch, batchSize: 64 } }), solveEnsembleSync(bosh));
+  for (const solver of [new Bosh3(), new Tsit5()]) {
+    const other = { ...o, solver };
+    assertIdentical(solveEnsembleSync({ ...other, lockstep: { f: lorenzBatch, batchSize: 64 } }), solveEnsembleSync(other));
+  }
   const dt0 = { ...o, dt0: 1e-3 };
   assertIdentical(solveEnsembleSync({ ...dt0, lockstep: { f: lorenzBatch } }), solveEnsembleSync(dt0));
 });
