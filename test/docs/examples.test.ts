@@ -1,0 +1,96 @@
+// Every TypeScript/JavaScript example in the guides (docs/*.md) and README.md is run, so none goes
+// stale. A block is a self-contained ES module that imports from "odeflow" (mapped here to
+// src/index.ts) and checks its own results with node:assert against closed forms or published
+// values. Blocks fenced as ```sh, ```text or ```json are not code to run.
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const library = pathToFileURL(join(root, "src", "index.ts")).href;
+const tmp = mkdtempSync(join(tmpdir(), "odeflow-docs-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The guides and the least number of runnable examples each must keep. */
+export const GUIDES: Record<string, number> = {
+  "docs/getting-started.md": 3,
+  "docs/choosing-a-solver.md": 2,
+  "docs/stiff-problems.md": 3,
+  "docs/events.md": 3,
+  "docs/gradients.md": 3,
+  "docs/ensembles.md": 2,
+  "docs/sdes.md": 3,
+  "docs/performance.md": 3,
+  "docs/command-line.md": 1,
+};
+
+interface Block { file: string; line: number; lang: string; code: string }
+
+/** Fenced code blocks of a Markdown file, with the line each starts on. */
+export function codeBlocks(file: string, text: string): Block[] {
+  const blocks: Block[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)(`{3,}|~{3,})\s*([\w-]*)(.*)$/.exec(lines[i]!);
+    if (!open) continue;
+    const fence = open[2]!;
+    const body: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length && !lines[j]!.trimStart().startsWith(fence); j++) body.push(lines[j]!);
+    assert.ok(j < lines.length, `${file}:${i + 1}: a code block is never closed`);
+    blocks.push({ file, line: i + 1, lang: open[3]!.toLowerCase(), code: body.join("\n") });
+    i = j;
+  }
+  return blocks;
+}
+
+const RUNNABLE = new Set(["ts", "typescript", "js", "javascript", "mjs"]);
+const DOCUMENTED = new Set([...RUNNABLE, "sh", "bash", "shell", "text", "json", "csv", "html", ""]);
+
+const files = [...Object.keys(GUIDES), ...(existsSync(join(root, "README.md")) ? ["README.md"] : [])];
+const extra = existsSync(join(root, "docs")) ? readdirSync(join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`) : [];
+for (const f of extra) if (!files.includes(f)) files.push(f);
+
+test("the code-block extractor finds fences, languages and line numbers", () => {
+  const md = "# t\n\n```ts\nconst a = 1;\n```\ntext\n````sh\nnpx odeflow\n````\n";
+  assert.deepEqual(codeBlocks("x.md", md), [
+    { file: "x.md", line: 3, lang: "ts", code: "const a = 1;" },
+    { file: "x.md", line: 7, lang: "sh", code: "npx odeflow" },
+  ]);
+});
+
+for (const file of files) {
+  const path = join(root, file);
+  test(`${file}: exists and keeps its examples`, () => {
+    assert.ok(existsSync(path), `${file} is missing`);
+    const blocks = codeBlocks(file, readFileSync(path, "utf8"));
+    const runnable = blocks.filter((b) => RUNNABLE.has(b.lang));
+    assert.ok(runnable.length >= (GUIDES[file] ?? 0), `${file} has ${runnable.length} runnable examples; expected at least ${GUIDES[file]}`);
+    for (const b of blocks) assert.ok(DOCUMENTED.has(b.lang), `${file}:${b.line}: unknown code-block language "${b.lang}" (ts/js blocks run; sh/text/json do not)`);
+  });
+  if (!existsSync(path)) continue;
+  const blocks = codeBlocks(file, readFileSync(path, "utf8")).filter((b) => RUNNABLE.has(b.lang));
+  blocks.forEach((b, k) => {
+    test(`${file}:${b.line} runs`, async () => {
+      assert.match(b.code, /from "odeflow"/, `${file}:${b.line}: an example imports from "odeflow", as users write it`);
+      const code = b.code.replace(/from "odeflow"/g, `from ${JSON.stringify(library)}`);
+      const out = join(tmp, `${file.replace(/[/.]/g, "_")}_${k}.mts`);
+      // Keep the block's line numbers in stack traces: the fence line becomes a comment.
+      writeFileSync(out, `// ${file}:${b.line}\n${code}\n`);
+      const log = console.log;
+      const printed: string[] = [];
+      console.log = (...a: unknown[]) => void printed.push(a.map(String).join(" "));
+      try {
+        await import(pathToFileURL(out).href);
+      } catch (e) {
+        (e as Error).message = `${file}:${b.line}: ${(e as Error).message}`;
+        throw e;
+      } finally {
+        console.log = log;
+      }
+    });
+  });
+}
