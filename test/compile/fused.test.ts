@@ -77,19 +77,32 @@ test("the fused kernel source inlines f: no call of f in the stage loop", () => 
   assert.deepEqual(fused.evaluate(0.77), plain.evaluate(0.77));
 });
 
-test("fused kernels converge at the method's order (harmonic oscillator, closed form cos t)", async () => {
-  const { ConstantStepSize } = await import("../../src/index.js");
+test("fused kernels converge at each explicit method's order, and equal the per-stage path (oscillator, closed form cos t)", async () => {
+  const lib = await import("../../src/index.js");
   const vf = compile((t: number, [x, v]: Float64Array) => [v, -x]);
-  for (const [make, order] of [[() => new Tsit5(), 5], [() => new Dopri5(), 5]] as const) {
-    const dts = [0.2, 0.1, 0.05];
+  const plain = (t: number, y: Float64Array, a: unknown, dy: Float64Array) => vf.f(t, y, a, dy);
+  for (const name of ["Euler", "Heun", "Midpoint", "Ralston", "Bosh3", "Tsit5", "Dopri5", "Dopri8", "Vern7", "Vern9"] as const) {
+    const make = () => new (lib as any)[name]() as InstanceType<typeof Tsit5>;
+    const order = make().order;
+    // Step sizes that keep the error well above round-off for every order.
+    const h0 = order <= 2 ? 0.02 : order <= 5 ? 0.2 : order <= 7 ? 0.5 : 0.8;
+    // Order 8 reaches round-off within a factor 4 of step size: a narrower range, a longer span.
+    const dts = order >= 8 ? [h0, h0 / Math.SQRT2, h0 / 2] : [h0, h0 / 2, h0 / 4];
+    const t1 = order >= 8 ? 20 : 4;
     const errs = dts.map((dt) => {
-      const sol = diffeqsolve({ terms: new ODETerm(vf), solver: make(), t0: 0, t1: 2, dt0: dt, y0: [1, 0], stepsizeController: new ConstantStepSize() });
-      return Math.hypot(sol.ys[0]![0]! - Math.cos(2), sol.ys[0]![1]! + Math.sin(2));
+      const opts = (terms: ODETerm) => ({ terms, solver: make(), t0: 0, t1, dt0: dt, y0: [1, 0], stepsizeController: new lib.ConstantStepSize() });
+      const fused = diffeqsolve(opts(new ODETerm(vf)));
+      const ref = diffeqsolve(opts(new ODETerm(plain)));
+      assert.deepEqual(fused.ys[0], ref.ys[0], `${name} dt = ${dt}: fused equals per-stage`);
+      return Math.hypot(fused.ys[0]![0]! - Math.cos(t1), fused.ys[0]![1]! + Math.sin(t1));
     });
     // Least-squares slope of log(err) against log(dt).
     const xs = dts.map(Math.log), ys = errs.map(Math.log);
     const mx = xs.reduce((a, b) => a + b) / xs.length, my = ys.reduce((a, b) => a + b) / ys.length;
-    const slope = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0) / xs.reduce((s, x) => s + (x - mx) ** 2, 0);
-    assert.ok(Math.abs(slope - order) <= 0.25, `${make().name}: slope ${slope} (errors ${errs.join(", ")})`);
+    const slope = xs.reduce((acc, x, i) => acc + (x - mx) * (ys[i]! - my), 0) / xs.reduce((acc, x) => acc + (x - mx) ** 2, 0);
+    // Vern9's order 9 is out of reach of double precision on smooth problems (see
+    // test/solvers/methods.test.ts, which checks it on a problem built for it); here it is checked
+    // to equal the per-stage path bit for bit, which that test covers.
+    if (order <= 8) assert.ok(Math.abs(slope - order) <= 0.25, `${name}: slope ${slope.toFixed(3)} for order ${order} (errors ${errs.map((e) => e.toExponential(2)).join(", ")})`);
   }
 });
