@@ -4,7 +4,7 @@
  * checkpoints and with 8, BacksolveAdjoint, ForwardSensitivity) and for central finite
  * differences (2 forward solves per input), on Lotka–Volterra (4 parameters, 2 states) and on a
  * 64-unit neural ODE (y' = W2 tanh(W1 y + b1) + b2, 2 states, 322 parameters): Lotka–Volterra
- * compiled with `compile`, the network written by hand with its VJPs (also fused: `vjpBoth`), JVPs
+ * compiled with `compile` and again with hand-written derivatives, the network written by hand with its VJPs (also fused: `vjpBoth`), JVPs
  * and Jacobians. Each gradient call includes its forward solve (diffeqsolveVjp
  * then pullback). Targets from the issue: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.
  *
@@ -55,7 +55,7 @@ const lvVf = compile(
 const lvArgs = { alpha: 1.5, beta: 1, gamma: 3, delta: 1 };
 const lvNames = ["alpha", "beta", "gamma", "delta"] as const;
 const lv: Problem = {
-  name: "Lotka–Volterra (t1 = 10, rtol 1e-8)",
+  name: "Lotka–Volterra, compiled (t1 = 10, rtol 1e-8)",
   params: 4,
   options: {
     terms: new ODETerm(lvVf), solver: new Tsit5(), t0: 0, t1: 10, y0: [1, 1], args: lvArgs,
@@ -63,6 +63,50 @@ const lv: Problem = {
   },
   bar: TS.map((_, i) => [Math.cos(i), Math.sin(i)]),
   perturb: (k, h) => ({ ...lvArgs, [lvNames[k]!]: lvArgs[lvNames[k]!] + h }),
+};
+
+// The same model with hand-written derivatives (what `compile` would ideally generate).
+type LV = typeof lvArgs;
+const lvHand = {
+  f: (_t: number, y: Float64Array, a: LV, dy: Float64Array) => {
+    dy[0] = a.alpha * y[0]! - a.beta * y[0]! * y[1]!;
+    dy[1] = a.delta * y[0]! * y[1]! - a.gamma * y[1]!;
+  },
+  vjpBoth: (_t: number, y: Float64Array, a: LV, w: Float64Array, oy: Float64Array, op: Float64Array) => {
+    const x = y[0]!;
+    const z = y[1]!;
+    oy[0] = w[0]! * (a.alpha - a.beta * z) + w[1]! * a.delta * z;
+    oy[1] = -w[0]! * a.beta * x + w[1]! * (a.delta * x - a.gamma);
+    op[0] = w[0]! * x;
+    op[1] = -w[0]! * x * z;
+    op[2] = -w[1]! * z;
+    op[3] = w[1]! * x * z;
+  },
+  jac: (_t: number, y: Float64Array, a: LV, J: Float64Array) => {
+    J[0] = a.alpha - a.beta * y[1]!;
+    J[1] = -a.beta * y[0]!;
+    J[2] = a.delta * y[1]!;
+    J[3] = a.delta * y[0]! - a.gamma;
+  },
+  jacArgs: (_t: number, y: Float64Array, _a: LV, J: Float64Array) => {
+    const xz = y[0]! * y[1]!;
+    J[0] = y[0]!; J[1] = -xz; J[2] = 0; J[3] = 0;
+    J[4] = 0; J[5] = 0; J[6] = -y[1]!; J[7] = xz;
+  },
+  jvp: (_t: number, y: Float64Array, a: LV, v: Float64Array, o: Float64Array) => {
+    o[0] = (a.alpha - a.beta * y[1]!) * v[0]! - a.beta * y[0]! * v[1]!;
+    o[1] = a.delta * y[1]! * v[0]! + (a.delta * y[0]! - a.gamma) * v[1]!;
+  },
+  jvpArgs: (_t: number, y: Float64Array, _a: LV, v: Float64Array, o: Float64Array) => {
+    const xz = y[0]! * y[1]!;
+    o[0] = y[0]! * v[0]! - xz * v[1]!;
+    o[1] = -y[1]! * v[2]! + xz * v[3]!;
+  },
+};
+const lvHandProblem: Problem = {
+  ...lv,
+  name: "Lotka–Volterra, hand-written derivatives",
+  options: { ...lv.options, terms: new ODETerm(lvHand) },
 };
 
 const H = 64;
@@ -222,7 +266,7 @@ interface Row {
   stats?: Record<string, number>;
 }
 const rows: Row[] = [];
-for (const p of [lv, nn]) {
+for (const p of [lv, lvHandProblem, nn]) {
   const fwdSol = diffeqsolve(p.options as never);
   const steps = fwdSol.stats.numAcceptedSteps;
   // The machine is shared: the forward time is re-measured beside every gradient and the fastest kept.
