@@ -34,6 +34,11 @@ export interface KernelSpec {
   zeroFill?: boolean;
   /** Index in `out` of each output (default: its position); with `zeroFill`, for sparse writes. */
   slots?: readonly number[];
+  /**
+   * Two output arrays: outputs before `split` go to the second-last parameter, the rest to the
+   * last one (at index − split). Used by vjpBoth.
+   */
+  split?: number;
 }
 
 /** The instruction list of a kernel: the non-constant, non-input nodes it needs, ascending. */
@@ -119,12 +124,13 @@ function opLine(g: Graph, id: number): string {
   return `const v${id} = ${opSource(op, a, b, c)};`;
 }
 
-function outputLines(g: Graph, spec: KernelSpec, out: string, slots: readonly number[]): string[] {
+function outputLines(g: Graph, spec: KernelSpec, out: string, out2: string, slots: readonly number[]): string[] {
   const lines: string[] = [];
   for (const i of slots) {
     const o = spec.outputs[i]!;
     if (spec.zeroFill && g.op[o] === Op.CONST && g.value[o] === 0) continue;
-    lines.push(`${out}[${spec.slots === undefined ? i : spec.slots[i]!}] = ${ref(g, o)};`);
+    if (spec.split !== undefined) lines.push(i < spec.split ? `${out}[${i}] = ${ref(g, o)};` : `${out2}[${i - spec.split}] = ${ref(g, o)};`);
+    else lines.push(`${out}[${spec.slots === undefined ? i : spec.slots[i]!}] = ${ref(g, o)};`);
   }
   return lines;
 }
@@ -137,7 +143,10 @@ export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name
   const prog = program(g, spec.outputs);
   const ops = Array.from(prog.nodes).filter((id) => g.op[id]! >= Op.NEG);
   const params = spec.params.join(", ");
-  const out = spec.params[spec.params.length - 1]!;
+  // With two output arrays (split), `out` is the first and `out2` the second.
+  const two = spec.split !== undefined;
+  const out = spec.params[spec.params.length - (two ? 2 : 1)]!;
+  const out2 = two ? spec.params[spec.params.length - 1]! : "";
   const x = spec.hasX ? spec.params[3]! : "";
   const fill = spec.zeroFill ? `${out}.fill(0);\n` : "";
   if (ops.length <= MAX_OPS) {
@@ -150,7 +159,7 @@ export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name
       else if (op === Op.P) usedP.push(g.a[id]!);
     }
     for (const id of ops) body.push(opLine(g, id));
-    body.push(...outputLines(g, spec, out, spec.outputs.map((_, i) => i)));
+    body.push(...outputLines(g, spec, out, out2, spec.outputs.map((_, i) => i)));
     return `"use strict";\nreturn function ${name}(${params}) {\n${fill}${argReads(layout, usedP)}${body.join("\n")}\n};`;
   }
   // Split: chunks of MAX_OPS operations; values crossing a chunk boundary go through W.
@@ -193,10 +202,10 @@ export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name
       lines.push(opLine(g, id));
       if (slot.has(id)) lines.push(`W[${slot.get(id)}] = v${id};`);
     }
-    lines.push(...outputLines(g, spec, "out", outSlots[c]!));
-    parts.push(`function ${name}_${c}(t, y, P, x, out) {\n${lines.join("\n")}\n}`);
+    lines.push(...outputLines(g, spec, "out", "out2", outSlots[c]!));
+    parts.push(`function ${name}_${c}(t, y, P, x, out, out2) {\n${lines.join("\n")}\n}`);
   });
-  const calls = chunks.map((_, c) => `${name}_${c}(t, y, P, ${spec.hasX ? x : "null"}, ${out});`).join("\n");
+  const calls = chunks.map((_, c) => `${name}_${c}(t, y, P, ${spec.hasX ? x : "null"}, ${out}, ${two ? out2 : "null"});`).join("\n");
   return `"use strict";\nconst P = new Float64Array(${Math.max(1, layout.size)}), W = new Float64Array(${Math.max(1, slot.size)});\n` +
     `${parts.join("\n")}\nreturn function ${name}(${params}) {\n${fill}${flattenSource(layout)}\n${calls}\n};`;
 }

@@ -63,10 +63,10 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
   /** out = wᵀ (∂f/∂p) (length nArgs): the parameter gradient of ⟨w, f⟩. */
   vjpArgs: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
   /**
-   * Both VJPs from one reverse sweep, for adjoints: `out` (length n + nArgs) receives wᵀ ∂f/∂y in
-   * `out[0 … n−1]` and wᵀ ∂f/∂p in `out[n … n+nArgs−1]` (the same values as `vjp` and `vjpArgs`).
+   * Both VJPs from one reverse sweep, for adjoints: `outY = wᵀ ∂f/∂y` (length n) and
+   * `outArgs = wᵀ ∂f/∂p` (length nArgs), the same values as `vjp` and `vjpArgs`.
    */
-  vjpFull: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
+  vjpBoth: (t: number, y: Float64Array, args: A, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
   /** out = ∂f/∂t (length n), for Rosenbrock methods. */
   dfdt: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
   /** The non-zero entries of ∂f/∂y in row-major order of `jacSparsity` (CSR values). */
@@ -85,7 +85,7 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
   readonly operations: number;
   /** Whether the kernels are generated code or interpreted. */
   readonly mode: "codegen" | "interpreter";
-  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpFull, dfdt. */
+  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpBoth, dfdt. */
   toSource(): string;
 }
 
@@ -224,9 +224,9 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       const bar = outputs.map((_, i) => g.input(Op.X, i));
       return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, pVars), hasX: true };
     },
-    vjpFull: () => {
+    vjpBoth: () => {
       const bar = outputs.map((_, i) => g.input(Op.X, i));
-      return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, [...yVars, ...pVars]), hasX: true };
+      return { params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: vjpNodes(g, outputs, bar, [...yVars, ...pVars]), hasX: true, split: n };
     },
     dfdt: () => ({ params: ["t", "y", "args", "out"], outputs: jvpNodes(g, outputs, new Map([[g.input(Op.T), g.constant(1)]])), hasX: false }),
   };
@@ -253,15 +253,15 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       return moduleSource(g, outputs, layout, specs, sources, n, argNamesOf(layout));
     },
   } as unknown as CompiledVectorField<A> & Record<string, unknown>;
-  for (const name of ["jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpFull", "dfdt"]) {
+  for (const name of ["jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpBoth", "dfdt"]) {
     // Built on first use; the lazy wrapper then replaces itself on the object.
     let k: Kernel | undefined;
-    const lazy = (t: number, y: Float64Array, args: unknown, a: Float64Array, b?: Float64Array): void => {
+    const lazy = (t: number, y: Float64Array, args: unknown, a: Float64Array, b?: Float64Array, c?: Float64Array): void => {
       if (k === undefined) {
         k = build(name);
         (obj as Record<string, unknown>)[name] = k;
       }
-      k(t, y, args, a, b);
+      k(t, y, args, a, b, c);
     };
     (obj as Record<string, unknown>)[name] = lazy;
   }

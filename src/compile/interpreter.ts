@@ -53,7 +53,8 @@ export function interpretedKernel(g: Graph, spec: KernelSpec, layout: ArgLayout)
   for (let k = 0; k < constants.length; k += 2) R[constants[k]!] = constants[k + 1]!;
   const P = new Float64Array(Math.max(1, layout.size));
   const hasX = spec.hasX;
-  return (t: number, y: Float64Array, args: unknown, a3: Float64Array, a4?: Float64Array): void => {
+  const split = spec.split ?? -1;
+  return (t: number, y: Float64Array, args: unknown, a3: Float64Array, a4?: Float64Array, a5?: Float64Array): void => {
     const x = hasX ? a3 : null;
     const out = hasX ? a4! : a3;
     flattenArgs(layout, args, P);
@@ -70,7 +71,11 @@ export function interpretedKernel(g: Graph, spec: KernelSpec, layout: ArgLayout)
       R[dst[i]!] = v;
     }
     if (zeroFill) out.fill(0);
-    if (slots === null) for (let k = 0; k < outReg.length; k++) out[k] = R[outReg[k]!]!;
+    if (split >= 0) {
+      const out2 = a5!;
+      for (let k = 0; k < split; k++) out[k] = R[outReg[k]!]!;
+      for (let k = split; k < outReg.length; k++) out2[k - split] = R[outReg[k]!]!;
+    } else if (slots === null) for (let k = 0; k < outReg.length; k++) out[k] = R[outReg[k]!]!;
     else for (let k = 0; k < outReg.length; k++) out[slots[k]!] = R[outReg[k]!]!;
   };
 }

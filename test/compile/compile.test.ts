@@ -196,11 +196,11 @@ test("JVPs and VJPs agree with the Jacobian and with each other (⟨w, J v⟩ = 
       const l2 = dot(w, Jpv);
       const r2 = dot(JpTw, vp);
       assert.ok(Math.abs(l2 - r2) <= 1e-12 * (absDot(w, Jpv) + absDot(JpTw, vp)), `${e.name}: parameter duality ${l2} vs ${r2}`);
-      // vjpFull: both from one sweep, equal to vjp and vjpArgs.
-      const full = new Float64Array(n + m);
-      c.vjpFull(t, y, args, w, full);
-      assert.deepEqual(full.subarray(0, n), JTw, `${e.name}: vjpFull (y part)`);
-      assert.deepEqual(full.subarray(n), JpTw, `${e.name}: vjpFull (args part)`);
+      // vjpBoth: both from one sweep, equal to vjp and vjpArgs.
+      const bothY = new Float64Array(n), bothP = new Float64Array(m);
+      c.vjpBoth(t, y, args, w, bothY, bothP);
+      assert.deepEqual(bothY, JTw, `${e.name}: vjpBoth (y part)`);
+      assert.deepEqual(bothP, JpTw, `${e.name}: vjpBoth (args part)`);
       const Jp = new Float64Array(n * m);
       c.jacArgs(t, y, args, Jp);
       for (let j = 0; j < m; j++) {
@@ -290,6 +290,16 @@ test("large graphs are split into functions of at most MAX_OPS (500) operations 
   c.vjp(0, y, Float64Array.of(0.3), v, a);
   int.vjp(0, y, { k: 0.3 }, v, b);
   assert.deepEqual(b, a);
+  // vjpBoth (two output arrays) in split kernels and in the interpreter.
+  const a1 = new Float64Array(M), a2 = new Float64Array(1), b1 = new Float64Array(M), b2 = new Float64Array(1);
+  c.vjpBoth(0, y, { k: 0.3 }, v, a1, a2);
+  int.vjpBoth(0, y, { k: 0.3 }, v, b1, b2);
+  assert.deepEqual(a1, a);
+  assert.deepEqual(b1, a1);
+  assert.deepEqual(b2, a2);
+  const pa = new Float64Array(1);
+  c.vjpArgs(0, y, { k: 0.3 }, v, pa);
+  assert.deepEqual(a2, pa);
 });
 
 test("structural hashing merges common subexpressions and folds constants", () => {
