@@ -412,6 +412,10 @@ export class VectorFieldDerivatives {
     if (nP === 0) return;
     const perm = this.perm;
     if (this.vf.jacArgs !== undefined) {
+      if (perm === null) {
+        this.vf.jacArgs(t, y, this.args, JP);
+        return;
+      }
       const raw = this.JPraw ?? (this.JPraw = new Float64Array(n * nP));
       this.vf.jacArgs(t, y, this.args, raw);
       for (let i = 0; i < n; i++) for (let k = 0; k < nP; k++) JP[i * nP + (perm === null ? k : perm[k]!)] = raw[i * nP + k]!;

@@ -93,6 +93,30 @@ function solveWithTangents<Y>(
   const useJacP = allUnit && m > 1;
   const J = useJac ? new Float64Array(n * n) : null;
   const JP = useJacP ? new Float64Array(n * Math.max(nP, 1)) : null;
+  // The gradient's case (unit directions: y0 first, then one per parameter) with exact Jacobians:
+  // two branch-free passes, S' = J S for every direction, then + ∂f/∂p_k for the parameter ones.
+  const unitCase = J !== null && JP !== null && m === n + nP && isGradientLayout(dirY0, unitP, n, nP);
+  const faugUnit = (t: number, Z: Float64Array, a: unknown, dZ: Float64Array): void => {
+    for (let j = 0; j < n; j++) yv[j] = Z[j]!;
+    f(t, yv, a, fv);
+    for (let j = 0; j < n; j++) dZ[j] = fv[j]!;
+    deriv.jacY(t, yv, J!);
+    deriv.jacP(t, yv, JP!);
+    const Jm = J!;
+    const JPm = JP!;
+    for (let d = 0; d < m; d++) {
+      const off = n * (1 + d);
+      for (let i = 0; i < n; i++) {
+        let acc = 0;
+        for (let j = 0; j < n; j++) acc += Jm[i * n + j]! * Z[off + j]!;
+        dZ[off + i] = acc;
+      }
+    }
+    for (let k = 0; k < nP; k++) {
+      const off = n * (1 + n + k);
+      for (let i = 0; i < n; i++) dZ[off + i] += JPm[i * nP + k]!;
+    }
+  };
   const faug = (t: number, Z: Float64Array, a: unknown, dZ: Float64Array): void => {
     for (let j = 0; j < n; j++) yv[j] = Z[j]!;
     f(t, yv, a, fv);
@@ -165,7 +189,7 @@ function solveWithTangents<Y>(
     }
   }
   const va = validate({
-    terms: new ODETerm(faug), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
+    terms: new ODETerm(unitCase ? faugUnit : faug), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
     stepsizeController: controller, maxSteps: v.maxSteps, throw: false, progressMeter: v.progress ?? undefined,
     ...(v.events !== null ? { event: v.events, maxEvents: v.maxEvents } : {}),
   });
@@ -206,6 +230,15 @@ function solveWithTangents<Y>(
   });
   if (throwOnFailure && !isOkay(aug.result)) throw new SolveError(aug.result, ws.detail, solution);
   return { solution, tangents, m };
+}
+
+/** Whether the directions are the gradient's: y0's unit vectors, then one unit parameter each. */
+function isGradientLayout(dirY0: Float64Array, unitP: Int32Array, n: number, nP: number): boolean {
+  for (let d = 0; d < n + nP; d++) {
+    for (let j = 0; j < n; j++) if (dirY0[d * n + j] !== (d === j ? 1 : 0)) return false;
+    if (unitP[d] !== (d < n ? -1 : d - n)) return false;
+  }
+  return true;
 }
 
 /** @internal diffeqsolveJvp: one tangent direction. */
