@@ -28,6 +28,10 @@ test("toSource() is a standalone ES module whose kernels equal the compiled ones
         if (x === null) { (c as any)[name](t, y, args, a); m[name](t, y, args, b); } else { (c as any)[name](t, y, args, x, a); m[name](t, y, args, x, b); }
         assert.deepEqual(b, a, `${e.name}: ${name}`);
       }
+      const [ay, ap, by, bp] = [new Float64Array(n), new Float64Array(c.nArgs), new Float64Array(n), new Float64Array(c.nArgs)];
+      c.vjpBoth(t, y, args, v, ay, ap);
+      m.vjpBoth(t, y, args, v, by, bp);
+      assert.deepEqual([by, bp], [ay, ap], `${e.name}: vjpBoth`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
