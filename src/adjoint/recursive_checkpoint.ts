@@ -154,7 +154,7 @@ class ForwardRecorder implements StepHook {
     readonly known: number[] | null,
   ) {
     this.yLast = new Float64Array(n);
-    this.online = new DynamicCheckpoints(budget > 0 ? budget : 16);
+    this.online = new DynamicCheckpoints(budget > 0 ? Math.min(budget, 64) : 16);
   }
   private readonly freeSlot = (): number => this.pool.acquire();
 
