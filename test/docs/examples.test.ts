@@ -3,7 +3,8 @@
 // src/index.ts) and checks its own results with node:assert against closed forms or published
 // values. Blocks fenced as ```sh, ```text or ```json are not code to run.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
@@ -26,6 +27,14 @@ export const GUIDES: Record<string, number> = {
   "docs/performance.md": 3,
   "docs/command-line.md": 1,
 };
+
+/** Splits a command line into words (single and double quotes, no expansions). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  const re = /'([^']*)'|"([^"]*)"|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] ?? m[2] ?? m[3]!);
+  return words;
+}
 
 interface Block { file: string; line: number; lang: string; code: string }
 
@@ -67,12 +76,34 @@ for (const file of files) {
   test(`${file}: exists and keeps its examples`, () => {
     assert.ok(existsSync(path), `${file} is missing`);
     const blocks = codeBlocks(file, readFileSync(path, "utf8"));
-    const runnable = blocks.filter((b) => RUNNABLE.has(b.lang));
+    const runnable = blocks.filter((b) => RUNNABLE.has(b.lang) || (b.lang === "sh" && b.code.includes("npx odeflow ")));
     assert.ok(runnable.length >= (GUIDES[file] ?? 0), `${file} has ${runnable.length} runnable examples; expected at least ${GUIDES[file]}`);
     for (const b of blocks) assert.ok(DOCUMENTED.has(b.lang), `${file}:${b.line}: unknown code-block language "${b.lang}" (ts/js blocks run; sh/text/json do not)`);
   });
   if (!existsSync(path)) continue;
-  const blocks = codeBlocks(file, readFileSync(path, "utf8")).filter((b) => RUNNABLE.has(b.lang));
+  const all = codeBlocks(file, readFileSync(path, "utf8"));
+  // Files shown in a guide (```js file=model.mjs) are written to its working folder, where its
+  // `npx odeflow` command lines (```sh) then run against the built dist/cli.js.
+  const work = join(tmp, file.replace(/[/.]/g, "_"));
+  const shown = all.filter((b) => / file=/.test(readFileSync(path, "utf8").split("\n")[b.line - 1]!));
+  const commands = all.filter((b) => b.lang === "sh").flatMap((b) => b.code.split("\n").filter((l) => l.startsWith("npx odeflow ")).map((l) => ({ b, l })));
+  if (commands.length > 0) {
+    test(`${file}: its odeflow command lines run`, () => {
+      mkdirSync(work, { recursive: true });
+      for (const s of shown) writeFileSync(join(work, /file=(\S+)/.exec(readFileSync(path, "utf8").split("\n")[s.line - 1]!)![1]!), s.code + "\n");
+      const cli = join(root, "dist", "cli.js");
+      assert.ok(existsSync(cli), "dist/cli.js is missing: run `npm run build` first (npm test does).");
+      for (const { b, l } of commands) {
+        const argv = shellWords(l).slice(2);
+        const r = spawnSync(process.execPath, [cli, ...argv], { cwd: work, encoding: "utf8" });
+        assert.equal(r.status, 0, `${file}:${b.line}: ${l}\n${r.stderr}`);
+        for (let i = 0; i < argv.length - 1; i++) {
+          if (argv[i] === "--out" || argv[i] === "--plot") assert.ok(existsSync(join(work, argv[i + 1]!)), `${l} did not write ${argv[i + 1]}`);
+        }
+      }
+    });
+  }
+  const blocks = all.filter((b) => RUNNABLE.has(b.lang) && !shown.includes(b));
   blocks.forEach((b, k) => {
     test(`${file}:${b.line} runs`, async () => {
       assert.match(b.code, /from "odeflow"/, `${file}:${b.line}: an example imports from "odeflow", as users write it`);
