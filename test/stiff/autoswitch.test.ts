@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { diffeqsolve } from "../../src/integrate.js";
 import { ODETerm } from "../../src/terms.js";
 import { PIDController } from "../../src/controllers/pid.js";
+import { ConstantStepSize } from "../../src/controllers/constant.js";
 import { SaveAt } from "../../src/saveat.js";
 import { Tsit5 } from "../../src/solvers/methods/tsit5.js";
 import { Dopri5 } from "../../src/solvers/methods/dopri5.js";
@@ -10,7 +11,7 @@ import { Vern7 } from "../../src/solvers/methods/vern7.js";
 import { Rodas5P } from "../../src/solvers/implicit/rosenbrock.js";
 import { BDF } from "../../src/solvers/implicit/bdf.js";
 import { AutoSwitch } from "../../src/solvers/implicit/autoswitch.js";
-import { errorOverTolerance, linear, refProblem } from "./problems.js";
+import { errorOverTolerance, linear, protheroRobinson, refProblem, slope } from "./problems.js";
 
 test("AutoSwitch(Tsit5, Rodas5P) on VDPOL matches the reference with far fewer f-evaluations than Tsit5 alone, switching both ways", () => {
   const vdpol = refProblem("VDPOL");
@@ -51,4 +52,28 @@ test("AutoSwitch refuses pairs it cannot drive, naming the argument and the fix"
   assert.throws(() => new AutoSwitch({ nonstiff: new Vern7(), stiff: new Rodas5P() }), /Vern7 cannot estimate stiffness for free; use .* Tsit5 or Dopri5/);
   assert.throws(() => new AutoSwitch({ nonstiff: new Tsit5(), stiff: new BDF() }), /BDF chooses its own steps .* Rodas5P/);
   assert.throws(() => new AutoSwitch({ nonstiff: new Tsit5(), stiff: new Rodas5P(), maxStiffSteps: 0 }), /`maxStiffSteps` must be a whole number ≥ 1; got number 0/);
+});
+
+test("AutoSwitch converges with the order of the method in use: 5 on a non-stiff problem (Dopri5), 5 on stiff Prothero–Robinson once switched (Rodas5P, order 3 in the stiff limit)", () => {
+  const dts = [0.1, 0.05, 0.025, 0.0125];
+  const errs = (p: typeof linear, maxStiffSteps: number): { err: number[]; switches: number } => {
+    let switches = 0;
+    const err = dts.map((dt) => {
+      const sol = diffeqsolve({
+        terms: new ODETerm(p.f), solver: new AutoSwitch({ nonstiff: new Dopri5(), stiff: new Rodas5P(), maxStiffSteps }), t0: 0, t1: 2, dt0: dt, y0: p.y0,
+        stepsizeController: new ConstantStepSize(), maxSteps: 100_000,
+      });
+      switches = Math.max(switches, sol.stats.numSwitches!);
+      return Math.max(...p.exact(2).map((v, i) => Math.abs(v - sol.ys[0]![i]!)));
+    });
+    return { err, switches };
+  };
+  const nonstiff = errs(linear, 10);
+  assert.equal(nonstiff.switches, 0);
+  assert.ok(Math.abs(slope(dts, nonstiff.err) - 5) <= 0.25, `non-stiff slope ${slope(dts, nonstiff.err)}`);
+  // λ = −1e4 with these steps is far outside Dopri5's stability region: one step and it switches.
+  const stiff = errs(protheroRobinson(-1e4), 1);
+  assert.ok(stiff.switches >= 1);
+  const s = slope(dts, stiff.err);
+  assert.ok(Number.isFinite(s) && Math.abs(s - 3) <= 0.25, `stiff slope ${s}`);
 });
