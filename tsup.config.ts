@@ -24,6 +24,48 @@ async function buildCli(): Promise<void> {
   });
 }
 
+/**
+ * A second ESM build, one file per source module (dist/esm/**), for bundlers (the `module`
+ * condition in package.json `exports`): with `sideEffects: false` a bundler then drops every
+ * module an application does not import, including the compiler's parser (acorn, inlined into
+ * dist/esm/compile/parse.js only). The single-file bundle dist/index.js cannot be tree-shaken
+ * that way (top-level tableau construction and acorn's set-up are statements a bundler keeps).
+ */
+async function buildModules(): Promise<void> {
+  const { readdirSync, statSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const entries: string[] = [];
+  const scan = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) { if (p !== join("src", "cli")) scan(p); }
+      else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) entries.push(p);
+    }
+  };
+  scan("src");
+  await build({
+    entryPoints: entries,
+    outdir: "dist/esm",
+    outbase: "src",
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2020",
+    logLevel: "warning",
+    plugins: [{
+      name: "modules-external",
+      setup(b) {
+        // Every relative import stays an import of the sibling output file; only acorn is inlined.
+        b.onResolve({ filter: /^\./ }, (a) => (a.kind === "entry-point" ? undefined : { path: a.path, external: true }));
+      },
+    }],
+  });
+}
+
+async function afterBuild(): Promise<void> {
+  await Promise.all([buildCli(), buildModules()]);
+}
+
 // ESM and CommonJS builds with bundled type declarations (.d.ts and .d.cts).
 export default defineConfig({
   entry: { index: "src/index.ts" },
@@ -36,5 +78,5 @@ export default defineConfig({
   treeshake: true,
   // The compiler's parser is bundled so that the published package has no runtime dependency.
   noExternal: ["acorn"],
-  onSuccess: buildCli,
+  onSuccess: afterBuild,
 });
