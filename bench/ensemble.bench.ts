@@ -134,14 +134,23 @@ for (const config of CONFIGS) {
 {
   const N = SIZES[SIZES.length - 1]!;
   const gc = (globalThis as { gc?: () => void }).gc;
-  let sol: Awaited<ReturnType<typeof lib.solveEnsemble>> | null = await lib.solveEnsemble(options("adaptive", N));
+  // Settle the heap (array buffers are freed by a sweep after the collection), then measure.
+  const settled = async (): Promise<number> => {
+    for (let k = 0; k < 3; k++) {
+      gc?.();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const o = options("adaptive", N);
+  await lib.solveEnsemble(o); // warm, so that compiled code is not counted
+  const before = await settled();
+  const sol = await lib.solveEnsemble(o);
+  const after = await settled();
   const packed = sol.bytesPerTrajectory;
-  gc?.();
-  const m1 = process.memoryUsage();
-  sol = null; // what the solution retained is what the heap loses when it is dropped
-  gc?.();
-  const m0 = process.memoryUsage();
-  const retained = m1.heapUsed + m1.arrayBuffers - (m0.heapUsed + m0.arrayBuffers);
+  const retained = after - before;
+  if (sol.trajectories !== N) throw new Error("unreachable"); // keeps sol alive until here
   memory.push({ N, packedBytesPerTrajectory: packed, retainedBytesPerTrajectory: retained / N });
   log(`memory, N=${N}: packed ${packed} B/trajectory, retained ${(retained / N).toFixed(1)} B/trajectory${gc ? "" : " (no --expose-gc: rough)"}`);
 }
