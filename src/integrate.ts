@@ -201,7 +201,7 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     throw new TypeError(`diffeqsolve: \`progressMeter\` must be a TextProgressMeter or CallbackProgressMeter; got ${describeValue(progress)}.`);
   }
   const { events, maxEvents } = checkEventOptions(options.event, options.maxEvents);
-  // A solver of non-ODE terms may name the ODE part the loop should treat as `f` (an SDE's drift):
+  // A solver of non-ODE terms may name the ODE part the loop should treat as \`f\` (an SDE's drift):
   // it is probed like an ODE's and used by the automatic initial step.
   const odeTerm = terms instanceof ODETerm ? terms : (solver as { vectorFieldTerm?: (t: AbstractTerm) => ODETerm | undefined }).vectorFieldTerm?.(terms);
   const f = odeTerm !== undefined ? prepareVectorField(odeTerm.vf.f, t0, y0, options.args) : noVectorField;
@@ -519,6 +519,8 @@ export interface LoopWorkspace {
   y1: Float64Array;
   readonly yErr: Float64Array;
   readonly yErr2: Float64Array;
+  /** [t, dt] of the step being taken, handed to `solver.step` without boxing either double. */
+  readonly stepTimes: Float64Array;
   readonly ytmp: Float64Array;
   readonly fscratch: Float64Array;
   readonly normScratch: Float64Array;
@@ -563,6 +565,7 @@ export function createLoopWorkspace<Y>(v: Validated<Y>, args: unknown): LoopWork
     y1: new Float64Array(n),
     yErr: new Float64Array(n),
     yErr2: new Float64Array(n),
+    stepTimes: new Float64Array(2),
     ytmp: new Float64Array(n),
     fscratch: new Float64Array(n),
     normScratch: new Float64Array(n),
@@ -610,7 +613,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   let y = ws.y;
   y.set(y0);
   let y1 = ws.y1;
-  const { yErr, yErr2, ytmp, fscratch, normScratch } = ws;
+  const { yErr, yErr2, stepTimes, ytmp, fscratch, normScratch } = ws;
   const state = solver.init(f, n, args, v.terms);
   // Optional hooks of implicit and multistep solvers (src/solvers/implicit/): the tolerances for
   // their Newton convergence tests, and a variable-order method's own choice of the next step.
@@ -702,8 +705,8 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
         }
         let tNext: number;
         let hitJump = false;
-        let atDtmin = false; // dt was raised to dtmin (compare dt, not tNext − t, which rounding may put a hair above dtmin)
         let onGrid = true; // fixed steps: this step ends on the next grid point
+        let atDtmin = false; // dt was raised to dtmin (compare dt, not tNext − t, which rounding may put a hair above dtmin)
         if (fixed) {
           tNext = stepTo !== null ? stepTo[k + 1]! : k + 1 >= fixedN ? t1 : t0 + (k + 1) * fixedH;
           if (ev !== null && dir * (ev.nextTime - tNext) < 0) {
@@ -748,7 +751,9 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
               : `t = ${t}: the step size ${Math.abs(dt)} is below the floating-point resolution of t`;
           break;
         }
-        const status = solver.step(state, t, h, y, y1, yErr, yErr2);
+        stepTimes[0] = t;
+        stepTimes[1] = h;
+        const status = solver.step(state, stepTimes, y, y1, yErr, yErr2);
         numSteps++;
 
         let accept = true;

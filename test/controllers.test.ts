@@ -195,7 +195,7 @@ test("PIDController jumpTs: a discontinuity in t costs no rejected steps and the
 class FirstStepSpy extends Dopri5 {
   first = NaN;
   override step(...a: Parameters<Dopri5["step"]>): number {
-    if (Number.isNaN(this.first)) this.first = Math.abs(a[2]);
+    if (Number.isNaN(this.first)) this.first = Math.abs(a[1][1]!); // times = [t, dt]
     return super.step(...a);
   }
 }

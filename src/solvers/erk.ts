@@ -361,7 +361,9 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     return state.ks[0]!;
   }
 
-  step(state: ERKState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number {
+  step(state: ERKState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     const tab = this.tableau;
     const ks = state.ks;
     if (!state.k0Valid) {
@@ -379,11 +381,11 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       state.f1Valid = false;
     }
     const t1 = t + dt;
-    const times = state.times;
-    times[0] = t;
-    times[1] = dt;
-    times[2] = t1;
-    state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, times);
+    const kt = state.times;
+    kt[0] = t;
+    kt[1] = dt;
+    kt[2] = t1;
+    state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, kt);
     state.numFnEvals += tab.stages - 1;
     state.tPrev = t;
     state.dtPrev = dt;

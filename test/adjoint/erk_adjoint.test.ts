@@ -25,7 +25,7 @@ test("a replayed step reproduces the solver's step bit for bit, and the generate
     const state = solver.init(vf.f, n, args, undefined as never);
     solver.restart(state, t, y0);
     const y1s = new Float64Array(n);
-    solver.step(state, t, h, y0, y1s, new Float64Array(n), new Float64Array(n));
+    solver.step(state, Float64Array.of(t, h), y0, y1s, new Float64Array(n), new Float64Array(n));
     solver.accept(state);
     const mid = new Float64Array(n);
     solver.interpolate(state, 0.37, mid);

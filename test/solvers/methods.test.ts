@@ -253,7 +253,7 @@ function run(tab: Tableau, problem: Problem, N: number): Run {
     t = t0 + i * dt;
     const tNext = i === N - 1 ? t1 : t0 + (i + 1) * dt;
     const h = tNext - t;
-    assert.equal(solver.step(state, t, h, y0, y1, yErr, yErr2), 0);
+    assert.equal(solver.step(state, Float64Array.of(t, h), y0, y1, yErr, yErr2), 0);
     solver.accept(state);
     problem.flow(t, y0, tNext, yExact);
     out.local = Math.max(out.local, problem.error(y1, yExact));
@@ -442,8 +442,8 @@ for (const c of CASES) {
       let t = 0.3;
       for (let i = 0; i < 3; i++) {
         const dt = 0.17 + 0.01 * i;
-        gen.step(sg, t, dt, g.y0, g.y1, g.e, g.e2);
-        loop.step(sl, t, dt, l.y0, l.y1, l.e, l.e2);
+        gen.step(sg, Float64Array.of(t, dt), g.y0, g.y1, g.e, g.e2);
+        loop.step(sl, Float64Array.of(t, dt), l.y0, l.y1, l.e, l.e2);
         for (const [key, a, b] of [["y1", g.y1, l.y1], ["yErr", g.e, l.e], ["yErr2", g.e2, l.e2]] as const) {
           for (let j = 0; j < n; j++) {
             assert.ok(Object.is(a[j], b[j]), `${tab.name} step ${i}: ${key}[${j}] ${a[j]} (generated) vs ${b[j]} (generic)`);
@@ -480,7 +480,7 @@ test("Dopri8's expanded dense weights keep CONTD8's end conditions: y0, y1, k0 a
   const f1 = new Float64Array(2);
   const h = 0.4;
   solver.restart(state, 0, y0);
-  solver.step(state, 0, h, y0, y1, e, e2);
+  solver.step(state, Float64Array.of(0, h), y0, y1, e, e2);
   solver.accept(state);
   problem.f(0, y0, undefined, f0);
   problem.f(h, y1, undefined, f1);

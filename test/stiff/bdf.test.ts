@@ -26,7 +26,7 @@ function fixedOrderErrors(p: Problem, k: number, h: number): { end: number; mid:
   const ym = new Float64Array(n);
   let mid = 0;
   for (let i = 0; i < steps; i++) {
-    assert.equal(solver.step(state, i * h, h, y, y1, e), 0);
+    assert.equal(solver.step(state, Float64Array.of(i * h, h), y, y1, e), 0);
     solver.accept(state);
     solver.interpolate(state, 0.5, ym);
     p.exact((i + 0.5) * h).forEach((v, j) => (mid = Math.max(mid, Math.abs(v - ym[j]!))));

@@ -160,7 +160,9 @@ export class AutoSwitch implements AbstractSolver<AutoSwitchState> {
     return r;
   }
 
-  step(state: AutoSwitchState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number {
+  step(state: AutoSwitchState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     if (state.switchPending) {
       state.active = 1 - state.active;
       state.switchPending = false;
@@ -172,8 +174,8 @@ export class AutoSwitch implements AbstractSolver<AutoSwitchState> {
     }
     state.lastDt = dt;
     const status = state.active === 0
-      ? this.nonstiff.step(state.ns, t, dt, y0, y1, yErr, yErr2)
-      : this.stiff.step(state.st, t, dt, y0, y1, yErr, yErr2);
+      ? this.nonstiff.step(state.ns, times, y0, y1, yErr, yErr2)
+      : this.stiff.step(state.st, times, y0, y1, yErr, yErr2);
     this.sync(state);
     return status === STEP_OK ? STEP_OK : status;
   }

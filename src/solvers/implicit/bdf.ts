@@ -168,7 +168,9 @@ export class BDF implements AbstractSolver<BDFState> {
     return state.f0;
   }
 
-  step(state: BDFState, t: number, h: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+  step(state: BDFState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+    const t = times[0]!;
+    const h = times[1]!;
     const { n, D, im, f, args, psi, d, dy, rhs, scale, fy, mtmp } = state;
     if (state.h !== state.h) {
       // First step after a (re)start: D_0 = y0, D_1 = h f(t0, y0).

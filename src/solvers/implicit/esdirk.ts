@@ -263,7 +263,9 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     return state.ks[0]!;
   }
 
-  step(state: ESDIRKState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+  step(state: ESDIRKState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     const tab = this.tableau;
     const s = tab.stages;
     const { a, c, predictor, bErr, gamma } = tab;

@@ -281,7 +281,9 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
     return fStart;
   }
 
-  step(state: ARKState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+  step(state: ARKState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     const tab = this.tableau;
     const s = tab.stages;
     const { aE, aI, c, b, bHat, gamma } = tab;

@@ -209,7 +209,9 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
     return complexLuFactor(n, cre, cim, cpiv);
   }
 
-  step(state: RadauState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+  step(state: RadauState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     const { n, im, Z, W, F, f0, ytmp, r1, r2, r3, mtmp, scale, f, args, cre, cim, cpiv } = state;
     const retry = state.pendingReject;
     state.pendingReject = true;

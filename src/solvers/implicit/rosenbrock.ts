@@ -201,7 +201,7 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
     }
   }
 
-  abstract step(state: RosenbrockState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
+  abstract step(state: RosenbrockState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
   abstract accept(state: RosenbrockState): void;
   abstract interpolate(state: RosenbrockState, theta: number, out: Float64Array): void;
   abstract interpolateDerivative(state: RosenbrockState, theta: number, out: Float64Array): void;
@@ -258,7 +258,9 @@ export class Rosenbrock23 extends RosenbrockBase {
     return state;
   }
 
-  step(state: RosenbrockState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+  step(state: RosenbrockState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     if (state.f1Ready) {
       // FSAL: f(t1, y1) of the accepted step is f0 of this one.
       const tmp = state.f0;
@@ -377,7 +379,9 @@ export class RodasMethod extends RosenbrockBase {
     return this.tableau.denseRows;
   }
 
-  step(state: RosenbrockState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+  step(state: RosenbrockState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     this.prepare(state, t, y0, dt);
     const tab = this.tableau;
     const s = tab.stages;

@@ -255,7 +255,7 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
     return state.k0;
   }
 
-  abstract step(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
+  abstract step(state: SDEState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
 
   /** Records the step for dense output (called at the end of every `step`). */
   protected record(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array): void {

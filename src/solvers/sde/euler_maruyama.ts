@@ -30,7 +30,9 @@ export class EulerMaruyama extends AbstractSDESolver {
   readonly errorOrder = 0;
   readonly interpretation = "ito" as const;
 
-  step(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array): number {
+  step(state: SDEState, times: Float64Array, y0: Float64Array, y1: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     const { f, g, args, n, m, k0, g0, dW } = state;
     state.bm.increment(t, dt, dW, null);
     f(t, y0, args, k0);

@@ -50,7 +50,9 @@ export class Milstein extends AbstractSDESolver {
     this.interpretation = interp;
   }
 
-  step(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array): number {
+  step(state: SDEState, times: Float64Array, y0: Float64Array, y1: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     const { f, g, args, n, m, diagonal, k0, g0, g1, g2, dW, ytmp } = state;
     state.bm.increment(t, dt, dW, null);
     f(t, y0, args, k0);

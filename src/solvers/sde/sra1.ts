@@ -35,7 +35,9 @@ export class SRA1 extends AbstractSDESolver {
   protected override readonly needsLevyArea = true;
   protected override readonly needsAdditive = true;
 
-  step(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+  step(state: SDEState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
+    const t = times[0]!;
+    const dt = times[1]!;
     const { f, g, args, n, m, diagonal, k0, k1, g0, g1, dW, dH, v0, v1, ytmp } = state;
     state.bm.increment(t, dt, dW, dH);
     g(t, y0, args, g0);
