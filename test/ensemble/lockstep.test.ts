@@ -62,6 +62,21 @@ test("lockstep batches (adaptive, several batches, lanes finishing at different 
   assertIdentical(solveEnsembleSync({ ...dt0, lockstep: { f: lorenzBatch } }), solveEnsembleSync(dt0));
 });
 
+test("lockstep follows the serial loop backward in time, at dtmin (failing or forced) and with dtmax", () => {
+  const cases = [
+    { t0: 1, t1: 0, saveat: new SaveAt({ ts: [0.75, 0.5, 0], t0: true }), stepsizeController: new PIDController({ rtol: 1e-7, atol: 1e-7 }) },
+    { stepsizeController: new PIDController({ rtol: 1e-12, atol: 1e-12, dtmin: 0.02 }) },
+    { stepsizeController: new PIDController({ rtol: 1e-12, atol: 1e-12, dtmin: 0.02, forceDtmin: true }) },
+    { stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-6, dtmax: 0.013 }) },
+  ];
+  for (const c of cases) {
+    const o = { ...base, trajectories: 30, ...c };
+    const serial = solveEnsembleSync(o);
+    assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 16 } }), serial);
+    if (c.stepsizeController.dtmin > 0 && !c.stepsizeController.forceDtmin) assert.ok(serial.failed.length > 0, "dtmin makes trajectories fail");
+  }
+});
+
 test("lockstep with fixed steps (dt = 0.001) equals serial bit for bit", () => {
   const o = { ...base, dt0: 0.001, stepsizeController: new ConstantStepSize() };
   const serial = solveEnsembleSync(o);
