@@ -201,7 +201,7 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     throw new TypeError(`diffeqsolve: \`progressMeter\` must be a TextProgressMeter or CallbackProgressMeter; got ${describeValue(progress)}.`);
   }
   const { events, maxEvents } = checkEventOptions(options.event, options.maxEvents);
-  // A solver of non-ODE terms may name the ODE part the loop should treat as \`f\` (an SDE's drift):
+  // A solver of non-ODE terms may name the ODE part the loop should treat as `f` (an SDE's drift):
   // it is probed like an ODE's and used by the automatic initial step.
   const odeTerm = terms instanceof ODETerm ? terms : (solver as { vectorFieldTerm?: (t: AbstractTerm) => ODETerm | undefined }).vectorFieldTerm?.(terms);
   const f = odeTerm !== undefined ? prepareVectorField(odeTerm.vf.f, t0, y0, options.args) : noVectorField;
