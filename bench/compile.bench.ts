@@ -64,20 +64,22 @@ for (const c of fCases) {
   c.hand(0, c.y, c.args, check);
   vf.f(0, c.y, c.args, out);
   for (let i = 0; i < c.n; i++) if (out[i] !== check[i]) throw new Error(`bench: compiled ${c.name} differs at ${i}`);
-  const K = c.n > 10 ? 200 : 2000;
-  // A fresh runner per function (generated, so each has its own type feedback): both call
-  // sites are monomorphic and V8 may inline either function into its loop.
-  const run = (fn: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void) => {
-    const loop = new Function("fn", "y", "args", "out", "K", "for (let k = 0; k < K; k++) fn(k, y, args, out); return out[0];") as
-      (fn: unknown, y: Float64Array, args: unknown, out: Float64Array, K: number) => number;
-    return () => loop(fn, c.y, c.args, out, K);
+  const K = c.n > 10 ? 2000 : 20_000;
+  // A fresh generated runner per function that times itself: no call site is shared between the
+  // two (a shared timing closure favours whichever function it saw first), both calls are
+  // monomorphic and V8 may inline either function into its loop. Fastest of many batches.
+  const runner = (fn: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void) => {
+    const loop = new Function("fn", "y", "args", "out", "K", "now",
+      "const a = now(); for (let k = 0; k < K; k++) fn(k, y, args, out); return now() - a;") as
+      (fn: unknown, y: Float64Array, args: unknown, out: Float64Array, K: number, now: () => number) => number;
+    return () => loop(fn, c.y, c.args, out, K, performance.now.bind(performance)) / 1e3 / K;
   };
-  const cf = vf.f;
-  // Interleave the two (A, B, A, B) and keep each one's best, to be fair under load.
+  const rh = runner(c.hand), rc = runner(vf.f);
   let hand = Infinity, comp = Infinity;
-  for (let r = 0; r < 6; r++) {
-    hand = Math.min(hand, timeIt(run(c.hand), { minTime }).min / K);
-    comp = Math.min(comp, timeIt(run(cf), { minTime }).min / K);
+  const batches = quick ? 200 : 2000;
+  for (let r = 0; r < batches; r++) {
+    hand = Math.min(hand, rh());
+    comp = Math.min(comp, rc());
   }
   const ratio = comp / hand;
   perCall.push({ problem: c.name, operations: vf.operations, hand, compiled: comp, ratio });
