@@ -157,6 +157,7 @@ export function runLockstep(p: PreparedEnsemble, opts: LockstepOptions, store: E
   if (pid !== null && typeof pid.norm === "function") unsupported("takes the \"rms\" or \"max\" error norm");
   if (pid !== null && (pid.stepTs !== undefined || pid.jumpTs !== undefined)) unsupported("does not take stepTs or jumpTs");
   if (v.saveat.fn !== undefined) unsupported("does not take SaveAt fn");
+  if (p.variableRows) unsupported("does not take SaveAt steps");
   if ((v as { events?: unknown }).events) unsupported("does not take events");
   if (p.output !== null && !p.keepSaved && p.rowsPerTrajectory === 0) unsupported("needs saved rows for the output hook");
   const lane = new Lanes(p, opts.f, tab, pid, B, store, details, opts.generated ?? canGenerate());

@@ -155,8 +155,10 @@ export interface PreparedEnsemble {
   readonly args: readonly unknown[];
   /** Whether args differ per trajectory. */
   readonly argsPerTrajectory: boolean;
-  /** Rows each trajectory may save (t0, ts, t1). */
+  /** Rows each trajectory may save (t0, ts, t1); 0 with `SaveAt({ steps })`. */
   readonly rowsPerTrajectory: number;
+  /** `SaveAt({ steps })`: each trajectory saves as many rows as it takes steps (packed one after another). */
+  readonly variableRows: boolean;
   readonly output: EnsembleOutput | null;
   readonly keepSaved: boolean;
   readonly throwOnFailure: boolean;
@@ -206,12 +208,6 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
   const argsOf = perTrajectory(options.args, N, "args", true);
   const saveat: SaveAt | undefined = options.saveat;
   if (saveat !== undefined && saveat !== null && typeof saveat === "object") {
-    if (saveat.steps > 0) {
-      throw new TypeError(
-        "solveEnsemble: `SaveAt({ steps })` saves a different number of rows per trajectory, which packed ensemble output does not hold; " +
-          "save at given times with SaveAt({ ts }), or summarise each trajectory with an `output` hook.",
-      );
-    }
     if (saveat.dense) {
       throw new TypeError("solveEnsemble: `SaveAt({ dense: true })` is not available for ensembles; save at given times with SaveAt({ ts }).");
     }
@@ -288,7 +284,8 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
     y0s: flat,
     args,
     argsPerTrajectory: argsOf.varies,
-    rowsPerTrajectory,
+    rowsPerTrajectory: sv.steps > 0 ? 0 : rowsPerTrajectory,
+    variableRows: sv.steps > 0,
     output,
     keepSaved: output === null || output.keepSaved === true,
     throwOnFailure: options.throw ?? false,
@@ -320,7 +317,8 @@ export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N:
     y0s,
     args,
     argsPerTrajectory: true,
-    rowsPerTrajectory: (sv.t0 ? 1 : 0) + (sv.ts === undefined ? 0 : sv.ts.length) + (sv.t1 ? 1 : 0),
+    rowsPerTrajectory: sv.steps > 0 ? 0 : (sv.t0 ? 1 : 0) + (sv.ts === undefined ? 0 : sv.ts.length) + (sv.t1 ? 1 : 0),
+    variableRows: sv.steps > 0,
     output,
     keepSaved: output === null || output.keepSaved === true,
     throwOnFailure: false,

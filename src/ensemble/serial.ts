@@ -9,15 +9,47 @@ import { isOkay } from "../results.js";
 import type { PreparedEnsemble } from "./options.js";
 import type { EnsembleStorage } from "./solution.js";
 
-/** Reused per-runner state: the loop's workspace and a y0 buffer. */
+/** Rows packed one trajectory after another, grown geometrically (`SaveAt({ steps })`). */
+export interface GrowingRows {
+  ts: Float64Array;
+  ys: Float64Array;
+  /** Rows used. */
+  count: number;
+}
+
+/** Reused per-runner state: the loop's workspace, a y0 buffer, and the rows when they vary. */
 export interface SerialWorkspace {
   readonly loop: LoopWorkspace;
   readonly y0: Float64Array;
+  readonly rows: GrowingRows | null;
 }
 
 /** Allocates the buffers one runner reuses for all its trajectories. */
 export function createSerialWorkspace(p: PreparedEnsemble): SerialWorkspace {
-  return { loop: createLoopWorkspace(p.v, p.args[0]), y0: new Float64Array(p.n) };
+  const loop = createLoopWorkspace(p.v, p.args[0]);
+  const rows = p.variableRows && p.keepSaved ? { ts: new Float64Array(1024), ys: new Float64Array(1024 * loop.width), count: 0 } : null;
+  return { loop, y0: new Float64Array(p.n), rows };
+}
+
+/** Appends `count` rows (times and values) to the growing rows, growing them geometrically. */
+function append(g: GrowingRows, ts: Float64Array, ys: Float64Array, count: number, width: number): void {
+  const need = g.count + count;
+  if (need > g.ts.length) {
+    let cap = g.ts.length * 2;
+    while (cap < need) cap *= 2;
+    const t = new Float64Array(cap);
+    t.set(g.ts.subarray(0, g.count));
+    const y = new Float64Array(cap * width);
+    y.set(g.ys.subarray(0, g.count * width));
+    g.ts = t;
+    g.ys = y;
+  }
+  const tOff = g.count;
+  const yOff = tOff * width;
+  for (let k = 0; k < count; k++) g.ts[tOff + k] = ts[k]!;
+  const m = count * width;
+  for (let k = 0; k < m; k++) g.ys[yOff + k] = ys[k]!;
+  g.count = need;
 }
 
 /**
@@ -58,7 +90,10 @@ export function runTrajectories(
     store.numAcceptedSteps[i] = ws.numAcceptedSteps;
     store.numRejectedSteps[i] = ws.numRejectedSteps;
     store.numFnEvals[i] = ws.numFnEvals;
-    if (keepSaved) {
+    if (sw.rows !== null) {
+      store.rowStart![i] = sw.rows.count;
+      append(sw.rows, rows.ts, rows.ys, count, width);
+    } else if (keepSaved) {
       const ts = store.ts;
       const ys = store.ys;
       const tOff = i * K;

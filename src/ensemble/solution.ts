@@ -26,6 +26,8 @@ export interface EnsembleStorage {
   readonly numFnEvals: Uint32Array;
   /** Output-hook rows, N × outputWidth (empty without a hook). */
   readonly outputs: Float64Array;
+  /** First row of each trajectory when rows vary (`SaveAt({ steps })`); null: trajectory i starts at row i·K. */
+  readonly rowStart: Float64Array | null;
 }
 
 /** Sizes of an ensemble's storage. */
@@ -34,6 +36,8 @@ export interface StorageShape {
   rowsPerTrajectory: number;
   size: number;
   outputWidth: number;
+  /** Rows vary per trajectory (`SaveAt({ steps })`): rows are packed one trajectory after another. */
+  variableRows: boolean;
 }
 
 /** Allocates the storage, in shared memory when `shared` (for worker threads). */
@@ -52,6 +56,7 @@ export function allocateStorage(shape: StorageShape, shared: boolean): EnsembleS
     numRejectedSteps: u32(N),
     numFnEvals: u32(N),
     outputs: f64(N * outputWidth),
+    rowStart: shape.variableRows ? f64(N) : null,
   };
 }
 
@@ -85,8 +90,10 @@ export class EnsembleSolution<R = unknown> {
   readonly trajectories: number;
   /** Length of a saved row (the state's length, or the width of `SaveAt.fn`). */
   readonly size: number;
-  /** Row slots per trajectory in {@link ts} / {@link ys}. */
+  /** Row slots per trajectory in {@link ts} / {@link ys} (0 when rows vary: see {@link rowStart}). */
   readonly rowsPerTrajectory: number;
+  /** With `SaveAt({ steps })`: the first row of each trajectory (rows packed one trajectory after another); else null. */
+  readonly rowStart: Float64Array | null;
   /** Numbers per trajectory in {@link outputs}. */
   readonly outputWidth: number;
   /** Saved times, trajectory i at [i·K, i·K + counts[i]) with K = rowsPerTrajectory. */
@@ -144,6 +151,7 @@ export class EnsembleSolution<R = unknown> {
     this.numRejectedSteps = s.numRejectedSteps;
     this.numFnEvals = s.numFnEvals;
     this.outputs = s.outputs;
+    this.rowStart = s.rowStart;
     this.reduced = init.reduced;
     this.mode = init.mode;
     this.threads = init.threads;
@@ -161,18 +169,23 @@ export class EnsembleSolution<R = unknown> {
     }
   }
 
+  /** Index of trajectory i's first row in {@link ts} (row slot i·K, or `rowStart[i]`). */
+  private first(i: number): number {
+    return this.rowStart === null ? i * this.rowsPerTrajectory : this.rowStart[i]!;
+  }
+
   /** Saved times of trajectory i (a view). */
   tsOf(i: number): Float64Array {
     this.check(i, "tsOf");
-    const K = this.rowsPerTrajectory;
-    return this.ts.subarray(i * K, i * K + this.counts[i]!);
+    const r = this.first(i);
+    return this.ts.subarray(r, r + this.counts[i]!);
   }
 
   /** Saved rows of trajectory i, row after row (a view). */
   ysOf(i: number): Float64Array {
     this.check(i, "ysOf");
-    const K = this.rowsPerTrajectory;
-    return this.ys.subarray(i * K * this.size, (i * K + this.counts[i]!) * this.size);
+    const r = this.first(i);
+    return this.ys.subarray(r * this.size, (r + this.counts[i]!) * this.size);
   }
 
   /** Saved row k of trajectory i (a view). */
@@ -181,7 +194,7 @@ export class EnsembleSolution<R = unknown> {
     if (!(Number.isInteger(k) && k >= 0 && k < this.counts[i]!)) {
       throw new RangeError(`sol.state(i, k): k = ${String(k)} is out of range; trajectory ${i} saved ${this.counts[i]} rows.`);
     }
-    const off = (i * this.rowsPerTrajectory + k) * this.size;
+    const off = (this.first(i) + k) * this.size;
     return this.ys.subarray(off, off + this.size);
   }
 
@@ -240,7 +253,7 @@ export class EnsembleSolution<R = unknown> {
   get bytesPerTrajectory(): number {
     const bytes =
       this.ts.byteLength + this.ys.byteLength + this.counts.byteLength + this.results.byteLength + this.tFinal.byteLength +
-      4 * this.numSteps.byteLength + this.outputs.byteLength;
+      4 * this.numSteps.byteLength + this.outputs.byteLength + (this.rowStart === null ? 0 : this.rowStart.byteLength);
     return bytes / this.trajectories;
   }
 }

@@ -27,6 +27,7 @@ function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
     rowsPerTrajectory: p.keepSaved ? p.rowsPerTrajectory : 0,
     size: width,
     outputWidth: p.output === null ? 0 : p.output.width,
+    variableRows: p.variableRows && p.keepSaved,
   };
 }
 
@@ -54,7 +55,8 @@ function finish<R>(
       if (w > 0) row = storage.outputs.subarray(i * w, (i + 1) * w);
       else {
         const c = storage.counts[i]!;
-        row = c === 0 ? storage.ys.subarray(0, 0) : storage.ys.subarray((i * K + c - 1) * shape.size, (i * K + c) * shape.size);
+        const r = storage.rowStart === null ? i * K : storage.rowStart[i]!;
+        row = c === 0 ? storage.ys.subarray(0, 0) : storage.ys.subarray((r + c - 1) * shape.size, (r + c) * shape.size);
       }
       acc = reduce.fn(acc, row, i, storage.results[i]!);
     }
@@ -96,7 +98,9 @@ function runSerial<R>(p: PreparedEnsemble, notice: string | null): EnsembleSolut
     }
     progress.finish(p.N);
   }
-  return finish(p, storage, shape, details, "serial", 1, notice);
+  const g = sw.rows;
+  const packed = g === null ? storage : { ...storage, ts: g.ts.subarray(0, g.count), ys: g.ys.subarray(0, g.count * shape.size) };
+  return finish(p, packed, shape, details, "serial", 1, notice);
 }
 
 function checkEnsembleOptions(options: EnsembleOptions): void {
@@ -198,6 +202,7 @@ async function tryThreads<R>(
   requested: number,
 ): Promise<EnsembleSolution<R> | string> {
   if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
+  if (p.variableRows && p.keepSaved) return "`SaveAt({ steps })` saves a different number of rows per trajectory, which the worker threads do not collect";
   const lib = (await import("../index.js")) as unknown as Record<string, unknown>;
   const described = describeProblem(options, terms, mod, lib);
   if (!described.ok) return described.reason;

@@ -113,6 +113,7 @@ test("lockstep refuses what it does not implement, saying what to do", () => {
   );
   assert.throws(() => solveEnsembleSync({ ...o, stepsizeController: new StepTo({ ts: [0, 0.5, 1] }) }), /takes PIDController or ConstantStepSize/);
   assert.throws(() => solveEnsembleSync({ ...o, saveat: new SaveAt({ t1: true, fn: (t, y) => y[0]! }) }), /does not take SaveAt fn/);
+  assert.throws(() => solveEnsembleSync({ ...o, saveat: new SaveAt({ steps: true }) }), /does not take SaveAt steps/);
   assert.throws(() => solveEnsembleSync({ ...base, lockstep: {} as never }), /`lockstep` must be \{ f, batchSize\? \}/);
   assert.throws(() => solveEnsembleSync({ ...base, lockstep: { f: lorenzBatch, batchSize: 0 } }), /`lockstep.batchSize` = 0 must be a whole number ≥ 1/);
 });

@@ -188,7 +188,6 @@ test("bad ensemble options get errors that name the argument, the value and the 
   assert.throws(() => solveEnsembleSync({ ...base, trajectories: 2, y0: () => [1], args: [{ k: 1 }] }), /`args` is an array of 1 entries but trajectories = 2/);
   assert.throws(() => solveEnsembleSync({ ...base, trajectories: 2, y0: () => [1], args: (i) => ({ k: i === 1 ? Infinity : 1 }) }), /solveEnsemble: `args\(1\).k` is Infinity/);
   assert.throws(() => solveEnsembleSync({ ...base, trajectories: 2, y0: () => [1], t1: NaN }), /solveEnsemble: `t1` must be a finite number/);
-  assert.throws(() => solveEnsembleSync({ ...base, trajectories: 2, y0: () => [1], saveat: new SaveAt({ steps: true }) }), /SaveAt\(\{ steps \}\).*SaveAt\(\{ ts \}\)/);
   assert.throws(() => solveEnsembleSync({ ...base, trajectories: 2, y0: () => [1], saveat: new SaveAt({ dense: true }) }), /dense: true.*not available for ensembles/);
   assert.throws(() => solveEnsembleSync({ ...base, trajectories: 2, y0: () => [1], threads: 2 }), /worker threads need the asynchronous solveEnsemble/);
   await assert.rejects(() => solveEnsemble({ ...base, trajectories: 2, y0: () => [1], threads: 0 }), /`threads` = number 0 must be "auto" or a whole number ≥ 1/);
@@ -259,5 +258,37 @@ test("terminating events end each trajectory at its own event time (eventOccurre
     assert.equal(ens.result(i), RESULTS.eventOccurred);
     assert.ok(Math.abs(ens.tFinal[i]! - Math.sqrt((2 * heights[i]!) / g)) < 1e-9, `trajectory ${i}: ${ens.tFinal[i]}`);
     assertSame(ens, i, diffeqsolve({ ...common, y0: [heights[i]!, 0] }));
+  }
+});
+
+test("SaveAt({ steps }): each trajectory's rows (one per accepted step) are packed one after another", async () => {
+  const N = 6;
+  const common = {
+    terms: new ODETerm(lorenz), solver: new Dopri5(), t0: 0, t1: 1,
+    stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-6 }), saveat: new SaveAt({ steps: true, t0: true }),
+  };
+  const args = (i: number) => lorenzArgs(i, N);
+  const ens = solveEnsembleSync({ ...common, trajectories: N, y0: () => [1, 0, 0], args });
+  assert.equal(ens.rowsPerTrajectory, 0);
+  let total = 0;
+  for (let i = 0; i < N; i++) {
+    const sol = diffeqsolve({ ...common, y0: [1, 0, 0], args: args(i) });
+    assertSame(ens, i, sol);
+    assert.equal(ens.rowStart![i], total);
+    total += sol.ts.length;
+  }
+  assert.equal(ens.ts.length, total);
+  assert.notEqual(ens.counts[0], ens.counts[N - 1], "trajectories take different numbers of steps");
+  // reduce sees each trajectory's last row; threads fall back to the calling thread, saying why.
+  const last = solveEnsembleSync({ ...common, trajectories: N, y0: () => [1, 0, 0], args, reduce: { init: [] as number[], fn: (a, row) => (a.push(row[2]!), a) } });
+  for (let i = 0; i < N; i++) assert.ok(Object.is(last.reduced![i], ens.final(i)[2]));
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    const t = await solveEnsemble({ ...common, trajectories: N, y0: () => [1, 0, 0], args, threads: 2 });
+    assert.equal(t.mode, "serial");
+    assert.match(t.notice!, /SaveAt\(\{ steps \}\)` saves a different number of rows per trajectory/);
+  } finally {
+    console.warn = warn;
   }
 });
