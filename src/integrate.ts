@@ -390,7 +390,8 @@ function scaledNorm(
   e: Float64Array,
   n: number,
   scratch: Float64Array,
-): number {
+  result: Float64Array,
+): void {
   const rScalar = typeof rtol === "number";
   const aScalar = typeof atol === "number";
   if (norm === "rms" && rScalar && aScalar) {
@@ -402,7 +403,8 @@ function scaledNorm(
       const r = e[i]! / (atol + rtol * (a0 > a1 ? a0 : a1));
       acc += r * r;
     }
-    return Math.sqrt(acc / n);
+    result[0] = Math.sqrt(acc / n);
+    return;
   }
   let acc = 0;
   for (let i = 0; i < n; i++) {
@@ -412,9 +414,7 @@ function scaledNorm(
     else if (norm === "max") acc = Math.max(acc, Math.abs(r)) + (r - r); // keeps NaN
     else scratch[i] = r;
   }
-  if (norm === "rms") return Math.sqrt(acc / n);
-  if (norm === "max") return acc;
-  return norm(scratch);
+  result[0] = norm === "rms" ? Math.sqrt(acc / n) : norm === "max" ? acc : norm(scratch);
 }
 
 /**
@@ -524,6 +524,8 @@ export interface LoopWorkspace {
   readonly ytmp: Float64Array;
   readonly fscratch: Float64Array;
   readonly normScratch: Float64Array;
+  /** The error norm's result: a double returned from a call V8 does not inline is boxed. */
+  readonly normResult: Float64Array;
   /** Event detection workspace (null without events). */
   readonly events: EventDetector | null;
   /** Outcome of the last solve. */
@@ -569,6 +571,7 @@ export function createLoopWorkspace<Y>(v: Validated<Y>, args: unknown): LoopWork
     ytmp: new Float64Array(n),
     fscratch: new Float64Array(n),
     normScratch: new Float64Array(n),
+    normResult: new Float64Array(1),
     events: v.events === null ? null : new EventDetector(v.events, n, v.maxEvents),
     dense: null,
     state: null,
@@ -613,7 +616,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
   let y = ws.y;
   y.set(y0);
   let y1 = ws.y1;
-  const { yErr, yErr2, stepTimes, ytmp, fscratch, normScratch } = ws;
+  const { yErr, yErr2, stepTimes, ytmp, fscratch, normScratch, normResult } = ws;
   const state = solver.init(f, n, args, v.terms);
   // Optional hooks of implicit and multistep solvers (src/solvers/implicit/): the tolerances for
   // their Newton convergence tests, and a variable-order method's own choice of the next step.
@@ -772,9 +775,11 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
             break;
           }
         } else if (pid !== null) {
-          let err = scaledNorm(norm, rtol, atol, y, y1, yErr, n, normScratch);
+          scaledNorm(norm, rtol, atol, y, y1, yErr, n, normScratch, normResult);
+          let err = normResult[0]!;
           if (secondary) {
-            const err2 = scaledNorm(norm, rtol, atol, y, y1, yErr2, n, normScratch);
+            scaledNorm(norm, rtol, atol, y, y1, yErr2, n, normScratch, normResult);
+            const err2 = normResult[0]!;
             const deno = err * err + 0.01 * err2 * err2;
             err = deno > 0 ? (err * err) / Math.sqrt(deno) : 0;
           }

@@ -90,9 +90,10 @@ export interface ERKState extends SolverState {
   f1Valid: boolean;
   /** The extra dense-output stages of the last accepted step are computed. */
   extrasValid: boolean;
-  /** The last accepted step: start time, size, and references to its end points. */
-  tPrev: number;
-  dtPrev: number;
+  /**
+   * The last step's end points (references). Its start time and size are `times[0]` and
+   * `times[1]`: kept in the Float64Array rather than in number fields, whose stores may box.
+   */
   y0Prev: Float64Array;
   y1Prev: Float64Array;
 }
@@ -345,8 +346,6 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       k0Valid: false,
       f1Valid: false,
       extrasValid: false,
-      tPrev: 0,
-      dtPrev: 0,
       y0Prev: empty,
       y1Prev: empty,
     };
@@ -387,8 +386,6 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     kt[2] = t1;
     state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, kt);
     state.numFnEvals += tab.stages - 1;
-    state.tPrev = t;
-    state.dtPrev = dt;
     state.y0Prev = y0;
     state.y1Prev = y1;
     return STEP_OK;
@@ -405,14 +402,14 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     const tab = this.tableau;
     const d = tab.dense;
     if (!state.f1Valid && (d.usesF1 || d.extraC.length > 0)) {
-      state.f(state.tPrev + state.dtPrev, state.y1Prev, state.args, state.ks[tab.f1Index]!);
+      state.f(state.times[0]! + state.times[1]!, state.y1Prev, state.args, state.ks[tab.f1Index]!);
       state.numFnEvals++;
       state.f1Valid = true;
     }
     if (!state.extrasValid && d.extraC.length > 0) {
       const { n, ks, ytmp } = state;
       const y0 = state.y0Prev;
-      const dt = state.dtPrev;
+      const dt = state.times[1]!;
       const width = d.stages;
       for (let e = 0; e < d.extraC.length; e++) {
         const idx = d.extraStart + e;
@@ -424,7 +421,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
           }
           ytmp[j] = y0[j]! + dt * acc;
         }
-        state.f(state.tPrev + d.extraC[e]! * dt, ytmp, state.args, ks[idx]!);
+        state.f(state.times[0]! + d.extraC[e]! * dt, ytmp, state.args, ks[idx]!);
         state.numFnEvals++;
       }
       state.extrasValid = true;
@@ -434,7 +431,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   interpolate(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
     denseWeights(this.tableau, theta, false, state.w);
-    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.dtPrev, state.y0Prev, out);
+    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
   }
 
   interpolateDerivative(state: ERKState, theta: number, out: Float64Array): void {
