@@ -8,6 +8,8 @@ export interface Series {
   y: ArrayLike<number>;
   label?: string;
   color?: string;
+  /** Draw the line dashed (for example to tell other libraries' results from ours). */
+  dashed?: boolean;
 }
 
 export interface PlotOptions {
@@ -20,7 +22,7 @@ export interface PlotOptions {
   equalAspect?: boolean;
 }
 
-const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
+const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 
 function niceTicks(lo: number, hi: number, count = 5): number[] {
   const span = hi - lo || 1;
@@ -77,7 +79,7 @@ export function linePlot(series: Series[], options: PlotOptions): string {
     const color = s.color ?? PALETTE[k % PALETTE.length];
     const pts: string[] = [];
     for (let i = 0; i < s.x.length; i++) pts.push(`${X(s.x[i]!).toFixed(2)},${Y(s.y[i]!).toFixed(2)}`);
-    out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.2" points="${pts.join(" ")}"/>`);
+    out.push(`<polyline fill="none" stroke="${color}" stroke-width="1.2"${s.dashed ? ' stroke-dasharray="5 3"' : ""} points="${pts.join(" ")}"/>`);
     if (s.label) {
       out.push(`<text x="${m.left + pw - 10}" y="${m.top + 18 + 16 * k}" text-anchor="end" fill="${color}">${escape(s.label)}</text>`);
     }
