@@ -382,9 +382,7 @@ function saveFnWidth(fn: SaveFn, t0: number, y0: Float64Array, args: unknown): n
 
 /** RMS or max norm of the error scaled by atol + rtol·max(|y0|, |y1|). */
 function scaledNorm(
-  norm: ErrorNorm,
-  rtol: number | Float64Array,
-  atol: number | Float64Array,
+  ctrl: PIDController,
   y0: Float64Array,
   y1: Float64Array,
   e: Float64Array,
@@ -392,6 +390,9 @@ function scaledNorm(
   scratch: Float64Array,
   result: Float64Array,
 ): void {
+  // The tolerances are read here, not passed in: a number the caller keeps unboxed would be boxed
+  // again at every call that V8 does not inline (16 B each).
+  const { norm, rtol, atol } = ctrl;
   const rScalar = typeof rtol === "number";
   const aScalar = typeof atol === "number";
   if (norm === "rms" && rScalar && aScalar) {
@@ -694,9 +695,6 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
       jumpIdx = firstAfter(jumpTs, t0, dir);
       const nStepTs = stepTs === undefined ? 0 : stepTs.length;
       const nJumps = jumpTs === undefined ? 0 : jumpTs.length;
-      const rtol = pid === null ? 0 : pid.rtol;
-      const atol = pid === null ? 0 : pid.atol;
-      const norm = pid === null ? "rms" : pid.norm;
       const secondary = solver.hasSecondaryError;
       let k = 0; // fixed-step index
 
@@ -775,10 +773,10 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
             break;
           }
         } else if (pid !== null) {
-          scaledNorm(norm, rtol, atol, y, y1, yErr, n, normScratch, normResult);
+          scaledNorm(pid, y, y1, yErr, n, normScratch, normResult);
           let err = normResult[0]!;
           if (secondary) {
-            scaledNorm(norm, rtol, atol, y, y1, yErr2, n, normScratch, normResult);
+            scaledNorm(pid, y, y1, yErr2, n, normScratch, normResult);
             const err2 = normResult[0]!;
             const deno = err * err + 0.01 * err2 * err2;
             err = deno > 0 ? (err * err) / Math.sqrt(deno) : 0;
