@@ -104,33 +104,49 @@ function laneCombination(coefs: ArrayLike<number>, off: number, count: number): 
  * with the scalar kernel's expression for each element (same terms, same order, so the same
  * rounding), then the vectorised vector field on all lanes.
  */
-export function generateLaneSource(tab: Tableau): string {
+export function generateLaneSource(tab: Tableau, n?: number): string {
   const s = tab.stages;
   const L: string[] = [`const ${Array.from({ length: s }, (_, i) => `k${i} = ks[${i}]`).join(", ")};`];
-  const loop = (body: string): string => `for (let j = 0; j < n; j++) { const o = j * B; for (let b = 0; b < m; b++) { const q = o + b; ${body} } }`;
+  // For small known n, one pass over the lanes per stage with the components unrolled (h[b] read
+  // once); otherwise a pass per component. The element expressions are the same either way.
+  const unrolled = n !== undefined && n <= MAX_UNROLL;
+  const loop = (body: string): string =>
+    unrolled
+      ? `for (let b = 0; b < m; b++) { const hb = h[b]; ${Array.from({ length: n! }, (_, j) => `{ const q = ${j === 0 ? "b" : `${j} * B + b`}; ${body} }`).join(" ")} }`
+      : `for (let j = 0; j < n; j++) { const o = j * B; for (let b = 0; b < m; b++) { const q = o + b; const hb = h[b]; ${body} } }`;
   for (let i = 1; i < s - 1; i++) {
     const comb = laneCombination(tab.a, i * s, i);
-    L.push(loop(`ytmp[q] = y[q]${comb ? ` + h[b] * (${comb})` : ""};`));
+    L.push(loop(`ytmp[q] = y[q]${comb ? ` + hb * (${comb})` : ""};`));
     const c = tab.c[i]!;
     L.push(`for (let b = 0; b < m; b++) tl[b] = ${c === 1 ? "t[b] + h[b]" : c === 0 ? "t[b]" : `t[b] + ${c < 0 ? `(${String(c)})` : String(c)} * h[b]`};`);
     L.push(`f(tl, ytmp, args, k${i}, m, B);`);
   }
-  L.push(loop(`y1[q] = y[q] + h[b] * (${laneCombination(tab.b, 0, s)});`));
+  L.push(loop(`y1[q] = y[q] + hb * (${laneCombination(tab.b, 0, s)});`));
   L.push("for (let b = 0; b < m; b++) tl[b] = t[b] + h[b];");
   L.push(`f(tl, y1, args, k${s - 1}, m, B);`);
   const err: string[] = [];
-  if (tab.bErr) err.push(`yErr[q] = h[b] * (${laneCombination(tab.bErr, 0, s) || "0"});`);
-  if (tab.bErr2) err.push(`yErr2[q] = h[b] * (${laneCombination(tab.bErr2, 0, s) || "0"});`);
+  if (tab.bErr) err.push(`yErr[q] = hb * (${laneCombination(tab.bErr, 0, s) || "0"});`);
+  if (tab.bErr2) err.push(`yErr2[q] = hb * (${laneCombination(tab.bErr2, 0, s) || "0"});`);
   if (err.length > 0) L.push(loop(err.join(" ")));
   return L.join("\n");
 }
 
-const laneKernels = new WeakMap<Tableau, LaneKernel>();
-function laneKernel(tab: Tableau): LaneKernel {
-  let k = laneKernels.get(tab);
+/** Largest state length whose components the lane kernel unrolls. */
+const MAX_UNROLL = 8;
+
+const laneKernels = new WeakMap<Tableau, Map<number, LaneKernel>>();
+function laneKernel(tab: Tableau, n: number): LaneKernel {
+  let byN = laneKernels.get(tab);
+  if (byN === undefined) {
+    byN = new Map();
+    laneKernels.set(tab, byN);
+  }
+  const key = n <= MAX_UNROLL ? n : 0;
+  let k = byN.get(key);
   if (k === undefined) {
-    k = new Function("f", "args", "n", "m", "B", "t", "h", "tl", "y", "y1", "yErr", "yErr2", "ks", "ytmp", `"use strict";\n${generateLaneSource(tab)}\n//# sourceURL=odeflow-lanes-${tab.name}.js`) as LaneKernel;
-    laneKernels.set(tab, k);
+    const src = generateLaneSource(tab, key === 0 ? undefined : n);
+    k = new Function("f", "args", "n", "m", "B", "t", "h", "tl", "y", "y1", "yErr", "yErr2", "ks", "ytmp", `"use strict";\n${src}\n//# sourceURL=odeflow-lanes-${tab.name}-${key}.js`) as LaneKernel;
+    byN.set(key, k);
   }
   return k;
 }
@@ -263,7 +279,7 @@ class Lanes {
     this.laneY = new Float64Array(n);
     this.laneF0 = new Float64Array(n);
     this.laneScratch = [new Float64Array(n), new Float64Array(n)];
-    this.kernel = generated ? laneKernel(tab) : null;
+    this.kernel = generated ? laneKernel(tab, n) : null;
     this.laneF64 = [this.t, this.h, this.dt, this.tNext, this.invPrev1, this.invPrev2, this.hRejected];
     this.laneI32 = [this.nonFinite, this.numSteps, this.numAcc, this.numRej, this.numFn, this.its, this.kFixed, this.traj];
   }

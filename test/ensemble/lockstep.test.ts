@@ -77,6 +77,24 @@ test("lockstep follows the serial loop backward in time, at dtmin (failing or fo
   }
 });
 
+test("lockstep with a state longer than the unrolled kernels take (n = 12) equals serial bit for bit", () => {
+  const n = 12;
+  const chain = (t: number, y: Float64Array, a: { k: number }, dy: Float64Array) => {
+    for (let j = 0; j < n; j++) dy[j] = -(j + 1) * a.k * y[j]! + (j > 0 ? y[j - 1]! : Math.sin(t));
+  };
+  const chainLanes: BatchVectorField<{ k: number }> = (t, y, a, dy, m, B) => {
+    for (let b = 0; b < m; b++) {
+      for (let j = 0; j < n; j++) dy[j * B + b] = -(j + 1) * a[b]!.k * y[j * B + b]! + (j > 0 ? y[(j - 1) * B + b]! : Math.sin(t[b]!));
+    }
+  };
+  const o = {
+    terms: new ODETerm(chain), solver: new Tsit5(), t0: 0, t1: 2, trajectories: 40,
+    y0: (i: number) => Array.from({ length: n }, (_, j) => (i + j) / 10), args: (i: number) => ({ k: 0.5 + i / 10 }),
+    stepsizeController: new PIDController({ rtol: 1e-9, atol: 1e-9 }), saveat: new SaveAt({ ts: [0.5, 1.5] }),
+  };
+  assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: chainLanes, batchSize: 16 } }), solveEnsembleSync(o));
+});
+
 test("lockstep with fixed steps (dt = 0.001) equals serial bit for bit", () => {
   const o = { ...base, dt0: 0.001, stepsizeController: new ConstantStepSize() };
   const serial = solveEnsembleSync(o);
