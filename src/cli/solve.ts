@@ -2,7 +2,7 @@
  * `odeflow solve`: loads a model module, solves it with the library, and writes CSV or JSON and
  * an SVG plot. Node only (the library core never imports this file).
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as odeflow from "../index.js";
@@ -70,7 +70,17 @@ async function loadModel(file: string, cwd: string): Promise<Model> {
     mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (err.code === "ERR_MODULE_NOT_FOUND" && String(err.message).includes(path)) {
+    // ES module syntax in a .js file of a CommonJS project (no "type": "module"): load the source
+    // as an ES module on its own (a self-contained model needs nothing else).
+    if (err instanceof SyntaxError && /export|import statement outside a module/.test(err.message) && existsSync(path)) {
+      try {
+        mod = (await import(`data:text/javascript;base64,${Buffer.from(readFileSync(path, "utf8")).toString("base64")}`)) as Record<string, unknown>;
+        return pick(mod, file);
+      } catch (e2) {
+        throw new UsageError(`cannot load ${file} as an ES module (${(e2 as Error).message}); rename it to .mjs, or add "type": "module" to the package.json next to it.`);
+      }
+    }
+    if (err.code === "ERR_MODULE_NOT_FOUND" && String(err.message).startsWith(`Cannot find module '${path}'`)) {
       throw new UsageError(`cannot find the model file ${path}. Check the path (it is relative to ${cwd}).`);
     }
     if (err.code === "ERR_UNKNOWN_FILE_EXTENSION") {
@@ -78,6 +88,11 @@ async function loadModel(file: string, cwd: string): Promise<Model> {
     }
     throw new UsageError(`cannot load the model ${file}: ${err instanceof SyntaxError ? "syntax error: " : ""}${err.message}`);
   }
+  return pick(mod, file);
+}
+
+/** Finds the model's parts among a module's exports. */
+function pick(mod: Record<string, unknown>, file: string): Model {
   const def = mod.default as Record<string, unknown> | ((...a: unknown[]) => unknown) | undefined;
   const src: Record<string, unknown> = typeof def === "object" && def !== null && !Array.isArray(def) ? { ...def, ...mod } : mod;
   const f = src.f ?? src.vectorField ?? (typeof def === "function" ? def : undefined);

@@ -122,6 +122,21 @@ test("a failed solve exits 1 with the solver's message and writes the rows befor
   assert.ok(parseCsv(r.out).rows.length < 101);
 });
 
+test("a model.js with ES module syntax outside a \"type\": \"module\" project still loads (built CLI, plain Node)", () => {
+  const cli = join(root, "dist", "cli.js");
+  assert.ok(existsSync(cli), "dist/cli.js is missing: run `npm run build` first (npm test does).");
+  writeFileSync(join(dir, "plain.js"), "export const y0 = [1];\nexport function f(t, y, a, dy) { dy[0] = -y[0]; }\n");
+  const ok = spawnSync(process.execPath, [cli, "solve", "plain.js", "--t1", "1", "--saveat", "t1", "--rtol", "1e-10", "--quiet"], { cwd: dir, encoding: "utf8" });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.ok(Math.abs(parseCsv(ok.stdout).rows[0]![1]! - Math.exp(-1)) < 1e-9);
+  // A model importing a file that does not exist: the message names that file, not the model.
+  // (Node 20.19+ detects ES module syntax itself; older Node 20 goes through our fallback.)
+  writeFileSync(join(dir, "plain-bad.js"), "import x from './nowhere.js';\nexport const y0 = [1];\n");
+  const bad = spawnSync(process.execPath, [cli, "solve", "plain-bad.js", "--t1", "1"], { cwd: dir, encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /cannot load the model plain-bad\.js: Cannot find module '[^']*nowhere\.js'|cannot load plain-bad\.js as an ES module .*rename it to \.mjs, or add "type": "module"/);
+});
+
 test("--progress draws a bar on standard error ending at 100%", async () => {
   const r = await run("solve", "decay.mjs", "--t1", "1", "--progress", "--quiet", "--saveat", "t1");
   assert.equal(r.code, 0);
