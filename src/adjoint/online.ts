@@ -79,6 +79,21 @@ export class DynamicCheckpoints {
     return slot;
   }
 
+  /**
+   * Drops the checkpoint of sorted index `k` and keeps the state at `position` (after every kept
+   * one) at `level` in its slot; returns the slot. Used by the Stumm–Walther phase.
+   */
+  replace(k: number, position: number, level: number): number {
+    const slot = this.slots[k]!;
+    this.remove(k);
+    return this.append(position, level, slot);
+  }
+
+  /** Sets every level but the initial state's (∞) to `level`: the hand-over from another schedule. */
+  setLevels(level: number): void {
+    for (let k = 1; k < this.count; k++) this.levels[k] = level;
+  }
+
   private remove(k: number): void {
     for (let m = k; m < this.count - 1; m++) {
       this.positions[m] = this.positions[m + 1]!;

@@ -5,7 +5,9 @@
  * The forward solve runs the ordinary loop; a step hook records every accepted step's (t, h)
  * (the step-size controller's decisions are constants of the gradient, as in diffrax) and keeps
  * some step-start states as checkpoints: revolve's positions when the number of steps is known in
- * advance (ConstantStepSize, StepTo), Wang–Moin–Iaccarino online checkpointing otherwise. The
+ * advance (ConstantStepSize, StepTo); otherwise, with a fixed budget c, Stumm–Walther's optimal
+ * online schedule up to β(c, 2) = (c + 1)(c + 2)/2 steps, then Wang–Moin–Iaccarino (with the
+ * default growing budget, Wang–Moin–Iaccarino throughout). The
  * reverse sweep walks the steps backward, recomputing states from the nearest checkpoint by
  * binomial checkpointing (revolve) between kept states, recording each step's stages just before
  * reversing it (see {@link RKStepAdjoint}).
@@ -19,6 +21,7 @@ import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { RKStepAdjoint } from "./erk_adjoint.js";
 import { DynamicCheckpoints } from "./online.js";
+import { StummWaltherR2, SW_APPEND, SW_DONE, SW_SKIP } from "./online_stumm_walther.js";
 import { checkDifferentiable, emptyStats, packCotangents, type AdjointStats, type Gradients, type VjpResult } from "./outputs.js";
 import { optimalSplit } from "./revolve.js";
 
@@ -36,13 +39,25 @@ export interface RecursiveCheckpointAdjointOptions {
  * The discrete adjoint with checkpointing ("discretise then optimise"): gradients exact for the
  * numbers the solver computed, for the explicit Runge–Kutta solvers (Tsit5, Dopri5, Dopri8, Vern7,
  * Vern9, Bosh3, Heun, Midpoint, Ralston, Euler and any `ExplicitRungeKutta`), with at most
- * `checkpoints` stored states. Outputs interpolated at SaveAt ts are differentiated through the
+ * `checkpoints` stored states.
+ *
+ * Which states are kept: when the number of steps N is known in advance (ConstantStepSize,
+ * StepTo), revolve's binomial schedule, with the fewest recomputations T(N, c) − (N − 1). With
+ * adaptive steps (N unknown until the solve ends) and a fixed `checkpoints` = c, Stumm & Walther's
+ * online regime is used while it is optimal: whenever N ≤ β(c, 2) = (c + 1)(c + 2)/2 the reverse
+ * sweep recomputes exactly revolve's optimum, as if N had been known; past β(c, 2) the schedule
+ * hands over to Wang, Moin & Iaccarino's dynamic checkpointing (no online schedule can stay optimal
+ * to β(c, 3) for c ≥ 3; see online_stumm_walther.ts). With the default budget, which grows with the
+ * step count, Wang–Moin–Iaccarino is used throughout. Memory never exceeds c stored states.
+ *
+ * Outputs interpolated at SaveAt ts are differentiated through the
  * solver's interpolant; a terminating event's time through its condition (implicit function
  * theorem). A pullback may be called again (the checkpoints are then recomputed by revolve). Uses the vector field's `vjp` and `vjpArgs` where present (as `compile`
  * provides), its `jac`/`jacArgs` otherwise, else central finite differences.
  *
  * References: A. Griewank and A. Walther, "Algorithm 799: revolve", ACM TOMS 26(1), 2000;
- * Q. Wang, P. Moin and G. Iaccarino, "Minimal repetition dynamic checkpointing algorithm for
+ * P. Stumm and A. Walther, "New algorithms for optimal online checkpointing", SIAM J. Sci. Comput.
+ * 32(2), 836–854, 2010; Q. Wang, P. Moin and G. Iaccarino, "Minimal repetition dynamic checkpointing algorithm for
  * unsteady adjoint calculation", SIAM J. Sci. Comput. 31(4), 2009; A. Sandu, "On the properties of
  * Runge–Kutta discrete adjoints", ICCS 2006; P. Kidger, "On Neural Differential Equations", 2021
  * (diffrax's RecursiveCheckpointAdjoint).
@@ -145,6 +160,8 @@ class ForwardRecorder implements StepHook {
   /** Kept checkpoints (online) or revolve's positions (known count). */
   readonly online: DynamicCheckpoints;
   private nextKnown = 0;
+  /** Stumm–Walther's optimal phase (a fixed budget, the count unknown), null once handed over or unused. */
+  private sw: StummWaltherR2 | null;
   constructor(
     readonly pool: SlotPool,
     n: number,
@@ -155,6 +172,26 @@ class ForwardRecorder implements StepHook {
   ) {
     this.yLast = new Float64Array(n);
     this.online = new DynamicCheckpoints(budget > 0 ? Math.min(budget, 64) : 16);
+    this.sw = budget > 0 && known === null ? new StummWaltherR2(budget) : null;
+  }
+
+  /**
+   * Fixed budget, unknown count: decides on the state at step p = i − 1, still in yLast, now that
+   * step i was accepted (so at least p + 2 steps). Stumm–Walther while it is optimal, then
+   * Wang–Moin–Iaccarino, whose levels start at 1 for the kept states (each already spaced for one
+   * repetition), so that it first spends the states it adds itself.
+   */
+  private placeDeferred(p: number): number {
+    const sw = this.sw;
+    if (sw !== null) {
+      const a = sw.next(p);
+      if (a === SW_APPEND) return this.online.append(p, 0, this.pool.acquire());
+      if (a === SW_SKIP) return -1;
+      if (a !== SW_DONE) return this.online.replace(a, p, 0);
+      this.sw = null;
+      this.online.setLevels(1);
+    }
+    return this.online.place(p, this.budget, this.freeSlot);
   }
   private readonly freeSlot = (): number => this.pool.acquire();
 
@@ -181,9 +218,20 @@ class ForwardRecorder implements StepHook {
     this.tEnd[i] = tEnd;
     this.count = i + 1;
     const n = this.yLast.length;
+    const known = this.known;
+    if (known === null && this.budget > 0) {
+      // The state of step i − 1 is decided only now, when step i exists: the solve's last state
+      // is reversed from yLast, so keeping it as a checkpoint would waste a slot.
+      if (i === 0) copy(n, y0, this.pool.get(this.online.append(0, Infinity, this.pool.acquire())));
+      else if (i > 1) {
+        const slot = this.placeDeferred(i - 1);
+        if (slot >= 0) copy(n, this.yLast, this.pool.get(slot));
+      }
+      copy(n, y0, this.yLast);
+      return;
+    }
     copy(n, y0, this.yLast);
     let slot = -1;
-    const known = this.known;
     if (known !== null) {
       if (this.nextKnown < known.length && known[this.nextKnown] === i) {
         this.nextKnown++;
