@@ -78,7 +78,7 @@ async function runMode(config: Config, mode: Mode, N: number): Promise<{ seconds
     }
     return { seconds: (performance.now() - a) / 1e3, cpu: cpuSince(), finals, notice: null };
   }
-  const extra = mode === "threads" ? { threads: THREADS, chunkSize: 32 } : mode === "lockstep" ? { lockstep: { f: lorenzBatch, batchSize: 1024 } } : {};
+  const extra = mode === "threads" ? { threads: THREADS, chunkSize: 32 } : mode === "lockstep" ? { lockstep: { f: lorenzBatch, batchSize: 256 } } : {};
   const sol = await lib.solveEnsemble({ ...o, ...extra });
   const seconds = (performance.now() - a) / 1e3;
   const cpu = cpuSince();

@@ -53,7 +53,7 @@ export type BatchVectorField<A = any> = (t: Float64Array, y: Float64Array, args:
 export interface LockstepOptions<A = any> {
   /** The vectorised vector field; it must compute, lane by lane, what `terms`' vector field does. */
   f: BatchVectorField<A>;
-  /** Lanes per batch. @defaultValue min(N, 1024) */
+  /** Lanes per batch. @defaultValue min(N, 256) */
   batchSize?: number;
   /** Use the generated lane kernel (`true`) or generic loops (`false`). @defaultValue true where `new Function` is allowed */
   generated?: boolean;
@@ -161,7 +161,7 @@ export function runLockstep(p: PreparedEnsemble, opts: LockstepOptions, store: E
   if (opts === null || typeof opts !== "object" || typeof opts.f !== "function") {
     throw new TypeError("solveEnsemble: `lockstep` must be { f, batchSize? } with f(t, y, args, dy, m, stride) the vectorised vector field.");
   }
-  const B = Math.min(N, opts.batchSize ?? 1024);
+  const B = Math.min(N, opts.batchSize ?? 256);
   if (!Number.isInteger(B) || B < 1) throw new RangeError(`solveEnsemble: \`lockstep.batchSize\` = ${String(opts.batchSize)} must be a whole number ≥ 1.`);
   const solver = v.solver as unknown;
   if (!(solver instanceof ExplicitRungeKutta)) unsupported(`takes explicit Runge–Kutta solvers (Tsit5, Dopri5, …), not ${v.solver.name}`);
