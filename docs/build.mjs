@@ -1,7 +1,8 @@
 // `npm run docs`: the API reference (typedoc, from the TSDoc in src/ into docs/api/) and the
 // benchmark page docs/benchmarks.md, which collects bench/results/*.md (written by `npm run bench`)
 // and draws work-precision plots (SVG, docs/benchmarks/) from bench/results/{explicit,stiff}.json.
-// Usage: node --import tsx docs/build.mjs [--no-api]
+// Usage: node --import tsx docs/build.mjs [--no-api] [--out DIR]   (DIR: where benchmarks.md and
+// benchmarks/ go; default docs/)
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -11,6 +12,8 @@ import { linePlot } from "../src/cli/svg.ts";
 const docs = dirname(fileURLToPath(import.meta.url));
 const root = join(docs, "..");
 const results = join(root, "bench", "results");
+const outIndex = process.argv.indexOf("--out");
+const pageDir = outIndex > 0 ? process.argv[outIndex + 1] : docs;
 
 /** A log–log work-precision plot: one line per solver, error on x, time per solve on y. */
 function workPrecision(title, curves) {
@@ -26,7 +29,7 @@ function workPrecision(title, curves) {
 
 function plots() {
   const made = [];
-  const out = join(docs, "benchmarks");
+  const out = join(pageDir, "benchmarks");
   mkdirSync(out, { recursive: true });
   const explicit = join(results, "explicit.json");
   if (existsSync(explicit)) {
@@ -73,7 +76,7 @@ function benchmarksPage(svgs) {
     parts.push(`<!-- from bench/results/${f} -->`, text.trim(), "");
   }
   if (files.length === 0) parts.push("No results yet: run `npm run bench`.", "");
-  writeFileSync(join(docs, "benchmarks.md"), parts.join("\n"));
+  writeFileSync(join(pageDir, "benchmarks.md"), parts.join("\n"));
   return files;
 }
 
