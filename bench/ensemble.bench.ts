@@ -199,7 +199,7 @@ lines.push(`## Ensembles (issue 7)${QUICK ? " — QUICK harness check, not resul
 lines.push(
   `Lorenz ensembles as in the DiffEqGPU paper: ρ swept over [0, 21], σ = 10, β = 8/3, y0 = [1, 0, 0], t ∈ [0, 1], final state saved; ` +
     `${solverName} with fixed dt = 0.001 (1,000 steps) and adaptive rtol = atol = 1e-8. Trajectories per second (best of 3 runs for N ≤ 4,096, one run above). ` +
-    `Threads: ${THREADS} worker threads (pool warmed up). "loop": a loop of single diffeqsolve calls, capped at N = ${LOOP_CAP.toLocaleString("en-US")} ` +
+    `Threads: ${THREADS} worker threads (pool warmed up). Lockstep: batches of 256 lanes, structure of arrays, vectorised Lorenz. "loop": a loop of single diffeqsolve calls, capped at N = ${LOOP_CAP.toLocaleString("en-US")} ` +
     `(its cost per trajectory does not depend on N). SciPy: a Python loop of solve_ivp RK45 over a subset of the sweep, scaled per trajectory ` +
     `(fixed steps emulated with first_step = max_step = dt and tolerances that never reject).`,
   "",
