@@ -24,13 +24,18 @@
  *  3. Phase 1: the last segment grows from 1 to 2 with nothing kept, ending at l = β(c, 2).
  * Beyond β(c, 2) the caller hands over to Wang–Moin–Iaccarino (online.ts). Stumm & Walther's
  * online_r3 continues to β(c, 3); under this cost model no online schedule can stay optimal
- * that far for c ≥ 3 (an exhaustive search in test/adjoint/online.test.ts finds the optimal
- * sequences end at l = 14 for c = 3 and l = 19 for c = 4, against β(c, 3) = 20 and 35), so the
+ * that far for c ≥ 3: past β(c, 2) the segment with s checkpoints must have length s + 1 … β(s, 2),
+ * so a new checkpoint, which starts a last segment of length ≤ 2 and turns the old last one into
+ * the segment with 2 checkpoints (length ≤ 2 < 3), can only replace the last checkpoint: only
+ * the last two segments can ever grow (the one with 2 checkpoints from 3 to β(2, 2) = 6, the last
+ * from 2 to 3), four steps in all. An exhaustive search (test/adjoint/online.test.ts) confirms that
+ * optimal online sequences end at l = β(c, 2) + 4 (c = 3 … 7 searched, c = 3 … 5 in the test;
+ * β(c, 3) = 20, 35, 56, …), so the
  * r = 3 regime is left to Wang–Moin–Iaccarino.
  *
- * The states kept differ from Stumm & Walther's published online_r2 (which skips some states);
- * both are optimal for every l ≤ β(c, 2). This one is derived independently from the
- * characterisation above.
+ * The states kept differ from those of Stumm & Walther's published online_r2 (which skips some
+ * states, so writes fewer); the optimality claimed for theirs in this regime is the one proved
+ * above for this schedule, which is derived independently from that characterisation.
  *
  * References: P. Stumm and A. Walther, "New algorithms for optimal online checkpointing",
  * SIAM J. Sci. Comput. 32(2), 836–854, 2010; A. Griewank and A. Walther, "Algorithm 799: revolve",

@@ -141,6 +141,7 @@ test("why the optimal phase ends at β(c, 2): no online schedule stays optimal t
   assert.equal(lastOptimal(2), beta(2, 3)); // c = 2: possible to β(2, 3) = 10
   assert.equal(lastOptimal(3), 14); // β(3, 3) = 20
   assert.equal(lastOptimal(4), 19); // β(4, 3) = 35
+  assert.equal(lastOptimal(5), beta(5, 2) + 4); // β(5, 3) = 56
 });
 
 const decay = {
