@@ -54,6 +54,7 @@ test("package.json: no runtime dependencies, sideEffects false, bin, exports wit
   assert.equal(pkg.bin.odeflow, "./dist/cli.js");
   assert.equal(pkg.exports["."].module, "./dist/esm/index.js");
   assert.deepEqual(Object.keys(pkg.exports["."]), ["module", "import", "require"], "module first: bundlers take it, Node skips it");
+  assert.equal(pkg.scripts.prepack, "npm run build", "npm pack / publish always ship a fresh build");
 });
 
 test("publint finds nothing to fix (exports, types, files), at suggestion level", async () => {
