@@ -118,3 +118,24 @@ export const y1 = diffeqsolve({ terms: new ODETerm((t, y, a, dy) => { dy[0] = -y
   const mod = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
   assert.ok(Math.abs(mod.y1 - Math.exp(-1)) < 1e-3);
 });
+
+test("the tarball installs into a fresh project: import, require and the odeflow command work", () => {
+  needBuild();
+  const project = join(tmp, "fresh");
+  mkdirSync(project);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+  const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", tmp], { cwd: root, encoding: "utf8" }))[0];
+  const tarball = join(tmp, packed.filename as string);
+  // No dependencies to fetch: installs offline.
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", tarball], { cwd: project, encoding: "utf8" });
+  const check = `const o = %s; const s = o.diffeqsolve({ terms: new o.ODETerm((t, y, a, dy) => { dy[0] = -y[0]; }), solver: new o.Tsit5(), t0: 0, t1: 1, y0: [1], stepsizeController: new o.PIDController({ rtol: 1e-10, atol: 1e-12 }) }); console.log(s.ys[0][0]);`;
+  for (const [flag, load] of [["--input-type=module", 'await import("odeflow")'], ["--input-type=commonjs", 'require("odeflow")']] as const) {
+    const r = spawnSync(process.execPath, [flag, "-e", check.replace("%s", load)], { cwd: project, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(Math.abs(Number(r.stdout) - Math.exp(-1)) < 1e-9, `${flag}: ${r.stdout}`);
+  }
+  const bin = join(project, "node_modules", ".bin", "odeflow");
+  assert.ok(existsSync(bin), "npm linked the odeflow command");
+  const v = spawnSync(bin, ["--version"], { cwd: project, encoding: "utf8" });
+  assert.equal(v.stdout, `odeflow ${pkg.version}\n`, v.stderr);
+});
