@@ -22,9 +22,10 @@ import { STEP_OK } from "../solver.js";
 import {
   checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, STATUS_SINGULAR, vectorFieldObject,
 } from "./iteration-matrix.js";
-
-const EPS = 2.220446049250313e-16;
-const NEWTON_MAXITER = 8;
+import {
+  evaluateHermiteDense, filterError, hermite, newtonStats, setNewtonScale, setNewtonTolerances, solveStage, stageSlope,
+  type StageNewtonState, writeHermiteDense,
+} from "./stage-newton.js";
 
 /** Coefficients of an ESDIRK method (explicit first stage, constant diagonal γ, stiffly accurate). */
 export interface ESDIRKTableau {
@@ -174,27 +175,14 @@ export const KVAERNO5_TABLEAU = (() => {
 })();
 
 /** Workspace of an ESDIRK solve. */
-export interface ESDIRKState extends SolverState {
+export interface ESDIRKState extends SolverState, StageNewtonState {
   readonly f: InPlaceVectorField;
-  readonly args: unknown;
-  readonly n: number;
-  readonly im: IterationMatrix;
   readonly ks: Float64Array[];
-  readonly z: Float64Array;
-  readonly w: Float64Array;
-  readonly sum: Float64Array;
-  readonly fz: Float64Array;
-  readonly rhs: Float64Array;
-  readonly scale: Float64Array;
   readonly mtmp: Float64Array;
   /** f at the start of the next step is in ks[0] (restart or FSAL). */
   k0Valid: boolean;
   jacCurrent: boolean;
   jacEverEvaluated: boolean;
-  numNewtonIterations: number;
-  rtol: number | Float64Array;
-  atol: number | Float64Array;
-  newtonTol: number;
   tPrev: number;
   dtPrev: number;
   y0Prev: Float64Array;
@@ -238,20 +226,11 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
 
   /** Called by the loop with the controller's tolerances (for the Newton convergence test). */
   setTolerances(state: ESDIRKState, rtol: number | Float64Array, atol: number | Float64Array): void {
-    state.rtol = rtol;
-    state.atol = atol;
-    let r = typeof rtol === "number" ? rtol : Infinity;
-    if (typeof rtol !== "number") for (let i = 0; i < rtol.length; i++) r = Math.min(r, rtol[i]);
-    // Newton error well below the local error tolerance (Hairer's κ·Tol with κ ≈ 0.03…0.1).
-    state.newtonTol = Math.max((10 * EPS) / r, Math.min(0.03, Math.sqrt(r)));
+    setNewtonTolerances(state, rtol, atol);
   }
 
   extraStats(state: ESDIRKState): Record<string, number> {
-    return {
-      numJacobianEvals: state.im.numJacobianEvals,
-      numLUDecompositions: state.im.numLUDecompositions,
-      numNewtonIterations: state.numNewtonIterations,
-    };
+    return newtonStats(state);
   }
 
   restart(state: ESDIRKState, t: number, y: Float64Array): Float64Array {
@@ -269,7 +248,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     const tab = this.tableau;
     const s = tab.stages;
     const { a, c, predictor, bErr, gamma } = tab;
-    const { n, ks, im, z, w, sum, fz, rhs, scale, mtmp, f, args } = state;
+    const { n, ks, im, w, sum, rhs, mtmp, f, args } = state;
     if (state.fsalPending) {
       // FSAL: k_s of the accepted step is f(t, y0) of this one.
       const tmp = ks[0]!;
@@ -283,13 +262,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
       state.numFnEvals++;
       state.k0Valid = true;
     }
-    const rtol = state.rtol;
-    const atol = state.atol;
-    for (let i = 0; i < n; i++) {
-      const r = typeof rtol === "number" ? rtol : rtol[i];
-      const at = typeof atol === "number" ? atol : atol[i];
-      scale[i] = 1 / (at + r * Math.abs(y0[i]));
-    }
+    setNewtonScale(state, y0);
     if (!state.jacEverEvaluated) {
       state.numFnEvals += this.jacobian(state, t, y0, dt);
       state.jacEverEvaluated = true;
@@ -297,7 +270,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     }
     const hg = dt * gamma;
     const alpha = 1 / hg;
-    const mass = im.mass !== null;
+    const massTmp = im.mass !== null ? mtmp : null;
     for (let attempt = 0; ; attempt++) {
       if (im.alpha !== alpha && im.factor(alpha) !== 0) return STATUS_SINGULAR;
       let failed = false;
@@ -316,54 +289,12 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
           sum[i] = dt * acc;
           w[i] = dt * pr;
         }
-        let converged = false;
-        let normOld = -1;
-        let theta = 0;
-        for (let it = 0; it < NEWTON_MAXITER; it++) {
-          for (let i = 0; i < n; i++) z[i] = y0[i] + w[i];
-          f(ti, z, args, fz);
-          state.numFnEvals++;
-          state.numNewtonIterations++;
-          // (M/(γdt) − J) Δw = f(Z) + (S − M w)/(γ dt)
-          if (mass) {
-            im.massMul(w, mtmp);
-            for (let i = 0; i < n; i++) rhs[i] = fz[i] + (sum[i] - mtmp[i]) * alpha;
-          } else {
-            for (let i = 0; i < n; i++) rhs[i] = fz[i] + (sum[i] - w[i]) * alpha;
-          }
-          im.solve(rhs);
-          let acc = 0;
-          for (let i = 0; i < n; i++) {
-            const v = rhs[i] * scale[i];
-            acc += v * v;
-          }
-          const norm = Math.sqrt(acc / n);
-          if (!(norm === norm) || norm === Infinity) break;
-          if (normOld >= 0) {
-            theta = norm / normOld;
-            if (theta >= 1) break;
-            // Predicted error after the remaining iterations still too large: give up early.
-            if ((Math.pow(theta, NEWTON_MAXITER - it) / (1 - theta)) * norm > state.newtonTol) break;
-          }
-          for (let i = 0; i < n; i++) w[i] += rhs[i];
-          if (norm === 0 || (normOld >= 0 && (theta / (1 - theta)) * norm < state.newtonTol) || (normOld < 0 && norm < 1e-3 * state.newtonTol)) {
-            converged = true;
-            break;
-          }
-          normOld = norm;
-        }
-        if (!converged) {
+        if (!solveStage(state, f, ti, y0, alpha, massTmp)) {
           failed = true;
           break;
         }
         // k_i from the stage equation: γ dt k_i = M w − S.
-        const ki = ks[st]!;
-        if (mass) {
-          im.massMul(w, mtmp);
-          for (let i = 0; i < n; i++) ki[i] = (mtmp[i] - sum[i]) * alpha;
-        } else {
-          for (let i = 0; i < n; i++) ki[i] = (w[i] - sum[i]) * alpha;
-        }
+        stageSlope(state, alpha, massTmp, ks[st]!);
         if (st === s - 1) for (let i = 0; i < n; i++) y1[i] = y0[i] + w[i];
       }
       if (!failed) break;
@@ -372,20 +303,13 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
       state.numFnEvals += this.jacobian(state, t, y0, dt);
       state.jacCurrent = true;
     }
-    // Error estimate dt Σ bErr_j k_j, filtered by (M − γ dt J)⁻¹ M as in Shampine's and Hairer's
-    // codes: the raw difference overestimates stiff components by up to |dt λ| and would keep the
-    // step tiny once the solution is smooth (Hairer & Wanner, Solving ODEs II, §IV.8, (8.19)).
+    // Error estimate dt Σ bErr_j k_j, filtered by (M − γ dt J)⁻¹ M.
     for (let i = 0; i < n; i++) {
       let e = 0;
       for (let j = 0; j < s; j++) e += bErr[j] * ks[j]![i];
       rhs[i] = dt * e;
     }
-    if (mass) {
-      im.massMul(rhs, mtmp);
-      for (let i = 0; i < n; i++) rhs[i] = mtmp[i];
-    }
-    im.solve(rhs);
-    for (let i = 0; i < n; i++) yErr[i] = rhs[i] * alpha;
+    filterError(state, alpha, massTmp, yErr);
     state.tPrev = t;
     state.dtPrev = dt;
     state.y0Prev = y0;
@@ -423,38 +347,12 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
   }
 
   writeDense(state: ESDIRKState, out: Float64Array, offset: number): void {
-    const n = state.n;
-    out.set(state.y0Prev, offset);
-    out.set(state.y1Prev, offset + n);
-    out.set(state.ks[0]!, offset + 2 * n);
-    out.set(state.ks[this.tableau.stages - 1]!, offset + 3 * n);
+    writeHermiteDense(out, offset, state.n, state.y0Prev, state.y1Prev, state.ks[0]!, state.ks[this.tableau.stages - 1]!);
   }
 
   evaluateDense(data: Float64Array, offset: number, n: number, dt: number, theta: number, derivative: boolean, out: Float64Array): void {
-    hermite(data, data, data, data, offset, offset + n, offset + 2 * n, offset + 3 * n, n, dt, theta, derivative, out);
+    evaluateHermiteDense(data, offset, n, dt, theta, derivative, out);
   }
-}
-
-/** Cubic Hermite interpolation on [t0, t0 + dt] from values y0, y1 and slopes f0, f1 (arrays with offsets). */
-export function hermite(
-  y0: Float64Array, y1: Float64Array, f0: Float64Array, f1: Float64Array, o0: number, o1: number, o2: number, o3: number,
-  n: number, dt: number, th: number, derivative: boolean, out: Float64Array,
-): void {
-  if (derivative) {
-    const h00 = (6 * th * th - 6 * th) / dt;
-    const h10 = 3 * th * th - 4 * th + 1;
-    const h01 = -h00;
-    const h11 = 3 * th * th - 2 * th;
-    for (let i = 0; i < n; i++) out[i] = h00 * y0[o0 + i] + h10 * f0[o2 + i] + h01 * y1[o1 + i] + h11 * f1[o3 + i];
-    return;
-  }
-  const th2 = th * th;
-  const th3 = th2 * th;
-  const h00 = 2 * th3 - 3 * th2 + 1;
-  const h10 = (th3 - 2 * th2 + th) * dt;
-  const h01 = -2 * th3 + 3 * th2;
-  const h11 = (th3 - th2) * dt;
-  for (let i = 0; i < n; i++) out[i] = h00 * y0[o0 + i] + h10 * f0[o2 + i] + h01 * y1[o1 + i] + h11 * f1[o3 + i];
 }
 
 /**

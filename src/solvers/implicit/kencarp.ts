@@ -16,13 +16,13 @@
 import { MultiTerm, ODETerm, type AbstractTerm, type InPlaceVectorField, type VectorFieldFn } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
 import { STEP_OK } from "../solver.js";
-import { hermite } from "./esdirk.js";
 import {
   checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, STATUS_SINGULAR,
 } from "./iteration-matrix.js";
-
-const EPS = 2.220446049250313e-16;
-const NEWTON_MAXITER = 8;
+import {
+  evaluateHermiteDense, filterError, hermite, newtonStats, setNewtonScale, setNewtonTolerances, solveStage, stageSlope,
+  type StageNewtonState, writeHermiteDense,
+} from "./stage-newton.js";
 
 /** An additive Runge–Kutta pair: explicit and implicit tables with shared weights. */
 export interface ARKTableau {
@@ -145,30 +145,17 @@ function inPlace(fn: VectorFieldFn, n: number): InPlaceVectorField {
 }
 
 /** Workspace of a KenCarp solve. */
-export interface ARKState extends SolverState {
+export interface ARKState extends SolverState, StageNewtonState {
   readonly fE: InPlaceVectorField;
   readonly fI: InPlaceVectorField;
-  readonly args: unknown;
-  readonly n: number;
-  readonly im: IterationMatrix;
   readonly kE: Float64Array[];
   readonly kI: Float64Array[];
-  readonly z: Float64Array;
-  readonly w: Float64Array;
-  readonly sum: Float64Array;
-  readonly fz: Float64Array;
-  readonly rhs: Float64Array;
-  readonly scale: Float64Array;
   /** f = f_E + f_I at the start and end of the last accepted step (Hermite dense output). */
   readonly fStart: Float64Array;
   readonly fEnd: Float64Array;
   k0Valid: boolean;
   jacCurrent: boolean;
   jacEverEvaluated: boolean;
-  numNewtonIterations: number;
-  rtol: number | Float64Array;
-  atol: number | Float64Array;
-  newtonTol: number;
   tPrev: number;
   dtPrev: number;
   y0Prev: Float64Array;
@@ -250,19 +237,11 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
 
   /** Called by the loop with the controller's tolerances (for the Newton convergence test). */
   setTolerances(state: ARKState, rtol: number | Float64Array, atol: number | Float64Array): void {
-    state.rtol = rtol;
-    state.atol = atol;
-    let r = typeof rtol === "number" ? rtol : Infinity;
-    if (typeof rtol !== "number") for (let i = 0; i < rtol.length; i++) r = Math.min(r, rtol[i]);
-    state.newtonTol = Math.max((10 * EPS) / r, Math.min(0.03, Math.sqrt(r)));
+    setNewtonTolerances(state, rtol, atol);
   }
 
   extraStats(state: ARKState): Record<string, number> {
-    return {
-      numJacobianEvals: state.im.numJacobianEvals,
-      numLUDecompositions: state.im.numLUDecompositions,
-      numNewtonIterations: state.numNewtonIterations,
-    };
+    return newtonStats(state);
   }
 
   /** f_E and f_I at (t, y) into the first stage; returns their sum (in fStart). */
@@ -287,15 +266,9 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
     const tab = this.tableau;
     const s = tab.stages;
     const { aE, aI, c, b, bHat, gamma } = tab;
-    const { n, kE, kI, im, z, w, sum, fz, rhs, scale, fE, fI, args } = state;
+    const { n, kE, kI, im, z, w, sum, rhs, fE, fI, args } = state;
     if (!state.k0Valid) this.firstStage(state, t, y0);
-    const rtol = state.rtol;
-    const atol = state.atol;
-    for (let i = 0; i < n; i++) {
-      const r = typeof rtol === "number" ? rtol : rtol[i];
-      const at = typeof atol === "number" ? atol : atol[i];
-      scale[i] = 1 / (at + r * Math.abs(y0[i]));
-    }
+    setNewtonScale(state, y0);
     if (!state.jacEverEvaluated) {
       state.numFnEvals += im.evalJacobian(t, y0, kI[0]!, dt);
       state.jacEverEvaluated = true;
@@ -315,44 +288,13 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
           sum[i] = dt * acc;
           w[i] = c[st] * dt * (kE[0]![i] + kI[0]![i]);
         }
-        let converged = false;
-        let normOld = -1;
-        let theta = 0;
-        for (let it = 0; it < NEWTON_MAXITER; it++) {
-          for (let i = 0; i < n; i++) z[i] = y0[i] + w[i];
-          fI(ti, z, args, fz);
-          state.numFnEvals++;
-          state.numNewtonIterations++;
-          for (let i = 0; i < n; i++) rhs[i] = fz[i] + (sum[i] - w[i]) * alpha;
-          im.solve(rhs);
-          let acc = 0;
-          for (let i = 0; i < n; i++) {
-            const v = rhs[i] * scale[i];
-            acc += v * v;
-          }
-          const norm = Math.sqrt(acc / n);
-          if (!(norm === norm) || norm === Infinity) break;
-          if (normOld >= 0) {
-            theta = norm / normOld;
-            if (theta >= 1) break;
-            if ((Math.pow(theta, NEWTON_MAXITER - it) / (1 - theta)) * norm > state.newtonTol) break;
-          }
-          for (let i = 0; i < n; i++) w[i] += rhs[i];
-          if (norm === 0 || (normOld >= 0 && (theta / (1 - theta)) * norm < state.newtonTol) || (normOld < 0 && norm < 1e-3 * state.newtonTol)) {
-            converged = true;
-            break;
-          }
-          normOld = norm;
-        }
-        if (!converged) {
+        if (!solveStage(state, fI, ti, y0, alpha, null)) {
           failed = true;
           break;
         }
-        const ki = kI[st]!;
-        for (let i = 0; i < n; i++) {
-          ki[i] = (w[i] - sum[i]) * alpha;
-          z[i] = y0[i] + w[i];
-        }
+        // kI_i from the stage equation (no mass matrix here), kE_i = f_E(Z_i).
+        stageSlope(state, alpha, null, kI[st]!);
+        for (let i = 0; i < n; i++) z[i] = y0[i] + w[i];
         fE(ti, z, args, kE[st]!);
         state.numFnEvals++;
       }
@@ -373,8 +315,7 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
       rhs[i] = dt * e;
     }
     // Filter the error estimate by (I − γ dt J)⁻¹ (Hairer & Wanner, Solving ODEs II, §IV.8).
-    im.solve(rhs);
-    for (let i = 0; i < n; i++) yErr[i] = rhs[i] * alpha;
+    filterError(state, alpha, null, yErr);
     state.tPrev = t;
     state.dtPrev = dt;
     state.y0Prev = y0;
@@ -404,15 +345,11 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
   }
 
   writeDense(state: ARKState, out: Float64Array, offset: number): void {
-    const n = state.n;
-    out.set(state.y0Prev, offset);
-    out.set(state.y1Prev, offset + n);
-    out.set(state.fStart, offset + 2 * n);
-    out.set(state.fEnd, offset + 3 * n);
+    writeHermiteDense(out, offset, state.n, state.y0Prev, state.y1Prev, state.fStart, state.fEnd);
   }
 
   evaluateDense(data: Float64Array, offset: number, n: number, dt: number, theta: number, derivative: boolean, out: Float64Array): void {
-    hermite(data, data, data, data, offset, offset + n, offset + 2 * n, offset + 3 * n, n, dt, theta, derivative, out);
+    evaluateHermiteDense(data, offset, n, dt, theta, derivative, out);
   }
 }
 
