@@ -46,9 +46,9 @@ export interface AbstractSolver<S extends SolverState = SolverState> {
   /** Starts (or restarts, after a jump or an event) at (t, y); returns f(t, y). */
   restart(state: S, t: number, y: Float64Array): Float64Array;
   /**
-   * Takes a step of size dt from (t, y0), writing y1 and the error estimate(s). `times` holds
-   * [t, dt]: the loop owns it and writes both before each call, because a double passed to a
-   * call V8 does not inline is boxed (16 B each), and the loop must not allocate.
+   * Takes a step of size dt from (t, y0), writing y1 and the error estimate(s). `times[0]` is t
+   * and `times[1]` is dt: the loop owns the array and writes both before each call, because a
+   * double passed to a call V8 does not inline is boxed (16 B each), and the loop must not allocate.
    */
   step(state: S, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
   /** Records that the last step was accepted (first-same-as-last bookkeeping). */
