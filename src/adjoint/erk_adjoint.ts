@@ -17,6 +17,7 @@
  * The forward arithmetic is the generated kernel's, operation for operation, so a replayed step
  * reproduces the solve's state bit for bit.
  */
+import { canGenerate, linearCombination, lit } from "../solvers/codegen.js";
 import type { Tableau } from "../solvers/tableau.js";
 import type { InPlaceVectorField } from "../terms.js";
 import type { VectorFieldDerivatives } from "./derivatives.js";
@@ -279,34 +280,6 @@ interface AdjointKernels {
 
 const kernelCache = new WeakMap<Tableau, AdjointKernels>();
 
-let codegenAllowed: boolean | undefined;
-function canGenerate(): boolean {
-  if (codegenAllowed === undefined) {
-    try {
-      codegenAllowed = new Function("return 1")() === 1;
-    } catch {
-      codegenAllowed = false;
-    }
-  }
-  return codegenAllowed;
-}
-
-/** A double as a source literal that round-trips exactly. */
-function lit(x: number): string {
-  const str = String(x);
-  return x < 0 ? `(${str})` : str;
-}
-
-/** Σ_l coef_l K_l[j] as the explicit RK kernel writes it (zero terms dropped, unit coefficients bare). */
-function combination(coef: (l: number) => number, count: number): string {
-  const terms: string[] = [];
-  for (let l = 0; l < count; l++) {
-    const a = coef(l);
-    if (a !== 0) terms.push(a === 1 ? `K${l}[j]` : `${lit(a)} * K${l}[j]`);
-  }
-  return terms.join(" + ");
-}
-
 function timeExpr(c: number): string {
   return c === 1 ? "t1" : c === 0 ? "t" : `t + ${lit(c)} * h`;
 }
@@ -328,13 +301,14 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
       if (i === f1Index) lines.push(`for (let j = 0; j < n; j++) Y${i}[j] = y1[j];`);
       else if (i === 0) lines.push("for (let j = 0; j < n; j++) Y0[j] = y0[j];");
       else {
-        const comb = combination((l) => R[i * D + l]!, i);
+        // The stage sums exactly as the explicit RK kernel writes them (shared generator).
+        const comb = linearCombination(R.subarray(i * D), i, "K");
         lines.push(`for (let j = 0; j < n; j++) Y${i}[j] = y0[j]${comb ? ` + h * (${comb})` : ""};`);
       }
       if (tape && i === count - 1) break;
       lines.push(`f(${timeExpr(c[i]!)}, Y${i}, args, K${i});`);
       if (i === sb - 1) {
-        const comb = combination((l) => b[l]!, sb);
+        const comb = linearCombination(b, sb, "K");
         lines.push(`for (let j = 0; j < n; j++) y1[j] = y0[j]${comb ? ` + h * (${comb})` : ""};`);
       }
     }

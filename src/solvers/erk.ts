@@ -16,6 +16,7 @@ import { ODETerm, type AbstractTerm, type InPlaceVectorField } from "../terms.js
 import type { AbstractSolver, SolverState } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
+import { canGenerate, linearCombination, lit } from "./codegen.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
 type StepKernel = (
@@ -99,35 +100,6 @@ export interface ERKState extends SolverState {
 }
 
 const kernelCache = new WeakMap<Tableau, StepKernel>();
-
-/** Whether generated code is allowed (false under a strict Content-Security-Policy). */
-let codegenAllowed: boolean | undefined;
-function canGenerate(): boolean {
-  if (codegenAllowed === undefined) {
-    try {
-      codegenAllowed = new Function("return 1")() === 1;
-    } catch {
-      codegenAllowed = false;
-    }
-  }
-  return codegenAllowed;
-}
-
-/** A double as a source literal that round-trips exactly. */
-function lit(x: number): string {
-  const s = String(x);
-  return x < 0 ? `(${s})` : s;
-}
-
-/** Σ_l coef_l * k_l[j] as source, dropping zero coefficients; "" when all are zero. */
-function linearCombination(coefs: ArrayLike<number>, count: number): string {
-  const terms: string[] = [];
-  for (let l = 0; l < count; l++) {
-    const a = coefs[l]!;
-    if (a !== 0) terms.push(a === 1 ? `k${l}[j]` : `${lit(a)} * k${l}[j]`);
-  }
-  return terms.join(" + ");
-}
 
 /**
  * Generates the straight-line step kernel of a tableau. Exported for tests and for `toSource`-style
