@@ -26,6 +26,7 @@ import {
   evaluateHermiteDense, filterError, hermite, newtonStats, setNewtonScale, setNewtonTolerances, solveStage, stageSlope,
   type StageNewtonState, writeHermiteDense,
 } from "./stage-newton.js";
+import { rowMajor } from "./coefficients.js";
 
 /** Coefficients of an ESDIRK method (explicit first stage, constant diagonal γ, stiffly accurate). */
 export interface ESDIRKTableau {
@@ -50,12 +51,6 @@ export interface ESDIRKTableau {
   readonly source: string;
 }
 
-function square(rows: readonly (readonly number[])[], s: number): Float64Array {
-  const out = new Float64Array(s * s);
-  rows.forEach((row, i) => row.forEach((v, j) => (out[i * s + j] = v)));
-  return out;
-}
-
 /**
  * Builds and checks an ESDIRK tableau: row sums equal c_i, the last row equals the weights (stiff
  * accuracy), Σ bErr = 0.
@@ -65,7 +60,7 @@ function esdirk(spec: {
   fsal?: boolean;
 }): ESDIRKTableau {
   const s = spec.a.length;
-  const a = square(spec.a, s);
+  const a = rowMajor(spec.a, s);
   const c = new Float64Array(s);
   for (let i = 0; i < s; i++) {
     let sum = 0;
@@ -77,7 +72,7 @@ function esdirk(spec: {
   let e = 0;
   for (let j = 0; j < s; j++) e += bErr[j];
   if (Math.abs(e) > 1e-12 || Math.abs(c[s - 1] - 1) > 1e-12) throw new Error(`${spec.name}: inconsistent tableau`);
-  return { name: spec.name, order: spec.order, embeddedOrder: spec.embeddedOrder, stages: s, gamma: spec.gamma, a, c, bErr, predictor: square(spec.predictor, s), fsal: spec.fsal ?? true, source: spec.source };
+  return { name: spec.name, order: spec.order, embeddedOrder: spec.embeddedOrder, stages: s, gamma: spec.gamma, a, c, bErr, predictor: rowMajor(spec.predictor, s), fsal: spec.fsal ?? true, source: spec.source };
 }
 
 /** Implicit Euler as a two-stage ESDIRK: k_1 = f(t, y0) gives the explicit-Euler error estimate. */

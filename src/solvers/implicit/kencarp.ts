@@ -23,6 +23,7 @@ import {
   evaluateHermiteDense, filterError, hermite, newtonStats, setNewtonScale, setNewtonTolerances, solveStage, stageSlope,
   type StageNewtonState, writeHermiteDense,
 } from "./stage-newton.js";
+import { rowMajor } from "./coefficients.js";
 
 /** An additive Runge–Kutta pair: explicit and implicit tables with shared weights. */
 export interface ARKTableau {
@@ -43,13 +44,8 @@ export interface ARKTableau {
 
 function ark(spec: { name: string; order: number; embeddedOrder: number; gamma: number; aE: number[][]; aI: number[][]; b: number[]; bHat: number[]; source: string }): ARKTableau {
   const s = spec.b.length;
-  const fill = (rows: number[][]): Float64Array => {
-    const out = new Float64Array(s * s);
-    rows.forEach((row, i) => row.forEach((v, j) => (out[i * s + j] = v)));
-    return out;
-  };
-  const aE = fill(spec.aE);
-  const aI = fill(spec.aI);
+  const aE = rowMajor(spec.aE, s);
+  const aI = rowMajor(spec.aI, s);
   const c = new Float64Array(s);
   for (let i = 0; i < s; i++) for (let j = 0; j < s; j++) c[i] += aI[i * s + j];
   return {

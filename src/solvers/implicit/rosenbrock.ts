@@ -13,6 +13,7 @@ import type { AbstractTerm, InPlaceVectorField } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
 import { STEP_OK } from "../solver.js";
 import { luFactor } from "../../linalg/lu.js";
+import { rowMajor } from "./coefficients.js";
 import {
   checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_SINGULAR, vectorFieldObject,
 } from "./iteration-matrix.js";
@@ -46,12 +47,6 @@ export interface RosenbrockTableau {
   readonly source: string;
 }
 
-function lowerTriangular(rows: readonly (readonly number[])[], s: number): Float64Array {
-  const out = new Float64Array(s * s);
-  rows.forEach((row, i) => row.forEach((v, j) => (out[i * s + j] = v)));
-  return out;
-}
-
 /**
  * Rodas5P: γ, a, C, c, d and the dense-output coefficients h as published by Steinebach (2023),
  * Table 1 / the supplement, in the transformed form used by Hairer's RODAS; stages 7 and 8 are
@@ -61,7 +56,7 @@ function lowerTriangular(rows: readonly (readonly number[])[], s: number): Float
 export const RODAS5P_TABLEAU: RosenbrockTableau = (() => {
   const s = 8;
   const a6 = [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256, 0.030198172008377946];
-  const a = lowerTriangular(
+  const a = rowMajor(
     [
       [],
       [3.0],
@@ -74,7 +69,7 @@ export const RODAS5P_TABLEAU: RosenbrockTableau = (() => {
     ],
     s,
   );
-  const C = lowerTriangular(
+  const C = rowMajor(
     [
       [],
       [-14.155112264123755],
