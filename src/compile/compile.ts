@@ -101,10 +101,14 @@ function canGenerate(): boolean {
   }
 }
 
-/** Hidden on compiled vector fields: what the fused Runge–Kutta kernels need. */
+/**
+ * Hidden on compiled vector fields: the expression graph itself, for tools that transform it
+ * further (batched or GPU back ends). The explicit Runge–Kutta engine uses its own hook,
+ * `Symbol.for("odeflow.inlineVectorField")` (see INLINE_VECTOR_FIELD in solvers/erk.ts).
+ */
 export const COMPILED_GRAPH: unique symbol = Symbol.for("odeflow.compiledGraph") as never;
 
-/** The compiled-graph information a fused kernel reads. */
+/** What {@link COMPILED_GRAPH} holds. */
 export interface CompiledGraphInfo {
   graph: Graph;
   outputs: readonly number[];
