@@ -88,3 +88,17 @@ export function slope(dts: number[], errs: number[]): number {
   }
   return num / den;
 }
+
+/**
+ * ROBER as an index-1 DAE (Hairer & Wanner, *Solving ODEs II*, §VI.1): the third equation replaced
+ * by the conservation law 0 = y1 + y2 + y3 − 1, with mass matrix {@link ROBER_DAE_MASS}; its
+ * solution is ROBER's, so the published ROBER values apply.
+ */
+export function roberDae(_t: number, y: Float64Array, _a: unknown, dy: Float64Array): void {
+  dy[0] = -0.04 * y[0]! + 1e4 * y[1]! * y[2]!;
+  dy[1] = 0.04 * y[0]! - 1e4 * y[1]! * y[2]! - 3e7 * y[1]! * y[1]!;
+  dy[2] = y[0]! + y[1]! + y[2]! - 1;
+}
+
+/** M = diag(1, 1, 0) of {@link roberDae}. */
+export const ROBER_DAE_MASS = [[1, 0, 0], [0, 1, 0], [0, 0, 0]];
