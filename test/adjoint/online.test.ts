@@ -3,35 +3,13 @@ import assert from "node:assert/strict";
 import { diffeqsolveVjp, ODETerm, PIDController, RecursiveCheckpointAdjoint, SaveAt, Tsit5 } from "../../src/index.js";
 import { DynamicCheckpoints } from "../../src/adjoint/online.js";
 import { StummWaltherR2, SW_APPEND, SW_DONE, SW_SKIP } from "../../src/adjoint/online_stumm_walther.js";
+import { bruteForce } from "./checkpointing.js";
 
 /** β(s, r) = C(s + r, s), written out here independently of src. */
 function beta(s: number, r: number): number {
   let b = 1;
   for (let i = 1; i <= r; i++) b = (b * (s + i)) / i;
   return Math.round(b);
-}
-
-/**
- * T[s][l]: the fewest advances reversing l steps with s checkpoints, by exhaustive dynamic
- * programming over the first split (Griewank & Walther's recursion, no closed form used).
- */
-function bruteForce(L: number, S: number): number[][] {
-  const T: number[][] = [];
-  for (let s = 0; s <= S; s++) T.push(new Array<number>(L + 1).fill(Infinity));
-  for (let s = 1; s <= S; s++) {
-    T[s]![0] = 0;
-    T[s]![1] = 0;
-    for (let l = 2; l <= L; l++) {
-      if (s === 1) {
-        T[s]![l] = (l * (l - 1)) / 2;
-        continue;
-      }
-      let best = Infinity;
-      for (let m = 1; m < l; m++) best = Math.min(best, m + T[s - 1]![l - m]! + T[s]![m]!);
-      T[s]![l] = best;
-    }
-  }
-  return T;
 }
 
 const T = bruteForce(700, 32);

@@ -3,26 +3,7 @@ import assert from "node:assert/strict";
 import { ConstantStepSize, diffeqsolveVjp, ODETerm, PIDController, RecursiveCheckpointAdjoint, revolveAdvances, SaveAt, StepTo, Tsit5 } from "../../src/index.js";
 import { DynamicCheckpoints } from "../../src/adjoint/online.js";
 import { optimalSplit } from "../../src/adjoint/revolve.js";
-
-/** Fewest advances to reverse l steps with s checkpoints, by exhaustive dynamic programming (no closed form). */
-function bruteForce(L: number, S: number): number[][] {
-  const T: number[][] = [];
-  for (let s = 0; s <= S; s++) T.push(new Array(L + 1).fill(Infinity));
-  for (let s = 1; s <= S; s++) {
-    T[s]![0] = 0;
-    T[s]![1] = 0;
-    for (let l = 2; l <= L; l++) {
-      if (s === 1) {
-        T[s]![l] = (l * (l - 1)) / 2;
-        continue;
-      }
-      let best = Infinity;
-      for (let m = 1; m < l; m++) best = Math.min(best, m + T[s - 1]![l - m]! + T[s]![m]!);
-      T[s]![l] = best;
-    }
-  }
-  return T;
-}
+import { bruteForce } from "./checkpointing.js";
 
 /** Griewank & Walther's closed form, written out here independently of src: t = r·l − C(s + r, r − 1). */
 function closedForm(l: number, s: number): number {
