@@ -6,9 +6,7 @@ import { PIDController } from "../../src/controllers/pid.js";
 import { SaveAt } from "../../src/saveat.js";
 import { RESULTS } from "../../src/results.js";
 import { BDF, primeBDFHistory } from "../../src/solvers/implicit/bdf.js";
-import { errorOverTolerance, linear, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae, slope } from "./problems.js";
-
-type Problem = { y0: number[]; f: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void; exact: (t: number) => number[] };
+import { errorOverTolerance, linear, type Problem, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae, slope } from "./problems.js";
 
 /**
  * Errors of the fixed-order k formula with constant steps h, started from exact history: at t = 2,

@@ -2,36 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { diffeqsolve } from "../../src/integrate.js";
 import { ODETerm } from "../../src/terms.js";
-import { ConstantStepSize } from "../../src/controllers/constant.js";
 import { PIDController } from "../../src/controllers/pid.js";
 import { SaveAt } from "../../src/saveat.js";
 import { RESULTS } from "../../src/results.js";
 import {
-  ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, KVAERNO3_TABLEAU, KVAERNO4_TABLEAU, KVAERNO5_TABLEAU, type ESDIRKMethod,
+  ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, KVAERNO3_TABLEAU, KVAERNO4_TABLEAU, KVAERNO5_TABLEAU,
 } from "../../src/solvers/implicit/esdirk.js";
-import { errorOverTolerance, linear, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae, slope } from "./problems.js";
-
-type Problem = { y0: number[]; f: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void; exact: (t: number) => number[] };
-
-function slopes(make: () => ESDIRKMethod, p: Problem, dts: number[]) {
-  const end: number[] = [];
-  const mid: number[] = [];
-  for (const dt of dts) {
-    const T = 2;
-    const sol = diffeqsolve({
-      terms: new ODETerm(p.f), solver: make(), t0: 0, t1: T, dt0: dt, y0: p.y0,
-      stepsizeController: new ConstantStepSize(), saveat: new SaveAt({ t1: true, dense: true }),
-    });
-    end.push(Math.max(...p.exact(T).map((v, i) => Math.abs(v - sol.ys[0]![i]!))));
-    let m = 0;
-    for (let k = 0; (k + 0.5) * dt < T; k++) {
-      const y = sol.evaluate((k + 0.5) * dt) as Float64Array;
-      p.exact((k + 0.5) * dt).forEach((v, i) => (m = Math.max(m, Math.abs(v - y[i]!))));
-    }
-    mid.push(m);
-  }
-  return { end: slope(dts, end), mid: slope(dts, mid) };
-}
+import { constantStepSlopes, errorOverTolerance, linear, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae } from "./problems.js";
 
 const DTS = [0.1, 0.05, 0.025, 0.0125];
 const methods = [
@@ -43,7 +20,7 @@ const methods = [
 
 test("ImplicitEuler and Kvaerno3/4/5 converge with their order on a linear problem (solution; dense output min(p, 4))", () => {
   for (const m of methods) {
-    const s = slopes(m.make, linear, DTS);
+    const s = constantStepSlopes(m.make, linear, DTS);
     assert.ok(Math.abs(s.end - m.order) <= 0.25, `${m.make().name}: slope ${s.end}`);
     assert.ok(Math.abs(s.mid - m.dense) <= 0.25, `${m.make().name}: dense slope ${s.mid}`);
   }
@@ -51,7 +28,7 @@ test("ImplicitEuler and Kvaerno3/4/5 converge with their order on a linear probl
 
 test("on stiff Prothero–Robinson (λ = −1e4) the Kvaerno methods converge with order 2 (their stage order), ImplicitEuler with 1", () => {
   for (const m of methods) {
-    const s = slopes(m.make, protheroRobinson(-1e4), DTS);
+    const s = constantStepSlopes(m.make, protheroRobinson(-1e4), DTS);
     const expected = m.order === 1 ? 1 : 2;
     assert.ok(Math.abs(s.end - expected) <= 0.25, `${m.make().name}: slope ${s.end}`);
   }

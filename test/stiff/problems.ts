@@ -5,6 +5,11 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { diffeqsolve } from "../../src/integrate.js";
+import { ODETerm } from "../../src/terms.js";
+import { ConstantStepSize } from "../../src/controllers/constant.js";
+import { SaveAt } from "../../src/saveat.js";
+import type { AbstractSolver } from "../../src/solvers/solver.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const json = JSON.parse(readFileSync(join(here, "../../../shared/reference/problems.json"), "utf8"));
@@ -102,3 +107,31 @@ export function roberDae(_t: number, y: Float64Array, _a: unknown, dy: Float64Ar
 
 /** M = diag(1, 1, 0) of {@link roberDae}. */
 export const ROBER_DAE_MASS = [[1, 0, 0], [0, 1, 0], [0, 0, 0]];
+
+/** A test problem with a closed-form solution (as {@link linear} and {@link protheroRobinson}). */
+export type Problem = { y0: number[]; f: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void; exact: (t: number) => number[] };
+
+/**
+ * Empirical convergence orders with constant steps dt on [0, 2]: the log–log slopes of the final
+ * error and of the dense-output error at the step midpoints (maximum over components and points).
+ */
+export function constantStepSlopes(make: () => AbstractSolver<any>, p: Problem, dts: number[]): { end: number; mid: number } {
+  const end: number[] = [];
+  const mid: number[] = [];
+  for (const dt of dts) {
+    const T = 2;
+    const sol = diffeqsolve({
+      terms: new ODETerm(p.f), solver: make(), t0: 0, t1: T, dt0: dt, y0: p.y0,
+      stepsizeController: new ConstantStepSize(), saveat: new SaveAt({ t1: true, dense: true }),
+    });
+    end.push(Math.max(...p.exact(T).map((v, i) => Math.abs(v - sol.ys[0]![i]!))));
+    let m = 0;
+    for (let k = 0; (k + 0.5) * dt < T; k++) {
+      const tm = (k + 0.5) * dt;
+      const y = sol.evaluate(tm) as Float64Array;
+      p.exact(tm).forEach((v, i) => (m = Math.max(m, Math.abs(v - y[i]!))));
+    }
+    mid.push(m);
+  }
+  return { end: slope(dts, end), mid: slope(dts, mid) };
+}

@@ -2,48 +2,26 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { diffeqsolve } from "../../src/integrate.js";
 import { ODETerm } from "../../src/terms.js";
-import { ConstantStepSize } from "../../src/controllers/constant.js";
 import { PIDController } from "../../src/controllers/pid.js";
 import { SaveAt } from "../../src/saveat.js";
 import { RESULTS } from "../../src/results.js";
 import {
   RadauIIA5, RADAU_C, RADAU_MU_COMPLEX_IM, RADAU_MU_COMPLEX_RE, RADAU_MU_REAL, RADAU_T, RADAU_TI,
 } from "../../src/solvers/implicit/radau.js";
-import { errorOverTolerance, linear, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae, slope } from "./problems.js";
-
-type Problem = { y0: number[]; f: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void; exact: (t: number) => number[] };
-
-function slopes(p: Problem, dts: number[]) {
-  const end: number[] = [];
-  const mid: number[] = [];
-  for (const dt of dts) {
-    const sol = diffeqsolve({
-      terms: new ODETerm(p.f), solver: new RadauIIA5(), t0: 0, t1: 2, dt0: dt, y0: p.y0,
-      stepsizeController: new ConstantStepSize(), saveat: new SaveAt({ t1: true, dense: true }),
-    });
-    end.push(Math.max(...p.exact(2).map((v, i) => Math.abs(v - sol.ys[0]![i]!))));
-    let m = 0;
-    for (let k = 0; (k + 0.5) * dt < 2; k++) {
-      const y = sol.evaluate((k + 0.5) * dt) as Float64Array;
-      p.exact((k + 0.5) * dt).forEach((v, i) => (m = Math.max(m, Math.abs(v - y[i]!))));
-    }
-    mid.push(m);
-  }
-  return { end: slope(dts, end), mid: slope(dts, mid) };
-}
+import { constantStepSlopes, errorOverTolerance, linear, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae } from "./problems.js";
 
 const DTS = [0.1, 0.05, 0.025, 0.0125];
 
 test("RadauIIA5 converges with order 5 on a linear problem and non-stiff Prothero–Robinson; its collocation dense output with order 4", () => {
   for (const p of [linear, protheroRobinson(-10)]) {
-    const s = slopes(p, DTS);
+    const s = constantStepSlopes(() => new RadauIIA5(), p, DTS);
     assert.ok(Math.abs(s.end - 5) <= 0.25, `slope ${s.end}`);
     assert.ok(Math.abs(s.mid - 4) <= 0.25, `dense slope ${s.mid}`);
   }
 });
 
 test("RadauIIA5 on stiff Prothero–Robinson (λ = −1e4) converges with its stage order 3", () => {
-  const s = slopes(protheroRobinson(-1e4), DTS);
+  const s = constantStepSlopes(() => new RadauIIA5(), protheroRobinson(-1e4), DTS);
   assert.ok(Math.abs(s.end - 3) <= 0.25, `slope ${s.end}`);
 });
 

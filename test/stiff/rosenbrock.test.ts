@@ -2,44 +2,18 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { diffeqsolve } from "../../src/integrate.js";
 import { ODETerm } from "../../src/terms.js";
-import { ConstantStepSize } from "../../src/controllers/constant.js";
 import { PIDController } from "../../src/controllers/pid.js";
 import { SaveAt } from "../../src/saveat.js";
 import { RESULTS, SolveError } from "../../src/results.js";
 import { Rodas5P, Rosenbrock23, RODAS5P_TABLEAU } from "../../src/solvers/implicit/rosenbrock.js";
-import { errorOverTolerance, linear, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae, slope } from "./problems.js";
-
-type Problem = { y0: number[]; f: (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void; exact: (t: number) => number[] };
-
-/** Final error and dense-output error (at step midpoints) with constant steps on [0, 2]. */
-function errors(make: () => Rodas5P | Rosenbrock23, p: Problem, dts: number[]) {
-  const end: number[] = [];
-  const mid: number[] = [];
-  for (const dt of dts) {
-    const T = 2;
-    const sol = diffeqsolve({
-      terms: new ODETerm(p.f), solver: make(), t0: 0, t1: T, dt0: dt, y0: p.y0,
-      stepsizeController: new ConstantStepSize(), saveat: new SaveAt({ t1: true, dense: true }),
-    });
-    const ex = p.exact(T);
-    end.push(Math.max(...ex.map((v, i) => Math.abs(v - sol.ys[0]![i]!))));
-    let m = 0;
-    for (let k = 0; (k + 0.5) * dt < T; k++) {
-      const tm = (k + 0.5) * dt;
-      const y = sol.evaluate(tm) as Float64Array;
-      p.exact(tm).forEach((v, i) => (m = Math.max(m, Math.abs(v - y[i]!))));
-    }
-    mid.push(m);
-  }
-  return { end: slope(dts, end), mid: slope(dts, mid) };
-}
+import { constantStepSlopes, errorOverTolerance, linear, protheroRobinson, refProblem, ROBER_DAE_MASS, roberDae } from "./problems.js";
 
 const R23_DTS = [0.1, 0.05, 0.025, 0.0125];
 const R5_DTS = [0.2, 0.1, 0.05, 0.025];
 
 test("Rosenbrock23 converges with order 2 (solution and dense output) on a linear problem and on Prothero–Robinson", () => {
   for (const p of [linear, protheroRobinson(-10), protheroRobinson(-1e4)]) {
-    const s = errors(() => new Rosenbrock23(), p, R23_DTS);
+    const s = constantStepSlopes(() => new Rosenbrock23(), p, R23_DTS);
     assert.ok(Math.abs(s.end - 2) <= 0.25, `slope ${s.end}`);
     assert.ok(Math.abs(s.mid - 2) <= 0.25, `dense slope ${s.mid}`);
   }
@@ -47,7 +21,7 @@ test("Rosenbrock23 converges with order 2 (solution and dense output) on a linea
 
 test("Rodas5P converges with order 5 (solution and dense output) on a linear problem and non-stiff Prothero–Robinson", () => {
   for (const p of [linear, protheroRobinson(-10)]) {
-    const s = errors(() => new Rodas5P(), p, R5_DTS);
+    const s = constantStepSlopes(() => new Rodas5P(), p, R5_DTS);
     assert.ok(Math.abs(s.end - 5) <= 0.25, `slope ${s.end}`);
     // Dense output of order 4: local interpolation error O(dt^5), global O(dt^5).
     assert.ok(s.mid >= 4 - 0.25, `dense slope ${s.mid}`);
@@ -56,7 +30,7 @@ test("Rodas5P converges with order 5 (solution and dense output) on a linear pro
 
 test("Rodas5P on stiff Prothero–Robinson (λ = −1e4, −1e6): order reduced to 3, as Rosenbrock methods' stage order predicts", () => {
   for (const lambda of [-1e4, -1e6]) {
-    const s = errors(() => new Rodas5P(), protheroRobinson(lambda), R5_DTS);
+    const s = constantStepSlopes(() => new Rodas5P(), protheroRobinson(lambda), R5_DTS);
     assert.ok(Math.abs(s.end - 3) <= 0.25, `λ=${lambda}: slope ${s.end}`);
     assert.ok(Math.abs(s.mid - 4) <= 0.25, `λ=${lambda}: dense slope ${s.mid}`);
   }
