@@ -783,10 +783,12 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           }
           if (err <= 1) {
             const inv = err === 0 ? Infinity : 1 / err;
-            // Math.pow costs tens of ns: skip the factors whose exponent is zero (the default I controller).
-            factor = pid.safety * Math.pow(inv, beta1);
-            if (beta2 !== 0) factor *= Math.pow(invPrev1, beta2);
-            if (beta3 !== 0) factor *= Math.pow(invPrev2, beta3);
+            // x^β as exp(β log x): V8's Math.pow costs ~45 ns against ~15 ns (it was 40% of a small fused
+            // solve); the factor is a heuristic, so the last-ulp difference is immaterial. Factors whose
+            // exponent is zero (the default I controller) are skipped.
+            factor = pid.safety * Math.exp(beta1 * Math.log(inv));
+            if (beta2 !== 0) factor *= Math.exp(beta2 * Math.log(invPrev1));
+            if (beta3 !== 0) factor *= Math.exp(beta3 * Math.log(invPrev2));
             if (stepFactor !== null) factor = stepFactor.call(solver, state, err, true);
             if (!(factor <= pid.factormax)) factor = pid.factormax;
             if (factor < pid.factormin) factor = pid.factormin;
@@ -799,7 +801,7 @@ export function runLoop<Y>(v: Validated<Y>, y0: Float64Array, args: unknown, ws:
           } else {
             accept = false;
             if (err === err && err !== Infinity) {
-              factor = Math.max(pid.factormin, Math.min(1, pid.safety * Math.pow(err, -1 / solver.errorOrder)));
+              factor = Math.max(pid.factormin, Math.min(1, pid.safety * Math.exp(Math.log(err) / -solver.errorOrder)));
               if (stepFactor !== null) factor = Math.max(pid.factormin, Math.min(1, stepFactor.call(solver, state, err, false)));
               nonFiniteStreak = 0;
             } else {

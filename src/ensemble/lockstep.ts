@@ -518,9 +518,9 @@ class Lanes {
           }
           if (err <= 1) {
             const inv = err === 0 ? Infinity : 1 / err;
-            factor = pid.safety * Math.pow(inv, beta1);
-            if (beta2 !== 0) factor *= Math.pow(inv1[b]!, beta2);
-            if (beta3 !== 0) factor *= Math.pow(inv2[b]!, beta3);
+            factor = pid.safety * Math.exp(beta1 * Math.log(inv));
+            if (beta2 !== 0) factor *= Math.exp(beta2 * Math.log(inv1[b]!));
+            if (beta3 !== 0) factor *= Math.exp(beta3 * Math.log(inv2[b]!));
             if (!(factor <= pid.factormax)) factor = pid.factormax;
             if (factor < pid.factormin) factor = pid.factormin;
             if (lastRej[b] === 1) factor = Math.min(factor, 1);
@@ -531,7 +531,7 @@ class Lanes {
           } else {
             accept = false;
             if (err === err && err !== Infinity) {
-              factor = Math.max(pid.factormin, Math.min(1, pid.safety * Math.pow(err, -1 / errorOrder)));
+              factor = Math.max(pid.factormin, Math.min(1, pid.safety * Math.exp(Math.log(err) / -errorOrder)));
               nonFin[b] = 0;
             } else {
               factor = 0.25;
