@@ -114,7 +114,7 @@ static double initial_step(rhs_t f, int n, double t0, const double *y0, const do
   }
   d2 = sqrt(d2 / n) / h0;
   const double dmax = fmax(d1, d2);
-  const double h1 = !(dmax > 1e-15) ? fmax(1e-6, h0 * 1e-3) : pow(0.01 / dmax, 1.0 / 6);
+  const double h1 = !(dmax > 1e-15) ? fmax(1e-6, h0 * 1e-3) : pow(0.01 / dmax, 1.0 / 5); /* Hairer's hinit: exponent 1/p, p = 5 */
   double h = fmin(fmin(100 * h0, h1), dtmax);
   return (isfinite(h) && h > 0) ? h : fmin(1e-6, dtmax);
 }
@@ -176,7 +176,7 @@ static void solve(rhs_t f, int n, double t0, double t1, const double *yinit, dou
       double factor;
       if (err <= 1) {
         const double inv = err == 0 ? INFINITY : 1 / err;
-        factor = safety * pow(inv, beta1);
+        factor = safety * exp(beta1 * log(inv)); /* as src/integrate.ts */
         if (!(factor <= factormax)) factor = factormax;
         if (factor < factormin) factor = factormin;
         if (last_rejected) factor = fmin(factor, 1);
@@ -186,7 +186,7 @@ static void solve(rhs_t f, int n, double t0, double t1, const double *yinit, dou
         s = k0; k0 = k6; k6 = s;             /* FSAL: f(t1, y1) is the next k0 */
         t = tnext;
       } else {
-        if (err == err && err != INFINITY) factor = fmax(factormin, fmin(1, safety * pow(err, -1.0 / 5)));
+        if (err == err && err != INFINITY) factor = fmax(factormin, fmin(1, safety * exp(log(err) / -5.0)));
         else factor = 0.25;
         rejected++;
         last_rejected = 1;
