@@ -211,7 +211,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     const state: ESDIRKState = {
       numFnEvals: 0, f, args, n, im, ks,
       z: new Float64Array(n), w: new Float64Array(n), sum: new Float64Array(n), fz: new Float64Array(n),
-      rhs: new Float64Array(n), scale: new Float64Array(n), mtmp: new Float64Array(n),
+      rhs: new Float64Array(n), scale: new Float64Array(n), scalars: new Float64Array(2), mtmp: new Float64Array(n),
       k0Valid: false, jacCurrent: false, jacEverEvaluated: false, numNewtonIterations: 0,
       rtol: 1e-8, atol: 1e-10, newtonTol: 0, tPrev: 0, dtPrev: 0, y0Prev: empty, y1Prev: empty, fsalPending: false,
     };
@@ -265,13 +265,15 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     }
     const hg = dt * gamma;
     const alpha = 1 / hg;
+    const scalars = state.scalars;
+    scalars[0] = alpha;
     const massTmp = im.mass !== null ? mtmp : null;
     for (let attempt = 0; ; attempt++) {
       if (im.alpha !== alpha && im.factor(alpha) !== 0) return STATUS_SINGULAR;
       let failed = false;
       for (let st = 1; st < s && !failed; st++) {
         const row = st * s;
-        const ti = t + c[st] * dt;
+        scalars[1] = t + c[st] * dt;
         // S = dt Σ_{j<i} a_ij k_j; predictor w = Z − y0 = dt Σ p_ij k_j.
         for (let i = 0; i < n; i++) {
           let acc = 0;
@@ -284,12 +286,12 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
           sum[i] = dt * acc;
           w[i] = dt * pr;
         }
-        if (!solveStage(state, f, ti, y0, alpha, massTmp)) {
+        if (!solveStage(state, f, y0, massTmp)) {
           failed = true;
           break;
         }
         // k_i from the stage equation: γ dt k_i = M w − S.
-        stageSlope(state, alpha, massTmp, ks[st]!);
+        stageSlope(state, massTmp, ks[st]!);
         if (st === s - 1) for (let i = 0; i < n; i++) y1[i] = y0[i] + w[i];
       }
       if (!failed) break;
@@ -304,7 +306,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
       for (let j = 0; j < s; j++) e += bErr[j] * ks[j]![i];
       rhs[i] = dt * e;
     }
-    filterError(state, alpha, massTmp, yErr);
+    filterError(state, massTmp, yErr);
     state.tPrev = t;
     state.dtPrev = dt;
     state.y0Prev = y0;

@@ -223,7 +223,7 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
     const state: ARKState = {
       numFnEvals: 0, fE, fI, args, n, im, kE, kI,
       z: new Float64Array(n), w: new Float64Array(n), sum: new Float64Array(n), fz: new Float64Array(n),
-      rhs: new Float64Array(n), scale: new Float64Array(n), fStart: new Float64Array(n), fEnd: new Float64Array(n),
+      rhs: new Float64Array(n), scale: new Float64Array(n), scalars: new Float64Array(2), fStart: new Float64Array(n), fEnd: new Float64Array(n),
       k0Valid: false, jacCurrent: false, jacEverEvaluated: false, numNewtonIterations: 0,
       rtol: 1e-8, atol: 1e-10, newtonTol: 0, tPrev: 0, dtPrev: 0, y0Prev: empty, y1Prev: empty,
     };
@@ -271,12 +271,15 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
       state.jacCurrent = true;
     }
     const alpha = 1 / (dt * gamma);
+    const scalars = state.scalars;
+    scalars[0] = alpha;
     for (let attempt = 0; ; attempt++) {
       if (im.alpha !== alpha && im.factor(alpha) !== 0) return STATUS_SINGULAR;
       let failed = false;
       for (let st = 1; st < s && !failed; st++) {
         const row = st * s;
         const ti = t + c[st] * dt;
+        scalars[1] = ti;
         // S = dt Σ_{j<i} (aE_ij kE_j + aI_ij kI_j); predictor: explicit Euler over c_i dt.
         for (let i = 0; i < n; i++) {
           let acc = 0;
@@ -284,12 +287,12 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
           sum[i] = dt * acc;
           w[i] = c[st] * dt * (kE[0]![i] + kI[0]![i]);
         }
-        if (!solveStage(state, fI, ti, y0, alpha, null)) {
+        if (!solveStage(state, fI, y0, null)) {
           failed = true;
           break;
         }
         // kI_i from the stage equation (no mass matrix here), kE_i = f_E(Z_i).
-        stageSlope(state, alpha, null, kI[st]!);
+        stageSlope(state, null, kI[st]!);
         for (let i = 0; i < n; i++) z[i] = y0[i] + w[i];
         fE(ti, z, args, kE[st]!);
         state.numFnEvals++;
@@ -311,7 +314,7 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
       rhs[i] = dt * e;
     }
     // Filter the error estimate by (I − γ dt J)⁻¹ (Hairer & Wanner, Solving ODEs II, §IV.8).
-    filterError(state, alpha, null, yErr);
+    filterError(state, null, yErr);
     state.tPrev = t;
     state.dtPrev = dt;
     state.y0Prev = y0;

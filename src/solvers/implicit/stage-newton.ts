@@ -8,6 +8,10 @@
  * cubic Hermite dense output.
  *
  * Plain functions over the engines' workspaces, so that a step creates no closure and no object.
+ * The step's doubles (1/(γ dt), t_i) reach them in `state.scalars`, not as arguments: a double
+ * passed to a call that is not inlined is boxed, which would allocate on every stage (measured:
+ * Kvaerno5 back to its allocation before the split; KenCarp's wrapped f_I, which V8 does not
+ * inline here, now boxes t_i once per evaluation instead of once per stage).
  */
 import type { InPlaceVectorField } from "../../terms.js";
 import type { IterationMatrix } from "./iteration-matrix.js";
@@ -37,6 +41,8 @@ export interface StageNewtonState {
   readonly rhs: Float64Array;
   /** Weights 1/(atol + rtol |y0|) of the Newton increment's norm. */
   readonly scale: Float64Array;
+  /** [α, t_i]: α = 1/(γ dt) (W is factored for it) and the current stage's time (length 2). */
+  readonly scalars: Float64Array;
   numNewtonIterations: number;
   rtol: number | Float64Array;
   atol: number | Float64Array;
@@ -76,16 +82,16 @@ export function setNewtonScale(state: StageNewtonState, y0: Float64Array): void 
 
 /**
  * Solves one stage: starting from the predictor in `state.w` and with S in `state.sum`, iterates
- * (M/(γ dt) − J) Δw = f(t_i, y0 + w) + (S − M w)/(γ dt), w += Δw, with `alpha` = 1/(γ dt) and W
- * already factored for it. Converged when θ/(1 − θ) ‖Δw‖ is below the Newton tolerance; failed
+ * (M/(γ dt) − J) Δw = f(t_i, y0 + w) + (S − M w)/(γ dt), w += Δw, with α = 1/(γ dt) and t_i from
+ * `state.scalars` and W already factored for α. Converged when θ/(1 − θ) ‖Δw‖ is below the Newton tolerance; failed
  * (returns false) on a non-finite increment, θ ≥ 1, or a rate that predicts no convergence within
  * {@link NEWTON_MAXITER} iterations. `mtmp` is a scratch buffer for M w, or null without a mass
  * matrix. Counts the evaluations of f and the iterations in `state`.
  */
-export function solveStage(
-  state: StageNewtonState, f: InPlaceVectorField, ti: number, y0: Float64Array, alpha: number, mtmp: Float64Array | null,
-): boolean {
+export function solveStage(state: StageNewtonState, f: InPlaceVectorField, y0: Float64Array, mtmp: Float64Array | null): boolean {
   const { n, im, z, w, sum, fz, rhs, scale, args } = state;
+  const alpha = state.scalars[0]!;
+  const ti = state.scalars[1]!;
   let normOld = -1;
   let theta = 0;
   for (let it = 0; it < NEWTON_MAXITER; it++) {
@@ -124,10 +130,11 @@ export function solveStage(
 
 /**
  * The stage derivative from the converged stage equation, k_i = (M w − S)/(γ dt): exact for the
- * converged w and costs no evaluation of f. `mtmp` as in {@link solveStage}.
+ * converged w and costs no evaluation of f (α from `state.scalars`). `mtmp` as in {@link solveStage}.
  */
-export function stageSlope(state: StageNewtonState, alpha: number, mtmp: Float64Array | null, ki: Float64Array): void {
+export function stageSlope(state: StageNewtonState, mtmp: Float64Array | null, ki: Float64Array): void {
   const { n, w, sum } = state;
+  const alpha = state.scalars[0]!;
   if (mtmp !== null) {
     state.im.massMul(w, mtmp);
     for (let i = 0; i < n; i++) ki[i] = (mtmp[i] - sum[i]) * alpha;
@@ -142,8 +149,9 @@ export function stageSlope(state: StageNewtonState, alpha: number, mtmp: Float64
  * keep the step tiny once the solution is smooth (Hairer & Wanner, *Solving ODEs II*, §IV.8,
  * (8.19)). `mtmp` as in {@link solveStage}.
  */
-export function filterError(state: StageNewtonState, alpha: number, mtmp: Float64Array | null, yErr: Float64Array): void {
+export function filterError(state: StageNewtonState, mtmp: Float64Array | null, yErr: Float64Array): void {
   const { n, im, rhs } = state;
+  const alpha = state.scalars[0]!;
   if (mtmp !== null) {
     im.massMul(rhs, mtmp);
     for (let i = 0; i < n; i++) rhs[i] = mtmp[i];
