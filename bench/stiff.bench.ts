@@ -13,7 +13,8 @@
  *
  * Writes bench/results/stiff.json and bench/results/stiff.md.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readReferenceProblems } from "../test/reference/path.js";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { machineInfo, machineLine } from "./lib/machine.js";
@@ -27,7 +28,7 @@ import { existsSync } from "node:fs";
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === "1";
 const { lib, from } = await loadOdeflow();
-const refs = JSON.parse(readFileSync(join(BENCH, "../../shared/reference/problems.json"), "utf8")).problems;
+const refs = readReferenceProblems().problems;
 
 interface Prob {
   name: string;

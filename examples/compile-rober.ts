@@ -6,7 +6,7 @@
  *
  * Run: node --import tsx examples/compile-rober.ts
  */
-import { readFileSync } from "node:fs";
+import { readReferenceProblems } from "../test/reference/path.js";
 import { compile, diffeqsolve, ODETerm, PIDController, Rodas5P, SaveAt } from "../src/index.js";
 
 const rober = compile((t: number, [a, b, c]: Float64Array, { k1, k2, k3 }: { k1: number; k2: number; k3: number }) => [
@@ -26,7 +26,7 @@ const Jk = new Float64Array(9);
 rober.jacArgs(0, y, args, Jk);
 console.log("∂f/∂(k1, k2, k3) at y0:", Array.from(Jk));
 
-const ref = (JSON.parse(readFileSync(new URL("../../shared/reference/problems.json", import.meta.url), "utf8")) as {
+const ref = (readReferenceProblems() as {
   problems: { name: string; reference: { t: number; y: number[] }[] }[];
 }).problems.find((p) => p.name === "ROBER")!.reference.filter((r) => r.t <= 1e5);
 const sol = diffeqsolve({

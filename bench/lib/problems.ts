@@ -4,8 +4,7 @@
  * formulas are compiled into bench/c/dopri5.c and written in bench/lib/scipy_sweep.py; keep the
  * four in step (same operations, so that the C and odeflow Dopri5 take the same steps).
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { readReferenceProblems, referenceProblemsPath } from "../../test/reference/path.js";
 
 /** A benchmark problem. `key` names it in the C and Python peers. */
 export interface BenchProblem {
@@ -29,10 +28,9 @@ const MU1 = 1 - MU;
 
 /** Arenstorf orbit (restricted three-body problem), Hairer, Nørsett & Wanner I, p. 129. */
 export function arenstorf(): BenchProblem {
-  const path = fileURLToPath(new URL("../../../shared/reference/problems.json", import.meta.url));
-  const all = JSON.parse(readFileSync(path, "utf8")) as { problems: { name: string; y0: number[]; t0: number; t1: number; reference: { t: number; y: number[] }[]; source: string }[] };
+  const all = readReferenceProblems() as { problems: { name: string; y0: number[]; t0: number; t1: number; reference: { t: number; y: number[] }[]; source: string }[] };
   const p = all.problems.find((q) => q.name === "ARENSTORF");
-  if (p === undefined) throw new Error(`bench: ARENSTORF missing from ${path}`);
+  if (p === undefined) throw new Error(`bench: ARENSTORF missing from ${referenceProblemsPath()}`);
   // The JSON keeps 30 digits; JSON.parse rounds them to the nearest doubles, as C's strtod does.
   const f = (_t: number, y: Float64Array, _a: unknown, dy: Float64Array): void => {
     const y0 = y[0]!, y1 = y[1]!, y2 = y[2]!, y3 = y[3]!;

@@ -3,13 +3,7 @@
  * turns their JavaScript-syntax right-hand sides and closed forms into functions.
  * Expected values come only from that file (published sources or closed forms), never from our solver.
  */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const here = dirname(fileURLToPath(import.meta.url));
-/** /work/shared/reference/problems.json seen from test/reference/ of the repository. */
-const FILE = join(here, "..", "..", "..", "shared", "reference", "problems.json");
+import { readReferenceProblems } from "./path.js";
 
 export interface ReferenceProblem {
   name: string;
@@ -28,7 +22,7 @@ let cache: ReferenceProblem[] | undefined;
 
 /** The named problem from problems.json. */
 export function problem(name: string): ReferenceProblem {
-  cache ??= (JSON.parse(readFileSync(FILE, "utf8")) as { problems: ReferenceProblem[] }).problems;
+  cache ??= readReferenceProblems<ReferenceProblem>().problems;
   const p = cache.find((q) => q.name === name);
   if (p === undefined) throw new Error(`problems.json has no problem named ${name}`);
   return p;

@@ -1,5 +1,5 @@
+import { readReferenceProblems } from "../reference/path.js";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import {
   AbstractSDESolver, ConstantStepSize, ControlTerm, diffeqsolve, EulerHeun, EulerMaruyama, Milstein, MultiTerm, ODETerm, ShARK, SRA1,
@@ -7,7 +7,7 @@ import {
 } from "../../src/index.js";
 
 interface SDEProblem { name: string; drift: string; diffusion: string; y0: number[]; t0: number; t1: number; exact_pathwise: string }
-const problems = (JSON.parse(readFileSync(new URL("../../../shared/reference/problems.json", import.meta.url), "utf8")) as { problems: SDEProblem[] }).problems;
+const problems = readReferenceProblems<SDEProblem>().problems;
 const get = (name: string): SDEProblem => problems.find((p) => p.name === name)!;
 const fn = (expr: string) => new Function("t", "y", "args", "out", `"use strict"; out[0] = ${expr};`) as (t: number, y: Float64Array, a: unknown, out: Float64Array) => void;
 const exact = (expr: string) => new Function("t", "W", `"use strict"; return ${expr};`) as (t: number, W: number) => number;

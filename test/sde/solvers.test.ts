@@ -1,5 +1,5 @@
+import { readReferenceProblems } from "../reference/path.js";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import {
   ConstantStepSize, ControlTerm, diffeqsolve, EulerHeun, EulerMaruyama, Milstein, MultiTerm, ODETerm, PIDController, SaveAt, ShARK, SRA1,
@@ -8,7 +8,7 @@ import {
 
 type F = (t: number, y: Float64Array, a: any, out: Float64Array) => void;
 interface Problem { name: string; drift: string; diffusion: string; y0: number[]; t0: number; t1: number; mean?: string; variance?: string; exact_pathwise?: string }
-const problems = (JSON.parse(readFileSync(new URL("../../../shared/reference/problems.json", import.meta.url), "utf8")) as { problems: Problem[] }).problems;
+const problems = readReferenceProblems<Problem>().problems;
 const get = (name: string): Problem => problems.find((p) => p.name === name)!;
 const fn = (expr: string) => new Function("t", "y", "args", "out", `"use strict"; out[0] = ${expr};`) as F;
 const closed = (expr: string) => new Function("t", "W", `"use strict"; return ${expr};`) as (t: number, W: number) => number;

@@ -2,17 +2,14 @@
  * Shared helpers for the stiff-solver tests: the published reference problems (ROBER, VDPOL) from
  * ../shared/reference/problems.json, closed-form test problems, and the log–log slope fit.
  */
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { readReferenceProblems } from "../reference/path.js";
 import { diffeqsolve } from "../../src/integrate.js";
 import { ODETerm } from "../../src/terms.js";
 import { ConstantStepSize } from "../../src/controllers/constant.js";
 import { SaveAt } from "../../src/saveat.js";
 import type { AbstractSolver } from "../../src/solvers/solver.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const json = JSON.parse(readFileSync(join(here, "../../../shared/reference/problems.json"), "utf8"));
+const json = readReferenceProblems();
 
 export interface RefProblem {
   name: string;
