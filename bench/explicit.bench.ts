@@ -142,6 +142,8 @@ interface ProblemResult {
   /** At matched error, wall-clock (best, dopri5) and CPU time (bestCpu). */
   comparisons: { best: MatchedComparison; bestCpu: MatchedComparison; dopri5?: MatchedComparison; target: number }[];
   c?: { points: CPoint[]; build: string } | { skipped: string };
+  /** One evaluation of the vector field alone, seconds: JavaScript (inlinable loop) and C. */
+  fAlone?: { js: number; c?: number };
   generic?: { rtol: number; generated: number; generic: number; ratio: number; sameSteps: boolean }[];
 }
 
@@ -228,6 +230,20 @@ for (const p of problems) {
     } else cRes = { skipped: r.reason };
   } else cRes = { skipped: cBuild.reason };
 
+  // The vector field alone, each in a loop its compiler may inline it into (a fresh function per
+  // problem, so V8's call site sees one f): how much of the gap to C is the f itself.
+  const fLoop = new Function("f", "y", "dy", "reps", "let acc = 0; const m = dy.length - 1; for (let i = 0; i < reps; i++) { y[0] += 1e-15; f(0, y, undefined, dy); acc += dy[m]; } return acc;") as
+    (f: BenchProblem["f"], y: Float64Array, dy: Float64Array, reps: number) => number;
+  const fy = Float64Array.from(p.y0);
+  const fdy = new Float64Array(p.n);
+  const fReps = 1000;
+  const fAlone: ProblemResult["fAlone"] = { js: timeIt(() => fLoop(p.f, fy, fdy, fReps), timing).min / fReps };
+  if (cBuild.ok) {
+    const r = runNativeJSON<{ fTime: number }>(cBuild.binary, [p.key, String(p.t0), String(p.t1), p.y0.map((v) => String(v)).join(","), String(timing.minTime), "f"]);
+    if (r.ok) fAlone.c = r.data.fTime;
+  }
+  log(`  f alone: JS ${fmtTime(fAlone.js)}${fAlone.c !== undefined ? `, C ${fmtTime(fAlone.c)}` : ""}`);
+
   let generic: ProblemResult["generic"];
   if (genericCurve !== undefined && dopri5 !== undefined) {
     generic = [];
@@ -236,7 +252,7 @@ for (const p of problems) {
       if (d !== undefined) generic.push({ rtol: g.rtol, generated: d.time, generic: g.time, ratio: g.time / d.time, sameSteps: d.steps === g.steps });
     }
   }
-  results.push({ key: p.key, title: p.title, source: p.source, t0: p.t0, t1: p.t1, reference, curves, odeflowSolvers, comparisons, c: cRes, generic });
+  results.push({ key: p.key, title: p.title, source: p.source, t0: p.t0, t1: p.t1, reference, curves, odeflowSolvers, comparisons, c: cRes, fAlone, generic });
 }
 
 // ---- allocation over a long solve ----
@@ -468,6 +484,18 @@ for (const r of results) {
   if (cs.length > 0) {
     md.push("odeflow Dopri5 against the C Dormand–Prince at the same tolerances:");
     md.push("");
+    if (r.fAlone !== undefined && r.fAlone.c !== undefined) {
+      md.push(`The vector field alone (one evaluation, each compiler free to inline it into a loop): JavaScript ${fmtTime(r.fAlone.js)}, C ${fmtTime(r.fAlone.c)}, ` +
+        `ratio ${fmtRatio(r.fAlone.js / r.fAlone.c)}: the part of the gap that is the user's f compiled by V8 rather than the solver.`);
+      const last = cs[cs.length - 1]!;
+      const jsStep = last.jsTime / last.jsSteps;
+      const cStep = last.cTime / last.cSteps;
+      const jsRest = jsStep - (last.jsFevals / last.jsSteps) * r.fAlone.js;
+      const cRest = cStep - (last.cFevals / last.cSteps) * r.fAlone.c;
+      md.push(`Per step at rtol ${fmtSci(last.rtol)}: odeflow ${fmtTime(jsStep)}, C ${fmtTime(cStep)}; less ${(last.jsFevals / last.jsSteps).toFixed(1)} evaluations of f at the cost above, ` +
+        `the solver's own work per step (stage sums, error norm, control, calls) is about ${fmtTime(jsRest)} against ${fmtTime(cRest)} (an estimate: f called from the solver may cost more than in a tight loop).`);
+      md.push("");
+    }
     md.push("| rtol | steps odeflow / C | f-evals odeflow / C | odeflow | C | ratio (wall) | ratio (CPU) | wall ratio without odeflow's fixed cost | max abs Δy(t1) |");
     md.push("|---|---|---|---|---|---|---|---|---|");
     for (const c of cs) {

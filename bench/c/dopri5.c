@@ -13,6 +13,7 @@
  * The problems are compiled in (same formulas as bench/lib/problems.ts).
  *
  * Usage: dopri5 <arenstorf|pleiades|lorenz> <t0> <t1> <y0 comma-separated> <minTime> <rtol> <atol> [<rtol> <atol> ...]
+ *        dopri5 <problem> <t0> <t1> <y0> <minTime> f      (time one evaluation of f alone: {"fTime": s})
  * Prints JSON: one entry per tolerance pair with steps, f-evaluations, y(t1) and seconds per solve
  * (fastest and median of 5 timed batches after a warm-up, wall-clock; fastest batch in CPU time).
  * Build: gcc -O3 -march=native -o bench/build/dopri5 bench/c/dopri5.c -lm
@@ -222,8 +223,41 @@ static int cmp_double(const void *a, const void *b) {
 
 static volatile double sink;
 
+/* Time one evaluation of f alone (the vector field's native cost), perturbing y so nothing is hoisted. */
+static void time_f(rhs_t f, int n, const double *y0, double min_time) {
+  double y[NMAX], dy[NMAX];
+  memcpy(y, y0, sizeof(double) * n);
+  double acc = 0;
+  long reps = 1000;
+  for (;;) { /* calibrate: one batch of about min_time / 5 */
+    const double s = now();
+    for (long i = 0; i < reps; i++) {
+      y[0] += 1e-15;
+      f(0, y, dy);
+      acc += dy[n - 1];
+    }
+    const double d = now() - s;
+    if (d > min_time / 5 || reps > (1L << 40)) break;
+    reps *= 2;
+  }
+  double per[5];
+  for (int r = 0; r < 5; r++) {
+    const double s = now();
+    for (long i = 0; i < reps; i++) {
+      y[0] += 1e-15;
+      f(0, y, dy);
+      acc += dy[n - 1];
+    }
+    per[r] = (now() - s) / reps;
+  }
+  sink = acc;
+  qsort(per, 5, sizeof(double), cmp_double);
+  printf("{\"fTime\":%.6e,\"fTimeMedian\":%.6e,\"reps\":%ld}\n", per[0], per[2], reps);
+}
+
 int main(int argc, char **argv) {
-  if (argc < 8 || (argc - 6) % 2 != 0) {
+  const int f_only = argc == 7 && strcmp(argv[6], "f") == 0;
+  if (!f_only && (argc < 8 || (argc - 6) % 2 != 0)) {
     fprintf(stderr, "usage: %s <arenstorf|pleiades|lorenz> <t0> <t1> <y0,...> <minTime> <rtol> <atol> [<rtol> <atol> ...]\n", argv[0]);
     return 2;
   }
@@ -250,6 +284,10 @@ int main(int argc, char **argv) {
     return 2;
   }
   const double min_time = strtod(argv[5], NULL);
+  if (f_only) {
+    time_f(f, n, y0, min_time);
+    return 0;
+  }
   printf("[");
   for (int a = 6; a < argc; a += 2) {
     const double rtol = strtod(argv[a], NULL), atol = strtod(argv[a + 1], NULL);

@@ -83,9 +83,10 @@ export function timeIt(fn: () => unknown, options: TimingOptions = {}): Timing {
   return { min: per[0]!, median: per[Math.floor(per.length / 2)]!, cpu: Math.min(...cpu), runs, reps };
 }
 
-/** Formats seconds with a unit chosen for readability (µs, ms, s). */
+/** Formats seconds with a unit chosen for readability (ns, µs, ms, s). */
 export function fmtTime(s: number): string {
   if (!Number.isFinite(s)) return "—";
+  if (s < 1e-6) return `${(s * 1e9).toPrecision(3)} ns`;
   if (s < 1e-3) return `${(s * 1e6).toPrecision(3)} µs`;
   if (s < 1) return `${(s * 1e3).toPrecision(3)} ms`;
   return `${s.toPrecision(3)} s`;
