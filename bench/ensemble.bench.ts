@@ -109,7 +109,7 @@ for (const config of CONFIGS) {
     let serialFinals: Float64Array | null = null;
     for (const mode of MODES) {
       if (mode === "loop" && N > LOOP_CAP) continue;
-      const runs = N <= 4096 ? 3 : 1;
+      const runs = N <= 4096 ? 5 : N <= 16384 ? 2 : 1;
       let best = Infinity;
       let bestCpu = Infinity;
       let finals: Float64Array | null = null;
@@ -198,7 +198,7 @@ const lines: string[] = [];
 lines.push(`## Ensembles (issue 7)${QUICK ? " — QUICK harness check, not results" : ""}`, "");
 lines.push(
   `Lorenz ensembles as in the DiffEqGPU paper: ρ swept over [0, 21], σ = 10, β = 8/3, y0 = [1, 0, 0], t ∈ [0, 1], final state saved; ` +
-    `${solverName} with fixed dt = 0.001 (1,000 steps) and adaptive rtol = atol = 1e-8. Trajectories per second (best of 3 runs for N ≤ 4,096, one run above). ` +
+    `${solverName} with fixed dt = 0.001 (1,000 steps) and adaptive rtol = atol = 1e-8. Trajectories per second (best of 5 runs for N ≤ 4,096, of 2 for 16,384, one run for 65,536). ` +
     `Threads: ${THREADS} worker threads (pool warmed up). Lockstep: batches of 256 lanes, structure of arrays, vectorised Lorenz. "loop": a loop of single diffeqsolve calls, capped at N = ${LOOP_CAP.toLocaleString("en-US")} ` +
     `(its cost per trajectory does not depend on N). SciPy: a Python loop of solve_ivp RK45 over a subset of the sweep, scaled per trajectory ` +
     `(fixed steps emulated with first_step = max_step = dt and tolerances that never reject).`,
