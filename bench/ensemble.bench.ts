@@ -101,10 +101,10 @@ interface Row {
 const rows: Row[] = [];
 const memory: { N: number; packedBytesPerTrajectory: number; retainedBytesPerTrajectory: number }[] = [];
 
-// Warm-up: every mode at a small size (JIT, and the worker pool with its own JIT).
-for (const config of CONFIGS) for (const mode of MODES) for (let k = 0; k < 2; k++) await runMode(config, mode, 512);
-
 for (const config of CONFIGS) {
+  // Warm-up of this configuration right before it is timed: every mode at a small size (the JIT of
+  // this thread and of the workers; switching controllers re-optimises the loop).
+  for (const mode of MODES) for (let k = 0; k < 3; k++) await runMode(config, mode, 512);
   for (const N of SIZES) {
     let serialFinals: Float64Array | null = null;
     for (const mode of MODES) {
