@@ -99,7 +99,7 @@ export interface VjpResult<Y = unknown, A = unknown> {
   solution: Solution<Y>;
   /**
    * Gradients of ⟨ysBar, ys⟩ with respect to y0 and args, for cotangents `ysBar` of the saved rows
-   * (one per row of `solution.ys`; see {@link packCotangents}). May be called more than once.
+   * (one per row of `solution.ys`; shaped as `solution.ys` or its flat rows). May be called more than once.
    */
   pullback(ysBar: unknown): Gradients<Y, A>;
 }

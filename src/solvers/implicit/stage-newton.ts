@@ -41,7 +41,7 @@ export interface StageNewtonState {
   readonly rhs: Float64Array;
   /** Weights 1/(atol + rtol |y0|) of the Newton increment's norm. */
   readonly scale: Float64Array;
-  /** [α, t_i]: α = 1/(γ dt) (W is factored for it) and the current stage's time (length 2). */
+  /** `scalars[0]` = α = 1/(γ dt) (W is factored for it), `scalars[1]` = the current stage's time. */
   readonly scalars: Float64Array;
   numNewtonIterations: number;
   rtol: number | Float64Array;
