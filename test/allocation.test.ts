@@ -123,8 +123,8 @@ if (process.env.ODEFLOW_ALLOCATION_CHILD === "1") {
     {
       timeout: 60_000,
       todo:
-        "flaky, 17–27 GCs against 15: with one f-call a step the budget is 16 B, and depending on V8's inlining of " +
-        "solver.step and the step kernel the loop boxes t and dt at those calls too (see the bytes-per-step tests)",
+        "flaky, 17–27 GCs against 15: with one f-call a step the budget is 16 B, and depending on V8's inlining " +
+        "decisions the loop still boxes a double or two a step (see the bytes-per-step tests)",
     },
     (t) => {
       checkGCs("Euler", t);
