@@ -17,12 +17,13 @@ import { machineInfo, machineLine } from "./lib/machine.js";
 import { loadOdeflow } from "./lib/odeflow.js";
 import { pythonAvailable, runPythonJSON } from "./lib/python.js";
 import { fmtRatio, fmtTime } from "./lib/timing.js";
-import { lorenz, lorenzBatch } from "./lib/ensemble_model.mjs";
+// The same module as examples/lorenz-ensemble.ts: plain ES so that worker threads can import it.
+import { lorenz, lorenzLanes } from "../examples/lorenz-model.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const QUICK = process.env.BENCH_QUICK === "1";
 const OUT_NAME = QUICK ? "ensemble.quick" : "ensemble";
-const MODEL_URL = pathToFileURL(join(HERE, "lib", "ensemble_model.mjs")).href;
+const MODEL_URL = pathToFileURL(join(HERE, "..", "examples", "lorenz-model.mjs")).href;
 const log = (s: string): void => console.log(`[ensemble] ${s}`);
 
 const { lib, from } = await loadOdeflow();
@@ -78,7 +79,7 @@ async function runMode(config: Config, mode: Mode, N: number): Promise<{ seconds
     }
     return { seconds: (performance.now() - a) / 1e3, cpu: cpuSince(), finals, notice: null };
   }
-  const extra = mode === "threads" ? { threads: THREADS, chunkSize: 32 } : mode === "lockstep" ? { lockstep: { f: lorenzBatch, batchSize: 256 } } : {};
+  const extra = mode === "threads" ? { threads: THREADS, chunkSize: 32 } : mode === "lockstep" ? { lockstep: { f: lorenzLanes, batchSize: 256 } } : {};
   const sol = await lib.solveEnsemble({ ...o, ...extra });
   const seconds = (performance.now() - a) / 1e3;
   const cpu = cpuSince();
