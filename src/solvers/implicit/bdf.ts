@@ -19,6 +19,7 @@
  * (1997) 1–22, §2; G. D. Byrne & A. C. Hindmarsh, "A polyalgorithm for the numerical solution of
  * ordinary differential equations", ACM TOMS 1(1) (1975) 71–96.
  */
+import { setNewtonTolerances } from "./stage-newton.js";
 import type { AbstractTerm, InPlaceVectorField } from "../../terms.js";
 import { describeValue } from "../../tree.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
@@ -29,7 +30,6 @@ import {
 
 const MAX_ORDER = 5;
 const NEWTON_MAXITER = 4;
-const EPS = 2.220446049250313e-16;
 const KAPPA = [0, -0.185, -1 / 9, -0.0823, -0.0415, 0];
 const GAMMA = [0, 1, 1.5, 11 / 6, 25 / 12, 137 / 60];
 const ALPHA = KAPPA.map((k, i) => (1 - k) * GAMMA[i]!);
@@ -139,12 +139,7 @@ export class BDF implements AbstractSolver<BDFState> {
 
   /** Called by the loop with the controller's tolerances (used by the Newton convergence test). */
   setTolerances(state: BDFState, rtol: number | Float64Array, atol: number | Float64Array): void {
-    state.rtol = rtol;
-    state.atol = atol;
-    let r = typeof rtol === "number" ? rtol : Infinity;
-    if (typeof rtol !== "number") for (let i = 0; i < rtol.length; i++) r = Math.min(r, rtol[i]);
-    // SciPy's choice: the Newton error must be well below the local error tolerance.
-    state.newtonTol = Math.max((10 * EPS) / r, Math.min(0.03, Math.sqrt(r)));
+    setNewtonTolerances(state, rtol, atol);
   }
 
   extraStats(state: BDFState): Record<string, number> {

@@ -17,6 +17,7 @@
  * `scipy/integrate/_ivp/radau.py` (a port of Hairer's radau5.f); checked by the tests against the
  * Radau IIA coefficient matrix.
  */
+import { setNewtonTolerances } from "./stage-newton.js";
 import { complexLuFactor, complexLuSolve } from "../../linalg/lu.js";
 import type { AbstractTerm, InPlaceVectorField } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
@@ -52,7 +53,6 @@ const P = [
   1 / 3, -8 / 3, 10 / 3,
 ];
 const NEWTON_MAXITER = 6;
-const EPS = 2.220446049250313e-16;
 
 /** Workspace of a RadauIIA5 solve. */
 export interface RadauState extends SolverState {
@@ -154,11 +154,7 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
 
   /** Called by the loop with the controller's tolerances (for the Newton convergence test). */
   setTolerances(state: RadauState, rtol: number | Float64Array, atol: number | Float64Array): void {
-    state.rtol = rtol;
-    state.atol = atol;
-    let r = typeof rtol === "number" ? rtol : Infinity;
-    if (typeof rtol !== "number") for (let i = 0; i < rtol.length; i++) r = Math.min(r, rtol[i]);
-    state.newtonTol = Math.max((10 * EPS) / r, Math.min(0.03, Math.sqrt(r)));
+    setNewtonTolerances(state, rtol, atol);
   }
 
   extraStats(state: RadauState): Record<string, number> {

@@ -51,9 +51,14 @@ export interface StageNewtonState {
 
 /**
  * Stores the controller's tolerances and derives the Newton tolerance from the smallest rtol: the
- * Newton error well below the local error tolerance (Hairer's κ·Tol with κ ≈ 0.03…0.1).
+ * Newton error well below the local error tolerance (Hairer's κ·Tol with κ ≈ 0.03…0.1; SciPy's
+ * choice). Shared by the ESDIRK/IMEX stage solve, BDF and Radau.
  */
-export function setNewtonTolerances(state: StageNewtonState, rtol: number | Float64Array, atol: number | Float64Array): void {
+export function setNewtonTolerances(
+  state: { rtol: number | Float64Array; atol: number | Float64Array; newtonTol: number },
+  rtol: number | Float64Array,
+  atol: number | Float64Array,
+): void {
   state.rtol = rtol;
   state.atol = atol;
   let r = typeof rtol === "number" ? rtol : Infinity;
