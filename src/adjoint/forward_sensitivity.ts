@@ -154,7 +154,8 @@ function solveWithTangents<Y>(
   if (controller instanceof PIDController) {
     const pid = controller;
     const expand = (tol: number | Float64Array): Float64Array => {
-      const out = new Float64Array(N).fill(1);
+      // The tangents' entries are never read by the norm below (step control on the state only).
+      const out = new Float64Array(N).fill(typeof tol === "number" ? tol : tol[0]!);
       for (let i = 0; i < n; i++) out[i] = typeof tol === "number" ? tol : tol[i]!;
       return out;
     };
@@ -185,7 +186,7 @@ function solveWithTangents<Y>(
       const dir = v.t1 >= v.t0 ? 1 : -1;
       let dtmax = Math.abs(v.t1 - v.t0);
       if (pid.dtmax !== undefined) dtmax = Math.min(dtmax, pid.dtmax);
-      dt0 = dir * initialStepSize(f, args, v.t0, Float64Array.from(v.y0), f0, dir, v.solver.order, pid, dtmax, new Float64Array(n), new Float64Array(n));
+      dt0 = dir * initialStepSize(f, args, v.t0, Float64Array.from(v.y0), f0, dir, v.solver.order, pid.rtol, pid.atol, dtmax, new Float64Array(n), new Float64Array(n));
     }
   }
   const va = validate({

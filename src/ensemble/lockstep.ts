@@ -698,7 +698,7 @@ class Lanes {
         y0[j] = y[j * B + b]!;
         f0l[j] = f0[j * B + b]!;
       }
-      this.dt[b] = initialStepSize(v.f, args[b], v.t0, y0, f0l, dir, this.tab.order, this.pid!, dtmax, scratch[0]!, scratch[1]!);
+      this.dt[b] = initialStepSize(v.f, args[b], v.t0, y0, f0l, dir, this.tab.order, this.pid!.rtol, this.pid!.atol, dtmax, scratch[0]!, scratch[1]!);
       this.numFn[b]!++;
     }
   }

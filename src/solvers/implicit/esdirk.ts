@@ -193,7 +193,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
   readonly errorOrder: number;
   readonly hasSecondaryError = false;
   readonly tableau: ESDIRKTableau;
-  private readonly options: ImplicitOptions;
+  readonly options: ImplicitOptions;
 
   constructor(tableau: ESDIRKTableau, options?: ImplicitOptions) {
     this.options = checkImplicitOptions(tableau.name, options);
