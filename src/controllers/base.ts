@@ -38,9 +38,12 @@ export const REACH = 3;
 export const T_END = 4;
 /** Slot of `rec`: the scaled error norm of the last step (adaptive controllers; 0 otherwise). */
 export const ERR = 5;
-/** Slot of `rec`: 1 when the last attempted step was rejected, else 0. */
+/**
+ * Slot of `rec`: 1 after a rejected step until a step is accepted on its error (a step forced
+ * through at dtmin keeps it), else 0. Written by adaptive controllers; the loop's progress guard reads it.
+ */
 export const LAST_REJECTED = 6;
-/** Slot of `rec`: the size of the last rejected step (signed). */
+/** Slot of `rec`: the size of the last rejected step (signed), written with LAST_REJECTED. */
 export const H_REJECTED = 7;
 /**
  * Slot of `rec`: 1 when the controller raised its proposal to its smallest step size (dtmin); a

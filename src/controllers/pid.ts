@@ -4,7 +4,7 @@ import { describeValue } from "../tree.js";
 import { suggest } from "../util/suggest.js";
 import {
   AbstractStepSizeController, ACCEPT, AT_DTMIN, type ControllerDescription, type ControllerProblem, type ControllerStart, type ControllerState,
-  ERR, H, LAST_REJECTED, PROPOSED, REACH, REJECT, T, T_NEXT,
+  ERR, H, H_REJECTED, LAST_REJECTED, PROPOSED, REACH, REJECT, T, T_NEXT,
 } from "./base.js";
 import { initialStepSize } from "./initial-step.js";
 
@@ -245,7 +245,7 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
         return status;
       }
       s[DT] = Math.abs(h) * 0.25;
-      return REJECT;
+      return reject(rec);
     }
     this.errorNorm(state, y0, y1, yErr);
     let err = state.normResult[0]!;
@@ -270,8 +270,11 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
       if (factor < this.factormin) factor = this.factormin;
       // After a rejection the step may not grow at once (Hairer's "last step rejected" rule).
       if (rec[LAST_REJECTED] === 1 && factor > 1) factor = 1;
+      rec[LAST_REJECTED] = 0;
+      // The history keeps ε ≤ 10⁴ (Hairer's facold = max(err, 1e-4)): after an exact step (err = 0,
+      // ε = ∞) the proportional and derivative terms would otherwise cut the next step to factormin.
       s[INV_PREV2] = s[INV_PREV1]!;
-      s[INV_PREV1] = inv;
+      s[INV_PREV1] = inv > 1e4 ? 1e4 : inv;
       state.nonFiniteStreak = 0;
       state.failStreak = 0;
       s[DT] = Math.abs(h) * factor;
@@ -289,13 +292,14 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
     s[DT] = Math.abs(h) * factor;
     if (rec[AT_DTMIN] === 1 || Math.abs(h) <= dtmin) {
       if (this.forceDtmin && state.nonFiniteStreak === 0) {
+        // Forced through: the error was too large, so the step still may not grow next time.
         state.failStreak = 0;
         return ACCEPT;
       }
       state.detail = `t = ${rec[T]} with step size ${Math.abs(h)}`;
       return state.nonFiniteStreak > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached;
     }
-    return REJECT;
+    return reject(rec);
   }
 
   override restart(state: PIDState): void {
@@ -368,6 +372,13 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
       result[0] = v;
     }
   }
+}
+
+/** Records a rejection in the step record (read by the next adapt and by the loop's progress guard). */
+function reject(rec: Float64Array): number {
+  rec[LAST_REJECTED] = 1;
+  rec[H_REJECTED] = rec[H]!;
+  return REJECT;
 }
 
 /** Optional solver hooks a PID controller uses (declared in the solver protocol). */

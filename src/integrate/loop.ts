@@ -251,8 +251,6 @@ export class Integration<Y = unknown> {
 
   private reject(): void {
     this.numRejectedSteps++;
-    this.rec[LAST_REJECTED] = 1;
-    this.rec[H_REJECTED] = this.rec[H]!;
   }
 
   /** The accepted step: events, hooks, output, dense output, swap, and restarts after events and jumps. */
@@ -262,7 +260,6 @@ export class Integration<Y = unknown> {
     const state = this.solverState!;
     solver.accept(state);
     this.numAcceptedSteps++;
-    rec[LAST_REJECTED] = 0;
     const t = rec[T]!;
     const h = rec[H]!;
     const tNext = rec[T_NEXT]!;

@@ -9,7 +9,8 @@
  * - Söderlind's PID filter (G. Söderlind, "Digital filters in adaptive time-stepping", ACM TOMS 29
  *   (2003) 1–26), as in diffrax: with ε = 1/err and k the solver's error order, an accepted step
  *   gives the next dt = |h| · safety · ε_n^{β1} ε_{n−1}^{β2} ε_{n−2}^{β3}, β1 = (P + I + D)/k,
- *   β2 = −(P + 2D)/k, β3 = D/k; the history ε_{n−1}, ε_{n−2} is 1 at the start and after a restart;
+ *   β2 = −(P + 2D)/k, β3 = D/k; the history ε_{n−1}, ε_{n−2} is 1 at the start and after a restart,
+ *   and keeps ε ≤ 10⁴ (err floored at 1e-4, Hairer's facold);
  *   the factor is clipped to [factormin, factormax], and to ≤ 1 right after a rejection (Hairer's
  *   rule, *Solving ODEs I*, §II.4). Rejected steps do not enter the history.
  * - A rejected step (err > 1) retries with |h| · max(factormin, min(1, safety · err^{−1/k})).
@@ -151,7 +152,7 @@ function referenceSteps(s: Setting): Outcome {
       if (afterReject) factor = Math.min(factor, 1);
       afterReject = false;
       eps2 = eps1;
-      eps1 = eps;
+      eps1 = Math.min(eps, 1e4); // the history floors err at 1e-4 (Hairer's facold = max(err, 1e-4))
       dt = Math.abs(h) * factor;
       t = tEnd;
       accepted.push(t);
@@ -299,6 +300,14 @@ test("factormax and factormin clip the accepted-step factor on both sides (err =
   const ref = check("factormin, PI", { k: 3, t0: 0, t1: 1e9, dt0: 1e-3, errs: [1e-6, 0.9, 0.5], maxSteps: 6, controller: { pcoeff: 0.7, icoeff: 0.3, factormin: 0.5 } });
   const hs = ref.calls.slice(1).map((c) => c.h);
   assert.ok(close(hs[2]!, 0.5 * hs[1]!, hs[2]!), `the PI step after ε = 1e6 is cut to factormin: ${hs}`);
+});
+
+test("after an exact step (err = 0) a PI controller does not collapse the next step: the history floors err at 1e-4", () => {
+  // Without the floor ε_{n−1} = ∞ gives ∞^β2 = 0 and the next step would be cut to factormin.
+  const ref = check("PI after err = 0", { k: 5, t0: 0, t1: 1e9, dt0: 1e-3, errs: [0, 0.5, 0.5, 0.5], maxSteps: 6, controller: { pcoeff: 0.4, icoeff: 0.3 } });
+  const hs = ref.calls.slice(1).map((c) => c.h);
+  // With the floor: 0.9 · 2^(0.7/5) · (10⁴)^(−0.4/5) ≈ 0.475, well above factormin = 0.2.
+  assert.ok(hs[2]! > 0.4 * hs[1]!, `the step after the exact one was not cut to factormin: ${hs}`);
 });
 
 test("dtmax caps every step (also the 1% stretch onto t1); dtmin raises small steps, and a rejection there fails or is forced", () => {

@@ -199,16 +199,7 @@ test("BDF of fixed order k = 1 … 5 from exact history: local error and estimat
 
 test("errorOrder, the controller's exponent denominator, is the order of the estimate: min(p, p̂) + 1", () => {
   // BDF is left out: its order varies and its stepFactor hook chooses the step from the order in use.
-  for (const [name, m] of Object.entries(METHODS)) {
-    if (name === "ImplicitEuler") continue; // see the todo below
-    assert.equal(m.make().errorOrder, Math.min(m.p, m.pHat) + 1, name);
-  }
+  // ImplicitEuler: p = 1 with explicit Euler (p̂ = 1) as the embedded method, so errorOrder 2.
+  for (const [name, m] of Object.entries(METHODS)) assert.equal(m.make().errorOrder, Math.min(m.p, m.pHat) + 1, name);
+  assert.equal(new ImplicitEuler().errorOrder, 2);
 });
-
-test(
-  "ImplicitEuler: errorOrder should be 2 (its estimate is O(h²), measured above), not 1",
-  { todo: "ImplicitEuler declares embeddedOrder 0 (errorOrder 1), so the controller uses err^(−1) instead of err^(−1/2)" },
-  () => {
-    assert.equal(new ImplicitEuler().errorOrder, 2);
-  },
-);
