@@ -103,6 +103,8 @@ export class Integration<Y = unknown> {
   /** Next output time of `SaveAt.ts` to fill. */
   private its = 0;
   private phase = IN_LOOP;
+  /** θ of the last event inside its step (set when an event cuts a step short). */
+  private eventThetaValue = 0;
   /** Set when a row did not fit the output budget; the solve then ends with `outputTooLarge`. */
   private overflow = false;
   /** A one-off output time (`Integrator.advanceTo`): 1 while pending, with its time in probeT[0]. */
@@ -167,6 +169,7 @@ export class Integration<Y = unknown> {
     this.error = undefined;
     this.overflow = false;
     this.probePending = 0;
+    this.eventThetaValue = 0;
     this.status = RUNNING;
     this.controllerState = null;
     this.clip.reset(t0);
@@ -269,6 +272,7 @@ export class Integration<Y = unknown> {
     const fired = ev !== null && ev.detect(rec, this.y1);
     const tEnd = fired ? ev!.time : tNext;
     rec[T_END] = tEnd;
+    if (fired) this.eventThetaValue = (tEnd - t) / h;
     const hook = this.stepHook;
     if (hook !== null) {
       this.phase = IN_LOOP;
@@ -281,7 +285,7 @@ export class Integration<Y = unknown> {
     this.saveOutputTimesIn(fired);
     const step = this.numAcceptedSteps - 1;
     if (saveat.steps > 0 && (fired || this.numAcceptedSteps % saveat.steps === 0 || tNext === t1)) {
-      if (fired) this.save(tEnd, ev!.yPre, step, (tEnd - t) / h, ROW_EVENT);
+      if (fired) this.save(tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT);
       else this.save(tEnd, this.y1, step + 1, 0, ROW_STATE);
     }
     if (this.dense !== null) {
@@ -371,10 +375,9 @@ export class Integration<Y = unknown> {
     }
   }
 
-  /** θ of a terminating event inside the last accepted step. */
+  /** θ of a terminating event inside the last accepted step (0 at t0, before any step). */
   private eventTheta(): number {
-    const rec = this.rec;
-    return (rec[T_END]! - (rec[T_NEXT]! - rec[H]!)) / rec[H]!;
+    return this.numAcceptedSteps > 0 ? this.eventThetaValue : 0;
   }
 
   /** Saves a row, unless the output budget is spent (the solve then ends with `outputTooLarge`). */
@@ -402,7 +405,7 @@ export class Integration<Y = unknown> {
     } else if (code === RESULTS.eventOccurred) {
       // A terminating event: output times at the event time, and the final state, at the event.
       this.saveOutputTimesAt(t, this.y);
-      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.numAcceptedSteps > 0 ? this.eventTheta() : 0, ROW_EVENT);
+      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), ROW_EVENT);
     }
     if (this.overflow && (code === RESULTS.successful || code === RESULTS.eventOccurred)) {
       code = RESULTS.outputTooLarge;
