@@ -60,6 +60,15 @@ export const REJECT = -2;
 /** Status of {@link AbstractStepSizeController.propose}: a step was proposed. */
 export const PROPOSED = -1;
 
+/**
+ * The slots of the step record `rec`, for controllers written outside the package
+ * (`rec[StepRecord.T]`); see the constants of the same names.
+ */
+export const StepRecord = Object.freeze({ T, H, T_NEXT, REACH, T_END, ERR, LAST_REJECTED, H_REJECTED, AT_DTMIN, SIZE: REC_SIZE });
+
+/** What `propose` and `adapt` return besides a failure code of `RESULTS`. */
+export const StepDecision = Object.freeze({ ACCEPT, REJECT, PROPOSED });
+
 /** What a controller learns about the solve when it starts. */
 export interface ControllerProblem {
   readonly t0: number;

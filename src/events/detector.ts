@@ -217,6 +217,16 @@ export class EventDetector implements ScalarFunctionOfTime {
     return code;
   }
 
+  /**
+   * Binds the detector to a solve without starting it (a solve resumed from a snapshot, whose
+   * event state is then restored as data).
+   */
+  attach(solver: AbstractSolver<SolverState>, state: SolverState, args: unknown): void {
+    this.solver = solver;
+    this.state = state;
+    this.args = args;
+  }
+
   /** Value of the current condition on the last accepted step's interpolant at time t. */
   value(t: number): number {
     this.solver!.interpolate(this.state!, (t - this.stepT) / this.stepH, this.yTmp);

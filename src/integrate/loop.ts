@@ -28,7 +28,37 @@ import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import { nextAfter } from "../util/float.js";
 import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow } from "./output.js";
+import { type Captured, captureData, restoreData } from "./snapshot.js";
 import type { Validated } from "./validate.js";
+
+/** @internal The loop's part of an integrator snapshot: plain data only. */
+export interface LoopSnapshot {
+  readonly rec: Float64Array;
+  readonly y: Float64Array;
+  readonly status: number;
+  readonly result: number;
+  readonly detail: string;
+  readonly numSteps: number;
+  readonly numAcceptedSteps: number;
+  readonly numRejectedSteps: number;
+  readonly its: number;
+  readonly overflow: boolean;
+  readonly eventTheta: number;
+  readonly lastH: number;
+  readonly rows: {
+    readonly count: number;
+    readonly ts: Float64Array;
+    readonly ys: Float64Array;
+    readonly step: Int32Array | null;
+    readonly theta: Float64Array | null;
+    readonly kind: Uint8Array | null;
+  };
+  readonly dense: { readonly count: number; readonly tStart: Float64Array; readonly dt: Float64Array; readonly data: Float64Array } | null;
+  readonly solver: Captured;
+  readonly controller: Captured;
+  readonly clip: Captured;
+  readonly events: Captured | null;
+}
 
 /** The loop is running. */
 const RUNNING = 0;
@@ -110,6 +140,7 @@ export class Integration<Y = unknown> {
   /** A one-off output time (`Integrator.advanceTo`): 1 while pending, with its time in probeT[0]. */
   private probePending = 0;
   readonly probeT = new Float64Array(1);
+  private readonly lastH = new Float64Array(1);
   readonly probeY: Float64Array;
 
   constructor(readonly v: Validated<Y>, args: unknown, options: IntegrationOptions = {}) {
@@ -134,6 +165,11 @@ export class Integration<Y = unknown> {
   /** The time the solve has reached. */
   get t(): number {
     return this.rec[T]!;
+  }
+
+  /** The size of the last accepted step (signed); 0 before the first. */
+  get lastStepSize(): number {
+    return this.lastH[0]!;
   }
 
   /** The time the solve reached (t1 unless it failed or an event ended it). */
@@ -170,6 +206,7 @@ export class Integration<Y = unknown> {
     this.overflow = false;
     this.probePending = 0;
     this.eventThetaValue = 0;
+    this.lastH[0] = 0;
     this.status = RUNNING;
     this.controllerState = null;
     this.clip.reset(t0);
@@ -206,6 +243,20 @@ export class Integration<Y = unknown> {
     });
   }
 
+  /**
+   * Runs the loop until it ends or the clock (`performance.now()`) passes `deadline`, looking at
+   * the clock every 32 attempted steps (a slice of `solveAsync`).
+   */
+  runUntil(deadline: number): void {
+    this.guarded(() => {
+      let k = 0;
+      while (this.status === RUNNING) {
+        this.attempt();
+        if ((++k & 31) === 0 && performance.now() >= deadline) return;
+      }
+    });
+  }
+
   /** Attempts steps until one is accepted or the loop ends; returns whether a step was accepted. */
   advance(): boolean {
     const before = this.numAcceptedSteps;
@@ -231,6 +282,121 @@ export class Integration<Y = unknown> {
   /** Ends the solve now with `code` (for example `RESULTS.aborted`), keeping everything so far. */
   stop(code: Result, detail: string): void {
     if (this.status === RUNNING) this.end(code, detail);
+  }
+
+  /** The loop's state as plain data (see src/integrate/snapshot.ts); the caller adds the fingerprint. */
+  snapshot(): LoopSnapshot {
+    const rows = this.rows;
+    const dense = this.dense;
+    const skip = this.notData();
+    return {
+      rec: this.rec.slice(),
+      y: this.y.slice(),
+      status: this.status,
+      result: this.result,
+      detail: this.detail,
+      numSteps: this.numSteps,
+      numAcceptedSteps: this.numAcceptedSteps,
+      numRejectedSteps: this.numRejectedSteps,
+      its: this.its,
+      overflow: this.overflow,
+      eventTheta: this.eventThetaValue,
+      lastH: this.lastH[0]!,
+      rows: {
+        count: rows.count,
+        ts: rows.ts.slice(0, rows.count),
+        ys: rows.ys.slice(0, rows.count * rows.width),
+        step: rows.rowStep === null ? null : rows.rowStep.slice(0, rows.count),
+        theta: rows.rowTheta === null ? null : rows.rowTheta.slice(0, rows.count),
+        kind: rows.rowKind === null ? null : rows.rowKind.slice(0, rows.count),
+      },
+      dense: dense === null ? null : { count: dense.count, tStart: dense.tStart.slice(0, dense.count), dt: dense.dt.slice(0, dense.count), data: dense.data.slice(0, dense.count * dense.stride) },
+      solver: captureData(this.solverState, skip),
+      controller: captureData(this.controllerState, skip),
+      clip: captureData(this.clip, skip),
+      events: this.events === null ? null : captureData(this.events, skip),
+    };
+  }
+
+  /**
+   * Continues a solve from a snapshot of the same problem (checked by the caller): allocates as
+   * `start` does, without calling any user function, then writes the snapshot's state back.
+   */
+  restore(snap: LoopSnapshot, args: unknown): void {
+    const { v } = this;
+    const { solver, t0, t1, saveat } = v;
+    this.args = args;
+    this.solverState = solver.init(v.f, this.n, args, v.terms);
+    const problem: ControllerProblem = { t0, t1, dir: this.dir, dt0: v.dt0 ?? t1 - t0, n: this.n, solver, f: v.f, args };
+    this.controllerState = t0 === t1 ? null : v.controller.init(problem, { solverState: this.solverState, y0: this.y, f0: this.ytmp });
+    this.events?.attach(solver, this.solverState, args);
+    restoreData(this.solverState, snap.solver);
+    if (this.controllerState !== null) restoreData(this.controllerState, snap.controller);
+    restoreData(this.clip, snap.clip);
+    if (this.events !== null && snap.events !== null) restoreData(this.events, snap.events);
+    this.rec.set(snap.rec);
+    this.y.set(snap.y);
+    this.status = snap.status;
+    this.result = snap.result as Result;
+    this.detail = snap.detail;
+    this.error = undefined;
+    this.numSteps = snap.numSteps;
+    this.numAcceptedSteps = snap.numAcceptedSteps;
+    this.numRejectedSteps = snap.numRejectedSteps;
+    this.its = snap.its;
+    this.overflow = snap.overflow;
+    this.eventThetaValue = snap.eventTheta;
+    this.lastH[0] = snap.lastH;
+    this.probePending = 0;
+    const rows = this.rows;
+    rows.count = 0;
+    for (let i = 0; i < snap.rows.count; i++) {
+      const off = rows.push(snap.rows.ts[i]!, snap.rows.step?.[i] ?? 0, snap.rows.theta?.[i] ?? 0, snap.rows.kind?.[i] ?? 0);
+      rows.ys.set(snap.rows.ys.subarray(i * rows.width, (i + 1) * rows.width), off);
+    }
+    this.dense = null;
+    if (saveat.dense) {
+      const d = new DenseStore(solver.denseSize(this.n));
+      const sd = snap.dense!;
+      for (let i = 0; i < sd.count; i++) {
+        const off = d.push(sd.tStart[i]!, sd.dt[i]!);
+        d.data.set(sd.data.subarray(i * d.stride, (i + 1) * d.stride), off);
+      }
+      this.dense = d;
+    }
+    if (v.progress !== null && this.status === RUNNING) {
+      v.progress.start(t0, t1);
+      v.progress.update(this.rec[T]!);
+    }
+  }
+
+  /** Lets a solve that ended at maxSteps or by an abort go on (a resumed snapshot with a larger maxSteps). */
+  reopen(): void {
+    if (this.status === ENDED && (this.result === RESULTS.maxStepsReached || this.result === RESULTS.aborted)) {
+      this.status = RUNNING;
+      this.result = RESULTS.successful;
+      this.detail = "";
+    }
+  }
+
+  /** What a snapshot leaves out: the user's objects, the loop's own buffers, the solver and the event machinery's references. */
+  private notData(): Set<unknown> {
+    const v = this.v;
+    const skip = new Set<unknown>([
+      this.args, v.solver, v.f, v.controller, this.solverState, this.events, this.y, this.y1, this.yErr, this.yErr2,
+      this.ytmp, this.probeY, this.probeT, this.rec, this.lastH,
+    ]);
+    // The terms and what hangs from them (vector-field objects, Brownian paths) are the user's.
+    const addTerm = (term: unknown): void => {
+      if (term === null || typeof term !== "object" || skip.has(term)) return;
+      skip.add(term);
+      for (const value of Object.values(term as object)) {
+        if (Array.isArray(value)) value.forEach(addTerm);
+        else if (value !== null && typeof value === "object") skip.add(value);
+      }
+    };
+    addTerm(v.terms);
+    return skip;
   }
 
   /** One attempted step: propose → clip → guard → step → adapt → accept | reject | fail. */
@@ -272,6 +438,7 @@ export class Integration<Y = unknown> {
     const fired = ev !== null && ev.detect(rec, this.y1);
     const tEnd = fired ? ev!.time : tNext;
     rec[T_END] = tEnd;
+    this.lastH[0] = h;
     if (fired) this.eventThetaValue = (tEnd - t) / h;
     const hook = this.stepHook;
     if (hook !== null) {
