@@ -26,6 +26,7 @@ import { StepClipper } from "../controllers/clip.js";
 import { EventDetector, EventError } from "../events/detector.js";
 import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
+import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
 import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow } from "./output.js";
 import { type Captured, captureData, restoreData } from "./snapshot.js";
@@ -72,6 +73,8 @@ const IN_EVENT_CONDITION = 2;
 const IN_EVENT_AFFECT = 3;
 const IN_SAVE_FN = 4;
 const IN_PROGRESS = 5;
+const IN_SOLVER_STEP = 6;
+const IN_CONTROLLER = 7;
 const CULPRIT = [
   "the loop",
   "the vector field (or the Jacobian, diffusion or Brownian path the solver called)",
@@ -79,6 +82,8 @@ const CULPRIT = [
   "an event affect",
   "the SaveAt fn",
   "the progress meter",
+  "the vector field (or the Jacobian, diffusion or Brownian path the solver called)",
+  "the step-size controller (a custom norm?)",
 ];
 
 /**
@@ -141,6 +146,8 @@ export class Integration<Y = unknown> {
   private probePending = 0;
   readonly probeT = new Float64Array(1);
   private readonly lastH = new Float64Array(1);
+  /** The time of the SaveAt fn call in progress (for the message if it throws). */
+  private readonly callT = new Float64Array(1);
   readonly probeY: Float64Array;
 
   constructor(readonly v: Validated<Y>, args: unknown, options: IntegrationOptions = {}) {
@@ -384,7 +391,7 @@ export class Integration<Y = unknown> {
     const v = this.v;
     const skip = new Set<unknown>([
       this.args, v.solver, v.f, v.controller, this.solverState, this.events, this.y, this.y1, this.yErr, this.yErr2,
-      this.ytmp, this.probeY, this.probeT, this.rec, this.lastH,
+      this.ytmp, this.probeY, this.probeT, this.rec, this.lastH, this.callT,
     ]);
     // The terms and what hangs from them (vector-field objects, Brownian paths) are the user's.
     const addTerm = (term: unknown): void => {
@@ -404,11 +411,13 @@ export class Integration<Y = unknown> {
     const { v, rec } = this;
     if (this.numSteps >= v.maxSteps) return this.end(RESULTS.maxStepsReached, `t = ${rec[T]} after ${this.numSteps} steps`);
     const cs = this.controllerState!;
+    this.phase = IN_CONTROLLER;
     const code = nextStep(v.controller, cs, this.clip, rec, this.dir);
     if (code !== PROPOSED) return this.end(code as Result, cs.detail);
-    this.phase = IN_STEP;
+    this.phase = IN_SOLVER_STEP;
     const status = v.solver.step(this.solverState!, rec, this.y, this.y1, this.yErr, this.yErr2);
     this.numSteps++;
+    this.phase = IN_CONTROLLER;
     const decision = v.controller.adapt(cs, rec, this.y, this.y1, this.yErr, this.yErr2, status);
     if (decision === ACCEPT) this.accept();
     else if (decision === REJECT) this.reject();
@@ -555,7 +564,10 @@ export class Integration<Y = unknown> {
       return;
     }
     const fn = this.v.saveat.fn;
-    if (fn !== undefined) this.phase = IN_SAVE_FN;
+    if (fn !== undefined) {
+      this.phase = IN_SAVE_FN;
+      this.callT[0] = t;
+    }
     saveRow(rows, t, y, fn, this.args, step, theta, kind);
   }
 
@@ -587,6 +599,49 @@ export class Integration<Y = unknown> {
   }
 
   /**
+   * Where the user function that just threw was called: the time of the call when it is known
+   * (an output time, an event, the step's start), else the step. For the vector field inside a
+   * step, the step is replayed with a fresh solver state and a vector field that records its
+   * time, which finds the stage whose call threw (for a deterministic vector field).
+   */
+  private whereThrown(): string {
+    const rec = this.rec;
+    const t = rec[T]!;
+    const step = `in the step from t = ${t} to t = ${rec[T_NEXT]}`;
+    switch (this.phase) {
+      case IN_SOLVER_STEP: {
+        const at = this.replayThrow();
+        return at === undefined ? step : `at t = ${at} (${step})`;
+      }
+      case IN_EVENT_CONDITION:
+        return `${step}, while checking it for events`;
+      case IN_SAVE_FN:
+        return `at t = ${this.callT[0]}`;
+      default:
+        return `at t = ${t}`;
+    }
+  }
+
+  /** The time of the vector-field call that throws when the current step is taken again (see whereThrown). */
+  private replayThrow(): number | undefined {
+    const { v, rec, n } = this;
+    const f = v.f;
+    const at = new Float64Array(1).fill(NaN);
+    const recording: InPlaceVectorField = (t, y, a, dy) => {
+      at[0] = t;
+      f(t, y, a, dy);
+    };
+    try {
+      const state = v.solver.init(recording, n, this.args, v.terms);
+      v.solver.restart(state, rec[T]!, Float64Array.from(this.y));
+      v.solver.step(state, Float64Array.from(rec), Float64Array.from(this.y), new Float64Array(n), new Float64Array(n), new Float64Array(n));
+    } catch {
+      return Number.isNaN(at[0]!) ? undefined : at[0]!;
+    }
+    return undefined;
+  }
+
+  /**
    * Runs `body`, turning an error thrown by a user function into `RESULTS.callbackError` with
    * the data so far (contract violations and odeflow's own errors pass through).
    */
@@ -596,11 +651,7 @@ export class Integration<Y = unknown> {
     } catch (e) {
       if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof EventError || e instanceof SolveError) throw e;
       const culprit = CULPRIT[this.phase]!;
-      const rec = this.rec;
-      const where =
-        this.phase === IN_STEP && this.status === RUNNING && this.numSteps > 0
-          ? `during the step from t = ${rec[T]} to t = ${rec[T_NEXT]}`
-          : `at t = ${rec[T]}`;
+      const where = this.whereThrown();
       // The rows saved so far stay; nothing is saved for the step that failed.
       this.error = e;
       this.status = ENDED;

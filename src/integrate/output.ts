@@ -140,9 +140,14 @@ export function saveRow(rows: Rows, t: number, y: Float64Array, fn: SaveFn | und
     return;
   }
   const row = out.subarray(off, off + rows.width);
-  const r = fn(t, y, args, row);
-  if (typeof r === "number") row[0] = r;
-  else if (r !== undefined) for (let i = 0; i < rows.width; i++) row[i] = r[i]!;
+  try {
+    const r = fn(t, y, args, row);
+    if (typeof r === "number") row[0] = r;
+    else if (r !== undefined) for (let i = 0; i < rows.width; i++) row[i] = r[i]!;
+  } catch (e) {
+    rows.count--; // the row was not made
+    throw e;
+  }
 }
 
 /** The width of `SaveAt.fn`'s value, from one call at (t0, y0). */
