@@ -13,7 +13,8 @@ import type { Solution, Stats } from "../solution.js";
 import type { StateLike } from "../tree.js";
 import { describeValue } from "../tree.js";
 import { solutionOf } from "./solution-of.js";
-import { Integration, type LoopSnapshot } from "./loop.js";
+import { Integration } from "./loop.js";
+import { type LoopSnapshot, reopen, restoreInto, snapshotOf } from "./suspend.js";
 import { fingerprintOf } from "./snapshot.js";
 import { type DiffeqsolveOptions, validate, type Validated } from "./validate.js";
 
@@ -135,7 +136,7 @@ export class Integrator<Y = unknown> {
    * with {@link resume}.
    */
   saveState(): IntegratorSnapshot {
-    return { format: FORMAT, version: VERSION, problem: this.fingerprint, loop: this.core.snapshot() };
+    return { format: FORMAT, version: VERSION, problem: this.fingerprint, loop: snapshotOf(this.core) };
   }
 
   /** @internal The loop (for solveAsync). */
@@ -204,8 +205,8 @@ export function resume<Y extends StateLike, A = any>(snapshot: IntegratorSnapsho
     );
   }
   const core = new Integration(v, options.args);
-  core.restore(snapshot.loop, options.args);
-  core.reopen();
+  restoreInto(core, snapshot.loop, options.args);
+  reopen(core);
   return new Integrator(core, options.throw ?? true, fingerprint);
 }
 

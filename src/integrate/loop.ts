@@ -29,42 +29,12 @@ import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
 import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow } from "./output.js";
-import { type Captured, captureData, restoreData } from "./snapshot.js";
 import type { Validated } from "./validate.js";
 
-/** @internal The loop's part of an integrator snapshot: plain data only. */
-export interface LoopSnapshot {
-  readonly rec: Float64Array;
-  readonly y: Float64Array;
-  readonly status: number;
-  readonly result: number;
-  readonly detail: string;
-  readonly numSteps: number;
-  readonly numAcceptedSteps: number;
-  readonly numRejectedSteps: number;
-  readonly its: number;
-  readonly overflow: boolean;
-  readonly eventTheta: number;
-  readonly lastH: number;
-  readonly rows: {
-    readonly count: number;
-    readonly ts: Float64Array;
-    readonly ys: Float64Array;
-    readonly step: Int32Array | null;
-    readonly theta: Float64Array | null;
-    readonly kind: Uint8Array | null;
-  };
-  readonly dense: { readonly count: number; readonly tStart: Float64Array; readonly dt: Float64Array; readonly data: Float64Array } | null;
-  readonly solver: Captured;
-  readonly controller: Captured;
-  readonly clip: Captured;
-  readonly events: Captured | null;
-}
-
 /** The loop is running. */
-const RUNNING = 0;
+export const RUNNING = 0;
 /** The loop has ended (reached t1, a terminating event, or a failure); `result` says which. */
-const ENDED = 1;
+export const ENDED = 1;
 
 /** Which user function the loop is calling, so that an error it throws is attributed to it. */
 const IN_LOOP = 0;
@@ -127,6 +97,7 @@ export class Integration<Y = unknown> {
   args: unknown = undefined;
   solverState: SolverState | null = null;
   controllerState: ControllerState | null = null;
+  /** @internal RUNNING or ENDED. */
   status = ENDED;
   result: Result = RESULTS.successful;
   detail = "";
@@ -136,18 +107,19 @@ export class Integration<Y = unknown> {
   numAcceptedSteps = 0;
   numRejectedSteps = 0;
   /** Next output time of `SaveAt.ts` to fill. */
-  private its = 0;
+  /** @internal Next output time of `SaveAt.ts` to fill. */
+  its = 0;
   private phase = IN_LOOP;
   /** θ of the last event inside its step (set when an event cuts a step short). */
-  private eventThetaValue = 0;
+  eventThetaValue = 0;
   /** Set when a row did not fit the output budget; the solve then ends with `outputTooLarge`. */
-  private overflow = false;
+  overflow = false;
   /** A one-off output time (`Integrator.advanceTo`): 1 while pending, with its time in probeT[0]. */
-  private probePending = 0;
+  probePending = 0;
   readonly probeT = new Float64Array(1);
-  private readonly lastH = new Float64Array(1);
+  readonly lastH = new Float64Array(1);
   /** The time of the SaveAt fn call in progress (for the message if it throws). */
-  private readonly callT = new Float64Array(1);
+  readonly callT = new Float64Array(1);
   readonly probeY: Float64Array;
 
   constructor(readonly v: Validated<Y>, args: unknown, options: IntegrationOptions = {}) {
@@ -289,121 +261,6 @@ export class Integration<Y = unknown> {
   /** Ends the solve now with `code` (for example `RESULTS.aborted`), keeping everything so far. */
   stop(code: Result, detail: string): void {
     if (this.status === RUNNING) this.end(code, detail);
-  }
-
-  /** The loop's state as plain data (see src/integrate/snapshot.ts); the caller adds the fingerprint. */
-  snapshot(): LoopSnapshot {
-    const rows = this.rows;
-    const dense = this.dense;
-    const skip = this.notData();
-    return {
-      rec: this.rec.slice(),
-      y: this.y.slice(),
-      status: this.status,
-      result: this.result,
-      detail: this.detail,
-      numSteps: this.numSteps,
-      numAcceptedSteps: this.numAcceptedSteps,
-      numRejectedSteps: this.numRejectedSteps,
-      its: this.its,
-      overflow: this.overflow,
-      eventTheta: this.eventThetaValue,
-      lastH: this.lastH[0]!,
-      rows: {
-        count: rows.count,
-        ts: rows.ts.slice(0, rows.count),
-        ys: rows.ys.slice(0, rows.count * rows.width),
-        step: rows.rowStep === null ? null : rows.rowStep.slice(0, rows.count),
-        theta: rows.rowTheta === null ? null : rows.rowTheta.slice(0, rows.count),
-        kind: rows.rowKind === null ? null : rows.rowKind.slice(0, rows.count),
-      },
-      dense: dense === null ? null : { count: dense.count, tStart: dense.tStart.slice(0, dense.count), dt: dense.dt.slice(0, dense.count), data: dense.data.slice(0, dense.count * dense.stride) },
-      solver: captureData(this.solverState, skip),
-      controller: captureData(this.controllerState, skip),
-      clip: captureData(this.clip, skip),
-      events: this.events === null ? null : captureData(this.events, skip),
-    };
-  }
-
-  /**
-   * Continues a solve from a snapshot of the same problem (checked by the caller): allocates as
-   * `start` does, without calling any user function, then writes the snapshot's state back.
-   */
-  restore(snap: LoopSnapshot, args: unknown): void {
-    const { v } = this;
-    const { solver, t0, t1, saveat } = v;
-    this.args = args;
-    this.solverState = solver.init(v.f, this.n, args, v.terms);
-    const problem: ControllerProblem = { t0, t1, dir: this.dir, dt0: v.dt0 ?? t1 - t0, n: this.n, solver, f: v.f, args };
-    this.controllerState = t0 === t1 ? null : v.controller.init(problem, { solverState: this.solverState, y0: this.y, f0: this.ytmp });
-    this.events?.attach(solver, this.solverState, args);
-    restoreData(this.solverState, snap.solver);
-    if (this.controllerState !== null) restoreData(this.controllerState, snap.controller);
-    restoreData(this.clip, snap.clip);
-    if (this.events !== null && snap.events !== null) restoreData(this.events, snap.events);
-    this.rec.set(snap.rec);
-    this.y.set(snap.y);
-    this.status = snap.status;
-    this.result = snap.result as Result;
-    this.detail = snap.detail;
-    this.error = undefined;
-    this.numSteps = snap.numSteps;
-    this.numAcceptedSteps = snap.numAcceptedSteps;
-    this.numRejectedSteps = snap.numRejectedSteps;
-    this.its = snap.its;
-    this.overflow = snap.overflow;
-    this.eventThetaValue = snap.eventTheta;
-    this.lastH[0] = snap.lastH;
-    this.probePending = 0;
-    const rows = this.rows;
-    rows.count = 0;
-    for (let i = 0; i < snap.rows.count; i++) {
-      const off = rows.push(snap.rows.ts[i]!, snap.rows.step?.[i] ?? 0, snap.rows.theta?.[i] ?? 0, snap.rows.kind?.[i] ?? 0);
-      rows.ys.set(snap.rows.ys.subarray(i * rows.width, (i + 1) * rows.width), off);
-    }
-    this.dense = null;
-    if (saveat.dense) {
-      const d = new DenseStore(solver.denseSize(this.n));
-      const sd = snap.dense!;
-      for (let i = 0; i < sd.count; i++) {
-        const off = d.push(sd.tStart[i]!, sd.dt[i]!);
-        d.data.set(sd.data.subarray(i * d.stride, (i + 1) * d.stride), off);
-      }
-      this.dense = d;
-    }
-    if (v.progress !== null && this.status === RUNNING) {
-      v.progress.start(t0, t1);
-      v.progress.update(this.rec[T]!);
-    }
-  }
-
-  /** Lets a solve that ended at maxSteps or by an abort go on (a resumed snapshot with a larger maxSteps). */
-  reopen(): void {
-    if (this.status === ENDED && (this.result === RESULTS.maxStepsReached || this.result === RESULTS.aborted)) {
-      this.status = RUNNING;
-      this.result = RESULTS.successful;
-      this.detail = "";
-    }
-  }
-
-  /** What a snapshot leaves out: the user's objects, the loop's own buffers, the solver and the event machinery's references. */
-  private notData(): Set<unknown> {
-    const v = this.v;
-    const skip = new Set<unknown>([
-      this.args, v.solver, v.f, v.controller, this.solverState, this.events, this.y, this.y1, this.yErr, this.yErr2,
-      this.ytmp, this.probeY, this.probeT, this.rec, this.lastH, this.callT,
-    ]);
-    // The terms and what hangs from them (vector-field objects, Brownian paths) are the user's.
-    const addTerm = (term: unknown): void => {
-      if (term === null || typeof term !== "object" || skip.has(term)) return;
-      skip.add(term);
-      for (const value of Object.values(term as object)) {
-        if (Array.isArray(value)) value.forEach(addTerm);
-        else if (value !== null && typeof value === "object") skip.add(value);
-      }
-    };
-    addTerm(v.terms);
-    return skip;
   }
 
   /** One attempted step: propose → clip → guard → step → adapt → accept | reject | fail. */
