@@ -82,7 +82,7 @@ fn finish(result: u32, t: f32, steps: u32, accepted: u32, rejected: u32, evals: 
   info[${META.fnEvals}u * c + lane] = evals;
 }
 fn odeflow_next_up(x: f32) -> f32 {
-  if (x == 0.0) { return 1.17549435e-38; }
+  if (x == 0.0) { return 1.1754943508222875e-38f; }
   if (x > 0.0) { return bitcast<f32>(bitcast<u32>(x) + 1u); }
   return bitcast<f32>(bitcast<u32>(x) - 1u);
 }

@@ -24,9 +24,9 @@ import { combination, entryPoint, graphFunction, lit, moduleHead } from "./kerne
 import { F32_EPSILON, type ErkMethod, type FixedSteps, type GpuEvent, type GpuProblem, type PidConstants } from "./problem.js";
 
 /** Smallest positive normal float32 (GPUs may flush subnormals). */
-const F32_TINY = "1.17549435e-38";
+const F32_TINY = lit(1.1754943508222875e-38);
 /** The largest float32. */
-const F32_MAX = "3.40282347e38";
+const F32_MAX = lit(3.4028234663852886e38);
 
 /** `out[j] = base[j] + h * (Σ coef_l k_l[j])` (or `= base[j]` when every coefficient is 0), per component. */
 function stageSum(n: number, out: string, base: string, h: string, coefs: ArrayLike<number>, count: number): string {
@@ -234,7 +234,7 @@ function eventSearch(events: readonly GpuEvent[]): string {
         let tp = tl + max(${lit(4 * e.tol)}, ${lit(64 * F32_EPSILON)} * max(abs(tl), abs(h)));
         if (tp < tNext) { dense_prepare(); gl = ev_value${k}(tp); tl = tp; }
       }
-      if (gl != 0.0 && !select(ge < 0.0, ge > 0.0, gl > 0.0)${wanted} && (!fired || tl < tEv)) {
+      if (gl != 0.0 && !select((ge < 0.0), (ge > 0.0), (gl > 0.0))${wanted} && (!fired || tl < tEv)) {
         var tb = tNext;
         var gb = ge;
         var skip = false;
@@ -275,7 +275,7 @@ function adaptiveParts(c: PidConstants, tab: Tableau): { propose: string; contro
     var err = 0.0;
     if (ok) { err = error_norm(); }
     if (ok && err <= 1.0) {
-      let inv = 1.0 / max(err, 2.93873588e-39);
+      let inv = 1.0 / max(err, 1e-30);
       factor = ${lit(c.safety)} * exp(${lit(c.beta1)} * log(inv));${b2}${b3}
       if (!odeflow_finite(factor) || factor > ${lit(c.factormax)}) { factor = ${lit(c.factormax)}; }
       if (factor < ${lit(c.factormin)}) { factor = ${lit(c.factormin)}; }

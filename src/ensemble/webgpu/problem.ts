@@ -100,8 +100,8 @@ export interface GpuProblem {
   readonly saveT1: boolean;
   /** Rows per trajectory (t0, ts, t1). */
   readonly rows: number;
-  /** Writes trajectory i's parameters (as float32) at `out[offset …]`. */
-  packParams(i: number, out: Float32Array, offset: number): void;
+  /** Writes trajectory i's parameters at `out[offset …]` (rounded to float32 in a Float32Array). */
+  packParams(i: number, out: Float32Array | Float64Array, offset: number): void;
   /** SDEs: writes trajectory i's Philox key (two words) at `out[offset …]`. */
   packKey(i: number, out: Uint32Array, offset: number): void;
   /** Why the tolerances ask for more than float32 can deliver, or null. */
@@ -304,7 +304,7 @@ export function gpuProblem(p: PreparedEnsemble): GpuProblem {
   }
   for (let i = 0; i < p.y0s.length; i++) checkRange(p.y0s[i]!, `y0 of trajectory ${Math.floor(i / n)}, component ${i % n}`);
   const scratch = new Float64Array(Math.max(1, ...graphs.map((g) => g.layout.size)));
-  const packParams = (i: number, out: Float32Array, offset: number): void => {
+  const packParams = (i: number, out: Float32Array | Float64Array, offset: number): void => {
     const a = p.args[i];
     for (const g of graphs) {
       const size = g.layout.size;
