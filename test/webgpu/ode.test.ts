@@ -138,7 +138,7 @@ test("chunked dispatch (trajectoriesPerDispatch) gives the same bits as one disp
 test("heterogeneous trajectories get their own result codes: success, stiff (maxSteps), blow-up, terminating event", async () => {
   // x' = v + k x², v' = μ(1 − x²)v − x: Van der Pol, with a blow-up term; the event x + level = 0 downward.
   const vdp = compile((t: number, [x, v]: number[], { k, mu }: { k: number; mu: number }) => [v + k * x * x, mu * (1 - x * x) * v - x]);
-  const kinds = [
+  const kinds: { k: number; mu: number; level: number; expect: number[] }[] = [
     { k: 0, mu: 1, level: 100, expect: [RESULTS.successful] },
     { k: 0, mu: 1e4, level: 100, expect: [RESULTS.maxStepsReached] },
     { k: 5, mu: 0, level: 100, expect: [RESULTS.dtMinReached, RESULTS.nonFiniteEncountered] },

@@ -7,7 +7,7 @@
  *
  * The compiled functions are evaluated over the graph's instruction list with `evalOp` (the
  * semantics of the generated JavaScript), rounded to float32 after each operation in float32
- * mode. Small whole exponents are products there, as the WGSL emitter writes them.
+ * mode. Whole exponents up to 64 are products there, as the WGSL emitter writes them.
  */
 import { program } from "../../src/compile/codegen.js";
 import { evalOp, Op } from "../../src/compile/graph.js";
@@ -50,9 +50,20 @@ function evaluator(g: GpuGraph, P: ArrayLike<number>, fr: (x: number) => number,
         const c = op === Op.SELECT ? val(G.c[id]!) : 0;
         if (f32 && op === Op.POW && G.op[G.b[id]!] === Op.CONST) {
           const e = G.value[G.b[id]!]!;
-          if (Number.isInteger(e) && e !== 0 && Math.abs(e) <= 4) {
+          if (Number.isInteger(e) && e !== 0 && Math.abs(e) <= 64) {
+            const m = Math.abs(e);
             let p = a;
-            for (let k = 1; k < Math.abs(e); k++) p = fr(p * a);
+            if (m <= 4) for (let k = 1; k < m; k++) p = fr(p * a);
+            else {
+              // Binary powering: the squares of the set bits of m, lowest first, multiplied left to right.
+              let acc: number | null = null;
+              let sq = a;
+              for (let k = m; k > 0; k >>= 1) {
+                if (k & 1) acc = acc === null ? sq : fr(acc * sq);
+                sq = fr(sq * sq);
+              }
+              p = acc!;
+            }
             v[id] = e > 0 ? p : fr(1 / p);
             continue;
           }

@@ -9,6 +9,12 @@
  * The normals use the CPU's uniforms, u₁ = (⌊w₀/2⁵⌋·2²⁶ + ⌊w₁/2⁶⌋ + ½)·2⁻⁵³ ∈ (0, 1] and
  * u₂ = (⌊w₂/2⁵⌋·2²⁶ + ⌊w₃/2⁶⌋)·2⁻⁵³, evaluated in float32 (a relative error of 2⁻²³ at any size,
  * since both halves are scaled exactly), then r = √(−2 ln u₁), z = (r cos 2πu₂, r sin 2πu₂).
+ * The logarithm, sine and cosine are computed here from +, ×, ÷ (which GPUs round correctly)
+ * rather than with WGSL's built-ins, whose required accuracy is loose (`cos` and `sin` 2⁻¹¹
+ * absolute, `log` 2⁻²¹ absolute near 1) and differs between GPUs: ln u by `odeflow_ln` of the
+ * compiler's WGSL helpers (src/compile/wgsl.ts; emit WGSL_MATH before this), cos and sin of 2πu₂
+ * from the quarter turn k = round(4u₂) and the remainder angle θ = (4u₂ − k)·π/2 ∈ [−π/4, π/4]
+ * (4u₂ − k is exact), with Taylor polynomials through θ⁹ and θ¹⁰. Each is within a few float32 ulps.
  *
  * Reference: J. K. Salmon, M. A. Moraes, R. O. Dror and D. E. Shaw, "Parallel random numbers: as
  * easy as 1, 2, 3", SC'11 (2011); G. E. P. Box and M. E. Muller, Ann. Math. Statist. 29 (1958).
@@ -40,12 +46,25 @@ fn odeflow_philox(counter: vec4<u32>, key: vec2<u32>) -> vec4<u32> {
   }
   return x;
 }
+fn odeflow_cos_sin_turns(u: f32) -> vec2<f32> {
+  let q = 4.0 * u;
+  let k = floor(q + 0.5);
+  let a = (q - k) * 1.5707963267948966;
+  let a2 = a * a;
+  let s = a * (1.0 + a2 * (-1.0 / 6.0 + a2 * (1.0 / 120.0 + a2 * (-1.0 / 5040.0 + a2 * (1.0 / 362880.0)))));
+  let c = 1.0 + a2 * (-0.5 + a2 * (1.0 / 24.0 + a2 * (-1.0 / 720.0 + a2 * (1.0 / 40320.0 + a2 * (-1.0 / 3628800.0)))));
+  let quarter = u32(k) & 3u;
+  if (quarter == 0u) { return vec2<f32>(c, s); }
+  if (quarter == 1u) { return vec2<f32>(-s, c); }
+  if (quarter == 2u) { return vec2<f32>(-c, -s); }
+  return vec2<f32>(s, -c);
+}
 fn odeflow_normal_pair(counter: vec4<u32>, key: vec2<u32>) -> vec2<f32> {
   let w = odeflow_philox(counter, key);
   let u1 = (f32(w.x >> 5u) * 67108864.0 + (f32(w.y >> 6u) + 0.5)) * 1.1102230246251565e-16;
   let u2 = (f32(w.z >> 5u) * 67108864.0 + f32(w.w >> 6u)) * 1.1102230246251565e-16;
-  let r = sqrt(-2.0 * log(u1));
-  let phi = 6.283185307179586 * u2;
-  return vec2<f32>(r * cos(phi), r * sin(phi));
+  // u1 rounds to 1 in float32 (probability 2⁻²⁵): ln 1 may then come out a rounding error above 0.
+  let r = sqrt(max(0.0, -2.0 * odeflow_ln(u1)));
+  return r * odeflow_cos_sin_turns(u2);
 }
 `;

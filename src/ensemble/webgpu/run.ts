@@ -93,8 +93,30 @@ function checkOptions(o: WebGPUEnsembleOptions | undefined, device: WebGPUDevice
   return { workgroupSize: wg, trajectoriesPerDispatch: per, keepSaved: opts.keepSaved ?? true, moments: opts.moments ?? false };
 }
 
+interface Pipeline {
+  pipeline: WebGPUComputePipeline;
+  layout: unknown;
+}
+
+/** Pipelines made on each device, by kernel source: solving the same problem again compiles nothing. */
+const pipelines = new WeakMap<WebGPUDevice, Map<string, Promise<Pipeline>>>();
+
+/** The pipeline of a kernel, from the device's cache or made now. */
+function pipelineFor(device: WebGPUDevice, code: string, bindings: readonly BindingType[], label: string): Promise<Pipeline> {
+  let cache = pipelines.get(device);
+  if (cache === undefined) pipelines.set(device, (cache = new Map()));
+  const key = `${bindings.join(",")}\n${code}`;
+  let p = cache.get(key);
+  if (p === undefined) {
+    p = makePipeline(device, code, bindings, label);
+    cache.set(key, p);
+    p.catch(() => cache!.delete(key));
+  }
+  return p;
+}
+
 /** A compute pipeline with an explicit layout (an automatic one would drop bindings a kernel leaves unused). */
-async function makePipeline(device: WebGPUDevice, code: string, bindings: readonly BindingType[], label: string): Promise<{ pipeline: WebGPUComputePipeline; layout: unknown }> {
+async function makePipeline(device: WebGPUDevice, code: string, bindings: readonly BindingType[], label: string): Promise<Pipeline> {
   device.pushErrorScope("validation");
   const module = device.createShaderModule({ code, label });
   const info = module.getCompilationInfo === undefined ? null : await module.getCompilationInfo();
@@ -183,9 +205,9 @@ export async function solveOnGPU(p: PreparedEnsemble, deviceOption: unknown, web
   if (sde) solveBindings.push("read-only-storage", "read-only-storage");
   const created: WebGPUBuffer[] = [];
   try {
-    const solver = await makePipeline(device, code, solveBindings, "odeflow ensemble");
-    const partial = o.moments && rows > 0 ? await makePipeline(device, momentsPartialKernel(n, gp.saveT1), ["uniform", "read-only-storage", "read-only-storage", "storage"], "odeflow moments") : null;
-    const final = partial === null ? null : await makePipeline(device, momentsFinalKernel(), ["uniform", "read-only-storage", "storage"], "odeflow moments total");
+    const solver = await pipelineFor(device, code, solveBindings, "odeflow ensemble");
+    const partial = o.moments && rows > 0 ? await pipelineFor(device, momentsPartialKernel(n, gp.saveT1), ["uniform", "read-only-storage", "read-only-storage", "storage"], "odeflow moments") : null;
+    const final = partial === null ? null : await pipelineFor(device, momentsFinalKernel(), ["uniform", "read-only-storage", "storage"], "odeflow moments total");
     const np = Math.max(1, gp.np);
     const C = chunkSize(device, N, [n, np, storeRows ? rows * n : 0, META.count, sde ? 2 : 0], wg, o.trajectoriesPerDispatch);
     const chunks = Math.ceil(N / C);
