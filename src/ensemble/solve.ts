@@ -12,6 +12,7 @@ import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStor
 import { availableCores, defaultLibraryUrl, runOnWorkers, runThreads } from "./threads.js";
 import { describeProblem, type ModuleExports } from "./transfer.js";
 import type { EnsembleMoments } from "./solution.js";
+import { solveOnGPU } from "./webgpu/run.js";
 
 const warned = new Set<string>();
 
@@ -235,9 +236,8 @@ async function tryThreads<R>(
   return finish<R>(p, storage, shape, details, "threads", threads, null);
 }
 
-/** The WebGPU backend (src/ensemble/webgpu/), loaded on first use. */
+/** The WebGPU backend (src/ensemble/webgpu/). */
 async function webgpu<R>(p: PreparedEnsemble, options: EnsembleOptions): Promise<EnsembleSolution<R>> {
-  const { solveOnGPU } = await import("./webgpu/run.js");
   const progress = options.progressMeter;
   if (progress !== undefined) progress.start(0, p.N);
   const out = await solveOnGPU(p, options.device, options.webgpu);
