@@ -69,5 +69,5 @@ export { RadauIIA5, type RadauState } from "./solvers/implicit/radau.js";
 export { AutoSwitch, type AutoSwitchOptions, type AutoSwitchState } from "./solvers/implicit/autoswitch.js";
 export { RK4 } from "./solvers/methods/rk4.js";
 export type { EnsembleMoments } from "./ensemble/solution.js";
-export type { WebGPUEnsembleOptions } from "./ensemble/webgpu/run.js";
+export type { WebGPUEnsembleOptions, WebGPUProfile } from "./ensemble/webgpu/run.js";
 export type { WebGPUDevice } from "./ensemble/webgpu/types.js";

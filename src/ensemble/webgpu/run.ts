@@ -42,6 +42,39 @@ export interface WebGPUEnsembleOptions {
   keepSaved?: boolean;
   /** Mean and variance over trajectories of every saved component, computed on the GPU (`sol.moments`). @defaultValue false */
   moments?: boolean;
+  /**
+   * Called with where the time went. Profiling waits for the GPU after each chunk's uploads and
+   * again after its kernels (so that `kernelMs` is the kernels' time alone), which serialises
+   * what otherwise overlaps: use it to measure, not in production.
+   */
+  onProfile?: (profile: WebGPUProfile) => void;
+}
+
+/**
+ * Where a WebGPU ensemble's time went, in milliseconds of wall-clock time (`onProfile`).
+ *
+ * @example
+ * ```ts
+ * webgpu: { onProfile: (p) => console.log(`${p.kernelMs} ms on the GPU`) }
+ * ```
+ */
+export interface WebGPUProfile {
+  /** Generating the WGSL and making the pipelines (0 when the device had them from an earlier solve). */
+  compileMs: number;
+  /** Packing initial states, parameters and keys into float32 arrays on the CPU. */
+  packMs: number;
+  /** Uploading them (write and wait for the queue). */
+  uploadMs: number;
+  /** The solve (and moments) kernels, from submission to completion, all chunks. */
+  kernelMs: number;
+  /** The moments' last pass (if any), copying the results to mappable buffers, and mapping them. */
+  readbackMs: number;
+  /** Unpacking the mapped results into the solution's arrays (and running an `output` hook). */
+  unpackMs: number;
+  /** Dispatches (chunks) and the trajectories of each but the last. */
+  chunks: number;
+  trajectoriesPerDispatch: number;
+  workgroupSize: number;
 }
 
 /** What the GPU run hands to `solveEnsemble`'s common finish. */
@@ -54,7 +87,7 @@ export interface GpuOutcome {
 }
 
 const PREFIX = 'solveEnsemble (backend: "webgpu")';
-const OPTION_KEYS = ["workgroupSize", "trajectoriesPerDispatch", "keepSaved", "moments"];
+const OPTION_KEYS = ["workgroupSize", "trajectoriesPerDispatch", "keepSaved", "moments", "onProfile"];
 
 type BindingType = "uniform" | "read-only-storage" | "storage";
 
@@ -70,7 +103,15 @@ function checkDevice(device: unknown): WebGPUDevice {
   return d as WebGPUDevice;
 }
 
-function checkOptions(o: WebGPUEnsembleOptions | undefined, device: WebGPUDevice): Required<Omit<WebGPUEnsembleOptions, "trajectoriesPerDispatch">> & { trajectoriesPerDispatch: number } {
+interface CheckedOptions {
+  workgroupSize: number;
+  trajectoriesPerDispatch: number;
+  keepSaved: boolean;
+  moments: boolean;
+  onProfile: ((profile: WebGPUProfile) => void) | null;
+}
+
+function checkOptions(o: WebGPUEnsembleOptions | undefined, device: WebGPUDevice): CheckedOptions {
   if (o !== undefined && (o === null || typeof o !== "object")) {
     throw new TypeError(`${PREFIX}: \`webgpu\` must be an object such as { keepSaved: false, moments: true }; got ${describeValue(o)}.`);
   }
@@ -90,7 +131,10 @@ function checkOptions(o: WebGPUEnsembleOptions | undefined, device: WebGPUDevice
   for (const key of ["keepSaved", "moments"] as const) {
     if (opts[key] !== undefined && typeof opts[key] !== "boolean") throw new TypeError(`${PREFIX}: \`webgpu.${key}\` must be true or false; got ${describeValue(opts[key])}.`);
   }
-  return { workgroupSize: wg, trajectoriesPerDispatch: per, keepSaved: opts.keepSaved ?? true, moments: opts.moments ?? false };
+  if (opts.onProfile !== undefined && typeof opts.onProfile !== "function") {
+    throw new TypeError(`${PREFIX}: \`webgpu.onProfile\` must be a function (profile) => void; got ${describeValue(opts.onProfile)}.`);
+  }
+  return { workgroupSize: wg, trajectoriesPerDispatch: per, keepSaved: opts.keepSaved ?? true, moments: opts.moments ?? false, onProfile: opts.onProfile ?? null };
 }
 
 interface Pipeline {
@@ -204,10 +248,15 @@ export async function solveOnGPU(p: PreparedEnsemble, deviceOption: unknown, web
   const solveBindings: BindingType[] = ["uniform", "read-only-storage", "read-only-storage", "read-only-storage", "storage", "storage"];
   if (sde) solveBindings.push("read-only-storage", "read-only-storage");
   const created: WebGPUBuffer[] = [];
+  const profiling = o.onProfile !== null;
+  const clock = (): number => performance.now();
+  const prof: WebGPUProfile = { compileMs: 0, packMs: 0, uploadMs: 0, kernelMs: 0, readbackMs: 0, unpackMs: 0, chunks: 0, trajectoriesPerDispatch: 0, workgroupSize: wg };
   try {
+    let t = clock();
     const solver = await pipelineFor(device, code, solveBindings, "odeflow ensemble");
     const partial = o.moments && rows > 0 ? await pipelineFor(device, momentsPartialKernel(n, gp.saveT1), ["uniform", "read-only-storage", "read-only-storage", "storage"], "odeflow moments") : null;
     const final = partial === null ? null : await pipelineFor(device, momentsFinalKernel(), ["uniform", "read-only-storage", "storage"], "odeflow moments total");
+    prof.compileMs = clock() - t;
     const np = Math.max(1, gp.np);
     const C = chunkSize(device, N, [n, np, storeRows ? rows * n : 0, META.count, sde ? 2 : 0], wg, o.trajectoriesPerDispatch);
     const chunks = Math.ceil(N / C);
@@ -241,16 +290,24 @@ export async function solveOnGPU(p: PreparedEnsemble, deviceOption: unknown, web
     for (let c = 0; c < chunks; c++) {
       const first = c * C;
       const count = Math.min(C, N - first);
+      t = clock();
       for (let i = 0; i < count; i++) {
         for (let j = 0; j < n; j++) y0[i * n + j] = p.y0s[(first + i) * n + j]!;
         gp.packParams(first + i, params, i * np);
         if (keys !== null) gp.packKey(first + i, keys, 2 * i);
       }
+      prof.packMs += clock() - t;
+      t = clock();
       device.queue.writeBuffer(y0Buf, 0, y0, 0, count * n);
       device.queue.writeBuffer(paramBuf, 0, params, 0, count * np);
       if (keys !== null) device.queue.writeBuffer(keyBuf!, 0, keys, 0, 2 * count);
       const uniform = buffer(device, 16, UNIFORM | COPY_DST, "chunk", created);
       device.queue.writeBuffer(uniform, 0, Uint32Array.of(count, first, slot, slots));
+      if (profiling) {
+        await device.queue.onSubmittedWorkDone();
+        prof.uploadMs += clock() - t;
+        t = clock();
+      }
       const bind = [uniform, y0Buf, paramBuf, tsBuf, savedBuf, infoBuf, ...(sde ? [keyBuf!, gridBuf!] : [])];
       const group = device.createBindGroup({ layout: solver.layout, entries: bind.map((b, binding) => ({ binding, resource: { buffer: b } })) });
       const encoder = device.createCommandEncoder();
@@ -271,17 +328,24 @@ export async function solveOnGPU(p: PreparedEnsemble, deviceOption: unknown, web
         mp.end();
         slot += slotsPerChunk[c]!;
       }
+      device.queue.submit([encoder.finish()]);
+      if (profiling) {
+        await device.queue.onSubmittedWorkDone();
+        prof.kernelMs += clock() - t;
+      }
+      const copies = device.createCommandEncoder();
       const infoCopy = buffer(device, 4 * count * META.count, MAP_READ_USAGE, "info readback", created);
-      encoder.copyBufferToBuffer(infoBuf, 0, infoCopy, 0, 4 * count * META.count);
+      copies.copyBufferToBuffer(infoBuf, 0, infoCopy, 0, 4 * count * META.count);
       infoOut.push(infoCopy);
       if (readRows) {
         const savedCopy = buffer(device, 4 * count * rows * n, MAP_READ_USAGE, "saved readback", created);
-        encoder.copyBufferToBuffer(savedBuf, 0, savedCopy, 0, 4 * count * rows * n);
+        copies.copyBufferToBuffer(savedBuf, 0, savedCopy, 0, 4 * count * rows * n);
         savedOut.push(savedCopy);
       }
-      device.queue.submit([encoder.finish()]);
+      device.queue.submit([copies.finish()]);
     }
     let momentsOut: WebGPUBuffer | null = null;
+    t = clock();
     if (final !== null) {
       const uniform = buffer(device, 16, UNIFORM | COPY_DST, "moments", created);
       device.queue.writeBuffer(uniform, 0, Uint32Array.of(0, 0, 0, slots));
@@ -306,7 +370,14 @@ export async function solveOnGPU(p: PreparedEnsemble, deviceOption: unknown, web
     }
     if (validation !== null) throw new Error(`odeflow: internal error: a WebGPU command was rejected (please report it): ${validation.message}`);
     await Promise.all([...infoOut, ...savedOut, ...(momentsOut === null ? [] : [momentsOut])].map((b) => b.mapAsync(MAP_READ)));
-    return collect(p, gp, o.keepSaved && rows > 0, C, infoOut, savedOut, momentsOut);
+    prof.readbackMs = clock() - t;
+    t = clock();
+    const out = collect(p, gp, o.keepSaved && rows > 0, C, infoOut, savedOut, momentsOut);
+    prof.unpackMs = clock() - t;
+    prof.chunks = chunks;
+    prof.trajectoriesPerDispatch = C;
+    if (o.onProfile !== null) o.onProfile(prof);
+    return out;
   } finally {
     for (const b of created) b.destroy();
   }
