@@ -13,6 +13,7 @@ import { lowerCondition } from "../../compile/condition.js";
 import type { Graph } from "../../compile/graph.js";
 import { ConstantStepSize } from "../../controllers/constant.js";
 import { PIDController } from "../../controllers/pid.js";
+import { ExplicitRungeKutta } from "../../solvers/erk.js";
 import { EulerMaruyama } from "../../solvers/sde/euler_maruyama.js";
 import { SRA1 } from "../../solvers/sde/sra1.js";
 import type { Tableau } from "../../solvers/tableau.js";
@@ -130,7 +131,7 @@ function graphOf(fn: unknown): CompiledGraphInfo | null {
 
 /** The method: an explicit Runge–Kutta tableau, Euler–Maruyama or SRA1. */
 function methodOf(p: PreparedEnsemble, n: number, addGraph: (info: { graph: Graph; outputs: readonly number[]; layout: ArgLayout }) => GpuGraph): ErkMethod | SdeMethod {
-  const solver = p.v.solver as unknown as { tableau?: Tableau; name: string; constructor: unknown };
+  const solver = p.v.solver as unknown as { name: string; constructor: unknown };
   const terms = p.v.terms;
   const ctor: unknown = solver.constructor;
   if (ctor === EulerMaruyama || ctor === SRA1) {
@@ -154,10 +155,8 @@ function methodOf(p: PreparedEnsemble, n: number, addGraph: (info: { graph: Grap
     }
     return { kind: "sde", scheme: ctor === EulerMaruyama ? "euler-maruyama" : "sra1", diffusion: addGraph(info), diagonal, m };
   }
-  const tab = solver.tableau;
-  if (tab !== undefined && tab !== null && typeof tab === "object" && tab.c instanceof Float64Array && tab.a instanceof Float64Array) {
-    return { kind: "erk", tableau: tab };
-  }
+  // Every explicit Runge–Kutta method is its validated tableau; the kernel is generated from it.
+  if (p.v.solver instanceof ExplicitRungeKutta) return { kind: "erk", tableau: p.v.solver.tableau };
   throw unsupported(
     `the solver ${solver.name}`,
     "use an explicit Runge–Kutta method (Tsit5, Dopri5, Vern7, RK4, …) for ODEs, or EulerMaruyama or SRA1 with fixed steps for SDEs.",
