@@ -159,7 +159,9 @@ async function importModule(options: EnsembleOptions): Promise<ModuleExports> {
  *
  * Runs in the calling thread (`threads: 1`, the default), on worker threads (`threads: n` or
  * `"auto"`; the vector field must be able to travel: name its module in `module`, or use a
- * compiled vector field), or in lockstep batches of a vectorised vector field (`lockstep`). Output
+ * compiled vector field), in lockstep batches of a vectorised vector field (`lockstep`), or on a
+ * GPU (`backend: "webgpu"` with a `device`: one GPU thread per trajectory, in float32, for a
+ * `compile`d vector field; see the guide "Ensembles on the GPU"). Output
  * is packed into typed arrays (see {@link EnsembleSolution}); an `output` hook keeps a summary per
  * trajectory instead of the saved rows, and `reduce` folds the trajectories.
  *
