@@ -79,6 +79,8 @@ export default defineConfig([
     target: "es2020",
     platform: "neutral",
     treeshake: true,
+    // One file per format: the lazy import of the WebGPU backend is inlined, not split into a chunk.
+    splitting: false,
     // The compiler's parser is bundled so that the published package has no runtime dependency.
     noExternal: ["acorn"],
     onSuccess: afterBuild,

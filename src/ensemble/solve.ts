@@ -12,7 +12,6 @@ import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStor
 import { availableCores, defaultLibraryUrl, runOnWorkers, runThreads } from "./threads.js";
 import { describeProblem, type ModuleExports } from "./transfer.js";
 import type { EnsembleMoments } from "./solution.js";
-import { solveOnGPU } from "./webgpu/run.js";
 
 const warned = new Set<string>();
 
@@ -238,8 +237,13 @@ async function tryThreads<R>(
   return finish<R>(p, storage, shape, details, "threads", threads, null);
 }
 
-/** The WebGPU backend (src/ensemble/webgpu/). */
+/**
+ * The WebGPU backend (src/ensemble/webgpu/), imported on first use: in the per-module build a
+ * bundler then leaves it (and the compiler's parser, which event conditions need) out of
+ * applications that solve ensembles on the CPU only.
+ */
 async function webgpu<R>(p: PreparedEnsemble, options: EnsembleOptions): Promise<EnsembleSolution<R>> {
+  const { solveOnGPU } = await import("./webgpu/run.js");
   const progress = options.progressMeter;
   if (progress !== undefined) progress.start(0, p.N);
   const out = await solveOnGPU(p, options.device, options.webgpu);

@@ -2,6 +2,8 @@
 // and what to do. These checks come before any GPU work, so a stand-in device serves (no GPU).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { prepareEnsemble } from "../../src/ensemble/options.js";
+import { gpuProblem } from "../../src/ensemble/webgpu/problem.js";
 import {
   compile, ConstantStepSize, ControlTerm, EulerMaruyama, Event, Kvaerno5, MultiTerm, ODETerm, PIDController, SaveAt, solveEnsemble,
   solveEnsembleSync, Tsit5, UnsafeBrownianPath, VirtualBrownianTree, type WebGPUDevice,
@@ -56,4 +58,15 @@ test("SDEs: fixed steps, UnsafeBrownianPath and a compiled diffusion", async () 
   await rejects(sde(new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-3, shape: 1, seed: 1 })), /the GPU draws the increments of UnsafeBrownianPath/);
   await rejects(sde(new UnsafeBrownianPath({ shape: 1 }), (t, y, a, g) => { g[0] = 0.1 * y[0]!; }), /the diffusion must be compiled.*new ControlTerm\(compile\(sigma\)\.f/);
   await rejects({ ...sde(new UnsafeBrownianPath({ shape: 2 })) }, /the compiled diffusion has 1 outputs; general noise with n = 1 and m = 2 needs 2/);
+});
+
+test("tolerances beyond float32 get a notice (the solve still runs), others none", () => {
+  const notice = (rtol: number) => {
+    const o = { ...base, stepsizeController: new PIDController({ rtol, atol: 1e-9 }) };
+    return gpuProblem(prepareEnsemble(o, o.terms)).precisionNotice;
+  };
+  assert.match(notice(1e-8) ?? "", /float32 on the GPU resolves about 7 significant digits.*rtol = 1e-8 asks for more.*Use rtol ≥ 1e-6/);
+  assert.equal(notice(1e-6), null);
+  const fixed = { ...base, dt0: 0.1, stepsizeController: new ConstantStepSize() };
+  assert.equal(gpuProblem(prepareEnsemble(fixed, fixed.terms)).precisionNotice, null);
 });

@@ -109,7 +109,7 @@ test("adaptive Tsit5 and Vern7 (automatic first step, interpolated outputs): the
 test("chunked dispatch (trajectoriesPerDispatch) gives the same bits as one dispatch, and moments match the rows", async () => {
   const o = sweep({ solver: new Tsit5(), stepsizeController: new PIDController({ rtol: 1e-5, atol: 1e-5 }) });
   const one = await gpuSolve(o, { moments: true });
-  const chunked = await gpuSolve(o, { trajectoriesPerDispatch: 50, moments: true, workgroupSize: 32 });
+  const chunked = await gpuSolve(o, { trajectoriesPerDispatch: 50, moments: true });
   for (const key of ["ys", "ts", "results", "counts", "tFinal", "numSteps", "numRejectedSteps", "numFnEvals"] as const) {
     assert.deepEqual(chunked[key], one[key], key);
   }
@@ -176,13 +176,4 @@ test("heterogeneous trajectories get their own result codes: success, stiff (max
       assert.match(g.message(i), /on the GPU/);
     }
   }
-});
-
-test("tolerances beyond float32 get a notice; a plain (uncompiled) vector field gets a named error", async () => {
-  const o = sweep({ trajectories: 8, solver: new Tsit5(), stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }), dt0: 1e-3 });
-  const g = await gpuSolve(o);
-  assert.match(g.notice ?? "", /float32.*rtol = 1e-8/);
-  for (let i = 0; i < 8; i++) assert.ok(g.ok(i));
-  const plain = { ...o, terms: new ODETerm((t: number, y: Float64Array, a: unknown, dy: Float64Array) => { dy[0] = 0; dy[1] = 0; dy[2] = 0; }) };
-  await assert.rejects(gpuSolve(plain), /must be compiled.*compile\(f\)/);
 });

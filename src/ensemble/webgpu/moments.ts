@@ -17,11 +17,11 @@ import { RESULTS } from "../../results.js";
 import { META } from "./kernel_common.js";
 
 /** Invocations per workgroup of both passes (a power of two, for the pairwise merge). */
-export const MOMENTS_WORKGROUP = 256;
+export const MOMENTS_WORKGROUP = 64;
 
 /** Workgroups per chunk in the first pass (each folds a strided slice of the chunk). */
 export function momentsGroups(count: number): number {
-  return Math.max(1, Math.min(64, Math.ceil(count / MOMENTS_WORKGROUP)));
+  return Math.max(1, Math.min(256, Math.ceil(count / MOMENTS_WORKGROUP)));
 }
 
 const MERGE = `
