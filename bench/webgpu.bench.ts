@@ -109,7 +109,7 @@ let gpu: NodeWebGPUModule.NodeWebGPU | null = null;
 try {
   gpu = await nodeWebGPU.requestWebGPUDevice({ software: SOFTWARE });
 } catch (e) {
-  skipped = `no WebGPU adapter: ${e instanceof Error ? e.message : String(e)}`;
+  skipped = `no WebGPU adapter: ${(e instanceof Error ? e.message : String(e)).replace(/\.$/, "")}`;
 }
 if (gpu !== null) {
   adapter = gpu.adapter;
