@@ -72,3 +72,7 @@ export type { AdjointStats, Gradients, VjpResult } from "./adjoint/outputs.js";
 export { KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, type ARKTableau, type ARKState } from "./solvers/implicit/kencarp.js";
 export { RadauIIA5, type RadauState } from "./solvers/implicit/radau.js";
 export { AutoSwitch, type AutoSwitchOptions, type AutoSwitchState } from "./solvers/implicit/autoswitch.js";
+export { RK4 } from "./solvers/methods/rk4.js";
+export type { EnsembleMoments } from "./ensemble/solution.js";
+export type { WebGPUEnsembleOptions, WebGPUProfile } from "./ensemble/webgpu/run.js";
+export type { WebGPUDevice } from "./ensemble/webgpu/types.js";
