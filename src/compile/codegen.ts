@@ -121,7 +121,7 @@ function opLine(g: Graph, id: number): string {
   const a = ref(g, g.a[id]!);
   const b = op >= Op.ADD ? ref(g, g.b[id]!) : "";
   const c = op === Op.SELECT ? ref(g, g.c[id]!) : "";
-  return `const v${id} = ${opSource(op, a, b, c)};`;
+  return `const v${id} = ${opSource(op, a, b, c, op === Op.POWC ? g.value[g.b[id]!]! : NaN)};`;
 }
 
 function outputLines(g: Graph, spec: KernelSpec, out: string, out2: string, slots: readonly number[]): string[] {
