@@ -22,7 +22,9 @@
  *
  * What it never changes: f is read, never called, to compile it; args are read at run time (each
  * evaluation, or once per step in a fused kernel, where nothing can change them in between), so
- * every solve and every ensemble trajectory sees its own; the compiled f computes f's values up to
+ * every solve and every ensemble trajectory sees its own, and by name whatever args is (a
+ * `Float64Array` included, unlike `compile(f)`'s kernels, which read one as the flat parameter
+ * vector: f itself would find no named property there); the compiled f computes f's values up to
  * the documented rewrites of `compile` (constant powers within a few ulps, `x * 0 → 0` where f
  * would give NaN, the sign of a zero; see graph.ts and powers.ts). Results are therefore equal to
  * those of `new ODETerm(compile(f))` bit for bit, and agree with `new ODETerm(f, { compile: false })`
@@ -84,7 +86,9 @@ function attempt(fn: Function): AutomaticCompilation {
     if (graph.size > limits.nodes) {
       return { vf: null, reason: `it has more than ${limits.nodes} operations; compile it explicitly with compile(f).` };
     }
-    return { vf: automaticField(graph, outputs, layout, limits.jacobianNodes), reason: null };
+    // f reads named parameters by name whatever args is; so does its compiled code.
+    const byName = layout.kind === "named" ? { ...layout, byNameOnly: true } : layout;
+    return { vf: automaticField(graph, outputs, byName, limits.jacobianNodes), reason: null };
   } catch (e) {
     // CompileError says what and where; anything else would be a compiler bug: decline all the same.
     return { vf: null, reason: e instanceof Error ? e.message : String(e) };

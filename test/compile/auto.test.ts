@@ -124,6 +124,11 @@ test("args are read at run time: each solve (and each args object) gets its own 
   assert.ok(Math.abs(first.ys[0]![0]! - Math.exp(-1)) < 1e-8 && Math.abs(second.ys[0]![0]! - Math.exp(-3)) < 1e-8);
   // Missing keys read as undefined, as in f: NaN, which the first evaluation reports.
   assert.throws(() => diffeqsolve({ terms: term, solver: new Tsit5(), t0: 0, t1: 1, y0: [1, 0], args: { w: [0, 1] } }), /did not write dy\[0\] \(or wrote NaN\)/);
+  // Named parameters are read by name whatever args is (compile(f)'s kernels would also accept the
+  // flat parameter vector), so a Float64Array has no `k` here either, as for f.
+  for (const terms of [term, new ODETerm(decay, { compile: false })]) {
+    assert.throws(() => diffeqsolve({ terms, solver: new Tsit5(), t0: 0, t1: 1, y0: [1, 0], args: Float64Array.of(1, 0, 2) }), /did not write dy\[0\] \(or wrote NaN\)|Cannot read properties/);
+  }
 });
 
 test("compiled once per function: repeated terms and solves reuse the field (and its fused kernel)", () => {
