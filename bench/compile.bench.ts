@@ -54,9 +54,22 @@ const heatHand = (t: number, u: Float64Array, args: { D: number }, du: Float64Ar
 const lor = lorenzProblem();
 const are = arenstorfProblem();
 const MU = 0.012277471;
+// Hand-written as fast as V8 runs it: the distances cubed as d * Math.sqrt(d), not Math.pow (the
+// benchmark problems write Math.pow, as users do; the compiler emits this form for it).
+const arenstorfHand = (_t: number, y: Float64Array, _a: unknown, dy: Float64Array): void => {
+  const mu = 0.012277471, mu1 = 1 - mu;
+  const y0 = y[0]!, y1 = y[1]!, y2 = y[2]!, y3 = y[3]!;
+  const a = y0 + mu, b = y0 - mu1, q = y1 * y1;
+  const d1s = a * a + q, d2s = b * b + q;
+  const d1 = d1s * Math.sqrt(d1s), d2 = d2s * Math.sqrt(d2s);
+  dy[0] = y2;
+  dy[1] = y3;
+  dy[2] = y0 + 2 * y3 - mu1 * a / d1 - mu * b / d2;
+  dy[3] = y1 - 2 * y2 - mu1 * y1 / d1 - mu * y1 / d2;
+};
 const fCases = [
   { name: "Lorenz", hand: lor.f, consts: { S: 10, R: 28, B: 8 / 3 }, n: 3, y: Float64Array.of(1.1, 2.2, 3.3), args: undefined as unknown },
-  { name: "Arenstorf", hand: are.f, consts: { MU, MU1: 1 - MU }, n: 4, y: Float64Array.of(0.994, 0.1, 0.2, -2.0), args: undefined as unknown },
+  { name: "Arenstorf", hand: arenstorfHand, consts: { MU, MU1: 1 - MU }, n: 4, y: Float64Array.of(0.994, 0.1, 0.2, -2.0), args: undefined as unknown },
   { name: `heat (N = ${N})`, hand: heatHand as (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void, consts: { N }, n: N, y: Float64Array.from({ length: N }, (_, i) => Math.sin(i)), args: { D: 1 } as unknown },
 ];
 const perCall: Record<string, unknown>[] = [];
