@@ -11,6 +11,10 @@
  * 4. Exact Jacobian against finite-difference Jacobians (forward differences, and coloured
  *    forward differences on the heat equation's tridiagonal pattern): time and accuracy against
  *    the closed-form Jacobians.
+ * 5. Constant powers: Math.pow(x, c) against the reduced forms compile emits (x * Math.sqrt(x)
+ *    for 1.5, binary powering, 1 / Math.sqrt(x), Math.cbrt), per evaluation.
+ * 6. Automatic compilation (new ODETerm(f)): what compiling costs once per function, against
+ *    one solve, for the benchmark problems as a user writes them.
  *
  * Writes bench/results/compile.json and bench/results/compile.md.
  */
@@ -50,9 +54,22 @@ const heatHand = (t: number, u: Float64Array, args: { D: number }, du: Float64Ar
 const lor = lorenzProblem();
 const are = arenstorfProblem();
 const MU = 0.012277471;
+// Hand-written as fast as V8 runs it: the distances cubed as d * Math.sqrt(d), not Math.pow (the
+// benchmark problems write Math.pow, as users do; the compiler emits this form for it).
+const arenstorfHand = (_t: number, y: Float64Array, _a: unknown, dy: Float64Array): void => {
+  const mu = 0.012277471, mu1 = 1 - mu;
+  const y0 = y[0]!, y1 = y[1]!, y2 = y[2]!, y3 = y[3]!;
+  const a = y0 + mu, b = y0 - mu1, q = y1 * y1;
+  const d1s = a * a + q, d2s = b * b + q;
+  const d1 = d1s * Math.sqrt(d1s), d2 = d2s * Math.sqrt(d2s);
+  dy[0] = y2;
+  dy[1] = y3;
+  dy[2] = y0 + 2 * y3 - mu1 * a / d1 - mu * b / d2;
+  dy[3] = y1 - 2 * y2 - mu1 * y1 / d1 - mu * y1 / d2;
+};
 const fCases = [
   { name: "Lorenz", hand: lor.f, consts: { S: 10, R: 28, B: 8 / 3 }, n: 3, y: Float64Array.of(1.1, 2.2, 3.3), args: undefined as unknown },
-  { name: "Arenstorf", hand: are.f, consts: { MU, MU1: 1 - MU }, n: 4, y: Float64Array.of(0.994, 0.1, 0.2, -2.0), args: undefined as unknown },
+  { name: "Arenstorf", hand: arenstorfHand, consts: { MU, MU1: 1 - MU }, n: 4, y: Float64Array.of(0.994, 0.1, 0.2, -2.0), args: undefined as unknown },
   { name: `heat (N = ${N})`, hand: heatHand as (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void, consts: { N }, n: N, y: Float64Array.from({ length: N }, (_, i) => Math.sin(i)), args: { D: 1 } as unknown },
 ];
 const perCall: Record<string, unknown>[] = [];
@@ -90,7 +107,7 @@ json.perCall = perCall;
 // ---------------------------------------------------------------------------------------------
 // 2. Whole solves: fused kernel vs plain function, and vs C.
 md.push("", "## Whole solves: fused compiled kernel against the hand-written function, and against C (target ≤ 1.2× C)", "");
-md.push("Fused: `new ODETerm(compile(f))`, the compiled vector field inlined into the generated stage loop. Plain: `new ODETerm(f)`, one call per stage. C: bench/c/dopri5.c (same tableau, controller and step sequence; Dopri5 only).", "");
+md.push("Fused: `new ODETerm(compile(f))`, the compiled vector field inlined into the generated stage loop (`new ODETerm(f)` compiles f the same way automatically and runs the same kernel). Plain: `new ODETerm(f, { compile: false })`, f called as written once per stage. C: bench/c/dopri5.c (same tableau, controller and step sequence; Dopri5 only).", "");
 md.push("| problem | method | rtol | steps (fused / C) | plain | fused | fused / plain | C | fused / C | target |", "|---|---|---:|---|---:|---:|---:|---:|---:|---|");
 const solves: Record<string, unknown>[] = [];
 const cBuild = buildC("dopri5");
@@ -108,7 +125,7 @@ for (const { p, y0, consts } of solveProblems) {
         terms, solver: make(), t0: p.t0, t1: p.t1, y0, stepsizeController: new PIDController({ rtol, atol }),
       });
       const fusedTerm = new ODETerm(vf);
-      const plainTerm = new ODETerm(p.f);
+      const plainTerm = new ODETerm(p.f, { compile: false });
       const sf = diffeqsolve(opts(fusedTerm));
       const sp = diffeqsolve(opts(plainTerm));
       let plain = Infinity, fused = Infinity;
@@ -135,7 +152,7 @@ for (const { p, y0, consts } of solveProblems) {
   for (const [mname, make] of [["Tsit5", () => new Tsit5()], ["Dopri5", () => new Dopri5()]] as const) {
     const opts = (terms: InstanceType<typeof ODETerm>) => ({ terms, solver: make(), t0: 0, t1: 0.05, y0, args: { D: 0.1 }, stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-11 }) });
     const fusedTerm = new ODETerm(vf);
-    const plainTerm = new ODETerm(heatHand as (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void);
+    const plainTerm = new ODETerm(heatHand as (t: number, y: Float64Array, a: unknown, dy: Float64Array) => void, { compile: false });
     const steps = diffeqsolve(opts(fusedTerm)).stats.numSteps;
     let plain = Infinity, fused = Infinity;
     for (let r = 0; r < 3; r++) {
@@ -232,6 +249,64 @@ const jacRows: Record<string, unknown>[] = [];
   }
 }
 json.jacobians = jacRows;
+
+// ---------------------------------------------------------------------------------------------
+// 5. Constant powers: Math.pow against the reduced forms.
+md.push("", "## Constant powers: Math.pow(x, c) against the forms compile emits", "");
+md.push("Per evaluation, in a loop over 1,024 values of x in [0.5, 2] (a fresh generated loop per form, so each call site sees one expression). The reduced forms and their rounding: src/compile/powers.ts.", "");
+md.push("| c | Math.pow(x, c) | emitted form | reduced | Math.pow / reduced |", "|---|---:|---|---:|---:|");
+const powRows: Record<string, unknown>[] = [];
+{
+  const xs = Float64Array.from({ length: 1024 }, (_, i) => 0.5 + (1.5 * i) / 1024);
+  const loopOf = (expr: string) => new Function("xs", "reps", `let acc = 0; for (let r = 0; r < reps; r++) for (let i = 0; i < xs.length; i++) { const x = xs[i]; acc += ${expr}; } return acc;`) as (xs: Float64Array, reps: number) => number;
+  const reps = quick ? 20 : 100;
+  for (const [c, form] of [["1.5", "x * Math.sqrt(x)"], ["0.5", "Math.sqrt(x)"], ["2", "x * x"], ["3", "(x * x) * x"], ["-0.5", "1 / Math.sqrt(x)"], ["-1.5", "1 / (x * Math.sqrt(x))"], ["1 / 3", "(x < 0 ? NaN : Math.cbrt(x))"]] as const) {
+    const powLoop = loopOf(`Math.pow(x, ${c})`), redLoop = loopOf(form);
+    const per = (fn: (xs: Float64Array, reps: number) => number) => timeIt(() => fn(xs, reps), { minTime }).min / (reps * xs.length);
+    let tp = Infinity, tr = Infinity;
+    for (let r = 0; r < 3; r++) { tp = Math.min(tp, per(powLoop)); tr = Math.min(tr, per(redLoop)); }
+    powRows.push({ c, form, pow: tp, reduced: tr, ratio: tp / tr });
+    md.push(`| ${c} | ${fmtTime(tp)} | \`${form}\` | ${fmtTime(tr)} | ${fmtRatio(tp / tr)} |`);
+  }
+}
+json.powers = powRows;
+
+// ---------------------------------------------------------------------------------------------
+// 6. Automatic compilation: its one-time cost per function, against one solve.
+md.push("", "## Automatic compilation: cost once per function", "");
+md.push("`new ODETerm(f).vf` on a function not seen before (a fresh copy of the benchmark function, so the per-function cache misses): parse, lower, generate f. " +
+  "The fused Dopri5 kernel is generated on the first solve (also once per function). Against one Dopri5 solve at rtol 1e-6 with the compiled field, warm.", "");
+md.push("| problem | operations | compile once | fused kernel once | one solve (rtol 1e-6) | compile + kernel / solve |", "|---|---:|---:|---:|---:|---:|");
+const autoRows: Record<string, unknown>[] = [];
+{
+  const { pleiades: pleiadesProblem } = await import("./lib/problems.js");
+  for (const p of [lorenzProblem(), arenstorfProblem(), pleiadesProblem()]) {
+    const src = p.f.toString();
+    const fresh = () => new Function(`return ${src}`)() as typeof p.f;
+    const ops = compile(p.f).operations;
+    // Median over fresh functions of the compile (term.vf) and of the fused kernel's generation
+    // (the solver's init, which generates it; the solver protocol called directly).
+    const compileTimes: number[] = [], kernelTimes: number[] = [];
+    for (let k = 0; k < (quick ? 20 : 100); k++) {
+      const term = new ODETerm(fresh());
+      const a = performance.now();
+      const vf = term.vf;
+      const b = performance.now();
+      consume(new Dopri5().init(vf.f as never, p.n, undefined, term));
+      const c = performance.now();
+      compileTimes.push((b - a) / 1e3);
+      kernelTimes.push((c - b) / 1e3);
+    }
+    const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+    const tc = median(compileTimes), tk = median(kernelTimes);
+    const solveOf = (terms: InstanceType<typeof ODETerm>) => diffeqsolve({ terms, solver: new Dopri5(), t0: p.t0, t1: p.t1, y0: p.y0, stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-9 }) });
+    const term = new ODETerm(p.f);
+    const ts = timeIt(() => solveOf(term).ys[0], { minTime }).min;
+    autoRows.push({ problem: p.key, operations: ops, compile: tc, kernel: tk, solve: ts, ratio: (tc + tk) / ts });
+    md.push(`| ${p.key} | ${ops} | ${fmtTime(tc)} | ${fmtTime(tk)} | ${fmtTime(ts)} | ${fmtRatio((tc + tk) / ts)} |`);
+  }
+}
+json.automatic = autoRows;
 consume(json);
 
 mkdirSync(RESULTS, { recursive: true });

@@ -45,8 +45,10 @@ if (missingMethods.length > 0) log(`not exported by this build (skipped): ${miss
 
 // ---- odeflow solve wrapper ----
 
-function odeflowSolve(p: BenchProblem, solver: ReturnType<(typeof methods)[number]["make"]>) {
-  const terms = new lib.ODETerm(p.f);
+function odeflowSolve(p: BenchProblem, solver: ReturnType<(typeof methods)[number]["make"]>, termOptions?: { compile: boolean }) {
+  // As a user writes it: new ODETerm(f), which compiles f automatically (f is written naturally,
+  // Math.pow included: bench/lib/problems.ts). termOptions { compile: false } calls f as written.
+  const terms = new lib.ODETerm(p.f, termOptions);
   return (rtol: number, atol: number) => {
     const sol = lib.diffeqsolve({
       terms, solver, t0: p.t0, t1: p.t1, y0: p.y0,
@@ -55,6 +57,54 @@ function odeflowSolve(p: BenchProblem, solver: ReturnType<(typeof methods)[numbe
     });
     return { y: sol.ys[sol.ys.length - 1]!, steps: sol.stats.numSteps, fevals: sol.stats.numFnEvals };
   };
+}
+
+// ---- per-step breakdown ----
+
+/** The rtol at which the per-step breakdown is taken (many steps, so per-step costs dominate). */
+const BREAKDOWN_RTOL = 1e-10;
+
+/**
+ * Where a Dopri5 step's time goes: the whole solve per step (diffeqsolve, PIDController), and the
+ * step kernel alone (stages with f, y1 and the error estimate: solver.step and accept called in a
+ * plain loop over the same accepted step sizes, read from SaveAt({ steps: true })). The rest is the
+ * step loop's own work per step: error norm, controller, clipping, bookkeeping, saving.
+ */
+interface StepBreakdown { rtol: number; steps: number; accepted: number; solvePerStep: number; kernelPerStep: number }
+function stepBreakdown(p: BenchProblem, rtol: number): StepBreakdown {
+  const terms = new lib.ODETerm(p.f);
+  const solver = new lib.Dopri5();
+  const controller = () => new lib.PIDController({ rtol, atol: atolOf(rtol) });
+  const solve = () => lib.diffeqsolve({ terms, solver, t0: p.t0, t1: p.t1, y0: p.y0, stepsizeController: controller(), maxSteps: 10_000_000 });
+  const stats = solve().stats;
+  const solvePerStep = timeIt(solve, timing).min / stats.numSteps;
+  const ts = lib.diffeqsolve({ terms, solver, t0: p.t0, t1: p.t1, y0: p.y0, stepsizeController: controller(), saveat: new lib.SaveAt({ t0: true, steps: true }), maxSteps: 10_000_000 }).ts;
+  const n = p.n;
+  // The solver protocol, called directly (src/solvers/solver.ts): init, restart, step, accept.
+  const s = solver as unknown as {
+    init(f: unknown, n: number, args: unknown, terms: unknown): unknown;
+    restart(state: unknown, t: number, y: Float64Array): unknown;
+    step(state: unknown, times: Float64Array, y0: Float64Array, y1: Float64Array, e: Float64Array, e2: Float64Array): number;
+    accept(state: unknown): void;
+  };
+  const state = s.init(terms.vf.f, n, undefined, terms);
+  const times = new Float64Array(3), e = new Float64Array(n), e2 = new Float64Array(n);
+  let ya = Float64Array.from(p.y0), yb = new Float64Array(n);
+  const replay = (): number => {
+    ya.set(p.y0);
+    s.restart(state, ts[0]!, ya);
+    for (let k = 1; k < ts.length; k++) {
+      times[0] = ts[k - 1]!;
+      times[1] = ts[k]! - ts[k - 1]!;
+      times[2] = ts[k]!;
+      s.step(state, times, ya, yb, e, e2);
+      s.accept(state);
+      const tmp = ya; ya = yb; yb = tmp;
+    }
+    return ya[0]!;
+  };
+  const kernelPerStep = timeIt(replay, timing).min / (ts.length - 1);
+  return { rtol, steps: stats.numSteps, accepted: ts.length - 1, solvePerStep, kernelPerStep };
 }
 
 // ---- references ----
@@ -125,7 +175,8 @@ for (const l of peerLoads) {
 }
 /** Speed-up targets from the core issue: odeflow must be at least this many times faster. */
 const TARGETS: Record<string, number> = { odex: 3, "numeric.dopri": 20, "mathjs solveODE": 20, "SciPy RK45": 50, "SciPy DOP853": 50 };
-const C_TARGET = 1.5;
+/** Dopri5 against the C Dormand–Prince at the same tolerances (same steps): at most this ratio. */
+const C_TARGET = 1.2;
 
 // ---- run everything per problem ----
 
@@ -142,9 +193,19 @@ interface ProblemResult {
   /** At matched error, wall-clock (best, dopri5) and CPU time (bestCpu). */
   comparisons: { best: MatchedComparison; bestCpu: MatchedComparison; dopri5?: MatchedComparison; target: number }[];
   c?: { points: CPoint[]; build: string } | { skipped: string };
-  /** One evaluation of the vector field alone, seconds: JavaScript (inlinable loop) and C. */
-  fAlone?: { js: number; c?: number };
+  /**
+   * One evaluation of the vector field alone, seconds, in a loop its compiler may inline it into:
+   * JavaScript as the solver runs it (compiled automatically by new ODETerm(f)), JavaScript as
+   * written (Math.pow included), and C.
+   */
+  fAlone?: { js: number; jsAsWritten: number; c?: number };
   generic?: { rtol: number; generated: number; generic: number; ratio: number; sameSteps: boolean }[];
+  /** Dopri5 with f called as written (new ODETerm(f, { compile: false })) against the default. */
+  asWritten?: { rtol: number; compiled: number; asWritten: number; ratio: number; sameSteps: boolean }[];
+  /** How odeflow runs f: term.compilation.status and the Dopri5 kernel. */
+  compilation: { status: string; reason: string | null; kernel: string };
+  /** Per-step breakdown of Dopri5 (see stepBreakdown). */
+  breakdown?: StepBreakdown;
 }
 
 const results: ProblemResult[] = [];
@@ -182,9 +243,12 @@ for (const p of problems) {
   }
   // The generic (tableau-loop) kernel of Dopri5: same steps, different code.
   let genericCurve: WPCurve | undefined;
+  let asWrittenCurve: WPCurve | undefined;
   if (methods.some((m) => m.name === "Dopri5")) {
     genericCurve = sweep("Dopri5 (generic kernel)", rtols, odeflowSolve(p, new lib.Dopri5({ generated: false })), reference.y, { ...timing, atolOf });
     log(`  Dopri5 generic: ${genericCurve.points.map((q) => fmtTime(q.time)).join("  ")}`);
+    asWrittenCurve = sweep("Dopri5 (f as written)", rtols, odeflowSolve(p, new lib.Dopri5(), { compile: false }), reference.y, { ...timing, atolOf });
+    log(`  Dopri5 with f as written: ${asWrittenCurve.points.map((q) => fmtTime(q.time)).join("  ")}`);
   }
   for (const peer of peers) {
     const c = sweep(peer.name, rtols, (rtol, atol) => peer.solve(p, rtol, atol), reference.y, { ...timing, atolOf });
@@ -237,12 +301,16 @@ for (const p of problems) {
   const fy = Float64Array.from(p.y0);
   const fdy = new Float64Array(p.n);
   const fReps = 1000;
-  const fAlone: ProblemResult["fAlone"] = { js: timeIt(() => fLoop(p.f, fy, fdy, fReps), timing).min / fReps };
+  const compiledF = new lib.ODETerm(p.f).vf.f as BenchProblem["f"];
+  const fAlone: ProblemResult["fAlone"] = {
+    js: timeIt(() => fLoop(compiledF, fy, fdy, fReps), timing).min / fReps,
+    jsAsWritten: timeIt(() => fLoop(p.f, fy, fdy, fReps), timing).min / fReps,
+  };
   if (cBuild.ok) {
     const r = runNativeJSON<{ fTime: number }>(cBuild.binary, [p.key, String(p.t0), String(p.t1), p.y0.map((v) => String(v)).join(","), String(timing.minTime), "f"]);
     if (r.ok) fAlone.c = r.data.fTime;
   }
-  log(`  f alone: JS ${fmtTime(fAlone.js)}${fAlone.c !== undefined ? `, C ${fmtTime(fAlone.c)}` : ""}`);
+  log(`  f alone: JS ${fmtTime(fAlone.js)} (as written: ${fmtTime(fAlone.jsAsWritten)})${fAlone.c !== undefined ? `, C ${fmtTime(fAlone.c)}` : ""}`);
 
   let generic: ProblemResult["generic"];
   if (genericCurve !== undefined && dopri5 !== undefined) {
@@ -252,7 +320,19 @@ for (const p of problems) {
       if (d !== undefined) generic.push({ rtol: g.rtol, generated: d.time, generic: g.time, ratio: g.time / d.time, sameSteps: d.steps === g.steps });
     }
   }
-  results.push({ key: p.key, title: p.title, source: p.source, t0: p.t0, t1: p.t1, reference, curves, odeflowSolvers, comparisons, c: cRes, fAlone, generic });
+  let asWritten: ProblemResult["asWritten"];
+  if (asWrittenCurve !== undefined && dopri5 !== undefined) {
+    asWritten = [];
+    for (const g of asWrittenCurve.points) {
+      const d = dopri5.points.find((q) => q.rtol === g.rtol);
+      if (d !== undefined) asWritten.push({ rtol: g.rtol, compiled: d.time, asWritten: g.time, ratio: g.time / d.time, sameSteps: d.steps === g.steps });
+    }
+  }
+  const probeTerm = new lib.ODETerm(p.f);
+  const compilation = { ...probeTerm.compilation, kernel: new lib.Dopri5().kernelKind(probeTerm, p.n) };
+  const breakdown = methods.some((m) => m.name === "Dopri5") ? stepBreakdown(p, BREAKDOWN_RTOL) : undefined;
+  if (breakdown !== undefined) log(`  Dopri5 per step at rtol ${fmtSci(BREAKDOWN_RTOL)}: solve ${fmtTime(breakdown.solvePerStep)}, kernel alone ${fmtTime(breakdown.kernelPerStep)}, rest ${fmtTime(breakdown.solvePerStep - breakdown.kernelPerStep)}`);
+  results.push({ key: p.key, title: p.title, source: p.source, t0: p.t0, t1: p.t1, reference, curves, odeflowSolvers, comparisons, c: cRes, fAlone, generic, asWritten, compilation, breakdown });
 }
 
 // ---- allocation over a long solve ----
@@ -447,6 +527,9 @@ for (const r of results) {
   md.push("");
   md.push(`t ∈ [${r.t0}, ${r.t1}]. ${r.source}`);
   md.push("");
+  md.push(`odeflow runs the function as a user writes it (bench/lib/problems.ts, Math.pow included) through \`new ODETerm(f)\`: ` +
+    (r.compilation.status === "compiled" ? `compiled automatically; Dopri5 runs the ${r.compilation.kernel} kernel.` : `not compiled (${r.compilation.status}: ${r.compilation.reason ?? ""}); Dopri5 runs the ${r.compilation.kernel} kernel.`));
+  md.push("");
   md.push(`Reference: ${r.reference.how}.` +
     (r.reference.crossChecks.length > 0 ? ` Cross-checks (max-norm): ${r.reference.crossChecks.map((c) => `${c.against} differs by ${fmtSci(c.diff)}`).join("; ")}.` : " No independent cross-check was available.") +
     (r.reference.minError > 0 ? ` Errors below ${fmtSci(r.reference.minError)} (10× the largest difference) are marked † and left out of the speed-up comparisons.` : ""));
@@ -485,15 +568,18 @@ for (const r of results) {
     md.push("odeflow Dopri5 against the C Dormand–Prince at the same tolerances:");
     md.push("");
     if (r.fAlone !== undefined && r.fAlone.c !== undefined) {
-      md.push(`The vector field alone (one evaluation, each compiler free to inline it into a loop): JavaScript ${fmtTime(r.fAlone.js)}, C ${fmtTime(r.fAlone.c)}, ` +
+      md.push(`The vector field alone (one evaluation, each compiler free to inline it into a loop): JavaScript as odeflow runs it ${fmtTime(r.fAlone.js)} ` +
+        `(as written, Math.pow included: ${fmtTime(r.fAlone.jsAsWritten)}), C ${fmtTime(r.fAlone.c)}, ` +
         `ratio ${fmtRatio(r.fAlone.js / r.fAlone.c)}: the part of the gap that is the user's f compiled by V8 rather than the solver.`);
-      const last = cs[cs.length - 1]!;
-      const jsStep = last.jsTime / last.jsSteps;
-      const cStep = last.cTime / last.cSteps;
-      const jsRest = jsStep - (last.jsFevals / last.jsSteps) * r.fAlone.js;
-      const cRest = cStep - (last.cFevals / last.cSteps) * r.fAlone.c;
-      md.push(`Per step at rtol ${fmtSci(last.rtol)}: odeflow ${fmtTime(jsStep)}, C ${fmtTime(cStep)}; less ${(last.jsFevals / last.jsSteps).toFixed(1)} evaluations of f at the cost above, ` +
-        `the solver's own work per step (stage sums, error norm, control, calls) is about ${fmtTime(jsRest)} against ${fmtTime(cRest)} (an estimate: f called from the solver may cost more than in a tight loop).`);
+      const b = r.breakdown;
+      const cAt = b === undefined ? undefined : cs.find((c) => c.rtol === b.rtol);
+      if (b !== undefined && cAt !== undefined) {
+        const cStep = cAt.cTime / cAt.cSteps;
+        md.push(`Per step at rtol ${fmtSci(b.rtol)} (${b.steps} steps, ${b.accepted} accepted): odeflow's whole solve ${fmtTime(b.solvePerStep)}, of which the step kernel alone ` +
+          `(stages with f fused in, y1, error estimate; replayed over the same accepted steps) ${fmtTime(b.kernelPerStep)} and the step loop's own work ` +
+          `(error norm, controller, clipping, bookkeeping) ${fmtTime(b.solvePerStep - b.kernelPerStep)}; C's whole step ${fmtTime(cStep)} ` +
+          `(its f: ${(cAt.cFevals / cAt.cSteps).toFixed(1)} × ${fmtTime(r.fAlone.c)}).`);
+      }
       md.push("");
     }
     md.push("| rtol | steps odeflow / C | f-evals odeflow / C | odeflow | C | ratio (wall) | ratio (CPU) | wall ratio without odeflow's fixed cost | max abs Δy(t1) |");
@@ -505,6 +591,12 @@ for (const r of results) {
     md.push("");
   } else if (r.c !== undefined && "skipped" in r.c) {
     md.push(`C comparison skipped: ${r.c.skipped}`);
+    md.push("");
+  }
+  if (r.asWritten !== undefined && r.asWritten.length > 0) {
+    const gm = Math.exp(r.asWritten.reduce((s, g) => s + Math.log(g.ratio), 0) / r.asWritten.length);
+    md.push(`Automatic compilation: Dopri5 with f called as written (\`{ compile: false }\`) against the default (same steps: ${r.asWritten.every((g) => g.sameSteps) ? "yes" : "no"}): time ratio ` +
+      `${r.asWritten.map((g) => `${fmtSci(g.rtol)}: ${fmtRatio(g.ratio)}`).join(", ")}; geomean ${fmtRatio(gm)}.`);
     md.push("");
   }
   if (r.generic !== undefined && r.generic.length > 0) {

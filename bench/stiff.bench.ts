@@ -10,6 +10,8 @@
  * differentiates numerically (the Brusselator's banded pattern is given to all). CVODE (SUNDIALS, BDF with a
  * dense direct solver and the exact Jacobian) runs from bench/c/cvode_stiff.c, built with gcc
  * against Debian's libsundials-dev into bench/build/; skipped with a notice when SUNDIALS is missing.
+ * A last section measures automatic compilation: each vector field as a plain function through
+ * `new ODETerm(f)` (compiled: exact Jacobian) against `{ compile: false }` (finite differences).
  *
  * Writes bench/results/stiff.json and bench/results/stiff.md.
  */
@@ -145,7 +147,9 @@ for (const p of activeProblems) {
       if (name === "Rosenbrock23" && rtol < 1e-7) continue; // order 2: far too many steps at tight tolerances
       const vf = p.exactJac ? { f: p.f, jac: p.jac } : p.sparsity !== undefined ? { f: p.f, jacSparsity: p.sparsity } : p.f;
       const opts = {
-        terms: new lib.ODETerm(vf), solver: make(), t0: 0, t1: p.t1, y0: p.y0,
+        // { compile: false }: HIRES differences f like the peers (new ODETerm(f) would compile it and
+        // use the exact Jacobian; the section after the table measures that).
+        terms: new lib.ODETerm(vf, { compile: false }), solver: make(), t0: 0, t1: p.t1, y0: p.y0,
         stepsizeController: new lib.PIDController({ rtol, atol: p.atolOf(rtol) }), maxSteps: 10_000_000, throw: false,
       };
       const sol = lib.diffeqsolve(opts);
@@ -226,6 +230,44 @@ function ratioAt(q: Point, solver?: string): number {
   return q.time / (solver === undefined ? odeflowBestAt(q.problem, q.error).time : curveTimeAt(q.problem, `odeflow ${solver}`, q.error));
 }
 
+// Automatic compilation: each problem's vector field as a plain function, new ODETerm(f) (compiled:
+// exact Jacobian, and for BRUSS its banded pattern) against { compile: false } (finite differences,
+// dense for BRUSS: a plain function carries no pattern).
+interface AutoRow { problem: string; solver: string; rtol: number; status: string; compiled: { time: number; error: number; steps: number; fevals: number }; asWritten: { time: number; error: number; steps: number; fevals: number } }
+const autoRows: AutoRow[] = [];
+{
+  // The Brusselator as a user writes it, the grid size inside (brussF reads BN from outside, a closure).
+  const brussNatural: Prob["f"] = (_t, y, _a, d) => {
+    const N = 500;
+    const c = (1 / 50) * (N + 1) * (N + 1);
+    for (let i = 0; i < N; i++) {
+      const u = y[2 * i]!;
+      const v = y[2 * i + 1]!;
+      const ul = i === 0 ? 1 : y[2 * i - 2]!;
+      const ur = i === N - 1 ? 1 : y[2 * i + 2]!;
+      const vl = i === 0 ? 3 : y[2 * i - 1]!;
+      const vr = i === N - 1 ? 3 : y[2 * i + 3]!;
+      d[2 * i] = 1 + u * u * v - 4 * u + c * (ul - 2 * u + ur);
+      d[2 * i + 1] = 3 * u - u * u * v + c * (vl - 2 * v + vr);
+    }
+  };
+  for (const p of activeProblems) {
+    const f = p.name === "BRUSS" ? brussNatural : p.f;
+    const status = new lib.ODETerm(f).compilation.status;
+    for (const [name, make] of [["Rodas5P", () => new lib.Rodas5P({ autonomous: true })], ["BDF", () => new lib.BDF()]] as const) {
+      for (const rtol of quick ? [1e-6] : [1e-6, 1e-8]) {
+        const run = (terms: InstanceType<typeof lib.ODETerm>) => {
+          const opts = { terms, solver: make(), t0: 0, t1: p.t1, y0: p.y0, stepsizeController: new lib.PIDController({ rtol, atol: p.atolOf(rtol) }), maxSteps: 10_000_000, throw: false };
+          const sol = lib.diffeqsolve(opts);
+          const tm = timeIt(() => { const s2 = lib.diffeqsolve({ ...opts, solver: make() }); consume(s2); return s2; }, { minTime: quick ? 0.05 : 0.2, runs: 3 });
+          return { time: tm.min, error: sol.result === 0 ? maxError(sol.ys[0]!, p.ref) : NaN, steps: sol.stats.numSteps, fevals: sol.stats.numFnEvals };
+        };
+        autoRows.push({ problem: p.name, solver: name, rtol, status, compiled: run(new lib.ODETerm(f)), asWritten: run(new lib.ODETerm(f, { compile: false })) });
+      }
+    }
+  }
+}
+
 const machine = machineInfo({ python: true });
 const lines: string[] = [
   "# Stiff solvers: work-precision", "", machineLine(machine), `odeflow from ${from}.`, "",
@@ -261,9 +303,18 @@ for (const p of activeProblems) {
   const s2 = minRatio((q) => q.problem === p.name && q.solver.startsWith("SciPy"));
   lines.push(`| ${p.name}: smallest CVODE ratio / smallest SciPy ratio | ${Number.isFinite(r) ? fmtRatio(r) : "–"} / ${Number.isFinite(s2) ? fmtRatio(s2) : "–"} |`);
 }
+lines.push(
+  "", "## Automatic compilation: new ODETerm(f) against { compile: false }", "",
+  "The same vector field as a plain function: `new ODETerm(f)` compiles it (exact Jacobian; for BRUSS also its banded pattern, so the LU is banded) " +
+    "against `new ODETerm(f, { compile: false })` (finite-difference Jacobian; dense LU for BRUSS, where a plain function carries no pattern). " +
+    "BRUSS is written with its grid size inside f (the table's brussF reads it from outside, which automatic compilation declines).", "",
+  "| problem | solver | rtol | compiled? | time compiled / as written | ratio | error compiled / as written | f evals compiled / as written |", "|---|---|---|---|---|---|---|---|",
+  ...autoRows.map((r) => `| ${r.problem} | ${r.solver} | ${fmtSci(r.rtol)} | ${r.status} | ${fmtTime(r.compiled.time)} / ${fmtTime(r.asWritten.time)} | ${fmtRatio(r.asWritten.time / r.compiled.time)} | ` +
+    `${fmtSci(r.compiled.error)} / ${fmtSci(r.asWritten.error)} | ${r.compiled.fevals} / ${r.asWritten.fevals} |`),
+);
 lines.push("", ...notes.map((n) => `- ${n}`));
 mkdirSync(join(BENCH, "results"), { recursive: true });
 const suffix = quick ? ".quick" : "";
-writeFileSync(join(BENCH, `results/stiff${suffix}.json`), JSON.stringify({ machine, from, points, notes }, null, 2));
+writeFileSync(join(BENCH, `results/stiff${suffix}.json`), JSON.stringify({ machine, from, points, automatic: autoRows, notes }, null, 2));
 writeFileSync(join(BENCH, `results/stiff${suffix}.md`), lines.join("\n") + "\n");
 console.log(lines.join("\n"));

@@ -60,30 +60,117 @@ export abstract class AbstractTerm {
   abstract readonly kind: "ode" | "control" | "multi";
 }
 
+/** Options of {@link ODETerm}. */
+export interface ODETermOptions {
+  /**
+   * Compile a plain function automatically. With `true`, the first solve compiles f as
+   * `compile(f)` would (once per function; later solves and ensembles reuse it) and the solvers
+   * run the generated code: explicit Runge–Kutta methods inline it into their stage loop,
+   * implicit solvers get the exact Jacobian, adjoints exact products with ∂f/∂y. Where the
+   * compiler cannot read f (a closure over outer variables, a loop bound it cannot unroll, calls
+   * it does not know) or compiled code could differ from f (mutable outer state, `Math.random`,
+   * side effects, a default for a missing parameter), f is called as written, silently;
+   * `term.compilation` says which happened and why. The compiled f computes f's values up to the
+   * documented rounding of `compile` (constant powers such as `x ** 1.5` become `x * Math.sqrt(x)`).
+   * With `false`, f is always called as written. A vector field object (from `compile`, or written
+   * by hand with its own `jac`) is used as given either way.
+   * @defaultValue true
+   */
+  compile?: boolean;
+}
+
+/** How an {@link ODETerm}'s vector field is evaluated: see `term.compilation`. */
+export interface VectorFieldCompilation {
+  /**
+   * `"compiled"`: f was compiled automatically and the solvers run the generated code;
+   * `"fallback"`: f could not be compiled, or not without changing what it computes, and is called
+   * as written (`reason` says why); `"disabled"`: `{ compile: false }`; `"object"`: the vector
+   * field is an object (for example `compile(f)`) and is used as given.
+   */
+  readonly status: "compiled" | "fallback" | "disabled" | "object";
+  /** For `"fallback"`, the reason (the compiler's message, with the place in f and a fix); otherwise null. */
+  readonly reason: string | null;
+}
+
+/** @internal What automatic compilation gives for a function: the vector field, or why there is none. */
+export type AutomaticCompilation = { readonly vf: VectorFieldObject; readonly reason: null } | { readonly vf: null; readonly reason: string };
+
+/**
+ * The automatic compiler (compile/auto.ts), installed by the compiler module when it is loaded, so
+ * that a bundle without `compile` carries no parser: there, plain functions are called as written.
+ */
+let automaticCompiler: ((fn: Function) => AutomaticCompilation) | null = null;
+
+/** @internal Installs the automatic compiler (called once, by compile/compile.ts). */
+export function installAutomaticCompiler(compiler: (fn: Function) => AutomaticCompilation): void {
+  automaticCompiler = compiler;
+}
+
 /**
  * The term of an ordinary differential equation `dy/dt = f(t, y, args)`.
+ *
+ * A plain function f is compiled automatically where the compiler can read it (see
+ * {@link ODETermOptions.compile}); `term.compilation` tells whether it was.
  *
  * @example
  * ```ts
  * const term = new ODETerm((t, y, args, dy) => { dy[0] = -args.k * y[0]; });
+ * const asWritten = new ODETerm((t, y, args, dy) => { dy[0] = -args.k * y[0]; }, { compile: false });
  * ```
  */
 export class ODETerm<A = any> extends AbstractTerm {
   readonly kind = "ode" as const;
-  /** The vector field object (a plain function is wrapped as `{ f }`). */
-  readonly vf: VectorFieldObject<A>;
-  constructor(vectorField: VectorField<A>) {
+  /** The vector field as given to the constructor. */
+  readonly vectorField: VectorField<A>;
+  private readonly autoCompile: boolean;
+  private resolved: { readonly vf: VectorFieldObject<A>; readonly compilation: VectorFieldCompilation } | undefined;
+
+  constructor(vectorField: VectorField<A>, options: ODETermOptions = {}) {
     super();
-    if (typeof vectorField === "function") {
-      this.vf = { f: vectorField };
-    } else if (vectorField !== null && typeof vectorField === "object" && typeof vectorField.f === "function") {
-      this.vf = vectorField;
-    } else {
+    if (typeof vectorField !== "function" && (vectorField === null || typeof vectorField !== "object" || typeof vectorField.f !== "function")) {
       throw new TypeError(
         "new ODETerm(vectorField): `vectorField` must be a function `(t, y, args, dy) => void` or an object " +
           `with an \`f\` function (as returned by compile); got ${vectorField === null ? "null" : typeof vectorField}.`,
       );
     }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`new ODETerm(vectorField, options): \`options\` must be an object such as { compile: false }; got ${options === null ? "null" : typeof options}.`);
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "compile") throw new TypeError(`new ODETerm(vectorField, options): unknown option \`${key}\`; the only option is compile (true or false).`);
+    }
+    if (options.compile !== undefined && typeof options.compile !== "boolean") {
+      throw new TypeError(`new ODETerm(vectorField, options): \`compile\` must be true or false; got ${typeof options.compile}.`);
+    }
+    this.vectorField = vectorField;
+    this.autoCompile = options.compile ?? true;
+  }
+
+  /**
+   * The vector field object the solvers use: the automatically compiled field, the given object,
+   * or `{ f }` for a function called as written. Decided (and f compiled) on first read.
+   */
+  get vf(): VectorFieldObject<A> {
+    return (this.resolved ??= this.resolve()).vf;
+  }
+
+  /** How the vector field is evaluated: compiled automatically or not, and why not. */
+  get compilation(): VectorFieldCompilation {
+    return (this.resolved ??= this.resolve()).compilation;
+  }
+
+  private resolve(): { vf: VectorFieldObject<A>; compilation: VectorFieldCompilation } {
+    const given = this.vectorField;
+    if (typeof given !== "function") return { vf: given, compilation: { status: "object", reason: null } };
+    const plain = { f: given };
+    if (!this.autoCompile) return { vf: plain, compilation: { status: "disabled", reason: null } };
+    if (automaticCompiler === null) {
+      return { vf: plain, compilation: { status: "fallback", reason: "the compiler is not part of this program (a bundle that leaves out `compile`)." } };
+    }
+    const r = automaticCompiler(given);
+    return r.vf === null
+      ? { vf: plain, compilation: { status: "fallback", reason: r.reason } }
+      : { vf: r.vf as VectorFieldObject<A>, compilation: { status: "compiled", reason: null } };
   }
 }
 

@@ -3,6 +3,11 @@
  * field for odeflow and an array-returning one for the npm peers (odex, numeric, mathjs). The same
  * formulas are compiled into bench/c/dopri5.c and written in bench/lib/scipy_sweep.py; keep the
  * four in step (same operations, so that the C and odeflow Dopri5 take the same steps).
+ *
+ * The JavaScript functions are written as a user would write them: constants inside the function,
+ * distances cubed as `Math.pow(r², 1.5)`. odeflow compiles them automatically (new ODETerm(f)),
+ * which reduces the power to `r² * Math.sqrt(r²)`, the operations the C code writes, so the steps
+ * are the same bit for bit; the peers call the functions as written.
  */
 import { readReferenceProblems, referenceProblemsPath } from "../../test/reference/path.js";
 
@@ -23,9 +28,6 @@ export interface BenchProblem {
   reference?: number[];
 }
 
-const MU = 0.012277471;
-const MU1 = 1 - MU;
-
 /** Arenstorf orbit (restricted three-body problem), Hairer, Nørsett & Wanner I, p. 129. */
 export function arenstorf(): BenchProblem {
   const all = readReferenceProblems() as { problems: { name: string; y0: number[]; t0: number; t1: number; reference: { t: number; y: number[] }[]; source: string }[] };
@@ -33,21 +35,21 @@ export function arenstorf(): BenchProblem {
   if (p === undefined) throw new Error(`bench: ARENSTORF missing from ${referenceProblemsPath()}`);
   // The JSON keeps 30 digits; JSON.parse rounds them to the nearest doubles, as C's strtod does.
   const f = (_t: number, y: Float64Array, _a: unknown, dy: Float64Array): void => {
+    const mu = 0.012277471, mu1 = 1 - mu;
     const y0 = y[0]!, y1 = y[1]!, y2 = y[2]!, y3 = y[3]!;
-    const a = y0 + MU, b = y0 - MU1, q = y1 * y1;
-    const d1s = a * a + q, d2s = b * b + q;
-    const d1 = d1s * Math.sqrt(d1s), d2 = d2s * Math.sqrt(d2s);
+    const a = y0 + mu, b = y0 - mu1;
+    const d1 = Math.pow(a * a + y1 * y1, 1.5), d2 = Math.pow(b * b + y1 * y1, 1.5);
     dy[0] = y2;
     dy[1] = y3;
-    dy[2] = y0 + 2 * y3 - MU1 * a / d1 - MU * b / d2;
-    dy[3] = y1 - 2 * y2 - MU1 * y1 / d1 - MU * y1 / d2;
+    dy[2] = y0 + 2 * y3 - mu1 * a / d1 - mu * b / d2;
+    dy[3] = y1 - 2 * y2 - mu1 * y1 / d1 - mu * y1 / d2;
   };
   const fr = (_t: number, y: ArrayLike<number>): number[] => {
+    const mu = 0.012277471, mu1 = 1 - mu;
     const y0 = y[0]!, y1 = y[1]!, y2 = y[2]!, y3 = y[3]!;
-    const a = y0 + MU, b = y0 - MU1, q = y1 * y1;
-    const d1s = a * a + q, d2s = b * b + q;
-    const d1 = d1s * Math.sqrt(d1s), d2 = d2s * Math.sqrt(d2s);
-    return [y2, y3, y0 + 2 * y3 - MU1 * a / d1 - MU * b / d2, y1 - 2 * y2 - MU1 * y1 / d1 - MU * y1 / d2];
+    const a = y0 + mu, b = y0 - mu1;
+    const d1 = Math.pow(a * a + y1 * y1, 1.5), d2 = Math.pow(b * b + y1 * y1, 1.5);
+    return [y2, y3, y0 + 2 * y3 - mu1 * a / d1 - mu * b / d2, y1 - 2 * y2 - mu1 * y1 / d1 - mu * y1 / d2];
   };
   return {
     key: "arenstorf",
@@ -78,8 +80,7 @@ export function pleiades(): BenchProblem {
       const xi = y[i]!, yi = y[7 + i]!;
       for (let j = i + 1; j < 7; j++) {
         const dx = y[j]! - xi, dyy = y[7 + j]! - yi;
-        const r2 = dx * dx + dyy * dyy;
-        const r3 = r2 * Math.sqrt(r2);
+        const r3 = Math.pow(dx * dx + dyy * dyy, 1.5);
         const fx = dx / r3, fy = dyy / r3;
         // m_j = j + 1 pulls body i towards j; m_i = i + 1 pulls j towards i.
         dy[14 + i] += (j + 1) * fx;
@@ -116,7 +117,6 @@ export function pleiades(): BenchProblem {
 
 /** Lorenz (σ = 10, ρ = 28, β = 8/3) from [1, 0, 0] on a short span where a reference is still meaningful. */
 export function lorenz(t1 = 2): BenchProblem {
-  const S = 10, R = 28, B = 8 / 3;
   return {
     key: "lorenz",
     title: `Lorenz (n = 3, t ∈ [0, ${t1}])`,
@@ -126,14 +126,16 @@ export function lorenz(t1 = 2): BenchProblem {
     t1,
     y0: [1, 0, 0],
     f: (_t, y, _a, dy) => {
+      const sigma = 10, rho = 28, beta = 8 / 3;
       const x = y[0]!, u = y[1]!, z = y[2]!;
-      dy[0] = S * (u - x);
-      dy[1] = x * (R - z) - u;
-      dy[2] = x * u - B * z;
+      dy[0] = sigma * (u - x);
+      dy[1] = x * (rho - z) - u;
+      dy[2] = x * u - beta * z;
     },
     fr: (_t, y) => {
+      const sigma = 10, rho = 28, beta = 8 / 3;
       const x = y[0]!, u = y[1]!, z = y[2]!;
-      return [S * (u - x), x * (R - z) - u, x * u - B * z];
+      return [sigma * (u - x), x * (rho - z) - u, x * u - beta * z];
     },
   };
 }

@@ -21,10 +21,13 @@ export interface ArgEntry {
   readonly offset: number;
 }
 
-/** The parameter layout of a compiled vector field. */
+/**
+ * The parameter layout of a compiled vector field. `byNameOnly`: a named layout whose kernels read
+ * args by name even when it is a `Float64Array` (automatic compilation, where f itself would).
+ */
 export type ArgLayout =
   | { readonly kind: "flat"; readonly size: number }
-  | { readonly kind: "named"; readonly entries: readonly ArgEntry[]; readonly size: number };
+  | { readonly kind: "named"; readonly entries: readonly ArgEntry[]; readonly size: number; readonly byNameOnly?: boolean };
 
 /** What `options.args` may be: a sample value, a list of scalar names, or the flat length. */
 export type ArgsSpec = Record<string, number | ArrayLike<number>> | Float64Array | readonly number[] | readonly string[] | number;
@@ -93,7 +96,7 @@ export function layoutFromSpec(spec: ArgsSpec): ArgLayout {
 /** Copies a run-time args value into the flat vector p (used by the interpreter and chunked code). */
 export function flattenArgs(layout: ArgLayout, args: unknown, p: Float64Array): void {
   if (layout.size === 0) return;
-  if (layout.kind === "flat" || args instanceof Float64Array) {
+  if (layout.kind === "flat" || (args instanceof Float64Array && layout.byNameOnly !== true)) {
     const a = args as ArrayLike<number>;
     for (let i = 0; i < layout.size; i++) p[i] = a[i]!;
     return;

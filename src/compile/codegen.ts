@@ -73,6 +73,7 @@ function argReads(layout: ArgLayout, used: readonly number[]): string {
     }
   }
   const hoist = [...arrays].map((n) => `const a_${mangle(n)} = args${prop(n)};`).join(" ");
+  if (layout.byNameOnly === true) return `${decl}${hoist} ${named.join(" ")}\n`;
   return `${decl}if (args instanceof Float64Array) { ${flat} } else { ${hoist} ${named.join(" ")} }\n`;
 }
 
@@ -83,12 +84,13 @@ export function flattenSource(layout: ArgLayout): string {
   if (layout.kind === "flat") {
     lines.push(`for (let i = 0; i < ${layout.size}; i++) P[i] = args[i];`);
   } else {
-    lines.push(`if (args instanceof Float64Array) { for (let i = 0; i < ${layout.size}; i++) P[i] = args[i]; } else {`);
+    const byName = layout.byNameOnly === true;
+    if (!byName) lines.push(`if (args instanceof Float64Array) { for (let i = 0; i < ${layout.size}; i++) P[i] = args[i]; } else {`);
     for (const e of layout.entries) {
       if (e.length === null) lines.push(`  P[${e.offset}] = args${prop(e.name)};`);
       else lines.push(`  { const a = args${prop(e.name)}; for (let i = 0; i < ${e.length}; i++) P[${e.offset} + i] = a[i]; }`);
     }
-    lines.push("}");
+    if (!byName) lines.push("}");
   }
   return lines.join("\n");
 }
@@ -121,7 +123,7 @@ function opLine(g: Graph, id: number): string {
   const a = ref(g, g.a[id]!);
   const b = op >= Op.ADD ? ref(g, g.b[id]!) : "";
   const c = op === Op.SELECT ? ref(g, g.c[id]!) : "";
-  return `const v${id} = ${opSource(op, a, b, c)};`;
+  return `const v${id} = ${opSource(op, a, b, c, op === Op.POWC ? g.value[g.b[id]!]! : NaN)};`;
 }
 
 function outputLines(g: Graph, spec: KernelSpec, out: string, out2: string, slots: readonly number[]): string[] {

@@ -2,15 +2,16 @@
  * `compile(fn, options)`: a plain JavaScript vector field in, generated kernels with exact
  * derivatives out.
  */
-import { argNamesOf, layoutFromSpec, type ArgLayout, type ArgsSpec } from "./args.js";
-import { inlineSource, instantiate, kernelSource, operationCount, type InlineSource, type KernelSpec } from "./codegen.js";
-import { colorColumns, jvpNodes, sparseJacobian, vjpNodes, type SparseJacobian } from "./derivatives.js";
-import { Graph, Op } from "./graph.js";
-import { interpretedKernel, type Kernel } from "./interpreter.js";
+import { layoutFromSpec, type ArgLayout, type ArgsSpec } from "./args.js";
+import { canGenerate, fromGraph, type CompiledVectorField } from "./field.js";
+import { Graph } from "./graph.js";
 import { lower } from "./lower.js";
 import { parseFunction } from "./parse.js";
 import type { ModelBuilder } from "./builder.js";
-import type { VectorFieldObject } from "../terms.js";
+import { compileAutomatically } from "./auto.js";
+import { installAutomaticCompiler } from "../terms.js";
+
+export { COMPILED_GRAPH, fromGraph, type CompiledGraphInfo, type CompiledVectorField } from "./field.js";
 
 /** Options of {@link compile}. */
 export interface CompileOptions {
@@ -41,82 +42,6 @@ export interface CompileOptions {
 }
 
 /**
- * A compiled vector field: accepted wherever a vector field is (`new ODETerm(compile(fn))`).
- *
- * Parameters: `args` at run time is an object of the compiled shape or a `Float64Array` p of
- * length `nArgs` laid out as `argNames` (named numbers one slot each, arrays one slot per entry,
- * in order). Derivatives with respect to args are indexed by that layout.
- */
-export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
-  /** dy = f(t, y, args), written in place. */
-  f: (t: number, y: Float64Array, args: A, dy: Float64Array) => void;
-  /** ∂f/∂y, dense, row-major n × n. */
-  jac: (t: number, y: Float64Array, args: A, J: Float64Array) => void;
-  /** ∂f/∂p, dense, row-major n × nArgs. */
-  jacArgs: (t: number, y: Float64Array, args: A, J: Float64Array) => void;
-  /** out = (∂f/∂y) v (length n). */
-  jvp: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
-  /** out = wᵀ (∂f/∂y) (length n). */
-  vjp: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
-  /** out = (∂f/∂p) v, v of length nArgs (out of length n). */
-  jvpArgs: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
-  /** out = wᵀ (∂f/∂p) (length nArgs): the parameter gradient of ⟨w, f⟩. */
-  vjpArgs: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
-  /**
-   * Both VJPs from one reverse sweep, for adjoints: `outY = wᵀ ∂f/∂y` (length n) and
-   * `outArgs = wᵀ ∂f/∂p` (length nArgs), the same values as `vjp` and `vjpArgs`.
-   */
-  vjpBoth: (t: number, y: Float64Array, args: A, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
-  /** out = ∂f/∂t (length n), for Rosenbrock methods. */
-  dfdt: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
-  /** The non-zero entries of ∂f/∂y in row-major order of `jacSparsity` (CSR values). */
-  jacValues: (t: number, y: Float64Array, args: A, values: Float64Array) => void;
-  /** Structural pattern of ∂f/∂y: for each row, its possibly non-zero columns (ascending). */
-  readonly jacSparsity: readonly (readonly number[])[];
-  /** A column colouring of the pattern: same-colour columns share no row (for finite differences). */
-  readonly jacColoring: { readonly colors: Int32Array; readonly count: number };
-  /** Number of state components. */
-  readonly n: number;
-  /** Number of parameters (length of the flat parameter vector p). */
-  readonly nArgs: number;
-  /** Names of the slots of p, e.g. `["sigma", "rho", "beta"]` or `["W[0]", …]`. */
-  readonly argNames: readonly string[];
-  /** Number of operations of f's instruction list. */
-  readonly operations: number;
-  /** Whether the kernels are generated code or interpreted. */
-  readonly mode: "codegen" | "interpreter";
-  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpBoth, dfdt. */
-  toSource(): string;
-}
-
-/**
- * Whether `new Function` is allowed here (false under a Content-Security-Policy without
- * `unsafe-eval`). Checked on every compile (it costs microseconds), so a policy is never missed.
- */
-function canGenerate(): boolean {
-  try {
-    return new Function("return 1")() === 1;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Hidden on compiled vector fields (and on their `f` function): the expression graph itself, for
- * tools that transform it further (batched or GPU back ends). The explicit Runge–Kutta engine uses its own hook,
- * `Symbol.for("odeflow.inlineVectorField")` (see INLINE_VECTOR_FIELD in solvers/erk.ts).
- */
-export const COMPILED_GRAPH: unique symbol = Symbol.for("odeflow.compiledGraph") as never;
-
-/** What {@link COMPILED_GRAPH} holds. */
-export interface CompiledGraphInfo {
-  graph: Graph;
-  outputs: readonly number[];
-  layout: ArgLayout;
-  n: number;
-}
-
-/**
  * Compiles a vector field written in plain JavaScript (or TypeScript compiled by tsc or esbuild)
  * into straight-line code with exact derivatives.
  *
@@ -132,6 +57,19 @@ export interface CompiledGraphInfo {
  *
  * Derivatives are exact (symbolic forward and reverse mode on the shared expression graph) and
  * their kernels are generated on first use.
+ *
+ * The generated code computes the function's values with two kinds of documented rounding
+ * differences. Constant powers are reduced: `Math.pow(x, c)` and `x ** c` become binary powering
+ * for integers |c| ≤ 8, `x^k * Math.sqrt(x)` for halves (`x * Math.sqrt(x)` for 1.5, about ten
+ * times faster than V8's `Math.pow`), `1 / …` for negative c and `Math.cbrt` for ⅓; within a few
+ * ulps of Math.pow (at most 4 measured), differing at x = −0 (the sign of a zero or infinite
+ * result) and x = −∞ (NaN for halves and ⅓), with derivatives c·x^(c−1) in the same forms
+ * (src/compile/powers.ts). And the graph's rewrites `x * 0 → 0` (where the original gives NaN)
+ * and `x + 0 → x` (the sign of a zero) (src/compile/graph.ts).
+ *
+ * `new ODETerm(f)` compiles a plain function this way automatically where it can (see
+ * `ODETermOptions.compile`); call `compile` for what that cannot do: `consts`, `n`, parameter
+ * derivatives, `toSource`, or a field beyond the automatic size limits.
  *
  * @example
  * ```ts
@@ -180,123 +118,5 @@ export function compile<A = any>(fn: Function | string | ModelBuilder, options: 
   return fromGraph<A>(graph, outputs, layout, mode === "interpreter" || (mode === "auto" && !canGenerate()) ? "interpreter" : "codegen");
 }
 
-/** Builds the vector field object for a lowered graph. */
-export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mode: "codegen" | "interpreter"): CompiledVectorField<A> {
-  const n = outputs.length;
-  const nArgs = layout.size;
-  const yVars = Array.from({ length: n }, (_, i) => g.input(Op.Y, i));
-  const pVars = Array.from({ length: nArgs }, (_, i) => g.input(Op.P, i));
-  const make = (spec: KernelSpec, name: string): { kernel: Kernel; source: string } => {
-    if (mode === "interpreter") return { kernel: interpretedKernel(g, spec, layout), source: "" };
-    const source = kernelSource(g, spec, layout, name);
-    return { kernel: instantiate<Kernel>(source), source };
-  };
-  const sources = new Map<string, string>();
-  let jy: SparseJacobian | undefined;
-  const jacY = (): SparseJacobian => (jy ??= sparseJacobian(g, outputs, yVars));
-  let coloring: { colors: Int32Array; count: number } | undefined;
-  const specs: Record<string, () => KernelSpec> = {
-    f: () => ({ params: ["t", "y", "args", "out"], outputs, hasX: false }),
-    jac: () => {
-      // Only the structural non-zeros are written (after out.fill(0)): n² can be large.
-      const J = jacY();
-      const slots = J.pattern.flatMap((cols, i) => cols.map((j) => i * n + j));
-      return { params: ["t", "y", "args", "out"], outputs: J.entries.flat(), slots, hasX: false, zeroFill: true };
-    },
-    jacValues: () => {
-      const J = jacY();
-      return { params: ["t", "y", "args", "out"], outputs: J.entries.flat(), hasX: false };
-    },
-    jacArgs: () => {
-      const J = sparseJacobian(g, outputs, pVars);
-      const slots = J.pattern.flatMap((cols, i) => cols.map((j) => i * nArgs + j));
-      return { params: ["t", "y", "args", "out"], outputs: J.entries.flat(), slots, hasX: false, zeroFill: true };
-    },
-    jvp: () => {
-      const seed = new Map<number, number>(yVars.map((v, j) => [v, g.input(Op.X, j)]));
-      return { params: ["t", "y", "args", "x", "out"], outputs: jvpNodes(g, outputs, seed), hasX: true };
-    },
-    jvpArgs: () => {
-      const seed = new Map<number, number>(pVars.map((v, j) => [v, g.input(Op.X, j)]));
-      return { params: ["t", "y", "args", "x", "out"], outputs: jvpNodes(g, outputs, seed), hasX: true };
-    },
-    vjp: () => {
-      const bar = outputs.map((_, i) => g.input(Op.X, i));
-      return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, yVars), hasX: true };
-    },
-    vjpArgs: () => {
-      const bar = outputs.map((_, i) => g.input(Op.X, i));
-      return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, pVars), hasX: true };
-    },
-    vjpBoth: () => {
-      const bar = outputs.map((_, i) => g.input(Op.X, i));
-      return { params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: vjpNodes(g, outputs, bar, [...yVars, ...pVars]), hasX: true, split: n };
-    },
-    dfdt: () => ({ params: ["t", "y", "args", "out"], outputs: jvpNodes(g, outputs, new Map([[g.input(Op.T), g.constant(1)]])), hasX: false }),
-  };
-  const build = (name: string): Kernel => {
-    const { kernel, source } = make(specs[name]!(), name);
-    sources.set(name, source);
-    return kernel;
-  };
-  const f = build("f");
-  const obj = {
-    f,
-    n,
-    nArgs,
-    argNames: Object.freeze(argNamesOf(layout)),
-    operations: operationCount(g, outputs),
-    mode,
-    get jacSparsity(): readonly (readonly number[])[] {
-      return jacY().pattern;
-    },
-    get jacColoring(): { colors: Int32Array; count: number } {
-      return (coloring ??= colorColumns(jacY().pattern, n));
-    },
-    toSource(): string {
-      return moduleSource(g, outputs, layout, specs, sources, n, argNamesOf(layout));
-    },
-  } as unknown as CompiledVectorField<A> & Record<string, unknown>;
-  for (const name of ["jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpBoth", "dfdt"]) {
-    // Built on first use; the lazy wrapper then replaces itself on the object.
-    let k: Kernel | undefined;
-    const lazy = (t: number, y: Float64Array, args: unknown, a: Float64Array, b?: Float64Array, c?: Float64Array): void => {
-      if (k === undefined) {
-        k = build(name);
-        (obj as Record<string, unknown>)[name] = k;
-      }
-      k(t, y, args, a, b, c);
-    };
-    (obj as Record<string, unknown>)[name] = lazy;
-  }
-  const info = { graph: g, outputs, layout, n } satisfies CompiledGraphInfo;
-  Object.defineProperty(obj, COMPILED_GRAPH, { value: info, enumerable: false });
-  // Also on `f` itself, which is what a ControlTerm's diffusion receives (new ControlTerm(sigma.f, bm)).
-  Object.defineProperty(f, COMPILED_GRAPH, { value: info, enumerable: false });
-  if (mode === "codegen") {
-    // The explicit Runge–Kutta engine fuses f into its stage loop through this hook (erk.ts).
-    let inline: (InlineSource & { n: number }) | undefined;
-    Object.defineProperty(obj, Symbol.for("odeflow.inlineVectorField"), {
-      value: () => (inline ??= Object.assign(inlineSource(g, outputs, layout), { n })),
-      enumerable: false,
-    });
-  }
-  return obj;
-}
-
-function moduleSource(g: Graph, outputs: number[], layout: ArgLayout, specs: Record<string, () => KernelSpec>, sources: Map<string, string>,
-  n: number, argNames: string[]): string {
-  const lines: string[] = [
-    "// Generated by odeflow compile(): standalone vector field kernels (no imports).",
-    `export const n = ${n};`,
-    `export const nArgs = ${layout.size};`,
-    `export const argNames = ${JSON.stringify(argNames)};`,
-  ];
-  for (const name of Object.keys(specs)) {
-    const src = sources.get(name) || kernelSource(g, specs[name]!(), layout, name);
-    sources.set(name, src);
-    lines.push(`export const ${name} = (function () {\n${src}\n})();`);
-  }
-  void outputs;
-  return lines.join("\n") + "\n";
-}
+// Where the compiler is part of the program, `new ODETerm(f)` compiles plain functions (auto.ts).
+installAutomaticCompiler(compileAutomatically);

@@ -111,10 +111,14 @@ export interface SparseJacobian {
 
 /**
  * The Jacobian of `outputs` with respect to the input nodes `vars` (column j ↔ vars[j]), by
- * forward propagation of sparse gradients through the cone of the outputs.
+ * forward propagation of sparse gradients through the cone of the outputs. With `maxNodes`, null
+ * as soon as it has added more than that many nodes to the graph (a bound on its cost).
  */
-export function sparseJacobian(g: Graph, outputs: readonly number[], vars: readonly number[]): SparseJacobian {
+export function sparseJacobian(g: Graph, outputs: readonly number[], vars: readonly number[]): SparseJacobian;
+export function sparseJacobian(g: Graph, outputs: readonly number[], vars: readonly number[], maxNodes: number): SparseJacobian | null;
+export function sparseJacobian(g: Graph, outputs: readonly number[], vars: readonly number[], maxNodes = Infinity): SparseJacobian | null {
   const size = g.size;
+  const limit = size + maxNodes;
   const mark = cone(g, outputs);
   const grads: (Map<number, number> | undefined)[] = new Array(size);
   for (let j = 0; j < vars.length; j++) {
@@ -123,6 +127,7 @@ export function sparseJacobian(g: Graph, outputs: readonly number[], vars: reado
   }
   for (let id = 0; id < size; id++) {
     if (!mark[id] || g.op[id]! < Op.NEG) continue;
+    if (g.size > limit) return null;
     const op = g.op[id] as Op;
     const a = g.a[id]!;
     const b = g.b[id]!;

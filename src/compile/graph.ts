@@ -10,18 +10,26 @@
  * Semantics are JavaScript's on doubles. Comparisons and `!` produce 1 or 0; `SELECT(c, a, b)` is
  * `c ? a : b` with JavaScript truthiness (non-zero and not NaN).
  *
- * The rewrites keep every value bit for bit, with two documented exceptions, as in every symbolic
- * differentiation system: `x * 0 → 0` assumes x finite and `0 / x → 0` assumes x finite and
- * non-zero (they differ only where the original computes NaN), and `x + 0 → x`, `x − 0 → x`,
- * `0 − x → −x` may flip the sign of a zero result, which only 1/x, atan2 and Math.sign can see.
+ * The rewrites keep every value bit for bit, with three documented exceptions, as in every
+ * symbolic differentiation system: `x * 0 → 0` assumes x finite and `0 / x → 0` assumes x finite
+ * and non-zero (they differ only where the original computes NaN); `x + 0 → x`, `x − 0 → x`,
+ * `0 − x → −x` may flip the sign of a zero result, which only 1/x, atan2 and Math.sign can see;
+ * and a power with a constant exponent such as `x ** 1.5` becomes the cheaper `x * Math.sqrt(x)`
+ * (`POWC`), within a few ulps of Math.pow (powers.ts states the bounds and the special values).
  */
 
-/** Operation codes. Inputs first, then unary, binary and ternary operations. */
+import { isReducedPower, reducedPower, reducedPowerSource } from "./powers.js";
+
+/**
+ * Operation codes. Inputs first, then unary, binary and ternary operations. `POWC` is `a ** b`
+ * with a constant b that powers.ts reduces to multiplications and roots (see there); `POW` is
+ * every other power.
+ */
 export enum Op {
   CONST, T, Y, P, X,
   NEG, NOT, SIN, COS, TAN, EXP, LOG, SQRT, ABS, TANH, SINH, COSH, ASIN, ACOS, ATAN, ASINH, ACOSH, ATANH,
   LOG1P, EXPM1, LOG2, LOG10, CBRT, SIGN, FLOOR, CEIL, ROUND, TRUNC,
-  ADD, SUB, MUL, DIV, POW, MOD, ATAN2, MIN, MAX, HYPOT, LT, LE, GT, GE, EQ, NE,
+  ADD, SUB, MUL, DIV, POW, POWC, MOD, ATAN2, MIN, MAX, HYPOT, LT, LE, GT, GE, EQ, NE,
   SELECT,
 }
 
@@ -68,9 +76,13 @@ export function literal(x: number): string {
   return x < 0 ? `(${s})` : s;
 }
 
-/** A JavaScript expression for one operation on operand expressions `a`, `b`, `c`. */
-export function opSource(op: Op, a: string, b: string, c: string): string {
+/**
+ * A JavaScript expression for one operation on operand expressions `a`, `b`, `c`. For `POWC`,
+ * `exponent` is the value of the constant b.
+ */
+export function opSource(op: Op, a: string, b: string, c: string, exponent = NaN): string {
   switch (op) {
+    case Op.POWC: return reducedPowerSource(a, exponent);
     case Op.NEG: return `-${a}`;
     case Op.NOT: return `+!${a}`;
     case Op.POW: return `${a} ** ${b}`;
@@ -123,6 +135,7 @@ export function evalOp(op: Op, a: number, b: number, c: number): number {
     case Op.MUL: return a * b;
     case Op.DIV: return a / b;
     case Op.POW: return a ** b;
+    case Op.POWC: return reducedPower(a, b);
     case Op.MOD: return a % b;
     case Op.ATAN2: return Math.atan2(a, b);
     case Op.MIN: return Math.min(a, b);
@@ -248,6 +261,9 @@ export class Graph {
       return -1;
     }
     const cb = this.op[b] === Op.CONST;
+    // A reducible constant power is POWC even on a constant base (folded by POWC's own rule), so
+    // that x ** c has one value whether or not x is known at compile time.
+    if (op === Op.POW && cb && isReducedPower(this.value[b]!)) return this.node(Op.POWC, a, b);
     if (ca && cb) return this.constant(evalOp(op, this.value[a]!, this.value[b]!, 0));
     const va = ca ? this.value[a]! : NaN;
     const vb = cb ? this.value[b]! : NaN;
@@ -352,6 +368,13 @@ export class Graph {
         const r = [a, this.mul(b, this.node(Op.POW, a, this.sub(b, one)))];
         if (this.op[b] !== Op.CONST) r.push(b, this.mul(id, this.node(Op.LOG, a)));
         return r;
+      }
+      case Op.POWC: {
+        // d(x^c) = c x^(c−1), a constant power again (reduced where it can be); for ⅓, ∛x / (3x)
+        // as for Math.cbrt (NaN for x < 0, where x^⅓ is NaN too).
+        const c = this.value[b]!;
+        if (!Number.isInteger(2 * c)) return [a, this.div(id, this.mul(this.constant(3), a))];
+        return [a, this.mul(b, this.node(Op.POW, a, this.constant(c - 1)))];
       }
       case Op.MOD: return [a, one, b, this.neg(this.node(Op.TRUNC, this.div(a, b)))];
       case Op.ATAN2: {

@@ -69,6 +69,8 @@ export interface LowerOptions {
   scalar?: boolean;
   /** Maximum number of unrolled loop iterations in all (guards against runaway unrolling). */
   maxUnroll?: number;
+  /** Maximum number of graph nodes (checked at each loop iteration and inlined call). */
+  maxNodes?: number;
 }
 
 /** The result of lowering: outputs as graph nodes, the state size and the parameter layout. */
@@ -108,6 +110,7 @@ class Lowering {
   private readonly active = new Set<any>();
   private unrolled = 0;
   private readonly maxUnroll: number;
+  private readonly maxNodes: number;
   private n: number | undefined;
   // Outputs: dy[i] cells, and the value of a dy.fill().
   private readonly dyCells: Record<number, Val> = Object.create(null);
@@ -129,6 +132,7 @@ class Lowering {
     this.argMode = options.layout?.kind;
     this.n = options.n;
     this.maxUnroll = options.maxUnroll ?? 2_000_000;
+    this.maxNodes = options.maxNodes ?? Infinity;
   }
 
   err(node: any, reason: string, hint: string): CompileError {
@@ -462,6 +466,7 @@ class Lowering {
         else this.declare(scope, p.name, v, kind, p);
         return;
       case "AssignmentPattern": {
+        if (this.mayBeMissing(v)) throw this.missingArg(p, "a default value (`= …`)");
         const isUndef = typeof v !== "number" && v.k === "undef";
         this.bindPattern(p.left, isUndef ? this.expr(p.right, scope) : v, scope, kind);
         return;
@@ -600,6 +605,29 @@ class Lowering {
     if (++this.unrolled > this.maxUnroll) {
       throw this.err(node, `loops unroll to more than ${this.maxUnroll} iterations in all.`, "reduce the problem size, or check the loop bound.");
     }
+    this.checkSize(node);
+  }
+
+  /** Throws when the graph has grown past `options.maxNodes` (checked where work multiplies: loops, inlined calls). */
+  private checkSize(node: any): void {
+    if (this.g.size > this.maxNodes) {
+      throw this.err(node, `the vector field grows beyond ${this.maxNodes} operations.`, "compile it explicitly with compile(f), which has no such limit.");
+    }
+  }
+
+  /**
+   * Whether a value comes straight from args (args itself, `args.k`, `args.W`, a parameter): such
+   * a value may be missing (undefined) at run time, where compiled code, which reads every
+   * parameter as a number, cannot tell it apart.
+   */
+  private mayBeMissing(v: Val): boolean {
+    if (typeof v === "number") return this.g.op[v] === Op.P;
+    return v.k === "args" || v.k === "argref" || v.k === "argarr";
+  }
+
+  private missingArg(node: any, what: string): CompileError {
+    return this.err(node, `${what} on a value from args treats a missing parameter specially, which compiled code cannot do (it reads every parameter as a number).`,
+      "pass every parameter in args and drop the default, or give fixed values in options.consts.");
   }
 
   private forLoop(s: any, outer: Scope): C {
@@ -914,7 +942,10 @@ class Lowering {
       throw this.err(e, `\`${op}\` on strings is not supported here.`, "strings can only be compared or joined at compile time.");
     }
     if ((op === "===" || op === "!==" || op === "==" || op === "!=") && (typeof l !== "number" || typeof r !== "number")) {
-      // Comparisons with undefined, arrays and objects are known at compile time.
+      // Comparisons with undefined, arrays and objects are known at compile time (unless a value
+      // from args is compared with undefined: it may be missing at run time).
+      const isUndef = (v: Val): boolean => typeof v !== "number" && v.k === "undef";
+      if ((isUndef(l) && this.mayBeMissing(r)) || (isUndef(r) && this.mayBeMissing(l))) throw this.missingArg(e, "a comparison with undefined or null");
       const same = l === r || (typeof l !== "number" && typeof r !== "number" && l.k === "undef" && r.k === "undef");
       return g.constant((op === "===" || op === "==") === same ? 1 : 0);
     }
@@ -947,6 +978,7 @@ class Lowering {
   private logical(e: any, scope: Scope): Val {
     const l = this.expr(e.left, scope);
     if (e.operator === "??") {
+      if (this.mayBeMissing(l)) throw this.missingArg(e, "`??`");
       if (typeof l === "number" || l.k !== "undef") return l;
       return this.expr(e.right, scope);
     }
@@ -1102,6 +1134,7 @@ class Lowering {
     if (this.active.has(fn)) {
       throw this.err(call, `\`${this.text(call.callee)}\` calls itself (recursion), which cannot be inlined.`, "write the recursion as a for loop with a compile-time bound.");
     }
+    this.checkSize(call);
     this.active.add(fn);
     const savedRet = this.retVal;
     try {

@@ -119,7 +119,9 @@ export function describeProblem(options: EnsembleOptions, terms: ODETerm | unkno
   const vf = terms.vf;
   let vectorField: FunctionSource;
   const exportName = m?.vectorField ?? "default";
-  if (mod !== null && (mod[exportName] === vf || mod[exportName] === vf.f)) {
+  // The term's own function (vf is the compiled field where `new ODETerm(f)` compiled f).
+  const given = terms.vectorField;
+  if (mod !== null && (mod[exportName] === given || mod[exportName] === vf || mod[exportName] === vf.f)) {
     vectorField = { kind: "module", url: url!, name: exportName };
   } else if (typeof (vf as { toSource?: unknown }).toSource === "function") {
     vectorField = { kind: "source", source: String((vf as unknown as { toSource(): string }).toSource()) };

@@ -74,8 +74,11 @@ test("a closure cannot travel: the ensemble runs in the calling thread with a no
   const warnings: string[] = [];
   console.warn = (m: string) => warnings.push(m);
   try {
+    // A real closure (it reads `rate` from outside), which the compiler cannot read either: a
+    // plain function it can compile travels as generated source (the test after this one).
+    const rate = 1;
     const closure = (t: number, y: Float64Array, a: unknown, dy: Float64Array) => {
-      dy[0] = -y[0]!;
+      dy[0] = -rate * y[0]!;
     };
     const sol = await solveEnsemble({
       terms: new ODETerm(closure), solver: new Dopri5(), t0: 0, t1: 1, trajectories: 50, y0: (i) => [i], threads: 2,
@@ -118,6 +121,31 @@ test("a compiled vector field travels to the workers as its generated source (to
   const threaded = await solveEnsemble({ ...o, threads: 2 });
   assert.equal(threaded.mode, "threads", threaded.notice ?? "");
   assertIdentical(threaded, await solveEnsemble(o));
+});
+
+test("a plain function compiled automatically by new ODETerm(f) travels as its generated source; threads equal serial bit for bit", async () => {
+  const f = (t: number, y: Float64Array, a: { sigma: number; rho: number; beta: number }, dy: Float64Array) => {
+    dy[0] = a.sigma * (y[1]! - y[0]!);
+    dy[1] = y[0]! * (a.rho - y[2]!) - y[1]!;
+    dy[2] = y[0]! * y[1]! - a.beta * y[2]!;
+  };
+  const terms = new ODETerm(f);
+  assert.equal(terms.compilation.status, "compiled");
+  const { module: _m, ...rest } = lorenzOptions;
+  const o = { ...rest, terms, trajectories: 64 };
+  const threaded = await solveEnsemble({ ...o, threads: 2, chunkSize: 8 });
+  assert.equal(threaded.mode, "threads", threaded.notice ?? "");
+  assertIdentical(threaded, await solveEnsemble(o));
+  // And equal to the explicitly compiled field, and to f called as written up to rounding.
+  assertIdentical(threaded, await solveEnsemble({ ...o, terms: new ODETerm(compile(f)) }));
+  const asWritten = await solveEnsemble({ ...o, terms: new ODETerm(f, { compile: false }) });
+  for (let i = 0; i < 64; i += 9) {
+    const a = threaded.final(i), b = asWritten.final(i);
+    for (let j = 0; j < 3; j++) assert.ok(Math.abs(a[j]! - b[j]!) <= 1e-9 * (1 + Math.abs(b[j]!)), `trajectory ${i}[${j}]`);
+  }
+  // A module export is still sent as the module (the worker compiles it the same way).
+  const viaModule = await solveEnsemble({ ...lorenzOptions, terms: new ODETerm(lorenz), threads: 2, chunkSize: 7 });
+  assert.equal(viaModule.mode, "threads", viaModule.notice ?? "");
 });
 
 test("caller-made workers (the Web Worker path) answer the same protocol: MessagePorts running runEnsembleWorker", async () => {
