@@ -219,6 +219,7 @@ function wgslOp(g: Graph, id: number, a: string, b: string, c: string): string {
     case Op.MUL: return `${a} * ${b}`;
     case Op.DIV: return `${a} / ${b}`;
     case Op.POW: return powSource(g, g.b[id]!, a, b);
+    case Op.POWC: return reducedPowerWgsl(g.value[g.b[id]!]!, a);
     case Op.MOD: return `${a} % ${b}`;
     case Op.ATAN2: return `odeflow_atan2(${a}, ${b})`;
     case Op.MIN: return `min(${a}, ${b})`;
@@ -240,6 +241,27 @@ function wgslOp(g: Graph, id: number, a: string, b: string, c: string): string {
  * |b·ln x| ulps): up to 4 one factor at a time (x·x·x), beyond by binary powering (the factors
  * x^(2^k) of the set bits of |b|, lowest first); 0.5 as √x; everything else by the helper.
  */
+/**
+ * `x ** c` for a constant c that the compiler reduces (src/compile/powers.ts): the same products,
+ * square root and cube root as the JavaScript form, in f32.
+ */
+function reducedPowerWgsl(c: number, x: string): string {
+  const powerOf = (k: number): string => {
+    if (k === 1) return x;
+    if (k % 2 === 0) {
+      const h = powerOf(k / 2);
+      return `(${h} * ${h})`;
+    }
+    return `(${powerOf(k - 1)} * ${x})`;
+  };
+  if (c === 1 / 3) return `select(odeflow_cbrt(${x}), odeflow_nan(), ${x} < 0.0)`;
+  const m = Math.abs(c);
+  const k = Math.floor(m);
+  const half = m !== k;
+  const magnitude = half ? (k === 0 ? `sqrt(${x})` : `(${powerOf(k)} * sqrt(${x}))`) : powerOf(k);
+  return c > 0 ? magnitude : `(1.0 / ${magnitude})`;
+}
+
 function powSource(g: Graph, bId: number, a: string, b: string): string {
   if (g.op[bId] === Op.CONST) {
     const e = g.value[bId]!;

@@ -271,8 +271,9 @@ export function gpuProblem(p: PreparedEnsemble): GpuProblem {
   }
   if (fInfo === null) {
     throw new TypeError(
-      `${PREFIX}: the vector field must be compiled so that it can run on the GPU: new ODETerm(compile(f)) (compile from odeflow); ` +
-        "a plain JavaScript function cannot be translated to WGSL.",
+      `${PREFIX}: the vector field must be compiled so that it can run on the GPU: new ODETerm(compile(f)) (compile from odeflow) ` +
+        "says why this one cannot be (a plain function is compiled automatically when compile can read it; a closure over " +
+        "outer variables or code it cannot unroll cannot be translated to WGSL).",
     );
   }
   if (fInfo.n !== n) throw new RangeError(`${PREFIX}: the compiled vector field has ${fInfo.n} components; y0 has ${n}.`);
