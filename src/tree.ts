@@ -61,6 +61,9 @@ function describe(value: unknown, path: string, argName: string): Node {
 /** A short description of a value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return `a function${value.name ? ` (${value.name})` : ""}`;
+  if (typeof value === "symbol") return "a symbol";
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   if (typeof value === "object") return `an object of type ${value.constructor?.name ?? "Object"}`;
   return `${typeof value} ${String(value)}`;

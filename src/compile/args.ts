@@ -11,6 +11,8 @@
  * At run time a named vector field also accepts a `Float64Array` holding p itself; this is how
  * gradients with respect to args (`jacArgs`, `jvpArgs`, `vjpArgs`) are indexed.
  */
+import { describeValue } from "../tree.js";
+import { CompileError } from "./errors.js";
 
 /** One named entry of the parameter layout. */
 export interface ArgEntry {
@@ -43,6 +45,21 @@ export function argNamesOf(layout: ArgLayout): string[] {
   return names;
 }
 
+/**
+ * Names of properties every plain object inherits (`constructor`, `toString`, `__proto__`, …).
+ * A parameter with such a name would silently read the inherited value when it is missing from
+ * `args` (and `__proto__` cannot even be set by an object literal), so such names are refused.
+ */
+const INHERITED: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/** The reason a parameter name is refused, or null when it is fine. */
+export function argNameProblem(name: string): string | null {
+  if (INHERITED.has(name)) {
+    return `\`${name}\` is a property every JavaScript object inherits (Object.prototype.${name}), so a missing value would silently read the inherited one`;
+  }
+  return null;
+}
+
 /** Builds a layout from named entries (name, length) in order. */
 export function namedLayout(list: readonly { name: string; length: number | null }[]): ArgLayout {
   let offset = 0;
@@ -54,39 +71,57 @@ export function namedLayout(list: readonly { name: string; length: number | null
   return { kind: "named", entries, size: offset };
 }
 
-/** The layout described by `options.args`, or a TypeError naming what is wrong. */
-export function layoutFromSpec(spec: ArgsSpec): ArgLayout {
+/** The layout described by `options.args`, or a CompileError naming what is wrong. */
+export function layoutFromSpec(spec: ArgsSpec, who = "options.args", api = ""): ArgLayout {
+  // `at("")` is "`options.args`", `at(".W")` is "`options.args.W`".
+  const at = (key: string): string => `\`${who}${key}\``;
+  const refuse = (reason: string, hint: string, key = ""): never => {
+    throw new CompileError(`${api}${at(key)} ${reason}`, hint, "");
+  };
   if (typeof spec === "number") {
     if (!Number.isInteger(spec) || spec < 0) {
-      throw new TypeError(`compile: \`options.args\` = ${spec}: a number means the length of a flat parameter vector and must be a whole number ≥ 0.`);
+      refuse(`= ${spec}: a number means the length of a flat parameter vector and must be a whole number ≥ 0.`,
+        "pass the length of the flat parameter vector (args: 3), a sample object (args: { k: 1 }) or a list of names (args: [\"k\"]).");
     }
-    return { kind: "flat", size: spec };
+    return { kind: "flat", size: spec as number };
   }
   if (ArrayBuffer.isView(spec) || (Array.isArray(spec) && spec.every((x) => typeof x === "number"))) {
     return { kind: "flat", size: (spec as ArrayLike<number>).length };
   }
   if (Array.isArray(spec)) {
     if (!spec.every((x) => typeof x === "string")) {
-      throw new TypeError("compile: `options.args` as an array must hold either parameter names (strings) or sample numbers.");
+      refuse("as an array must hold either parameter names (strings) or sample numbers.", "write args: [\"k\", \"m\"] for named scalars, or args: [0, 0, 0] for a flat vector of 3.");
+    }
+    const seen = new Set<string>();
+    for (const name of spec as string[]) {
+      if (seen.has(name)) refuse(`lists the parameter \`${name}\` twice.`, "list each parameter once.");
+      seen.add(name);
+      const problem = argNameProblem(name);
+      if (problem !== null) refuse(`names a parameter ${problem}.`, "rename the parameter.");
     }
     return namedLayout((spec as string[]).map((name) => ({ name, length: null })));
   }
   if (spec === null || typeof spec !== "object") {
-    throw new TypeError(`compile: \`options.args\` must be a sample args object, a list of names, or a flat length; got ${spec === null ? "null" : typeof spec}.`);
+    refuse(`must be a sample args object, a list of names, or a flat length; got ${describeValue(spec)}.`,
+      "pass a sample object (args: { k: 1, W: new Float64Array(4) }), a list of names (args: [\"k\"]) or a flat length (args: 3).");
   }
   const list: { name: string; length: number | null }[] = [];
-  for (const [name, v] of Object.entries(spec)) {
+  for (const [name, v] of Object.entries(spec as object)) {
+    const problem = argNameProblem(name);
+    if (problem !== null) refuse(`has the key ${problem}.`, "rename the parameter.");
     if (typeof v === "number") list.push({ name, length: null });
     else if (v !== null && typeof v === "object" && typeof (v as ArrayLike<number>).length === "number" &&
       (ArrayBuffer.isView(v) || Array.from(v as ArrayLike<unknown>).every((x) => typeof x === "number"))) {
       list.push({ name, length: (v as ArrayLike<number>).length });
     } else {
-      throw new TypeError(
-        `compile: \`options.args.${name}\` must be a number or a flat array of numbers; got ${v === null ? "null" : Array.isArray(v) ? "a nested array" : typeof v}. ` +
-          "Flatten matrices row-major (W[i * cols + j]) or pass fixed values in options.consts.",
+      refuse(
+        `must be a number or a flat array of numbers; got ${v === null ? "null" : Array.isArray(v) ? "a nested array" : describeValue(v)}.`,
+        "flatten matrices row-major (W[i * cols + j]) or pass fixed values in options.consts.",
+        /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`,
       );
     }
   }
+  // Own enumerable keys only: a "__proto__" key (from JSON.parse) was refused above.
   return namedLayout(list);
 }
 
