@@ -4,6 +4,7 @@
  * An {@link ODETerm} is `dy/dt = f(t, y, args)`. {@link ControlTerm} (`g(t, y, args) dW`) and
  * {@link MultiTerm} (a sum of terms, for IMEX splits and SDEs) complete the diffrax vocabulary.
  */
+import { argNamesOf, argsProblem, type ArgLayout } from "./compile/args.js";
 import { describeValue } from "./tree.js";
 
 /**
@@ -240,6 +241,35 @@ export function checkStateSize(terms: AbstractTerm, n: number, api = "diffeqsolv
       `(it reads y[0] … y[${m - 1}] and writes ${m} derivatives); give y0 ${m} components, or compile a vector field for ${n}.`,
   );
 }
+
+/**
+ * Throws a TypeError when `args` cannot feed a compiled vector field among `terms`: a parameter it
+ * reads is missing or of the wrong kind (without this check a missing `args.k` silently reads
+ * undefined and every derivative is NaN). Called by `diffeqsolve`'s validation (and every entry
+ * point that takes args) with the args of the solve.
+ *
+ * @example
+ * ```ts
+ * checkTermArgs(new ODETerm(compile((t, [x], { k }) => [-k * x])), {}, "diffeqsolve"); // throws: args.k is undefined
+ * ```
+ */
+export function checkTermArgs(terms: AbstractTerm, args: unknown, api = "diffeqsolve"): void {
+  if (terms instanceof MultiTerm) {
+    for (const t of terms.terms) checkTermArgs(t, args, api);
+    return;
+  }
+  if (!(terms instanceof ODETerm)) return;
+  const info = (terms.vf as { [COMPILED_GRAPH]?: { layout?: ArgLayout } })[COMPILED_GRAPH];
+  if (info?.layout === undefined) return;
+  const problem = argsProblem(info.layout, args);
+  if (problem !== null) {
+    const names = argNamesOf(info.layout);
+    throw new TypeError(`${api}: ${problem}; pass args with ${names.length > 6 ? `its ${names.length} parameters` : names.join(", ")} (see the compiled field's argNames).`);
+  }
+}
+
+/** The key under which `compile` keeps a vector field's graph and parameter layout (compile.ts). */
+const COMPILED_GRAPH = Symbol.for("odeflow.compiledGraph");
 
 /**
  * A sum of terms, for example `MultiTerm(new ODETerm(drift), new ControlTerm(diffusion, bm))` for

@@ -126,8 +126,9 @@ export function layoutFromSpec(spec: ArgsSpec, who = "options.args", api = ""): 
 }
 
 /** Copies a run-time args value into the flat vector p (used by the interpreter and chunked code). */
-export function flattenArgs(layout: ArgLayout, args: unknown, p: Float64Array): void {
+export function flattenArgs(layout: ArgLayout, args: unknown, p: Float64Array, missing = ""): void {
   if (layout.size === 0) return;
+  if (args === undefined || args === null) throw new TypeError(missing.replace("%", String(args)));
   if (layout.kind === "flat" || args instanceof Float64Array) {
     const a = args as ArrayLike<number>;
     for (let i = 0; i < layout.size; i++) p[i] = a[i]!;
@@ -142,4 +143,36 @@ export function flattenArgs(layout: ArgLayout, args: unknown, p: Float64Array): 
       for (let i = 0; i < e.length; i++) p[e.offset + i] = arr[i]!;
     }
   }
+}
+
+/**
+ * Why `args` cannot feed a vector field compiled with `layout`, or null when it can: it must be a
+ * Float64Array of the flat parameters (at least `size` of them), or, for named layouts, an object
+ * with a number for every scalar parameter and an array of the right length for every array one.
+ */
+export function argsProblem(layout: ArgLayout, args: unknown): string | null {
+  if (layout.size === 0) return null;
+  if (args instanceof Float64Array) {
+    return args.length >= layout.size ? null : `\`args\` is a Float64Array of ${args.length} but the vector field reads ${layout.size} parameters`;
+  }
+  if (layout.kind === "flat") {
+    if (args === null || typeof args !== "object" || typeof (args as ArrayLike<number>).length !== "number") {
+      return `\`args\` is ${describeValue(args)} but the vector field reads a flat parameter vector of ${layout.size} (args[0] … args[${layout.size - 1}])`;
+    }
+    const a = args as ArrayLike<unknown>;
+    if (a.length < layout.size) return `\`args\` has ${a.length} entries but the vector field reads ${layout.size}`;
+    return null;
+  }
+  const names = layout.entries.map((e) => e.name).join(", ");
+  if (args === null || typeof args !== "object") return `\`args\` is ${describeValue(args)} but the vector field reads the parameters ${names}`;
+  const obj = args as Record<string, unknown>;
+  for (const e of layout.entries) {
+    const v = Object.prototype.hasOwnProperty.call(obj, e.name) ? obj[e.name] : undefined;
+    if (e.length === null) {
+      if (typeof v !== "number") return `\`args.${e.name}\` is ${describeValue(v)} but the vector field reads it as a number`;
+    } else if (v === null || typeof v !== "object" || typeof (v as ArrayLike<number>).length !== "number" || (v as ArrayLike<number>).length < e.length) {
+      return `\`args.${e.name}\` is ${describeValue(v)} but the vector field reads it as an array of ${e.length} numbers`;
+    }
+  }
+  return null;
 }

@@ -61,7 +61,7 @@ export function program(g: Graph, outputs: readonly number[]): Program {
 function argReads(layout: ArgLayout, used: readonly number[]): string {
   if (used.length === 0) return "";
   const flat = used.map((k) => `p${k} = args[${k}];`).join(" ");
-  const decl = `let ${used.map((k) => `p${k}`).join(", ")};\n`;
+  const decl = `let ${used.map((k) => `p${k}`).join(", ")};\n${missingArgsCheck(layout)}\n`;
   if (layout.kind === "flat") return decl + flat + "\n";
   const named: string[] = [];
   // An array entry is read once into a local named by its position in the layout (`a<index>`),
@@ -82,10 +82,25 @@ function argReads(layout: ArgLayout, used: readonly number[]): string {
   return `${decl}if (args instanceof Float64Array) { ${flat} } else { ${hoist} ${named.join(" ")} }\n`;
 }
 
+/**
+ * A statement that throws a TypeError naming the parameters when `args` is undefined or null (one
+ * comparison per call; without it the generated code would fail with "Cannot read properties of
+ * undefined" from code the user never wrote).
+ */
+export function missingArgsCheck(layout: ArgLayout): string {
+  return `if (args === undefined || args === null) throw new TypeError(${JSON.stringify(missingArgsMessage(layout))}.replace("%", String(args)));`;
+}
+
+/** The message of {@link missingArgsCheck} ("%" stands for the value given). */
+export function missingArgsMessage(layout: ArgLayout): string {
+  const names = layout.kind === "flat" ? `a flat vector of ${layout.size}` : layout.entries.map((e) => e.name).slice(0, 6).join(", ") + (layout.entries.length > 6 ? ", …" : "");
+  return `compiled vector field: \`args\` is % but the field reads parameters (${names}); pass them in the solve's args`;
+}
+
 /** Source statements filling the flat scratch `P` from args (used by split kernels). */
 export function flattenSource(layout: ArgLayout): string {
   if (layout.size === 0) return "";
-  const lines: string[] = [];
+  const lines: string[] = [missingArgsCheck(layout)];
   if (layout.kind === "flat") {
     lines.push(`for (let i = 0; i < ${layout.size}; i++) P[i] = args[i];`);
   } else {

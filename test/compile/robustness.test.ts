@@ -3,7 +3,7 @@
 // SyntaxError from generated code. Expected values are computed by hand from the sources.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { checkStateSize } from "../../src/terms.js";
+import { checkStateSize, checkTermArgs } from "../../src/terms.js";
 import { compile, CompileError, diffeqsolve, ModelBuilder, ODETerm, PIDController, SaveAt, Tsit5 } from "../../src/index.js";
 
 /** Runs `f`, which must throw a CompileError matching every pattern and carrying a fix. */
@@ -154,4 +154,28 @@ test("SaveAt and a compiled field with prototype-named consts keys work (own pro
     stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }) });
   assert.ok(Math.abs(sol.ys[0]![0]! - Math.exp(-1)) < 1e-9);
   compileError(() => compile("(t, y) => [c.toString * y[0]]", { consts: { c: { k: 1 } } }), [/the object has no property `toString`/]);
+});
+
+test("a compiled field called without its args says which parameters it reads (codegen, interpreter, split kernels)", () => {
+  const big = "(t, y, args) => [" + Array.from({ length: 700 }, (_, i) => `args.k * y[0] ** ${(i % 5) + 1}`).join(" + ") + "]";
+  for (const [src, mode] of [["(t, [x], { k }) => [-k * x]", "codegen"], ["(t, [x], { k }) => [-k * x]", "interpreter"], [big, "codegen"]] as const) {
+    const vf = compile(src, { mode });
+    assert.throws(() => vf.f(0, Float64Array.of(1), undefined, new Float64Array(1)),
+      (e: Error) => e instanceof TypeError && /^compiled vector field: `args` is undefined but the field reads parameters \(k\)/.test(e.message), `${mode} ${src.length}`);
+  }
+  const flat = compile("(t, y, p) => [-p[0] * y[0]]");
+  assert.throws(() => flat.f(0, Float64Array.of(1), null, new Float64Array(1)), /`args` is null but the field reads parameters \(a flat vector of 1\)/);
+});
+
+test("checkTermArgs: a compiled field's parameters must be in args, with the right kind (for the solve's validation)", () => {
+  const term = new ODETerm(compile("(t, y, args) => [-args.k * args.W[1] * y[0]]", { args: { k: 1, W: [0, 0] } }));
+  checkTermArgs(term, { k: 2, W: [1, 2] });
+  checkTermArgs(term, Float64Array.of(1, 2, 3));
+  assert.throws(() => checkTermArgs(term, undefined), /^TypeError: diffeqsolve: `args` is undefined but the vector field reads the parameters k, W; pass args with k, W\[0\], W\[1\]/);
+  assert.throws(() => checkTermArgs(term, { W: [1, 2] }, "solveEnsemble"), /^TypeError: solveEnsemble: `args\.k` is undefined but the vector field reads it as a number/);
+  assert.throws(() => checkTermArgs(term, { k: 1, W: [1] }), /`args\.W` is an object of type Array but the vector field reads it as an array of 2 numbers/);
+  assert.throws(() => checkTermArgs(term, Float64Array.of(1)), /`args` is a Float64Array of 1 but the vector field reads 3 parameters/);
+  // Inherited properties do not count as given.
+  const c = new ODETerm(compile("(t, y, args) => [-args.k * y[0]]"));
+  assert.throws(() => checkTermArgs(c, Object.create({ k: 1 })), /`args\.k` is undefined/);
 });
