@@ -184,7 +184,7 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
     }
     const noise = options.noise ?? "general";
     if (noise !== "general" && noise !== "diagonal") {
-      throw new RangeError(`new ControlTerm(diffusion, control, options): \`noise\` = ${JSON.stringify(noise)} must be "general" or "diagonal".`);
+      throw new RangeError(`new ControlTerm(diffusion, control, options): \`noise\` = ${typeof noise === "string" ? JSON.stringify(noise) : describeValue(noise)} must be "general" or "diagonal".`);
     }
     this.noise = noise;
     this.additive = options.additive === true;

@@ -41,12 +41,12 @@ function describe(value: unknown, path: string, argName: string, api: string, op
   if (typeof value === "number") return { kind: "scalar" };
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
     if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
-      throw new TypeError(`${api}: \`${argName}${path}\` is a ${value.constructor.name}; states are numbers: convert it, for example Float64Array.from(x, Number).`);
+      throw new TypeError(`${api}: \`${argName}\`${path} is a ${value.constructor.name}; states are numbers: convert it, for example Float64Array.from(x, Number).`);
     }
     return { kind: "flat", size: (value as unknown as ArrayLike<number>).length, typed: true };
   }
   if (value !== null && typeof value === "object" && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
-    if (open.has(value)) throw new TypeError(`${api}: \`${argName}${path}\` contains itself (a cycle); a state is a tree of numbers.`);
+    if (open.has(value)) throw new TypeError(`${api}: \`${argName}\`${path} contains itself (a cycle); a state is a tree of numbers.`);
     if (Array.isArray(value) && isNumberArray(value)) return { kind: "flat", size: value.length, typed: false };
     open.add(value);
     let node: Node;
@@ -62,7 +62,7 @@ function describe(value: unknown, path: string, argName: string, api: string, op
     return node;
   }
   throw new TypeError(
-    `${api}: \`${argName}${path}\` must be a number, an array or typed array of numbers, or a plain object/array ` +
+    `${api}: \`${argName}\`${path} must be a number, an array or typed array of numbers, or a plain object/array ` +
       `of those; got ${describeValue(value)}. Convert it to numbers (for example with Number(x)).`,
   );
 }

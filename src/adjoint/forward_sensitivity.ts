@@ -19,6 +19,7 @@
  * §I.14 (the variational equation); for the discrete equivalence, A. Walther, "Automatic
  * differentiation of explicit Runge–Kutta methods for optimal control", Comput. Optim. Appl. 36, 2007.
  */
+import { checkKeys } from "../util/options.js";
 import { PIDController } from "../controllers/pid.js";
 import { createLoopWorkspace, initialStepSize, runLoop, solutionFromWorkspace, validate, type Validated } from "../integrate.js";
 import { isOkay, RESULTS, SolveError } from "../results.js";
@@ -42,9 +43,7 @@ import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type V
 export class ForwardSensitivity {
   readonly kind = "forwardSensitivity" as const;
   constructor(options: Record<string, never> = {}) {
-    if (options === null || typeof options !== "object" || Object.keys(options).length > 0) {
-      throw new TypeError("new ForwardSensitivity(): takes no options.");
-    }
+    checkKeys(options, [], "new ForwardSensitivity(options)");
   }
 }
 

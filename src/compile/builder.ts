@@ -51,6 +51,11 @@ export class ModelBuilder {
     if (options === null || typeof options !== "object") {
       throw new CompileError(`new ModelBuilder(options): \`options\` must be an object { n, args }; got ${show(options)}.`, "write new ModelBuilder({ n: 3, args: [\"k\"] }).", "");
     }
+    for (const key of Object.keys(options)) {
+      if (key !== "n" && key !== "args") {
+        throw new CompileError(`new ModelBuilder(options): unknown option \`${key}\`; the options are n and args.`, "write new ModelBuilder({ n, args }).", "");
+      }
+    }
     if (!Number.isInteger(options.n) || options.n < 1 || options.n > MAX_COMPONENTS) {
       throw new CompileError(`new ModelBuilder({ n }): \`n\` = ${show(options.n)} must be a whole number ≥ 1 (at most ${MAX_COMPONENTS}).`,
         "pass the number of state components, e.g. new ModelBuilder({ n: 3 }).", "");

@@ -197,7 +197,7 @@ function compileChecked<A>(fn: Function | string | ModelBuilder, options: Compil
   }
   const mode = options.mode ?? "auto";
   if (mode !== "auto" && mode !== "codegen" && mode !== "interpreter") {
-    throw new CompileError(`\`options.mode\` = ${JSON.stringify(mode) ?? describeValue(mode)} must be "auto", "codegen" or "interpreter".`,
+    throw new CompileError(`\`options.mode\` = ${typeof mode === "string" ? JSON.stringify(mode) : describeValue(mode)} must be "auto", "codegen" or "interpreter".`,
       "omit it (\"auto\" generates code where the environment allows it).", "");
   }
   if (options.n !== undefined && (typeof options.n !== "number" || !Number.isInteger(options.n) || options.n < 1)) {
