@@ -923,6 +923,11 @@ class Lowering {
   private binary(e: any, l: Val, r: Val): Val {
     const g = this.g;
     const op: string = e.operator;
+    // A parameter whose kind is not known yet (first pass of an inferred layout) takes part in
+    // arithmetic or a comparison as a number: `args.k === t` is decided at run time, never as
+    // "an object is not a number" at compile time (which made the two passes disagree).
+    if (typeof l !== "number" && l.k === "argref") l = this.argScalar(l.name, e.left);
+    if (typeof r !== "number" && r.k === "argref") r = this.argScalar(r.name, e.right);
     // Compile-time strings: comparison and concatenation.
     if ((typeof l !== "number" && l.k === "str") || (typeof r !== "number" && r.k === "str")) {
       const sv = (v: Val): string | number | undefined => typeof v === "number" ? this.constOf(v) : v.k === "str" ? v.s : undefined;

@@ -135,7 +135,7 @@ test("options and consts mistakes are CompileErrors with a fix, never raw TypeEr
   compileError(() => compile(src, { args: -1 }), [/`options\.args` = -1/]);
   compileError(() => compile(src, { args: [1, "k"] } as never), [/`options\.args` as an array must hold either parameter names/]);
   compileError(() => compile(src, { args: { "a b": "x" } } as never), [/`options\.args\["a b"\]` must be a number or a flat array/]);
-  compileError(() => compile(src, { mode: 3 } as never), [/`options\.mode` = 3 must be/]);
+  compileError(() => compile(src, { mode: 3 } as never), [/`options\.mode` = number 3 must be/]);
   compileError(() => compile(src, { cosnts: {} } as never), [/unknown option `cosnts`/, /did you mean `consts`/]);
   compileError(() => compile(undefined as never), [/`fn` must be a function or its source text; got undefined/]);
   const cycle: Record<string, unknown> = { a: 1 };
@@ -178,4 +178,18 @@ test("checkTermArgs: a compiled field's parameters must be in args, with the rig
   // Inherited properties do not count as given.
   const c = new ODETerm(compile("(t, y, args) => [-args.k * y[0]]"));
   assert.throws(() => checkTermArgs(c, Object.create({ k: 1 })), /`args\.k` is undefined/);
+});
+
+test("a destructured parameter compared at run time (k === t) reads the array entries of both branches", () => {
+  // Found by the compile fuzzer: the first pass of layout inference decided `args.k === t` at
+  // compile time (a parameter of unknown kind taken for an object), so w[1] in the other branch
+  // was missing from the inferred layout and the second pass refused the source.
+  const src = "(t, y, { k, w }) => [(k === t ? w[1] : w[0]) * y[0]]";
+  const vf = compile(src);
+  assert.deepEqual([...vf.argNames], ["k", "w[0]", "w[1]"]);
+  const out = new Float64Array(1);
+  vf.f(0.5, Float64Array.of(2), { k: 0.5, w: [3, 5] }, out);
+  assert.equal(out[0], 10);
+  vf.f(0.25, Float64Array.of(2), { k: 0.5, w: [3, 5] }, out);
+  assert.equal(out[0], 6);
 });
