@@ -111,8 +111,9 @@ export function allocating<T>(bytes: number, api: string, make: () => T): T {
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const err = new RangeError(
-      `${api}: could not allocate ${formatBytes(bytes)} for the ensemble's output (${e.message}); ` +
-        "the machine (or the JavaScript engine's limit for one array) has less. Solve in batches of fewer trajectories, or keep less per trajectory (an `output` hook with keepSaved: false, fewer SaveAt times).",
+      `${api}: could not allocate ${formatBytes(bytes)} for the ensemble: the JavaScript engine refused an array that large ` +
+        "(the machine, or the engine's limit for one array, has less; its message is this error's cause). Solve in batches of fewer " +
+        "trajectories, or keep less per trajectory (an `output` hook with keepSaved: false, fewer SaveAt times); `maxMemory` sets the budget checked before allocating.",
     );
     (err as { cause?: unknown }).cause = e;
     throw err;

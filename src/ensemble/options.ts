@@ -9,7 +9,7 @@ import type { SaveAt } from "../saveat.js";
 import { checkStateSize, checkTermArgs, ODETerm, type AbstractTerm } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
 import type { LockstepOptions } from "./lockstep.js";
-import { checkEnsembleMemory, checkMaxMemory } from "./memory.js";
+import { allocating, checkEnsembleMemory, checkMaxMemory } from "./memory.js";
 import type { EnsembleWorkerLike } from "./threads.js";
 
 /**
@@ -268,8 +268,8 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
     outputWidth: output === null ? 0 : output.width, variableRows: sv.steps > 0 && keepSaved,
   }, maxMemory, "solveEnsemble");
   const structure = Structure.of(y00, "y0(0)", "solveEnsemble");
-  const flat = new Float64Array(N * n);
-  const args: unknown[] = new Array(N);
+  const flat = allocating(8 * N * n, "solveEnsemble", () => new Float64Array(N * n));
+  const args: unknown[] = allocating(8 * N, "solveEnsemble", () => new Array(N));
   for (let i = 0; i < N; i++) {
     const yi = i === 0 ? y00 : (call(y0s.at, i, "y0") as StateLike);
     if (structure.isFlat) {

@@ -67,3 +67,9 @@ test("hooks and per-trajectory functions that throw are named with the trajector
   assert.throws(() => solveEnsembleSync({ ...base, trajectories: 3, y0: () => [1], throw: "yes" as never }), /`throw` must be true or false; got the string "yes"/);
   assert.throws(() => solveEnsembleSync({ ...base, trajectories: 3, y0: () => [1], output: { width: 1, fn: () => {}, keepSaved: "no" as never } }), /`output\.keepSaved` must be true or false/);
 });
+
+test("with maxMemory: Infinity, an allocation the engine refuses is still a named error with the size", () => {
+  assert.throws(() => solveEnsembleSync({ ...base, trajectories: 1e12, y0: () => [1], maxMemory: Infinity }), (e: Error) =>
+    e instanceof RangeError && /^solveEnsemble: could not allocate 7\.28 TiB for the ensemble: the JavaScript engine refused an array that large/.test(e.message) &&
+    (e as { cause?: unknown }).cause instanceof RangeError);
+});
