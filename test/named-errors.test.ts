@@ -59,3 +59,11 @@ test("states: cycles, BigInt arrays and an own __proto__ key", () => {
   assert.equal(Object.getOwnPropertyDescriptor(back, "__proto__")?.value, 1);
   assert.equal(back.v, 2);
 });
+
+test("diffeqsolveJvp names a tangent of y0 that is not finite or not shaped like y0", async () => {
+  const { diffeqsolveJvp } = await import("../src/index.js");
+  const vjpBase = { ...base, args: { k: 1 } };
+  assert.throws(() => diffeqsolveJvp(vjpBase, { y0: [NaN] }), /^RangeError: diffeqsolveJvp: the tangent of `y0` component 0 is NaN; tangents must be finite numbers\./);
+  assert.throws(() => diffeqsolveJvp(vjpBase, { y0: [1, 2] }), /diffeqsolveJvp: `tangents\.y0` has 2 components but y0 has 1/);
+  assert.throws(() => diffeqsolveJvp(vjpBase, { y0: "x" }), /diffeqsolveJvp: `tangents\.y0` must be a number, an array/);
+});

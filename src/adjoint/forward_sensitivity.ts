@@ -20,6 +20,7 @@
  * differentiation of explicit Runge–Kutta methods for optimal control", Comput. Optim. Appl. 36, 2007.
  */
 import { checkKeys } from "../util/options.js";
+import { Structure } from "../tree.js";
 import { PIDController } from "../controllers/pid.js";
 import { createLoopWorkspace, initialStepSize, runLoop, solutionFromWorkspace, validate, type Validated } from "../integrate.js";
 import { isOkay, RESULTS, SolveError } from "../results.js";
@@ -251,7 +252,16 @@ export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: 
   if (y0Dot !== undefined) {
     if ((ArrayBuffer.isView(y0Dot) || Array.isArray(y0Dot)) && (y0Dot as ArrayLike<unknown>).length === n && typeof (y0Dot as ArrayLike<unknown>)[0] === "number") {
       for (let j = 0; j < n; j++) dirY0[j] = (y0Dot as ArrayLike<number>)[j]!;
-    } else v.structure.flatten(y0Dot, dirY0);
+    } else {
+      const size = Structure.of(y0Dot, "tangents.y0", "diffeqsolveJvp").size;
+      if (size !== n) {
+        throw new RangeError(`diffeqsolveJvp: \`tangents.y0\` has ${size} components but y0 has ${n}; give the tangent shaped like y0, or ${n} numbers.`);
+      }
+      v.structure.flatten(y0Dot, dirY0);
+    }
+    for (let j = 0; j < n; j++) {
+      if (!Number.isFinite(dirY0[j]!)) throw new RangeError(`diffeqsolveJvp: the tangent of \`y0\` component ${j} is ${dirY0[j]}; tangents must be finite numbers.`);
+    }
   }
   const dirP = new Float64Array(Math.max(layout.size, 1));
   if (argsDot !== undefined && layout.size > 0) layout.flatten(argsDot, dirP);
