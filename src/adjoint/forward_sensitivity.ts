@@ -6,13 +6,15 @@
  *
  *   dS_d/dt = (∂f/∂y) S_d + (∂f/∂p) ṗ_d,   S_d(t0) = ẏ0_d,
  *
- * and the augmented system is solved by the same solver through the ordinary loop. The step-size
- * controller sees only the state's components (the tangents are left out of the error norm, and
- * the first step is the one the primal solve would choose), so the accepted steps are those of
- * the primal solve. For an explicit Runge–Kutta method the tangent stages are then exactly the
- * derivatives of the primal stages: the result is the forward-mode derivative of the discrete
- * solution, to rounding. For implicit methods it is the sensitivity equations' solution on the
- * primal's steps. At a terminating event the rows at t* also get f(t*, y*) times the derivative
+ * and the augmented system is solved by the same solver through the ordinary loop. For an
+ * explicit Runge–Kutta method the step-size controller sees only the state's components (the
+ * tangents are left out of the error norm, and the first step is the one the primal solve would
+ * choose), so the accepted steps are those of the primal solve and the tangent stages are exactly
+ * the derivatives of the primal stages: the result is the forward-mode derivative of the discrete
+ * solution, to rounding. For implicit methods the controller sees the state and the tangents (with
+ * the state's rtol and atol, as CVODES' default), so the tangents, the sensitivity equations'
+ * solution, meet the tolerance too; the steps may then be smaller than the primal's. (With a
+ * custom `norm` function, only the state is controlled.) At a terminating event the rows at t* also get f(t*, y*) times the derivative
  * of t* (the event time's own sensitivity, from its condition).
  *
  * Reference: E. Hairer, S. P. Nørsett and G. Wanner, Solving Ordinary Differential Equations I,
@@ -27,6 +29,7 @@ import { isOkay, RESULTS, SolveError } from "../results.js";
 import { checkEvents, eventAt } from "./events.js";
 import { Solution } from "../solution.js";
 import { ODETerm } from "../terms.js";
+import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
 
@@ -148,14 +151,20 @@ function solveWithTangents<Y>(
   z0.set(v.y0);
   z0.set(dirY0.subarray(0, m * n), n);
 
-  // Step control on the state only, and the primal's first step.
+  // Step control: for explicit Runge–Kutta methods on the state only (the steps are the primal's,
+  // and the tangents are the exact derivative of that discrete solution); for the others on the
+  // state and the tangents together, as CVODES does by default, so that the tangents meet the
+  // tolerance too: their accuracy is not tied to the state's (a Rosenbrock method on the augmented
+  // system, with a finite-difference Jacobian, gave tangents 500 tolerance units off).
+  // The first step is the primal's either way.
   let controller = v.controller;
   let dt0 = v.dt0;
   if (controller instanceof PIDController) {
     const pid = controller;
+    const controlled = v.solver instanceof ExplicitRungeKutta || typeof pid.norm === "function" ? n : N;
     const expand = (tol: number | Float64Array): Float64Array => {
       const out = new Float64Array(N).fill(1);
-      for (let i = 0; i < n; i++) out[i] = typeof tol === "number" ? tol : tol[i]!;
+      for (let i = 0; i < controlled; i++) out[i] = typeof tol === "number" ? tol : tol[i % n]!;
       return out;
     };
     const base = pid.norm;
@@ -163,12 +172,12 @@ function solveWithTangents<Y>(
     const norm = (s: Float64Array): number => {
       if (base === "rms") {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += s[i]! * s[i]!;
-        return Math.sqrt(acc / n);
+        for (let i = 0; i < controlled; i++) acc += s[i]! * s[i]!;
+        return Math.sqrt(acc / controlled);
       }
       if (base === "max") {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc = Math.max(acc, Math.abs(s[i]!)) + (s[i]! - s[i]!);
+        for (let i = 0; i < controlled; i++) acc = Math.max(acc, Math.abs(s[i]!)) + (s[i]! - s[i]!);
         return acc;
       }
       if (view === null || view.buffer !== s.buffer || view.byteOffset !== s.byteOffset) view = s.subarray(0, n);

@@ -141,7 +141,9 @@ export async function checkEnsembleCase(c: EnsembleCase): Promise<string | null>
     sol = c.async ? await solveEnsemble(options as never) : solveEnsembleSync(options as never);
   } catch (e) {
     if (performance.now() - start > WALL_MS) return "took too long before throwing";
-    const why = unnamedReason(e, APIS, bads.length > 0 ? [...bads, ...(bads.includes("output") ? ["output"] : [])] : []);
+    // A state of the wrong size is found by the probe of the vector field (named after dy[i]).
+    const names = bads.flatMap((b) => (b === "y0" ? ["y0", "dy[", "vector field"] : [b]));
+    const why = unnamedReason(e, APIS, names);
     if (why !== null) return why;
     // A failure thrown with throw: true carries the ensemble; otherwise the input must have been bad.
     if (bads.length === 0 && !(c.throw.v === true && /trajectory \d+ \(\d+ of \d+ failed\)/.test((e as Error).message))) return `a valid ensemble was refused: ${(e as Error).message}`;
