@@ -6,7 +6,7 @@ import type { EventRecord } from "./events/event.js";
 import type { Result } from "./results.js";
 import { isOkay, resultMessage } from "./results.js";
 import type { AbstractSolver } from "./solvers/solver.js";
-import type { Structure, Structured } from "./tree.js";
+import { describeValue, type Structure, type Structured } from "./tree.js";
 
 /** Counters of a solve. */
 export interface Stats {
@@ -138,7 +138,7 @@ export class Solution<Y = unknown> {
   private evalDense(t: number, derivative: boolean, out: Float64Array | undefined, name: string): Float64Array {
     const d = this.denseOutput;
     if (d === null) throw new Error(`sol.${name}(t) needs dense output: pass saveat: new SaveAt({ dense: true }).`);
-    if (typeof t !== "number" || Number.isNaN(t)) throw new TypeError(`sol.${name}(t): t must be a number; got ${String(t)}.`);
+    if (typeof t !== "number" || Number.isNaN(t)) throw new TypeError(`sol.${name}(t): \`t\` must be a number; got ${typeof t === "number" ? String(t) : describeValue(t)}.`);
     const n = d.n;
     const result = out ?? new Float64Array(n);
     if (result.length < n) throw new RangeError(`sol.${name}(t, out): out has length ${result.length}, needs ${n}.`);

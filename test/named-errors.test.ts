@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   AutoSwitch, BacksolveAdjoint, BDF, diffeqsolve, Event, ForwardSensitivity, Milstein, ModelBuilder, ODETerm, Rodas5P,
-  TextProgressMeter, Tsit5, CallbackProgressMeter, Kvaerno3, Structure,
+  TextProgressMeter, Tsit5, CallbackProgressMeter, Kvaerno3, Structure, SaveAt,
 } from "../src/index.js";
 import { describeValue } from "../src/tree.js";
 
@@ -66,4 +66,9 @@ test("diffeqsolveJvp names a tangent of y0 that is not finite or not shaped like
   assert.throws(() => diffeqsolveJvp(vjpBase, { y0: [NaN] }), /^RangeError: diffeqsolveJvp: the tangent of `y0` component 0 is NaN; tangents must be finite numbers\./);
   assert.throws(() => diffeqsolveJvp(vjpBase, { y0: [1, 2] }), /diffeqsolveJvp: `tangents\.y0` has 2 components but y0 has 1/);
   assert.throws(() => diffeqsolveJvp(vjpBase, { y0: "x" }), /diffeqsolveJvp: `tangents\.y0` must be a number, an array/);
+});
+
+test("sol.evaluate(t) with a string t says it is a string", () => {
+  const sol = diffeqsolve({ ...base, saveat: new SaveAt({ dense: true }) });
+  assert.throws(() => sol.evaluate("0.5" as never), /sol\.evaluate\(t\): `t` must be a number; got the string "0\.5"\./);
 });

@@ -193,3 +193,8 @@ test("a destructured parameter compared at run time (k === t) reads the array en
   vf.f(0.25, Float64Array.of(2), { k: 0.5, w: [3, 5] }, out);
   assert.equal(out[0], 6);
 });
+
+test("a logical chain too deep for the recursive lowering is a CompileError, not a stack overflow", () => {
+  compileError(() => compile("(t, y) => [(" + Array(20_000).fill("(y[0] > 1)").join(" || ") + ") ? 1 : 0]"),
+    [/the vector field is nested too deeply to compile/, /local variables/]);
+});
