@@ -29,7 +29,7 @@ const token = fc.oneof(
 const argvArb = fc.tuple(fc.constantFrom(["solve", "model.mjs"], ["solve"], [], ["help"], ["--version"], ["solv"]), fc.array(token, { maxLength: 10 }))
   .map(([head, rest]) => [...head, ...rest]);
 
-test("fuzz: the argument parser returns a command or a UsageError naming a flag or the command", { timeout: fuzzTimeout(fuzzRuns(2000), 5) }, () => {
+test("fuzz: the argument parser returns a command or a UsageError naming a flag or the command", { timeout: fuzzTimeout(fuzzRuns(1500), 5) }, () => {
   fc.assert(
     fc.property(argvArb, (argv) => {
       let cmd: ReturnType<typeof parseArgs>;
@@ -49,7 +49,7 @@ test("fuzz: the argument parser returns a command or a UsageError naming a flag 
       if (Array.isArray(o.saveat) && !o.saveat.every(Number.isFinite)) throw new Error(`--saveat parsed to ${o.saveat}`);
       for (const list of [o.vars, o.phase]) if (list !== undefined && !list.every((i) => Number.isInteger(i) && i >= 0)) throw new Error(`indices parsed to ${list}`);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(2000) },
+    { seed: FUZZ_SEED, numRuns: fuzzRuns(1500) },
   );
 });
 
@@ -59,7 +59,7 @@ writeFileSync(join(dir, "model.mjs"), "export const y0 = [1];\nexport const args
 writeFileSync(join(dir, "throws.mjs"), "export const y0 = [1];\nexport function f(t, y, a, dy) { if (t > 0.3) throw new Error('late'); dy[0] = -y[0]; }\n");
 writeFileSync(join(dir, "osc.mjs"), "export default { y0: [1, 0], t1: 2, f: (t, [x, v]) => [v, -x] };\n");
 
-test("fuzz: `odeflow solve` exits 0, 1 or 2 with the documented output, never an internal error", { timeout: fuzzTimeout(fuzzRuns(40), 1000) }, async () => {
+test("fuzz: `odeflow solve` exits 0, 1 or 2 with the documented output, never an internal error", { timeout: fuzzTimeout(fuzzRuns(30), 1000) }, async () => {
   const runArb = fc.tuple(fc.constantFrom("model.mjs", "throws.mjs", "osc.mjs", "missing.mjs"), fc.array(token, { maxLength: 6 }), fc.constantFrom(["--t1", "1"], [], ["--max-steps", "20"]))
     .map(([model, rest, extra]) => ["solve", model, ...extra, ...rest.filter((t) => !/^--(progress|help|out|plot)|^-h$/.test(t))]);
   await fc.assert(
@@ -75,6 +75,6 @@ test("fuzz: `odeflow solve` exits 0, 1 or 2 with the documented output, never an
         for (const row of rows) if (!row.every(Number.isFinite)) throw new Error(`a non-finite row in a successful output: ${row}`);
       }
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(40) },
+    { seed: FUZZ_SEED, numRuns: fuzzRuns(30) },
   );
 });

@@ -5,12 +5,12 @@ import fc from "fast-check";
 import { compileCaseArb, checkCompileCase, sourceOf } from "./compile-cases.js";
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
 
-test("fuzz: compile either refuses with a CompileError and a fix, or computes what the source computes", { timeout: fuzzTimeout(fuzzRuns(120), 100) }, () => {
+test("fuzz: compile either refuses with a CompileError and a fix, or computes what the source computes", { timeout: fuzzTimeout(fuzzRuns(80), 100) }, () => {
   fc.assert(
     fc.property(compileCaseArb, (c) => {
       const why = checkCompileCase(c);
       if (why !== null) throw new Error(`${why}\nsource: ${sourceOf(c)}`);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(120) },
+    { seed: FUZZ_SEED, numRuns: fuzzRuns(80) },
   );
 });

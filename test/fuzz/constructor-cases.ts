@@ -103,7 +103,10 @@ export function checkConstructorCase(c: { target: Target; options: unknown; k: n
   } catch (e) {
     const partial = solveErrorSolution(e);
     if (partial !== null) return partialReason(partial, 0, 1);
-    return unnamedReason(e, apis);
+    // Steps that do not span the solve's [0, 1] are the StepTo's mistake: the message must name its ts.
+    const ts = built instanceof odeflow.StepTo ? built.ts : null;
+    const misfit = ts !== null && (ts[0] !== 0 || ts[ts.length - 1] !== 1);
+    return unnamedReason(e, apis, misfit ? ["ts", "StepTo"] : []);
   }
   if (performance.now() - start > WALL_MS) return "the solve took too long";
   if (!isOkay(sol.result)) return partialReason(sol, 0, 1);

@@ -7,12 +7,12 @@ import { knownCoreDefect } from "./known-core-defects.js";
 import { solveCaseArb } from "./solve-cases.js";
 import { checkSolveCase } from "./solve-check.js";
 
-test("fuzz: diffeqsolve keeps the contract on random valid and invalid options", { timeout: fuzzTimeout(fuzzRuns(150), 200) }, () => {
+test("fuzz: diffeqsolve keeps the contract on random valid and invalid options", { timeout: fuzzTimeout(fuzzRuns(120), 200) }, () => {
   fc.assert(
     fc.property(solveCaseArb.filter((c) => knownCoreDefect(c) === null), (c) => {
       const why = checkSolveCase(c);
       if (why !== null) throw new Error(why);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(150) },
+    { seed: FUZZ_SEED, numRuns: fuzzRuns(120) },
   );
 });

@@ -6,12 +6,12 @@ import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
 import { checkEnsembleCase, ensembleCaseArb } from "./ensemble-cases.js";
 import { knownCoreDefect } from "./known-core-defects.js";
 
-test("fuzz: solveEnsemble keeps the contract for every trajectory on random valid and invalid options", { timeout: fuzzTimeout(fuzzRuns(200), 300) }, async () => {
+test("fuzz: solveEnsemble keeps the contract for every trajectory on random valid and invalid options", { timeout: fuzzTimeout(fuzzRuns(150), 300) }, async () => {
   await fc.assert(
     fc.asyncProperty(ensembleCaseArb.filter((c) => knownCoreDefect(c) === null), async (c) => {
       const why = await checkEnsembleCase(c);
       if (why !== null) throw new Error(why);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(200) },
+    { seed: FUZZ_SEED, numRuns: fuzzRuns(150) },
   );
 });
