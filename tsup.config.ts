@@ -38,7 +38,7 @@ async function buildModules(): Promise<void> {
   const scan = (dir: string): void => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
-      if (statSync(p).isDirectory()) { if (p !== join("src", "cli")) scan(p); }
+      if (statSync(p).isDirectory()) { if (p !== join("src", "cli") && p !== join("src", "node")) scan(p); }
       else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) entries.push(p);
     }
   };
@@ -66,17 +66,32 @@ async function afterBuild(): Promise<void> {
   await Promise.all([buildCli(), buildModules()]);
 }
 
-// ESM and CommonJS builds with bundled type declarations (.d.ts and .d.cts).
-export default defineConfig({
-  entry: { index: "src/index.ts" },
-  format: ["esm", "cjs"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "es2020",
-  platform: "neutral",
-  treeshake: true,
-  // The compiler's parser is bundled so that the published package has no runtime dependency.
-  noExternal: ["acorn"],
-  onSuccess: afterBuild,
-});
+// ESM and CommonJS builds with bundled type declarations (.d.ts and .d.cts); and `odeflow/webgpu`
+// (src/node/webgpu.ts: a GPUDevice in Node from the optional peer `webgpu`), ESM only, as that
+// package is.
+export default defineConfig([
+  {
+    entry: { index: "src/index.ts" },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: "es2020",
+    platform: "neutral",
+    treeshake: true,
+    // One file per format: the lazy import of the WebGPU backend is inlined, not split into a chunk.
+    splitting: false,
+    // The compiler's parser is bundled so that the published package has no runtime dependency.
+    noExternal: ["acorn"],
+    onSuccess: afterBuild,
+  },
+  {
+    entry: { webgpu: "src/node/webgpu.ts" },
+    format: ["esm"],
+    dts: true,
+    sourcemap: true,
+    target: "node20",
+    platform: "node",
+    external: ["webgpu"],
+  },
+]);

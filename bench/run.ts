@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { webgpuEnv } from "../scripts/webgpu-env.mjs";
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(BENCH, "results");
@@ -32,7 +33,10 @@ for (const file of files) {
   const topic = file.replace(/\.bench\.ts$/, "");
   console.log(`\n=== ${topic} (${file}) ===`);
   const start = Date.now();
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(BENCH, file)], { stdio: "inherit", env: process.env });
+  // The WebGPU topic finds Chromium's Vulkan loader where the system has none (and, with
+  // BENCH_WEBGPU_SOFTWARE=1, its SwiftShader driver); a GPU's own driver is used otherwise.
+  const env = { ...process.env, ...webgpuEnv(process.env, { software: process.env.BENCH_WEBGPU_SOFTWARE === "1" }) };
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(BENCH, file)], { stdio: "inherit", env });
   const seconds = ((Date.now() - start) / 1e3).toFixed(1);
   if (r.status !== 0) {
     failed.push(topic);

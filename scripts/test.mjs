@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { webgpuEnv } from "./webgpu-env.mjs";
 
 function find(dir) {
   const out = [];
@@ -23,6 +24,7 @@ if (files.length === 0) {
 const r = spawnSync(
   process.execPath,
   ["--expose-gc", "--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
+  // The WebGPU tests (test/webgpu) run on SwiftShader where there is no GPU.
+  { stdio: "inherit", env: { ...process.env, ...webgpuEnv() } },
 );
 process.exit(r.status ?? 1);

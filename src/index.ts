@@ -5,8 +5,10 @@
  * @packageDocumentation
  */
 export { diffeqsolve, type DiffeqsolveOptions } from "./integrate.js";
+export { init, resume, Integrator, type IntegratorSnapshot } from "./integrate/integrator.js";
+export { solveAsync, type SolveAsyncOptions } from "./integrate/async.js";
 export { Solution, type Stats, type DenseOutput } from "./solution.js";
-export { RESULTS, type Result, SolveError, isOkay, resultMessage, resultName } from "./results.js";
+export { RESULTS, type Result, SolveError, ContractError, ResourceError, isOkay, resultMessage, resultName } from "./results.js";
 export { SaveAt, type SaveAtOptions, type SaveFn } from "./saveat.js";
 export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
@@ -14,12 +16,15 @@ export {
   type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField,
 } from "./terms.js";
 export { Structure, type StateLike, type Structured } from "./tree.js";
-export { AbstractStepSizeController } from "./controllers/base.js";
+export {
+  AbstractStepSizeController, type ControllerProblem, type ControllerStart, type ControllerState, type ControllerDescription,
+  StepRecord, StepDecision,
+} from "./controllers/base.js";
 export { ConstantStepSize } from "./controllers/constant.js";
 export { StepTo } from "./controllers/stepto.js";
 export { PIDController, type PIDControllerOptions, type ErrorNorm } from "./controllers/pid.js";
 export { TextProgressMeter, CallbackProgressMeter, type ProgressMeter } from "./progress.js";
-export type { AbstractSolver, SolverState } from "./solvers/solver.js";
+export { type AbstractSolver, type SolverState, STEP_OK, STEP_NEWTON_FAILED, STEP_SINGULAR } from "./solvers/solver.js";
 export { defineTableau, type Tableau, type TableauSpec } from "./solvers/tableau.js";
 export { ExplicitRungeKutta, generateStepSource, type ERKOptions, type ERKState } from "./solvers/erk.js";
 export { Euler } from "./solvers/methods/euler.js";
@@ -67,3 +72,7 @@ export type { AdjointStats, Gradients, VjpResult } from "./adjoint/outputs.js";
 export { KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, type ARKTableau, type ARKState } from "./solvers/implicit/kencarp.js";
 export { RadauIIA5, type RadauState } from "./solvers/implicit/radau.js";
 export { AutoSwitch, type AutoSwitchOptions, type AutoSwitchState } from "./solvers/implicit/autoswitch.js";
+export { RK4 } from "./solvers/methods/rk4.js";
+export type { EnsembleMoments } from "./ensemble/solution.js";
+export type { WebGPUEnsembleOptions, WebGPUProfile } from "./ensemble/webgpu/run.js";
+export type { WebGPUDevice } from "./ensemble/webgpu/types.js";

@@ -28,6 +28,16 @@ export const RESULTS = Object.freeze({
   singularMatrix: 6,
   /** More events fired than `maxEvents` allows (for example an accumulating bouncing ball). */
   maxEventsReached: 7,
+  /**
+   * A function you gave (the vector field, an event condition or affect, a SaveAt `fn`, a
+   * diffusion, a Brownian path) threw; the solution ends at the last completed step and
+   * `sol.error` holds what was thrown.
+   */
+  callbackError: 8,
+  /** The solve was stopped by its AbortSignal (`solveAsync`); the solution ends at the last completed step. */
+  aborted: 9,
+  /** The saved output would exceed its memory budget (`maxOutputBytes`); the solution holds what fitted. */
+  outputTooLarge: 10,
 });
 
 /** One of the values of {@link RESULTS}. */
@@ -49,6 +59,11 @@ const MESSAGES: readonly string[] = [
     "of a DAE (its algebraic part must be index 1).",
   "The maximum number of events was reached. Events may be accumulating (a Zeno point, as in a " +
     "bouncing ball); raise `maxEvents` or add a terminating event that stops the cascade.",
+  "A function you gave threw an error. The solution ends at the last completed step; the original " +
+    "error is in `sol.error` (and in the SolveError's `cause`).",
+  "The solve was aborted. The solution ends at the last completed step; resume it with a new solve from there.",
+  "The saved output reached its memory budget. Save fewer rows (SaveAt ts, or steps: k for every " +
+    "k-th step), save a function of the state (SaveAt fn), or raise `maxOutputBytes`.",
 ];
 
 /** The human-readable message of a result code. */
@@ -92,10 +107,35 @@ export class SolveError extends Error {
   readonly result: Result;
   /** The partial solution computed up to the failure (typed as `unknown` to avoid a cycle). */
   readonly solution: unknown;
-  constructor(result: Result, detail: string, solution?: unknown) {
+  constructor(result: Result, detail: string, solution?: unknown, cause?: unknown) {
     super(`${resultName(result)} at ${detail}: ${resultMessage(result)}`);
     this.name = "SolveError";
     this.result = result;
     this.solution = solution;
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
+
+/**
+ * Thrown when a function you gave breaks its contract in the middle of a solve (a custom error
+ * norm returning a negative number, an event condition returning a non-number): a mistake in the
+ * program, reported at once rather than turned into a result code.
+ */
+export class ContractError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ContractError";
+  }
+}
+
+/**
+ * Thrown before anything is allocated when a solve would need more memory than its budget (a
+ * dense n×n matrix for a large n, an output of too many rows): the message gives the size and the
+ * alternative.
+ */
+export class ResourceError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = "ResourceError";
   }
 }

@@ -1,12 +1,17 @@
 /**
  * The result of a solve: saved times and states, statistics, the result code and, when asked
  * for, the dense interpolant of every step.
+ *
+ * Saved states live in one packed buffer (`ysFlat`, row after row); `ys[i]` hands out a view of
+ * row i when it is read, so a million saved rows cost their numbers and not a million objects.
+ * A Solution is plain data apart from the solver behind its dense output: `structuredClone` and
+ * `JSON.stringify` keep everything else, and {@link Solution.fromJSON} rebuilds one from either.
  */
 import type { EventRecord } from "./events/event.js";
 import type { Result } from "./results.js";
-import { isOkay, resultMessage } from "./results.js";
+import { isOkay, resultMessage, resultName } from "./results.js";
 import type { AbstractSolver } from "./solvers/solver.js";
-import { describeValue, type Structure, type Structured } from "./tree.js";
+import { describeValue, Structure, type Structured } from "./tree.js";
 
 /** Counters of a solve. */
 export interface Stats {
@@ -32,6 +37,27 @@ export interface DenseOutput {
   readonly stride: number;
 }
 
+/** The dense output's data without its solver (what travels in JSON and structured clones). */
+interface DenseData {
+  readonly solverName: string;
+  readonly n: number;
+  readonly count: number;
+  readonly tStart: Float64Array;
+  readonly dt: Float64Array;
+  readonly data: Float64Array;
+  readonly stride: number;
+}
+
+/** Marks the JSON form of a Solution. */
+const FORMAT = "odeflow-solution";
+const VERSION = 1;
+
+/**
+ * The parts of a Solution that are not plain data (the solver behind the dense output, the
+ * row views), kept beside it so that `structuredClone` sees only data.
+ */
+const hidden = new WeakMap<Solution<any>, { solver: AbstractSolver<any> | null; ys: Float64Array[] | null }>();
+
 /**
  * What `diffeqsolve` returns.
  *
@@ -49,8 +75,6 @@ export class Solution<Y = unknown> {
   readonly t1: number;
   /** Saved times, in time order. */
   readonly ts: Float64Array;
-  /** One row per saved time: views into {@link ysFlat}. */
-  readonly ys: Float64Array[];
   /** All saved states packed row after row (row length {@link size}). */
   readonly ysFlat: Float64Array;
   /** Length of a saved row (the state's length, or the length of `SaveAt.fn`'s value). */
@@ -64,8 +88,10 @@ export class Solution<Y = unknown> {
   readonly tFinal: number;
   /** Every event that fired, in order: its index in the `event` option, its time and the state before its affect. */
   readonly events: readonly EventRecord[];
+  /** What a function you gave threw, when `result` is `RESULTS.callbackError`; else undefined. */
+  readonly error: unknown;
   private readonly structure: Structure<Y> | null;
-  private readonly denseOutput: DenseOutput | null;
+  private readonly dense: DenseData | null;
 
   /** @internal Built by `diffeqsolve`. */
   constructor(init: {
@@ -81,22 +107,55 @@ export class Solution<Y = unknown> {
     structure: Structure<Y> | null;
     dense: DenseOutput | null;
     events?: readonly EventRecord[];
+    error?: unknown;
+    message?: string;
   }) {
     this.t0 = init.t0;
     this.t1 = init.t1;
     this.ts = init.ts;
     this.ysFlat = init.ysFlat;
     this.size = init.size;
-    const ys: Float64Array[] = [];
-    for (let i = 0; i < init.ts.length; i++) ys.push(init.ysFlat.subarray(i * init.size, (i + 1) * init.size));
-    this.ys = ys;
     this.result = init.result;
-    this.message = isOkay(init.result) ? resultMessage(init.result) : `${resultMessage(init.result)} (${init.detail})`;
+    this.message = init.message ?? (isOkay(init.result) ? resultMessage(init.result) : `${resultMessage(init.result)} (${init.detail})`);
     this.stats = init.stats;
     this.tFinal = init.tFinal;
     this.events = init.events ?? [];
+    this.error = init.error;
     this.structure = init.structure;
-    this.denseOutput = init.dense;
+    const d = init.dense;
+    this.dense = d === null ? null : { solverName: d.solver.name, n: d.n, count: d.count, tStart: d.tStart, dt: d.dt, data: d.data, stride: d.stride };
+    hidden.set(this, { solver: d === null ? null : d.solver, ys: null });
+  }
+
+  /**
+   * One row per saved time: `ys[i]` is a view of row i of {@link ysFlat} (made when read; write
+   * through it to change the stored value). Behaves as an array: `length`, indexing, `map`, `for … of`.
+   */
+  get ys(): Float64Array[] {
+    const h = hiddenOf(this);
+    if (h.ys === null) h.ys = rowViews(this.ysFlat, this.size, this.ts.length);
+    return h.ys;
+  }
+
+  /** Whether the solve succeeded (reached t1, or ended at a terminating event). */
+  get success(): boolean {
+    return isOkay(this.result);
+  }
+
+  /** The name of the result code (for example `"successful"`, `"maxStepsReached"`). */
+  get resultName(): string {
+    return resultName(this.result);
+  }
+
+  /** All saved values of component `i` (a copy, one per saved time). */
+  column(i: number): Float64Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) {
+      throw new RangeError(`sol.column(i): i = ${describeValue(i)} is out of range; saved rows have ${this.size} components (0 … ${this.size - 1}).`);
+    }
+    const m = this.ts.length;
+    const out = new Float64Array(m);
+    for (let r = 0; r < m; r++) out[r] = this.ysFlat[r * this.size + i]!;
+    return out;
   }
 
   /** The i-th saved state in the structure of `y0` (a number, nested arrays or objects). */
@@ -107,12 +166,12 @@ export class Solution<Y = unknown> {
     if (this.structure === null) {
       throw new TypeError("sol.ysAs(i): states saved by `SaveAt.fn` have no y0 structure; read `sol.ys[i]` instead.");
     }
-    return this.structure.unflatten(this.ys[i]!);
+    return this.structure.unflatten(this.ysFlat, i * this.size);
   }
 
   /** Whether `evaluate`/`derivative` are available (`SaveAt({ dense: true })`). */
   get hasDense(): boolean {
-    return this.denseOutput !== null;
+    return this.dense !== null;
   }
 
   /**
@@ -135,9 +194,105 @@ export class Solution<Y = unknown> {
     return this.structure.unflatten(v);
   }
 
+  /** "Solution(successful, 11 saved rows of 2, t ∈ [0, 10], 86 steps)". */
+  toString(): string {
+    return `Solution(${this.resultName}, ${this.ts.length} saved row${this.ts.length === 1 ? "" : "s"} of ${this.size}, t ∈ [${this.t0}, ${this.tFinal}], ${this.stats.numSteps} steps)`;
+  }
+
+  /**
+   * Plain data for `JSON.stringify` (typed arrays as arrays of numbers; the error as its message).
+   * {@link Solution.fromJSON} rebuilds the Solution.
+   */
+  toJSON(): Record<string, unknown> {
+    const d = this.dense;
+    const err = this.error;
+    return {
+      format: FORMAT,
+      version: VERSION,
+      t0: this.t0,
+      t1: this.t1,
+      ts: Array.from(this.ts),
+      ysFlat: Array.from(this.ysFlat),
+      size: this.size,
+      result: this.result,
+      message: this.message,
+      stats: this.stats,
+      tFinal: this.tFinal,
+      events: this.events.map((e) => ({ index: e.index, t: e.t, y: Array.from(e.y) })),
+      error: err === undefined ? undefined : err instanceof Error ? { name: err.name, message: err.message } : String(err),
+      structure: this.structure === null ? null : this.structure.toJSON(),
+      dense: d === null ? null : { ...d, tStart: Array.from(d.tStart), dt: Array.from(d.dt), data: Array.from(d.data) },
+    };
+  }
+
+  /**
+   * Rebuilds a Solution from `JSON.parse(JSON.stringify(sol))` or from `structuredClone(sol)`.
+   * Dense output needs the solver that made it: pass `{ solver }` (a solver of the same class)
+   * to use `evaluate` and `derivative`.
+   *
+   * @example
+   * ```ts
+   * const copy = Solution.fromJSON(JSON.parse(JSON.stringify(sol)), { solver: new Tsit5() });
+   * ```
+   */
+  static fromJSON<Y = unknown>(data: unknown, options: { solver?: AbstractSolver<any> } = {}): Solution<Y> {
+    const who = "Solution.fromJSON";
+    if (data === null || typeof data !== "object") throw new TypeError(`${who}: expected the JSON of a Solution (from JSON.stringify or structuredClone); got ${describeValue(data)}.`);
+    const o = data as Record<string, unknown>;
+    if (o.format !== undefined && (o.format !== FORMAT || o.version !== VERSION)) {
+      throw new TypeError(`${who}: this is not a Solution written by this version of odeflow (format ${String(o.format)} version ${String(o.version)}).`);
+    }
+    const num = (k: string): number => {
+      if (typeof o[k] !== "number") throw new TypeError(`${who}: \`${k}\` must be a number; got ${describeValue(o[k])}.`);
+      return o[k] as number;
+    };
+    const f64 = (v: unknown, k: string): Float64Array => {
+      if (v instanceof Float64Array) return v;
+      if (Array.isArray(v) && v.every((x) => typeof x === "number" || x === null)) return Float64Array.from(v as number[], (x) => (x === null ? NaN : x));
+      throw new TypeError(`${who}: \`${k}\` must be an array of numbers; got ${describeValue(v)}.`);
+    };
+    const ts = f64(o.ts, "ts");
+    const size = num("size");
+    const ysFlat = f64(o.ysFlat, "ysFlat");
+    if (ysFlat.length !== ts.length * size) throw new RangeError(`${who}: ysFlat has ${ysFlat.length} numbers, but ${ts.length} rows of ${size} need ${ts.length * size}.`);
+    const structureData = o.structure;
+    const structure = structureData === null || structureData === undefined ? null : structureData instanceof Structure
+        ? structureData
+        : Structure.fromJSON<Y>((structureData as { root?: unknown }).root ?? structureData);
+    const d = o.dense as Record<string, unknown> | null | undefined;
+    let dense: DenseOutput | null = null;
+    let denseData: DenseData | null = null;
+    if (d !== null && d !== undefined) {
+      denseData = {
+        solverName: String(d.solverName), n: d.n as number, count: d.count as number, stride: d.stride as number,
+        tStart: f64(d.tStart, "dense.tStart"), dt: f64(d.dt, "dense.dt"), data: f64(d.data, "dense.data"),
+      };
+      const solver = options.solver;
+      if (solver !== undefined) {
+        if (solver.name !== denseData.solverName) {
+          throw new TypeError(`${who}: the dense output was made by ${denseData.solverName}, but \`solver\` is ${solver.name}; pass a ${denseData.solverName}.`);
+        }
+        dense = { ...denseData, solver };
+      }
+    }
+    const events = Array.isArray(o.events)
+      ? (o.events as { index: number; t: number; y: unknown }[]).map((e) => ({ index: e.index, t: e.t, y: f64(e.y, "events[].y") }))
+      : [];
+    const sol = new Solution<Y>({
+      t0: num("t0"), t1: num("t1"), ts, ysFlat, size, result: num("result") as Result, detail: "", message: String(o.message ?? ""),
+      stats: o.stats as Stats, tFinal: num("tFinal"), structure, dense, events, error: o.error,
+    });
+    if (dense === null && denseData !== null) (sol as unknown as { dense: DenseData | null }).dense = denseData;
+    return sol;
+  }
+
   private evalDense(t: number, derivative: boolean, out: Float64Array | undefined, name: string): Float64Array {
-    const d = this.denseOutput;
+    const d = this.dense;
     if (d === null) throw new Error(`sol.${name}(t) needs dense output: pass saveat: new SaveAt({ dense: true }).`);
+    const solver = hiddenOf(this).solver;
+    if (solver === null) {
+      throw new Error(`sol.${name}(t): this Solution was rebuilt from data without its solver; pass it: Solution.fromJSON(data, { solver: new ${d.solverName}() }).`);
+    }
     if (typeof t !== "number" || Number.isNaN(t)) throw new TypeError(`sol.${name}(t): \`t\` must be a number; got ${typeof t === "number" ? String(t) : describeValue(t)}.`);
     const n = d.n;
     const result = out ?? new Float64Array(n);
@@ -158,7 +313,68 @@ export class Solution<Y = unknown> {
     }
     const h = d.dt[a]!;
     const theta = h === 0 ? 0 : Math.min(1, Math.max(0, (t - d.tStart[a]!) / h));
-    d.solver.evaluateDense(d.data, a * d.stride, n, h, theta, derivative, result);
+    solver.evaluateDense(d.data, a * d.stride, n, h, theta, derivative, result);
     return result;
   }
+}
+
+function hiddenOf(sol: Solution<any>): { solver: AbstractSolver<any> | null; ys: Float64Array[] | null } {
+  let h = hidden.get(sol);
+  if (h === undefined) {
+    // A Solution made by Object.create or a prototype-preserving copy: no solver, views on demand.
+    h = { solver: null, ys: null };
+    hidden.set(sol, h);
+  }
+  return h;
+}
+
+/**
+ * An array-like of row views over `flat` that makes each view when it is read: indexing,
+ * `length`, iteration and the array methods work, and `console.log` shows the rows.
+ */
+function rowViews(flat: Float64Array, width: number, count: number): Float64Array[] {
+  const row = (i: number): Float64Array => flat.subarray(i * width, (i + 1) * width);
+  const target: Float64Array[] = [];
+  Object.defineProperty(target, Symbol.for("nodejs.util.inspect.custom"), {
+    value: (depth: number, options: object, inspect: (v: unknown, o: object) => string) =>
+      inspect(Array.from({ length: Math.min(count, 100) }, (_, i) => row(i)).concat(count > 100 ? [`… ${count - 100} more rows` as never] : []), options),
+  });
+  const index = (key: string | symbol): number => {
+    if (typeof key !== "string") return -1;
+    const c = key.charCodeAt(0);
+    if (c < 48 || c > 57) return -1;
+    const i = Number(key);
+    return Number.isInteger(i) && i < count && String(i) === key ? i : -1;
+  };
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      const i = index(key);
+      if (i >= 0) return row(i);
+      if (key === "length") return count;
+      return Reflect.get(t, key, receiver);
+    },
+    has(t, key) {
+      return index(key) >= 0 || Reflect.has(t, key);
+    },
+    set(t, key, value, receiver) {
+      const i = index(key);
+      if (i >= 0) {
+        row(i).set(value as ArrayLike<number>);
+        return true;
+      }
+      if (key === "length") return false;
+      return Reflect.set(t, key, value, receiver);
+    },
+    ownKeys(t) {
+      const keys: (string | symbol)[] = [];
+      for (let i = 0; i < count; i++) keys.push(String(i));
+      return keys.concat(Reflect.ownKeys(t).filter((k) => k !== "length"), ["length"]);
+    },
+    getOwnPropertyDescriptor(t, key) {
+      const i = index(key);
+      if (i >= 0) return { value: row(i), writable: true, enumerable: true, configurable: true };
+      if (key === "length") return { value: count, writable: true, enumerable: false, configurable: false };
+      return Reflect.getOwnPropertyDescriptor(t, key);
+    },
+  });
 }

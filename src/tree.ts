@@ -112,10 +112,39 @@ export class Structure<Y = unknown> {
     return out;
   }
 
+  /** The structure as plain data (for `JSON.stringify` and `structuredClone`). */
+  toJSON(): unknown {
+    return this.root;
+  }
+
+  /** Rebuilds a structure from {@link toJSON}'s data. */
+  static fromJSON<Y = unknown>(data: unknown): Structure<Y> {
+    checkNode(data, 0);
+    return new Structure<Y>(data as Node);
+  }
+
   /** Rebuilds a structured value from `flat[offset … offset + size)`. */
   unflatten(flat: ArrayLike<number>, offset = 0): Structured<Y> {
     return build(this.root, flat, offset) as Structured<Y>;
   }
+}
+
+/** Throws unless `data` is a Node as {@link Structure.toJSON} writes it. */
+function checkNode(data: unknown, depth: number): void {
+  const bad = (): never => {
+    throw new TypeError(`Structure.fromJSON: not a state structure written by toJSON(); got ${describeValue(data)}.`);
+  };
+  if (data === null || typeof data !== "object" || depth > 64) bad();
+  const node = data as { kind?: unknown; size?: unknown; items?: unknown; keys?: unknown };
+  if (node.kind === "scalar") return;
+  if (node.kind === "flat") {
+    if (typeof node.size !== "number" || !Number.isInteger(node.size) || node.size < 0) bad();
+    return;
+  }
+  if (node.kind !== "array" && node.kind !== "object") bad();
+  if (!Array.isArray(node.items)) bad();
+  if (node.kind === "object" && (!Array.isArray(node.keys) || (node.keys as unknown[]).length !== (node.items as unknown[]).length)) bad();
+  for (const item of node.items as unknown[]) checkNode(item, depth + 1);
 }
 
 function flattenInto(node: Node, value: unknown, out: Float64Array, offset: number): number {

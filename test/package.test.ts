@@ -94,8 +94,9 @@ test("the core source imports no Node built-in and nothing outside src/ but acor
   const scan = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
-      // src/cli is the Node command line (dist/cli.js), not part of the core bundle.
-      if (statSync(p).isDirectory()) { if (relative(root, p) !== join("src", "cli")) scan(p); }
+      // src/cli is the Node command line (dist/cli.js), src/node the Node-only `odeflow/webgpu`
+      // (dist/webgpu.js); neither is part of the core bundle.
+      if (statSync(p).isDirectory()) { if (relative(root, p) !== join("src", "cli") && relative(root, p) !== join("src", "node")) scan(p); }
       else if (p.endsWith(".ts")) files.push(p);
     }
   };
@@ -120,4 +121,15 @@ test("the bundles load no other module at run time (a lazy import of the bundle 
   // The CJS bundle is a script: parse it as one.
   const cjs = readFileSync(needDist("index.cjs"), "utf8");
   assert.deepEqual(specifiers(`(function (module, exports, require) {\n${cjs}\n})`).filter((s) => !self(s)), []);
+});
+
+test("odeflow/webgpu: its own ESM entry, loading only the optional peer `webgpu`, which the core never loads", async () => {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  assert.deepEqual(pkg.exports["./webgpu"], { types: "./dist/webgpu.d.ts", import: "./dist/webgpu.js" });
+  assert.equal(pkg.peerDependenciesMeta?.webgpu?.optional, true, "webgpu is an optional peer");
+  assert.deepEqual(specifiers(readFileSync(needDist("webgpu.js"), "utf8")), ["webgpu"]);
+  const mod = (await import("odeflow/webgpu" as string)) as Record<string, unknown>;
+  assert.equal(typeof mod.requestWebGPUDevice, "function");
+  assert.equal(typeof mod.isSoftwareAdapter, "function");
+  assert.match(readFileSync(needDist("webgpu.d.ts"), "utf8"), /requestWebGPUDevice/);
 });

@@ -6,6 +6,7 @@
 import { linePlot, type Series } from "../../src/cli/svg.js";
 import { GALLERY, type Example } from "./gallery.js";
 import { SOLVERS, type RunResult, type RunSpec } from "./run.js";
+import { setupGpuPanel } from "./gpu.js";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -177,6 +178,7 @@ function render(r: RunResult): void {
 
 fillSolvers();
 fillGallery();
+setupGpuPanel(document.querySelector("main")!, state as { gpu?: never });
 load(GALLERY[0]!);
 $("run").onclick = solve;
 $("code").addEventListener("keydown", (e) => {

@@ -163,7 +163,8 @@ function solveWithTangents<Y>(
     const pid = controller;
     const controlled = v.solver instanceof ExplicitRungeKutta || typeof pid.norm === "function" ? n : N;
     const expand = (tol: number | Float64Array): Float64Array => {
-      const out = new Float64Array(N).fill(1);
+      // Entries past `controlled` are never read by the norm below; they are kept valid tolerances.
+      const out = new Float64Array(N).fill(typeof tol === "number" ? tol : tol[0]!);
       for (let i = 0; i < controlled; i++) out[i] = typeof tol === "number" ? tol : tol[i % n]!;
       return out;
     };
@@ -194,7 +195,7 @@ function solveWithTangents<Y>(
       const dir = v.t1 >= v.t0 ? 1 : -1;
       let dtmax = Math.abs(v.t1 - v.t0);
       if (pid.dtmax !== undefined) dtmax = Math.min(dtmax, pid.dtmax);
-      dt0 = dir * initialStepSize(f, args, v.t0, Float64Array.from(v.y0), f0, dir, v.solver.order, pid, dtmax, new Float64Array(n), new Float64Array(n));
+      dt0 = dir * initialStepSize(f, args, v.t0, Float64Array.from(v.y0), f0, dir, v.solver.order, pid.rtol, pid.atol, dtmax, new Float64Array(n), new Float64Array(n));
     }
   }
   const va = validate({

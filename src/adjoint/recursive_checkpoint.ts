@@ -12,9 +12,8 @@
  * binomial checkpointing (revolve) between kept states, recording each step's stages just before
  * reversing it (see {@link RKStepAdjoint}).
  */
-import { ConstantStepSize } from "../controllers/constant.js";
-import { StepTo } from "../controllers/stepto.js";
 import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
+import { ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
 import { RESULTS } from "../results.js";
 import { checkEvents, eventAt } from "./events.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
@@ -96,13 +95,10 @@ function defaultCheckpoints(steps: number): number {
   return Math.max(2, Math.ceil(Math.sqrt(2 * steps)));
 }
 
-/** The number of steps of a fixed-step controller, or −1 when it is only known after the solve. */
+/** The number of steps when the controller knows it before the solve (fixed grids), or −1. */
 function knownStepCount(v: Validated<unknown>): number {
-  if (v.t0 === v.t1) return 0;
-  const c = v.controller;
-  if (c instanceof StepTo) return c.ts.length - 1;
-  if (c instanceof ConstantStepSize && v.dt0 !== undefined) return Math.max(1, Math.ceil(Math.abs(v.t1 - v.t0) / Math.abs(v.dt0) - 1e-9));
-  return -1;
+  const dir = v.t1 >= v.t0 ? 1 : -1;
+  return v.controller.knownStepCount({ t0: v.t0, t1: v.t1, dir, dt0: v.dt0, n: v.y0.length, solver: v.solver, f: v.f, args: undefined });
 }
 
 /**
@@ -264,7 +260,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const pool = new SlotPool(n);
   const recorder = new ForwardRecorder(pool, n, budget, known >= 0 ? revolvePositions(known, budget) : null);
 
-  const ws = createLoopWorkspace(v, args);
+  const ws = createLoopWorkspace(v, args, { plan: true });
   ws.stepHook = recorder;
   runLoop(v, v.y0, args, ws);
   ws.stepHook = null;
@@ -272,13 +268,11 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const solution = solutionFromWorkspace(v, ws, throwOnFailure);
 
   const N = recorder.count;
-  const dir = v.t1 >= v.t0 ? 1 : -1;
   const rows = solution.ts.length;
   // A terminating event: the final rows are the interpolant at the event time θ* inside the last
   // step, and θ* moves with the parameters (implicit function theorem on cond(t*, y(t*)) = 0).
   const ev = ws.result === RESULTS.eventOccurred && N > 0 ? eventAt(v as Validated<unknown>, solution.events, layout, n) : null;
-  const eventTheta = ev === null ? NaN : (ev.t - recorder.t[N - 1]!) / recorder.h[N - 1]!;
-  const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = mapRows(v as Validated<unknown>, recorder, rows, N, dir, eventTheta);
+  const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = rowsByStep(ws.rows, N);
   const stepper = new RKStepAdjoint(tab, v.f, args, deriv, n);
   const sb = stepper.stepStages;
   const D = stepper.denseStages;
@@ -434,55 +428,25 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
 }
 
 /**
- * Where each saved row comes from: a state (the start of step k, or the end N) or a point inside
- * step k at θ, mirroring how the loop fills output times from the step that passes them.
+ * The saved rows grouped by where they come from, as the loop's output plan records it: a state
+ * (the start of step k, or the end N), or a point inside step k at θ (an output time, or a
+ * terminating event), each as a compressed row list per state and per step.
  */
-function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: number, dir: number, eventTheta: number) {
-  const stateOf = new Int32Array(rows).fill(-1);
-  const stepOf = new Int32Array(rows).fill(-1);
-  const thetaOf = new Float64Array(rows);
-  let r = 0;
-  if (v.saveat.t0) stateOf[r++] = 0;
-  const ts = v.saveat.ts;
-  let k = 0;
-  if (ts !== undefined) {
-    for (let q = 0; q < ts.length && r < rows; q++, r++) {
-      const ti = ts[q]!;
-      if (ti === v.t0) {
-        stateOf[r] = 0;
-        continue;
-      }
-      while (k < N && dir * (ti - rec.tEnd[k]!) > 0) k++;
-      if (k >= N) stateOf[r] = N;
-      else if (ti === rec.tEnd[k]!) stateOf[r] = k + 1;
-      else {
-        stepOf[r] = k;
-        thetaOf[r] = (ti - rec.t[k]!) / rec.h[k]!;
-      }
-    }
-  }
-  if (v.saveat.t1 && r < rows) stateOf[r++] = N;
-  // After a terminating event the end state is the interpolant at the event inside the last step.
-  const isEvent = new Uint8Array(rows);
-  if (eventTheta === eventTheta) {
-    for (let q = 0; q < rows; q++) {
-      if (stateOf[q] === N) {
-        stateOf[q] = -1;
-        stepOf[q] = N - 1;
-        thetaOf[q] = eventTheta;
-        isEvent[q] = 1;
-      }
-    }
-  }
-  // CSR by state and by step.
+function rowsByStep(plan: Rows, N: number) {
+  const rows = plan.count;
+  const kindOf = plan.rowKind!;
+  const stepOf = plan.rowStep!;
+  const thetaOf = plan.rowTheta!;
+  // A terminating event at t0 (no step taken) leaves the initial state.
+  const isState = (q: number): boolean => kindOf[q] === ROW_STATE || (kindOf[q] === ROW_EVENT && stepOf[q]! < 0);
   const stateStart = new Int32Array(N + 2);
   const interpStart = new Int32Array(N + 1);
   for (let q = 0; q < rows; q++) {
-    if (stateOf[q]! >= 0) stateStart[stateOf[q]! + 1]++;
-    else if (stepOf[q]! >= 0) interpStart[stepOf[q]! + 1]++;
+    if (isState(q)) stateStart[Math.max(0, stepOf[q]!) + 1]++;
+    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) interpStart[stepOf[q]! + 1]++;
   }
-  for (let k2 = 0; k2 <= N; k2++) stateStart[k2 + 1] += stateStart[k2]!;
-  for (let k2 = 0; k2 < N; k2++) interpStart[k2 + 1] += interpStart[k2]!;
+  for (let k = 0; k <= N; k++) stateStart[k + 1] += stateStart[k]!;
+  for (let k = 0; k < N; k++) interpStart[k + 1] += interpStart[k]!;
   const stateRows = new Int32Array(stateStart[N + 1]!);
   const interpRows = new Int32Array(interpStart[N]!);
   const interpTheta = new Float64Array(interpStart[N]!);
@@ -490,12 +454,12 @@ function mapRows(v: Validated<unknown>, rec: ForwardRecorder, rows: number, N: n
   const fillS = stateStart.slice();
   const fillI = interpStart.slice();
   for (let q = 0; q < rows; q++) {
-    if (stateOf[q]! >= 0) stateRows[fillS[stateOf[q]!]!++] = q;
-    else if (stepOf[q]! >= 0) {
+    if (isState(q)) stateRows[fillS[Math.max(0, stepOf[q]!)]!++] = q;
+    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) {
       const at = fillI[stepOf[q]!]!++;
       interpRows[at] = q;
       interpTheta[at] = thetaOf[q]!;
-      interpEvent[at] = isEvent[q]!;
+      interpEvent[at] = kindOf[q] === ROW_EVENT ? 1 : 0;
     }
   }
   return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent };

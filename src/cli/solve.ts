@@ -454,7 +454,8 @@ export async function solveCommand(o: SolveCommand, io: Io): Promise<number> {
   const ts: ArrayLike<number> = sol !== null ? sol.ts : recorder.ts();
   const rows: ArrayLike<number>[] = sol !== null ? (sol.ys as unknown as ArrayLike<number>[]) : recorder.rows();
   const resultText = sol !== null ? resultName(sol.result) : "exception";
-  const message = sol !== null ? sol.message : culprits.describe(thrown!.error);
+  const solError = sol === null ? undefined : (sol as { error?: unknown }).error;
+  const message = sol === null ? culprits.describe(thrown!.error) : solError !== undefined ? culprits.describe(solError) : sol.message;
   const format = o.format ?? (o.out?.toLowerCase().endsWith(".json") ? "json" : "csv");
   const text = format === "json"
     ? JSON.stringify({
@@ -495,7 +496,11 @@ export async function solveCommand(o: SolveCommand, io: Io): Promise<number> {
     );
   }
   if (!odeflow.isOkay(sol.result)) {
-    io.stderr(`odeflow: the solve stopped at t = ${sol.tFinal}: ${sol.message}\n`);
+    const error = (sol as { error?: unknown }).error;
+    if (error !== undefined) {
+      // A function of the model threw: the loop kept the rows up to the last completed step.
+      io.stderr(`odeflow: the solve stopped at t = ${sol.tFinal} (the last completed step): ${culprits.describe(error)}\n${modelFrames(error, modelPath)}`);
+    } else io.stderr(`odeflow: the solve stopped at t = ${sol.tFinal}: ${sol.message}\n`);
     return EXIT.failed;
   }
   return EXIT.solved;

@@ -105,8 +105,8 @@ function canGenerate(): boolean {
 }
 
 /**
- * Hidden on compiled vector fields: the expression graph itself, for tools that transform it
- * further (batched or GPU back ends). The explicit Runge–Kutta engine uses its own hook,
+ * Hidden on compiled vector fields (and on their `f` function): the expression graph itself, for
+ * tools that transform it further (batched or GPU back ends). The explicit Runge–Kutta engine uses its own hook,
  * `Symbol.for("odeflow.inlineVectorField")` (see INLINE_VECTOR_FIELD in solvers/erk.ts).
  */
 export const COMPILED_GRAPH: unique symbol = Symbol.for("odeflow.compiledGraph") as never;
@@ -310,7 +310,10 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     };
     (obj as Record<string, unknown>)[name] = lazy;
   }
-  Object.defineProperty(obj, COMPILED_GRAPH, { value: { graph: g, outputs, layout, n } satisfies CompiledGraphInfo, enumerable: false });
+  const info = { graph: g, outputs, layout, n } satisfies CompiledGraphInfo;
+  Object.defineProperty(obj, COMPILED_GRAPH, { value: info, enumerable: false });
+  // Also on `f` itself, which is what a ControlTerm's diffusion receives (new ControlTerm(sigma.f, bm)).
+  Object.defineProperty(f, COMPILED_GRAPH, { value: info, enumerable: false });
   if (mode === "codegen") {
     // The explicit Runge–Kutta engine fuses f into its stage loop through this hook (erk.ts).
     let inline: (InlineSource & { n: number }) | undefined;

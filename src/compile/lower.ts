@@ -62,6 +62,11 @@ export interface LowerOptions {
   /** Fixed layout of args (from options.args, or from a first inference pass). */
   layout?: ArgLayout;
   n?: number;
+  /**
+   * The function returns one number (an event condition `(t, y, args) => g`) rather than a
+   * vector field: the output is that number, and `n` only bounds the components it may read.
+   */
+  scalar?: boolean;
   /** Maximum number of unrolled loop iterations in all (guards against runaway unrolling). */
   maxUnroll?: number;
 }
@@ -168,6 +173,7 @@ class Lowering {
 
   private collectOutputs(ret: Val, fn: any): number[] {
     const retNode = fn.body.type === "BlockStatement" ? this.lastReturn ?? fn : fn.body;
+    if (this.options.scalar) return [this.scalarOutput(ret, retNode)];
     let outputs: number[];
     if (this.dyUsed) {
       if (typeof ret !== "number" && ret.k !== "undef") {
@@ -206,6 +212,15 @@ class Lowering {
         `return one derivative per state component (${this.maxY + 1} or more), or pass options.n.`);
     }
     return outputs;
+  }
+
+  /** The output of a scalar function (an event condition): one number (reads of y are checked against options.n). */
+  private scalarOutput(ret: Val, retNode: any): number {
+    if (this.dyUsed) throw this.err(retNode, "a condition writes no dy.", "return the condition's value: (t, y, args) => y[0] - 1.");
+    if (typeof ret !== "number") {
+      throw this.err(retNode, "the condition does not return a number.", "return a number whose sign change marks the event, (t, y) => y[0] - 1, or a comparison.");
+    }
+    return ret;
   }
 
   private lastReturn: any = null;

@@ -1,4 +1,13 @@
-import { AbstractStepSizeController } from "./base.js";
+import type { ControllerDescription, ControllerProblem } from "./base.js";
+import { FixedStepController, type GridState } from "./grid.js";
+
+/** Per-solve state of {@link ConstantStepSize}. */
+interface ConstantState extends GridState {
+  readonly t0: number;
+  readonly t1: number;
+  /** The step, (t1 − t0) / N. */
+  readonly h: number;
+}
 
 /**
  * Fixed steps: `dt0` (required) is rounded so that N = ⌈|t1 − t0| / |dt0|⌉ equal steps land exactly
@@ -10,6 +19,30 @@ import { AbstractStepSizeController } from "./base.js";
  *   stepsizeController: new ConstantStepSize() });
  * ```
  */
-export class ConstantStepSize extends AbstractStepSizeController {
-  readonly adaptive = false as const;
+export class ConstantStepSize extends FixedStepController<ConstantState> {
+  override check(problem: ControllerProblem): void {
+    if (problem.dt0 === undefined && problem.t0 !== problem.t1) {
+      throw new TypeError("diffeqsolve: ConstantStepSize needs `dt0`, the step size (for example dt0: 0.01).");
+    }
+  }
+
+  /** N = ⌈|t1 − t0| / |dt0|⌉, less a hair so that a dt0 dividing the interval up to rounding gives the intended N. */
+  override knownStepCount(problem: ControllerProblem): number {
+    const { t0, t1, dt0 } = problem;
+    if (t0 === t1) return 0;
+    return Math.max(1, Math.ceil(Math.abs(t1 - t0) / Math.abs(dt0!) - 1e-9));
+  }
+
+  protected createState(problem: ControllerProblem, steps: number): ConstantState {
+    const { t0, t1, dir } = problem;
+    return { extraFnEvals: 0, detail: "", k: 0, steps, dir, t0, t1, h: steps > 0 ? (t1 - t0) / steps : 0 };
+  }
+
+  protected gridPoint(state: ConstantState, k: number): number {
+    return k >= state.steps ? state.t1 : state.t0 + k * state.h;
+  }
+
+  describe(): ControllerDescription {
+    return { name: "ConstantStepSize", options: {} };
+  }
 }

@@ -1,4 +1,10 @@
-import { AbstractStepSizeController } from "./base.js";
+import type { ControllerDescription, ControllerProblem } from "./base.js";
+import { FixedStepController, type GridState } from "./grid.js";
+
+/** Per-solve state of {@link StepTo}. */
+interface StepToState extends GridState {
+  readonly ts: Float64Array;
+}
 
 /**
  * Steps exactly to the given times `ts` (first t0, last t1, strictly monotone in the direction
@@ -10,13 +16,12 @@ import { AbstractStepSizeController } from "./base.js";
  *   stepsizeController: new StepTo({ ts: [0, 0.1, 0.3, 1] }) });
  * ```
  */
-export class StepTo extends AbstractStepSizeController {
-  readonly adaptive = false as const;
+export class StepTo extends FixedStepController<StepToState> {
   /** The step end points. */
   readonly ts: Float64Array;
   constructor(options: { ts: ArrayLike<number> }) {
     super();
-    if (options === null || typeof options !== "object" || options.ts === undefined || typeof options.ts.length !== "number") {
+    if (options === null || typeof options !== "object" || options.ts === undefined || options.ts === null || typeof options.ts.length !== "number") {
       throw new TypeError("new StepTo({ ts }): `ts` must be an array of times, for example new StepTo({ ts: [0, 0.5, 1] }).");
     }
     this.ts = Float64Array.from(options.ts);
@@ -29,5 +34,30 @@ export class StepTo extends AbstractStepSizeController {
         throw new RangeError(`new StepTo({ ts }): \`ts\` must be strictly monotone; ts[${i - 1}] = ${this.ts[i - 1]} and ts[${i}] = ${v}.`);
       }
     }
+  }
+
+  override check(problem: ControllerProblem): void {
+    const { t0, t1, dt0 } = problem;
+    if (dt0 !== undefined) throw new TypeError("diffeqsolve: with StepTo, omit `dt0`; the steps are given by StepTo's ts.");
+    const ts = this.ts;
+    if (ts[0] !== t0 || ts[ts.length - 1] !== t1) {
+      throw new RangeError(`diffeqsolve: StepTo's ts must start at t0 = ${t0} and end at t1 = ${t1}; got ${ts[0]} … ${ts[ts.length - 1]}.`);
+    }
+  }
+
+  override knownStepCount(problem: ControllerProblem): number {
+    return problem.t0 === problem.t1 ? 0 : this.ts.length - 1;
+  }
+
+  protected createState(problem: ControllerProblem, steps: number): StepToState {
+    return { extraFnEvals: 0, detail: "", k: 0, steps, dir: problem.dir, ts: this.ts };
+  }
+
+  protected gridPoint(state: StepToState, k: number): number {
+    return state.ts[k]!;
+  }
+
+  describe(): ControllerDescription {
+    return { name: "StepTo", options: { ts: this.ts } };
   }
 }

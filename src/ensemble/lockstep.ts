@@ -6,25 +6,26 @@
  * compacted out (the last active lane moves into the hole), so finished trajectories stop costing
  * work and the vector field always sees lanes 0 … m−1.
  *
- * The arithmetic is that of the serial loop and of the generated explicit Runge–Kutta kernel,
- * operation for operation (same sums in the same order, same controller formulas), so results are
- * bit-identical to `diffeqsolve` when the vectorised vector field computes what the scalar one
- * does. The automatic initial step calls the loop's own `initialStepSize` per lane (with the
- * scalar vector field of `terms`); the step proposal and PID update mirror `runLoop` line for line,
- * and the lockstep tests compare every bit with the serial runner, so a change to one that is not
- * made to the other fails them. Supported: explicit first-same-as-last Runge–Kutta methods (Tsit5, Dopri5, …) with
- * `PIDController` ("rms" or "max" norm) or `ConstantStepSize`, and `SaveAt` t0/ts/t1.
+ * Each lane goes through the integration loop's own phases — `nextStep` (the controller's propose,
+ * the clip layer, the progress guard) and the controller's `adapt` on the lane's vectors — with
+ * its own step record and controller state, so a lane takes exactly the steps `diffeqsolve`
+ * takes; only the stages are computed here, for all lanes at once, with the scalar kernel's sums
+ * in the same order. Results are therefore bit-identical to `diffeqsolve` when the vectorised
+ * vector field computes what the scalar one does (checked at t0 for every lane). Supported:
+ * explicit first-same-as-last Runge–Kutta methods (Tsit5, Dopri5, …) with any step-size
+ * controller, and `SaveAt` t0/ts/t1.
  *
  * The idea follows DiffEqGPU's `EnsembleGPUKernel`: U. Utkarsh, V. Churavy, Y. Ma, T. Besard,
  * P. Srisuma, T. Gymnich, A. R. Gerlach, A. Edelman, G. Barbastathis, R. D. Braatz,
  * C. Rackauckas, "Automated translation and accelerated solving of differential equations on
  * multiple GPU platforms", Comput. Methods Appl. Mech. Eng. 419 (2024) 116591.
  */
-import { ConstantStepSize } from "../controllers/constant.js";
-import { PIDController } from "../controllers/pid.js";
+import { ACCEPT, type ControllerState, H, PROPOSED, REC_SIZE, REJECT, T, T_END, T_NEXT } from "../controllers/base.js";
+import { StepClipper } from "../controllers/clip.js";
+import { nextStep } from "../integrate/loop.js";
 import { type Result, RESULTS } from "../results.js";
-import { initialStepSize } from "../integrate.js";
-import { ExplicitRungeKutta } from "../solvers/erk.js";
+import { explicitTableau } from "../solvers/erk.js";
+import { type SolverState, STEP_OK } from "../solvers/solver.js";
 import type { Tableau } from "../solvers/tableau.js";
 import type { PreparedEnsemble } from "./options.js";
 import type { EnsembleStorage } from "./solution.js";
@@ -157,57 +158,53 @@ function unsupported(what: string): never {
 
 /** Runs the ensemble in lockstep batches into `store`. */
 export function runLockstep(p: PreparedEnsemble, opts: LockstepOptions, store: EnsembleStorage, details: Map<number, string>): void {
-  const { v, N, n } = p;
+  const { v, N } = p;
   if (opts === null || typeof opts !== "object" || typeof opts.f !== "function") {
     throw new TypeError("solveEnsemble: `lockstep` must be { f, batchSize? } with f(t, y, args, dy, m, stride) the vectorised vector field.");
   }
   const B = Math.min(N, opts.batchSize ?? 256);
   if (!Number.isInteger(B) || B < 1) throw new RangeError(`solveEnsemble: \`lockstep.batchSize\` = ${String(opts.batchSize)} must be a whole number ≥ 1.`);
-  const solver = v.solver as unknown;
-  if (!(solver instanceof ExplicitRungeKutta)) unsupported(`takes explicit Runge–Kutta solvers (Tsit5, Dopri5, …), not ${v.solver.name}`);
-  const tab = solver.tableau;
+  const tab = explicitTableau(v.solver);
+  if (tab === undefined) unsupported(`takes explicit Runge–Kutta solvers (Tsit5, Dopri5, …), not ${v.solver.name}`);
   if (!tab.fsal || tab.dense.extraC.length > 0) unsupported(`takes first-same-as-last methods without extra dense stages (Tsit5, Dopri5), not ${tab.name}`);
-  const ctrl = v.controller;
-  const pid = ctrl instanceof PIDController ? ctrl : null;
-  if (pid === null && !(ctrl instanceof ConstantStepSize)) unsupported("takes PIDController or ConstantStepSize");
-  if (pid !== null && typeof pid.norm === "function") unsupported("takes the \"rms\" or \"max\" error norm");
-  if (pid !== null && (pid.stepTs !== undefined || pid.jumpTs !== undefined)) unsupported("does not take stepTs or jumpTs");
   if (v.saveat.fn !== undefined) unsupported("does not take SaveAt fn");
   if (p.variableRows) unsupported("does not take SaveAt steps");
-  if ((v as { events?: unknown }).events) unsupported("does not take events");
+  if (v.events !== null) unsupported("does not take events");
   if (p.output !== null && !p.keepSaved && p.rowsPerTrajectory === 0) unsupported("needs saved rows for the output hook");
-  const lane = new Lanes(p, opts.f, tab, pid, B, store, details, opts.generated ?? canGenerate());
+  const lane = new Lanes(p, opts.f, tab, B, store, details, opts.generated ?? canGenerate());
   for (let start = 0; start < N; start += B) lane.runBatch(start, Math.min(N, start + B));
 }
 
-/** The batch's buffers (structure of arrays) and per-lane loop state. */
+/**
+ * The batch's buffers (structure of arrays) and per-lane loop state. Each lane has the loop's own
+ * step record, controller state and clip layer, and goes through the loop's own phases
+ * (`nextStep`: propose → clip → guard; the controller's `adapt`), so a lane takes exactly the
+ * steps `diffeqsolve` takes; only the stages are computed for all lanes at once.
+ */
 class Lanes {
   private readonly n: number;
   private readonly B: number;
   private readonly s: number;
+  private readonly dir: number;
   private readonly y: Float64Array;
   private readonly y1: Float64Array;
   private readonly yErr: Float64Array;
   private readonly yErr2: Float64Array;
   private readonly ytmp: Float64Array;
   private readonly ks: Float64Array[];
+  /** Stage times, step starts and step sizes of the lanes (the kernel's inputs). */
   private readonly tl: Float64Array;
   private readonly t: Float64Array;
   private readonly h: Float64Array;
-  private readonly dt: Float64Array;
-  private readonly tNext: Float64Array;
-  private readonly invPrev1: Float64Array;
-  private readonly invPrev2: Float64Array;
-  private readonly hRejected: Float64Array;
-  private readonly lastRejected: Uint8Array;
-  private readonly atDtmin: Uint8Array;
-  private readonly nonFinite: Int32Array;
+  /** Per lane: the loop's step record (a view of one buffer), controller state and clip layer. */
+  private readonly recs: Float64Array[];
+  private readonly cs: ControllerState[];
+  private readonly clips: StepClipper[];
   private readonly numSteps: Int32Array;
   private readonly numAcc: Int32Array;
   private readonly numRej: Int32Array;
   private readonly numFn: Int32Array;
   private readonly its: Int32Array;
-  private readonly kFixed: Int32Array;
   private readonly traj: Int32Array;
   private readonly done: Uint8Array;
   private readonly args: unknown[];
@@ -215,14 +212,17 @@ class Lanes {
   private readonly rowsTs: Float64Array;
   private readonly rowsYs: Float64Array;
   private readonly rowCount: Int32Array;
-  /** One lane's state, f0 and scratch as contiguous vectors (for the initial step size). */
-  private readonly laneY: Float64Array;
+  /** One lane's vectors, contiguous, for the controller (y0, y1, error estimates, f0). */
+  private readonly laneY0: Float64Array;
+  private readonly laneY1: Float64Array;
+  private readonly laneErr: Float64Array;
+  private readonly laneErr2: Float64Array;
   private readonly laneF0: Float64Array;
-  private readonly laneScratch: Float64Array[];
+  /** The controller's view of the solver state (an explicit method has no hooks that read it). */
+  private readonly solverState: SolverState = { numFnEvals: 0 };
   private readonly K: number;
   private batchStart = 0;
-  /** The per-lane arrays that move with a lane when the lanes are compacted. */
-  private readonly laneF64: Float64Array[];
+  /** The per-lane integer arrays that move with a lane when the lanes are compacted. */
   private readonly laneI32: Int32Array[];
   /** The generated lane kernel, or null where code generation is not allowed (then the generic loops). */
   private readonly kernel: LaneKernel | null;
@@ -231,16 +231,17 @@ class Lanes {
     private readonly p: PreparedEnsemble,
     private readonly f: BatchVectorField,
     private readonly tab: Tableau,
-    private readonly pid: PIDController | null,
     B: number,
     private readonly store: EnsembleStorage,
     private readonly details: Map<number, string>,
     generated: boolean,
   ) {
     const n = p.n;
+    const v = p.v;
     this.n = n;
     this.B = B;
     this.s = tab.stages;
+    this.dir = v.t1 >= v.t0 ? 1 : -1;
     const nb = n * B;
     this.y = new Float64Array(nb);
     this.y1 = new Float64Array(nb);
@@ -249,25 +250,23 @@ class Lanes {
     this.ytmp = new Float64Array(nb);
     this.ks = [];
     for (let i = 0; i < tab.dense.stages; i++) this.ks.push(new Float64Array(nb));
-    const f64 = (): Float64Array => new Float64Array(B);
     const i32 = (): Int32Array => new Int32Array(B);
-    this.tl = f64();
-    this.t = f64();
-    this.h = f64();
-    this.dt = f64();
-    this.tNext = f64();
-    this.invPrev1 = f64();
-    this.invPrev2 = f64();
-    this.hRejected = f64();
-    this.lastRejected = new Uint8Array(B);
-    this.atDtmin = new Uint8Array(B);
-    this.nonFinite = i32();
+    this.tl = new Float64Array(B);
+    this.t = new Float64Array(B);
+    this.h = new Float64Array(B);
+    const recBuffer = new Float64Array(B * REC_SIZE);
+    this.recs = [];
+    this.clips = [];
+    for (let b = 0; b < B; b++) {
+      this.recs.push(recBuffer.subarray(b * REC_SIZE, (b + 1) * REC_SIZE));
+      this.clips.push(new StepClipper(v.controller, v.t1, this.dir, null));
+    }
+    this.cs = new Array(B);
     this.numSteps = i32();
     this.numAcc = i32();
     this.numRej = i32();
     this.numFn = i32();
     this.its = i32();
-    this.kFixed = i32();
     this.traj = i32();
     this.done = new Uint8Array(B);
     this.args = new Array(B);
@@ -276,12 +275,13 @@ class Lanes {
     this.rowsTs = new Float64Array(B * this.K);
     this.rowsYs = new Float64Array(B * this.K * n);
     this.rowCount = new Int32Array(B);
-    this.laneY = new Float64Array(n);
+    this.laneY0 = new Float64Array(n);
+    this.laneY1 = new Float64Array(n);
+    this.laneErr = new Float64Array(n);
+    this.laneErr2 = new Float64Array(n);
     this.laneF0 = new Float64Array(n);
-    this.laneScratch = [new Float64Array(n), new Float64Array(n)];
     this.kernel = generated ? laneKernel(tab, n) : null;
-    this.laneF64 = [this.t, this.h, this.dt, this.tNext, this.invPrev1, this.invPrev2, this.hRejected];
-    this.laneI32 = [this.nonFinite, this.numSteps, this.numAcc, this.numRej, this.numFn, this.its, this.kFixed, this.traj];
+    this.laneI32 = [this.numSteps, this.numAcc, this.numRej, this.numFn, this.its, this.traj];
   }
 
   /** Saves a row for the lane's trajectory from column b of `src` (stride B). */
@@ -311,7 +311,7 @@ class Lanes {
     const count = this.rowCount[slot]!;
     store.counts[i] = count;
     store.results[i] = result;
-    store.tFinal[i] = this.t[b]!;
+    store.tFinal[i] = this.recs[b]![T]!;
     store.numSteps[i] = this.numSteps[b]!;
     store.numAcceptedSteps[i] = this.numAcc[b]!;
     store.numRejectedSteps[i] = this.numRej[b]!;
@@ -342,10 +342,10 @@ class Lanes {
       }
       const last = m - 1;
       if (b !== last) {
-        for (const a of this.laneF64) a[b] = a[last]!;
         for (const a of this.laneI32) a[b] = a[last]!;
-        this.lastRejected[b] = this.lastRejected[last]!;
-        this.atDtmin[b] = this.atDtmin[last]!;
+        swap(this.recs, b, last);
+        swap(this.cs, b, last);
+        swap(this.clips, b, last);
         this.done[b] = this.done[last]!;
         this.args[b] = this.args[last];
         const k0 = this.ks[0]!;
@@ -359,240 +359,200 @@ class Lanes {
     return m;
   }
 
-  runBatch(start: number, end: number): void {
-    const { p, n, B, f, tab, pid, ks } = this;
+  /** Starts lanes 0 … m−1 on trajectories start … start+m−1: y0, t0 rows, f(t0, y0), controllers. */
+  private startBatch(start: number, m: number): void {
+    const { p, n, B, y, ks } = this;
     const v = p.v;
-    const { t0, t1, saveat, maxSteps } = v;
-    const dir = t1 >= t0 ? 1 : -1;
+    const { t0, t1, saveat } = v;
     const ts = saveat.ts;
     const nts = ts === undefined ? 0 : ts.length;
-    const y = this.y;
-    const y1 = this.y1;
-    const yErr = this.yErr;
-    const yErr2 = this.yErr2;
-    const ytmp = this.ytmp;
-    const tl = this.tl;
-    const args = this.args;
-    const s = this.s;
     this.batchStart = start;
-    let m = end - start;
     this.rowCount.fill(0);
     for (let b = 0; b < m; b++) {
       const i = start + b;
       this.traj[b] = i;
-      args[b] = p.args[i];
+      this.args[b] = p.args[i];
       for (let j = 0; j < n; j++) y[j * B + b] = p.y0s[i * n + j]!;
-      this.t[b] = t0;
+      const rec = this.recs[b]!;
+      rec.fill(0);
+      rec[T] = t0;
+      this.clips[b]!.reset(t0);
       this.its[b] = 0;
-      this.kFixed[b] = 0;
       this.numSteps[b] = 0;
       this.numAcc[b] = 0;
       this.numRej[b] = 0;
       this.numFn[b] = 0;
-      this.nonFinite[b] = 0;
-      this.lastRejected[b] = 0;
-      this.hRejected[b] = 0;
-      this.invPrev1[b] = 1;
-      this.invPrev2[b] = 1;
       this.done[b] = 0;
       if (saveat.t0) this.save(b, t0, y);
       while (this.its[b]! < nts && ts![this.its[b]!] === t0) this.save(b, t0, y), this.its[b]!++;
     }
+    if (t0 === t1) return;
+    // restart: k0 = f(t0, y0) for every lane, checked against the scalar vector field.
+    this.tl.fill(t0, 0, m);
+    ks[0]!.fill(NaN);
+    this.f(this.tl, y, this.args, ks[0]!, m, B);
+    const problem = { t0, t1, dir: this.dir, dt0: v.dt0, n, solver: v.solver, f: v.f, args: undefined as unknown };
+    for (let b = 0; b < m; b++) {
+      this.numFn[b] = 1;
+      this.gather(b, y, this.laneY0);
+      this.gather(b, ks[0]!, this.laneF0);
+      this.checkLane(b);
+      const cs = v.controller.init({ ...problem, args: this.args[b] }, { solverState: this.solverState, y0: this.laneY0, f0: this.laneF0 });
+      this.numFn[b]! += cs.extraFnEvals;
+      this.cs[b] = cs;
+    }
+  }
+
+  /**
+   * The vectorised field must compute, lane by lane, what the scalar one does: at t0 each lane's
+   * f(t0, y0) is compared with the scalar field's, so a batch field that writes only lane 0, uses
+   * the wrong stride or writes nothing is refused at once instead of giving wrong answers.
+   */
+  private checkLane(b: number): void {
+    const { n, laneY0, laneF0, laneY1 } = this;
+    const v = this.p.v;
+    v.f(v.t0, laneY0, this.args[b], laneY1);
+    for (let j = 0; j < n; j++) {
+      const a = laneF0[j]!;
+      const e = laneY1[j]!;
+      if (!(Math.abs(a - e) <= 1e-9 * Math.max(1, Math.abs(e)))) {
+        throw new TypeError(
+          `solveEnsemble: lockstep.f does not compute what the vector field of \`terms\` does: for trajectory ${this.traj[b]} at t0, ` +
+            `component ${j} is ${a} from lockstep.f and ${e} from the scalar field. lockstep.f must write dy[j·stride + b] for every lane b < m ` +
+            "and component j, with stride = its last argument.",
+        );
+      }
+    }
+  }
+
+  /**
+   * Lane b landed just before a jump of the vector field: it restarts just after it, as the loop
+   * does (k0 = f(t, y) from the scalar field, which the batch field equals, and a fresh controller
+   * history).
+   */
+  private passJump(b: number): void {
+    const { n, B, laneY0, laneF0 } = this;
+    const v = this.p.v;
+    const rec = this.recs[b]!;
+    this.clips[b]!.passJump(rec);
+    this.gather(b, this.y, laneY0);
+    v.f(rec[T]!, laneY0, this.args[b], laneF0);
+    const k0 = this.ks[0]!;
+    for (let j = 0; j < n; j++) k0[j * B + b] = laneF0[j]!;
+    this.numFn[b]!++;
+    v.controller.restart(this.cs[b]!);
+  }
+
+  /** out = column b of src (stride B). */
+  private gather(b: number, src: Float64Array, out: Float64Array): void {
+    const { n, B } = this;
+    for (let j = 0; j < n; j++) out[j] = src[j * B + b]!;
+  }
+
+  runBatch(start: number, end: number): void {
+    const { p, n, B, ks, y, y1, recs, dir } = this;
+    const v = p.v;
+    const { t0, t1, saveat, maxSteps, controller } = v;
+    const ts = saveat.ts;
+    const nts = ts === undefined ? 0 : ts.length;
+    let m = end - start;
+    this.startBatch(start, m);
     if (t0 === t1) {
       for (let b = 0; b < m; b++) this.finishLane(b, RESULTS.successful, "");
       return;
     }
-    // restart: k0 = f(t0, y0) for every lane.
-    tl.fill(t0, 0, m);
-    f(tl, y, args, ks[0]!, m, B);
-    for (let b = 0; b < m; b++) this.numFn[b] = 1;
-
-    let dtmin = 0;
-    let dtmax = Math.abs(t1 - t0);
-    let beta1 = 0;
-    let beta2 = 0;
-    let beta3 = 0;
-    const errorOrder = tab.errorOrder;
-    if (pid !== null) {
-      dtmin = pid.dtmin;
-      if (pid.dtmax !== undefined) dtmax = Math.min(dtmax, pid.dtmax);
-      beta1 = (pid.pcoeff + pid.icoeff + pid.dcoeff) / errorOrder;
-      beta2 = -(pid.pcoeff + 2 * pid.dcoeff) / errorOrder;
-      beta3 = pid.dcoeff / errorOrder;
-      if (v.dt0 !== undefined) this.dt.fill(Math.abs(v.dt0), 0, m);
-      else this.initialStepSizes(m, dir, dtmax);
-    }
-    let steps = 0;
-    let hFixed = 0;
-    if (pid === null) {
-      steps = Math.max(1, Math.ceil(Math.abs(t1 - t0) / Math.abs(v.dt0!) - 1e-9));
-      hFixed = (t1 - t0) / steps;
-    }
-    const fixedTime = (k: number): number => (k >= steps ? t1 : t0 + k * hFixed);
-
-    const { a, b: bw, c, bErr, bErr2 } = tab;
-    const rtol = pid === null ? 0 : pid.rtol;
-    const atol = pid === null ? 0 : pid.atol;
-    const norm = pid === null ? "rms" : (pid.norm as "rms" | "max");
-    const secondary = bErr2 !== undefined;
-
-    // The per-lane arrays, hoisted out of the hot loops.
-    const { t: laneT, dt: laneDt, tNext: laneTNext, invPrev1: inv1, invPrev2: inv2, hRejected: hRej, lastRejected: lastRej, atDtmin: atMin } = this;
-    const { nonFinite: nonFin, numSteps: nSteps, numAcc: nAcc, numRej: nRej, numFn: nFn, its: itsArr, kFixed: kFix, h: hs } = this;
+    const { t: laneT, h: hs, numSteps: nSteps, numAcc: nAcc, numRej: nRej, numFn: nFn, its: itsArr } = this;
     while (m > 0) {
-      // Per lane: the step to take, or why it cannot be taken.
+      // Per lane: the step to take (propose → clip → guard), or why it cannot be taken.
       for (let b = 0; b < m; b++) {
-        const t = laneT[b]!;
+        const rec = recs[b]!;
         if (nSteps[b]! >= maxSteps) {
-          this.finishLane(b, RESULTS.maxStepsReached, `t = ${t} after ${nSteps[b]} steps`);
+          this.finishLane(b, RESULTS.maxStepsReached, `t = ${rec[T]} after ${nSteps[b]} steps`);
           continue;
         }
-        let tNext: number;
-        if (pid === null) tNext = fixedTime(kFix[b]! + 1);
-        else {
-          let dt = laneDt[b]!;
-          if (dt > dtmax) dt = dtmax;
-          let atDtmin = 0;
-          if (dt <= dtmin) {
-            dt = dtmin;
-            atDtmin = 1;
-          }
-          atMin[b] = atDtmin;
-          laneDt[b] = dt;
-          tNext = t + dir * dt;
-          const reach = Math.min(1.01 * dt, dtmax); // the stretch never makes a step longer than dtmax
-          if (dir * (t + dir * reach - t1) >= 0) tNext = t1;
-        }
-        const h = tNext - t;
-        if (t + h === t || h === 0 || (lastRej[b] === 1 && h === hRej[b] && atMin[b] === 0)) {
-          const nf = nonFin[b]!;
-          const dt = Math.abs(laneDt[b]!);
-          this.finishLane(
-            b,
-            nf > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached,
-            nf > 0
-              ? `t = ${t}: the vector field gave NaN or Infinity just after t; ${nf} ever smaller steps, down to ${dt}, did not help`
-              : `t = ${t}: the step size ${dt} is below the floating-point resolution of t`,
-          );
+        const code = nextStep(controller, this.cs[b]!, this.clips[b]!, rec, dir);
+        if (code !== PROPOSED) {
+          this.finishLane(b, code as Result, this.cs[b]!.detail);
           continue;
         }
-        laneTNext[b] = tNext;
-        hs[b] = h;
+        laneT[b] = rec[T]!;
+        hs[b] = rec[H]!;
       }
       m = this.compact(m);
       if (m === 0) break;
-
-      // The stages, for all lanes at once: the generated kernel's sums, in its order.
-      const tsl = laneT;
-      if (this.kernel !== null) {
-        this.kernel(f, args, n, m, B, tsl, hs, tl, y, y1, yErr, yErr2, ks, ytmp);
-      } else {
-        for (let i = 1; i < s - 1; i++) {
-          this.combine(ytmp, y, a, i * s, i, m);
-          const ci = c[i]!;
-          for (let b = 0; b < m; b++) tl[b] = ci === 1 ? tsl[b]! + hs[b]! : ci === 0 ? tsl[b]! : tsl[b]! + ci * hs[b]!;
-          f(tl, ytmp, args, ks[i]!, m, B);
-        }
-        this.combine(y1, y, bw, 0, s, m);
-        for (let b = 0; b < m; b++) tl[b] = tsl[b]! + hs[b]!;
-        f(tl, y1, args, ks[s - 1]!, m, B);
-        if (bErr !== undefined) this.errorCombine(yErr, bErr, m);
-        if (secondary) this.errorCombine(yErr2, bErr2!, m);
-      }
-
-      // Per lane: accept or reject, save, and the next step size.
       for (let b = 0; b < m; b++) {
-        const t = tsl[b]!;
-        const h = hs[b]!;
-        const tNext = laneTNext[b]!;
+        laneT[b] = recs[b]![T]!;
+        hs[b] = recs[b]![H]!;
+      }
+      this.stages(m);
+
+      // Per lane: the controller judges the step; accept (save, advance) or reject.
+      for (let b = 0; b < m; b++) {
+        const rec = recs[b]!;
         nSteps[b]!++;
-        nFn[b]! += s - 1;
-        let accept = true;
-        let factor = 1;
-        if (pid !== null) {
-          let err = this.scaledNorm(norm, rtol, atol, yErr, b);
-          if (secondary) {
-            const err2 = this.scaledNorm(norm, rtol, atol, yErr2, b);
-            const deno = err * err + 0.01 * err2 * err2;
-            err = deno > 0 ? (err * err) / Math.sqrt(deno) : 0;
-          }
-          if (err <= 1) {
-            const inv = err === 0 ? Infinity : 1 / err;
-            factor = pid.safety * Math.exp(beta1 * Math.log(inv));
-            if (beta2 !== 0) factor *= Math.exp(beta2 * Math.log(inv1[b]!));
-            if (beta3 !== 0) factor *= Math.exp(beta3 * Math.log(inv2[b]!));
-            if (!(factor <= pid.factormax)) factor = pid.factormax;
-            if (factor < pid.factormin) factor = pid.factormin;
-            if (lastRej[b] === 1) factor = Math.min(factor, 1);
-            lastRej[b] = 0;
-            inv2[b] = inv1[b]!;
-            inv1[b] = inv;
-            nonFin[b] = 0;
-          } else {
-            accept = false;
-            if (err === err && err !== Infinity) {
-              factor = Math.max(pid.factormin, Math.min(1, pid.safety * Math.exp(Math.log(err) / -errorOrder)));
-              nonFin[b] = 0;
-            } else {
-              factor = 0.25;
-              nonFin[b]!++;
-            }
-            if (atMin[b] === 1 || Math.abs(h) <= dtmin) {
-              if (pid.forceDtmin && nonFin[b] === 0) {
-                accept = true;
-              } else {
-                nRej[b]!++;
-                this.finishLane(b, nonFin[b]! > 0 ? RESULTS.nonFiniteEncountered : RESULTS.dtMinReached, `t = ${t} with step size ${Math.abs(h)}`);
-                continue;
-              }
-            }
-          }
-        } else {
-          let bad = NaN;
-          for (let j = 0; j < n; j++) {
-            const x = y1[j * B + b]!;
-            if (!Number.isFinite(x)) {
-              accept = false;
-              bad = x;
-              break;
-            }
-          }
-          if (!accept) {
-            nRej[b]!++;
-            this.finishLane(b, RESULTS.nonFiniteEncountered, `t = ${t}: component of y is ${bad} after a fixed step of size ${Math.abs(h)}`);
-            continue;
-          }
-        }
-        if (accept) {
-          nAcc[b]!++;
-          kFix[b]!++;
-          while (itsArr[b]! < nts && dir * (ts![itsArr[b]!]! - tNext) <= 0) {
-            const ti = ts![itsArr[b]!]!;
-            if (ti === tNext) this.save(b, ti, y1);
-            else {
-              this.interpolate(b, (ti - t) / h);
-              this.save(b, ti, ytmp);
-            }
-            itsArr[b]!++;
-          }
-          const k0 = ks[0]!;
-          const kl = ks[s - 1]!;
-          for (let j = 0; j < n; j++) {
-            const q = j * B + b;
-            y[q] = y1[q]!;
-            k0[q] = kl[q]!;
-          }
-          tsl[b] = tNext;
-          if (tNext === t1) this.finishLane(b, RESULTS.successful, "");
-        } else {
+        nFn[b]! += this.s - 1;
+        this.gather(b, y, this.laneY0);
+        this.gather(b, y1, this.laneY1);
+        this.gather(b, this.yErr, this.laneErr);
+        this.gather(b, this.yErr2, this.laneErr2);
+        const decision = controller.adapt(this.cs[b]!, rec, this.laneY0, this.laneY1, this.laneErr, this.laneErr2, STEP_OK);
+        if (decision === REJECT) {
           nRej[b]!++;
-          lastRej[b] = 1;
-          hRej[b] = h;
+          continue;
         }
-        if (pid !== null) laneDt[b] = Math.abs(h) * factor;
+        if (decision !== ACCEPT) {
+          nRej[b]!++;
+          this.finishLane(b, decision as Result, this.cs[b]!.detail);
+          continue;
+        }
+        nAcc[b]!++;
+        const t = rec[T]!;
+        const h = rec[H]!;
+        const tNext = rec[T_NEXT]!;
+        while (itsArr[b]! < nts && dir * (ts![itsArr[b]!]! - tNext) <= 0) {
+          const ti = ts![itsArr[b]!]!;
+          if (ti === tNext) this.save(b, ti, y1);
+          else {
+            this.interpolate(b, (ti - t) / h);
+            this.save(b, ti, this.ytmp);
+          }
+          itsArr[b]!++;
+        }
+        const k0 = ks[0]!;
+        const kl = ks[this.s - 1]!;
+        for (let j = 0; j < n; j++) {
+          const q = j * B + b;
+          y[q] = y1[q]!;
+          k0[q] = kl[q]!;
+        }
+        rec[T] = tNext;
+        rec[T_END] = tNext;
+        if (this.clips[b]!.hitJump === 1) this.passJump(b);
+        if (rec[T] === t1) this.finishLane(b, RESULTS.successful, "");
       }
       m = this.compact(m);
     }
+  }
+
+  /** The stages of one step for lanes 0 … m−1: the generated kernel's sums, in its order. */
+  private stages(m: number): void {
+    const { f, args, n, B, t: tsl, h: hs, tl, y, y1, yErr, yErr2, ks, ytmp, s, tab } = this;
+    if (this.kernel !== null) {
+      this.kernel(f, args, n, m, B, tsl, hs, tl, y, y1, yErr, yErr2, ks, ytmp);
+      return;
+    }
+    const { a, b: bw, c, bErr, bErr2 } = tab;
+    for (let i = 1; i < s - 1; i++) {
+      this.combine(ytmp, y, a, i * s, i, m);
+      const ci = c[i]!;
+      for (let b = 0; b < m; b++) tl[b] = ci === 1 ? tsl[b]! + hs[b]! : ci === 0 ? tsl[b]! : tsl[b]! + ci * hs[b]!;
+      f(tl, ytmp, args, ks[i]!, m, B);
+    }
+    this.combine(y1, y, bw, 0, s, m);
+    for (let b = 0; b < m; b++) tl[b] = tsl[b]! + hs[b]!;
+    f(tl, y1, args, ks[s - 1]!, m, B);
+    if (bErr !== undefined) this.errorCombine(yErr, bErr, m);
+    if (bErr2 !== undefined) this.errorCombine(yErr2, bErr2, m);
   }
 
   /** out = base + h·(Σ_l coef_l k_l), over the first `count` stages, skipping zero coefficients. */
@@ -638,31 +598,6 @@ class Lanes {
     }
   }
 
-  /** The scaled error norm of lane b, as the serial loop's `scaledNorm`. */
-  private scaledNorm(norm: "rms" | "max", rtol: number | Float64Array, atol: number | Float64Array, e: Float64Array, b: number): number {
-    const { n, B, y, y1 } = this;
-    if (norm === "rms" && typeof rtol === "number" && typeof atol === "number") {
-      let acc = 0;
-      for (let j = 0; j < n; j++) {
-        const q = j * B + b;
-        const a0 = Math.abs(y[q]!);
-        const a1 = Math.abs(y1[q]!);
-        const r = e[q]! / (atol + rtol * (a0 > a1 ? a0 : a1));
-        acc += r * r;
-      }
-      return Math.sqrt(acc / n);
-    }
-    let acc = 0;
-    for (let j = 0; j < n; j++) {
-      const q = j * B + b;
-      const sc = (typeof atol === "number" ? atol : atol[j]!) + (typeof rtol === "number" ? rtol : rtol[j]!) * Math.max(Math.abs(y[q]!), Math.abs(y1[q]!));
-      const r = e[q]! / sc;
-      if (norm === "rms") acc += r * r;
-      else acc = Math.max(acc, Math.abs(r)) + (r - r);
-    }
-    return norm === "rms" ? Math.sqrt(acc / n) : acc;
-  }
-
   /** ytmp column b = the dense interpolant of lane b's last step at θ (Horner, as the ERK engine). */
   private interpolate(b: number, theta: number): void {
     const { n, B, ks, w, ytmp, y, h } = this;
@@ -681,26 +616,10 @@ class Lanes {
       ytmp[q] = y[q]! + h[b]! * acc;
     }
   }
-
-  /**
-   * The automatic initial step of every lane: the serial loop's own `initialStepSize`, lane by lane
-   * with the scalar vector field (one extra evaluation per trajectory, as in the serial loop).
-   */
-  private initialStepSizes(m: number, dir: number, dtmax: number): void {
-    const { n, B, ks, y, p, args } = this;
-    const v = p.v;
-    const f0 = ks[0]!;
-    const y0 = this.laneY;
-    const f0l = this.laneF0;
-    const scratch = this.laneScratch;
-    for (let b = 0; b < m; b++) {
-      for (let j = 0; j < n; j++) {
-        y0[j] = y[j * B + b]!;
-        f0l[j] = f0[j * B + b]!;
-      }
-      this.dt[b] = initialStepSize(v.f, args[b], v.t0, y0, f0l, dir, this.tab.order, this.pid!, dtmax, scratch[0]!, scratch[1]!);
-      this.numFn[b]!++;
-    }
-  }
 }
 
+function swap<T>(a: T[], i: number, j: number): void {
+  const x = a[i]!;
+  a[i] = a[j]!;
+  a[j] = x;
+}

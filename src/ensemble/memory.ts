@@ -9,7 +9,11 @@
  * doubles) and, with `SaveAt({ steps })`, the index of its first row (8 bytes; the rows themselves
  * grow with the steps and are checked as they grow). The args objects a function returns, and the
  * loop's buffers (shared by all trajectories of a thread), are not counted.
+ *
+ * This budget is the ensemble's as a whole; each trajectory's own saved output is also bounded by
+ * `diffeqsolve`'s `maxOutputBytes`.
  */
+import { ResourceError } from "../results.js";
 
 /** Default of `maxMemory`: 2 GiB. */
 export const DEFAULT_MAX_MEMORY = 2 * 1024 ** 3;
@@ -71,7 +75,7 @@ export function checkMaxMemory(value: unknown, api: string): number {
 }
 
 /**
- * Throws a RangeError when an ensemble of `s` needs more than `maxMemory` bytes: the message gives
+ * Throws a ResourceError (a RangeError) when an ensemble of `s` needs more than `maxMemory` bytes: the message gives
  * the size, its parts per trajectory, and the alternatives.
  */
 export function checkEnsembleMemory(s: EnsembleSize, maxMemory: number, api: string): void {
@@ -94,7 +98,7 @@ export function checkEnsembleMemory(s: EnsembleSize, maxMemory: number, api: str
   }
   alternatives.push(fits >= 1 ? `solve in batches of at most ${fits.toLocaleString("en-US")} trajectories` : "solve fewer trajectories per call");
   alternatives.push(`raise \`maxMemory\` (bytes; Infinity lifts the limit) if the machine has the memory`);
-  throw new RangeError(
+  throw new ResourceError(
     `${api}: ${s.N.toLocaleString("en-US")} trajectories need about ${formatBytes(bytes)} ` +
       `(${formatBytes(per.total)} per trajectory: ${parts.join(", ")}), above \`maxMemory\` = ${formatBytes(maxMemory)}. ` +
       `Instead: ${alternatives.join("; or ")}.`,
@@ -110,7 +114,7 @@ export function allocating<T>(bytes: number, api: string, make: () => T): T {
     return make();
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
-    const err = new RangeError(
+    const err = new ResourceError(
       `${api}: could not allocate ${formatBytes(bytes)} for the ensemble: the JavaScript engine refused an array that large ` +
         "(the machine, or the engine's limit for one array, has less; its message is this error's cause). Solve in batches of fewer " +
         "trajectories, or keep less per trajectory (an `output` hook with keepSaved: false, fewer SaveAt times); `maxMemory` sets the budget checked before allocating.",

@@ -11,6 +11,8 @@ import { describeValue, type StateLike, Structure } from "../tree.js";
 import type { LockstepOptions } from "./lockstep.js";
 import { allocating, checkEnsembleMemory, checkMaxMemory } from "./memory.js";
 import type { EnsembleWorkerLike } from "./threads.js";
+import type { WebGPUEnsembleOptions } from "./webgpu/run.js";
+import type { WebGPUDevice } from "./webgpu/types.js";
 
 /**
  * A value given per trajectory: a function of the trajectory index, or an array of N values.
@@ -144,10 +146,21 @@ export interface EnsembleOptions<A = any, R = any>
    * `SharedArrayBuffer`, so the page must be cross-origin isolated). Overrides `threads`.
    */
   workers?: readonly EnsembleWorkerLike[];
+  /**
+   * Where the trajectories are solved: `"cpu"` (in the calling thread, on `threads` or in
+   * `lockstep`), or `"webgpu"`: one GPU invocation per trajectory, in float32, on `device` (the
+   * vector field must be `compile`d). See the guide "Ensembles on the GPU". @defaultValue "cpu"
+   */
+  backend?: "cpu" | "webgpu";
+  /** The GPUDevice for `backend: "webgpu"` (from `navigator.gpu`, or `requestWebGPUDevice` of `odeflow/webgpu` in Node). */
+  device?: WebGPUDevice;
+  /** Options of the WebGPU backend. */
+  webgpu?: WebGPUEnsembleOptions;
 }
 
 const ENSEMBLE_KEYS = [
   "trajectories", "y0", "args", "threads", "module", "output", "reduce", "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl", "workers",
+  "backend", "device", "webgpu",
   "maxMemory",
 ];
 

@@ -5,7 +5,7 @@
  * separate `diffeqsolve` calls. Worker threads run this same function on their share.
  */
 import { createLoopWorkspace, type LoopWorkspace, runLoop } from "../integrate.js";
-import { isOkay } from "../results.js";
+import { isOkay, ResourceError } from "../results.js";
 import { formatBytes, trajectoryBytes } from "./memory.js";
 import type { PreparedEnsemble } from "./options.js";
 import type { EnsembleStorage } from "./solution.js";
@@ -47,7 +47,7 @@ function append(g: GrowingRows, ts: Float64Array, ys: Float64Array, count: numbe
   const need = g.count + count;
   if (need > g.ts.length) {
     if (need > g.limit) {
-      throw new RangeError(
+      throw new ResourceError(
         `solveEnsemble: \`SaveAt({ steps })\` rows reached ${need.toLocaleString("en-US")} of ${width} numbers by trajectory ${trajectory} ` +
           `(${formatBytes(8 * need * (width + 1))}), above what \`maxMemory\` leaves for them. Save at given times (SaveAt({ ts })), ` +
           "every k-th step (SaveAt({ steps: k })), a summary (an `output` hook with keepSaved: false), or raise `maxMemory`.",

@@ -61,14 +61,37 @@ export function allocateStorage(shape: StorageShape, shared: boolean): EnsembleS
 }
 
 /**
- * How an ensemble was run: in the calling thread, on worker threads, or in lockstep batches.
+ * How an ensemble was run: in the calling thread, on worker threads, in lockstep batches, or on a GPU (WebGPU).
  *
  * @example
  * ```ts
  * if (sol.mode !== "threads") console.log(sol.notice);
  * ```
  */
-export type EnsembleMode = "serial" | "threads" | "lockstep";
+export type EnsembleMode = "serial" | "threads" | "lockstep" | "webgpu";
+
+/**
+ * Mean and variance over trajectories of every saved component (the WebGPU backend computes them
+ * on the GPU with `webgpu: { moments: true }`). Entry r·size + j is row r, component j; a
+ * trajectory enters row r if it saved that row at its time (failed trajectories do not, nor the
+ * row a terminating event saves in place of t1).
+ *
+ * @example
+ * ```ts
+ * const { times, mean, variance, count } = sol.moments!;
+ * mean[r * sol.size + j];   // E[y_j(times[r])]
+ * ```
+ */
+export interface EnsembleMoments {
+  /** The time of each row. */
+  readonly times: Float64Array;
+  /** Sample mean per row and component (NaN where no trajectory counts). */
+  readonly mean: Float64Array;
+  /** Unbiased sample variance per row and component (NaN with fewer than two trajectories). */
+  readonly variance: Float64Array;
+  /** Trajectories counted per row. */
+  readonly count: Float64Array;
+}
 
 /**
  * What `solveEnsemble` returns: packed saved times and states of every trajectory, per-trajectory
@@ -116,10 +139,12 @@ export class EnsembleSolution<R = unknown> {
   readonly reduced: R | undefined;
   /** How it ran. */
   readonly mode: EnsembleMode;
-  /** Threads used (1 for serial and lockstep). */
+  /** Threads used (1 for serial, lockstep and webgpu). */
   readonly threads: number;
   /** Why the ensemble did not run as asked (for example threads requested for a closure), or null. */
   readonly notice: string | null;
+  /** Mean and variance over trajectories (WebGPU backend with `webgpu: { moments: true }`), else null. */
+  readonly moments: EnsembleMoments | null;
   /** Indices of failed trajectories, in order. */
   readonly failed: readonly number[];
   private readonly details: ReadonlyMap<number, string>;
@@ -135,6 +160,7 @@ export class EnsembleSolution<R = unknown> {
     mode: EnsembleMode;
     threads: number;
     notice: string | null;
+    moments?: EnsembleMoments | null;
   }) {
     const s = init.storage;
     this.trajectories = init.shape.N;
@@ -156,6 +182,7 @@ export class EnsembleSolution<R = unknown> {
     this.mode = init.mode;
     this.threads = init.threads;
     this.notice = init.notice;
+    this.moments = init.moments ?? null;
     this.details = init.details;
     this.structure = init.structure;
     const failed: number[] = [];

@@ -12,6 +12,7 @@ import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStor
 import { availableCores, defaultLibraryUrl, runOnWorkers, runThreads } from "./threads.js";
 import { describeProblem, type ModuleExports } from "./transfer.js";
 import { allocating, checkEnsembleMemory, trajectoryBytes } from "./memory.js";
+import type { EnsembleMoments } from "./solution.js";
 
 const warned = new Set<string>();
 
@@ -56,6 +57,7 @@ function finish<R>(
   mode: EnsembleMode,
   threads: number,
   notice: string | null,
+  moments: EnsembleMoments | null = null,
 ): EnsembleSolution<R> {
   let reduced: R | undefined;
   const reduce = p.options.reduce as EnsembleOptions<unknown, R>["reduce"];
@@ -88,6 +90,7 @@ function finish<R>(
     mode,
     threads,
     notice,
+    moments,
   });
   if (p.throwOnFailure && sol.failed.length > 0) {
     const i = sol.failed[0]!;
@@ -123,6 +126,10 @@ function runSerial<R>(p: PreparedEnsemble, notice: string | null): EnsembleSolut
 function checkEnsembleOptions(options: EnsembleOptions): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`solveEnsemble(options): \`options\` must be an object; got ${describeValue(options)}.`);
+  }
+  const b = options.backend;
+  if (b !== undefined && b !== "cpu" && b !== "webgpu") {
+    throw new TypeError(`solveEnsemble: \`backend\` = ${describeValue(b)} must be "cpu" or "webgpu".`);
   }
   const th = options.threads;
   if (th !== undefined && th !== "auto" && !(typeof th === "number" && Number.isInteger(th) && th >= 1)) {
@@ -168,7 +175,9 @@ async function importModule(options: EnsembleOptions): Promise<ModuleExports> {
  *
  * Runs in the calling thread (`threads: 1`, the default), on worker threads (`threads: n` or
  * `"auto"`; the vector field must be able to travel: name its module in `module`, or use a
- * compiled vector field), or in lockstep batches of a vectorised vector field (`lockstep`). Output
+ * compiled vector field), in lockstep batches of a vectorised vector field (`lockstep`), or on a
+ * GPU (`backend: "webgpu"` with a `device`: one GPU thread per trajectory, in float32, for a
+ * `compile`d vector field; see the guide "Ensembles on the GPU"). Output
  * is packed into typed arrays (see {@link EnsembleSolution}); an `output` hook keeps a summary per
  * trajectory instead of the saved rows, and `reduce` folds the trajectories.
  *
@@ -197,6 +206,7 @@ export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptio
   const m = options.module;
   const terms = ensembleTerms(options, mod === null ? undefined : mod[m!.vectorField ?? "default"]);
   const p = prepareEnsemble(options, terms);
+  if (options.backend === "webgpu") return webgpu<R>(p, options);
   if (options.lockstep !== undefined) return lockstep<R>(p, options);
   const workers = options.workers;
   const requested = workers !== undefined ? workers.length : options.threads === "auto" ? await availableCores() : options.threads ?? 1;
@@ -244,6 +254,24 @@ async function tryThreads<R>(
   return finish<R>(p, storage, shape, details, "threads", threads, null);
 }
 
+/**
+ * The WebGPU backend (src/ensemble/webgpu/), imported on first use: in the per-module build a
+ * bundler then leaves it (and the compiler's parser, which event conditions need) out of
+ * applications that solve ensembles on the CPU only.
+ */
+async function webgpu<R>(p: PreparedEnsemble, options: EnsembleOptions): Promise<EnsembleSolution<R>> {
+  const { solveOnGPU } = await import("./webgpu/run.js");
+  const progress = options.progressMeter;
+  if (progress !== undefined) progress.start(0, p.N);
+  const out = await solveOnGPU(p, options.device, options.webgpu);
+  const unused = [options.threads !== undefined && options.threads !== 1 ? "`threads`" : "", options.workers ? "`workers`" : "", options.lockstep ? "`lockstep`" : ""].filter(Boolean);
+  const notices = [out.notice, unused.length > 0 ? `${unused.join(", ")} ${unused.length > 1 ? "were" : "was"} not used: the ensemble ran on the GPU.` : null].filter((x) => x !== null);
+  const notice = notices.length > 0 ? notices.join(" ") : null;
+  if (out.notice !== null) warnOnce("webgpu-precision", out.notice);
+  if (progress !== undefined) progress.finish(p.N);
+  return finish<R>(p, out.storage, out.shape, out.details, "webgpu", 1, notice, out.moments);
+}
+
 function lockstep<R>(p: PreparedEnsemble, options: EnsembleOptions): EnsembleSolution<R> {
   const shape = shapeOf(p, p.n);
   const storage = allocate(p, shape, false);
@@ -268,6 +296,9 @@ function lockstep<R>(p: PreparedEnsemble, options: EnsembleOptions): EnsembleSol
  */
 export function solveEnsembleSync<A = any, R = unknown>(options: EnsembleOptions<A, R>): EnsembleSolution<R> {
   checkEnsembleOptions(options);
+  if (options.backend === "webgpu") {
+    throw new TypeError('solveEnsembleSync: backend "webgpu" reads its results back asynchronously; use await solveEnsemble(options).');
+  }
   if ((options.threads !== undefined && options.threads !== 1) || options.workers !== undefined) {
     throw new TypeError(`solveEnsembleSync: \`threads\` = ${String(options.threads)}${options.workers ? " (with `workers`)" : ""}; worker threads need the asynchronous solveEnsemble (await solveEnsemble(options)).`);
   }

@@ -5,9 +5,6 @@
  * name, or as the generated source of a compiled vector field (`toSource()`).
  */
 import type { AbstractStepSizeController } from "../controllers/base.js";
-import { ConstantStepSize } from "../controllers/constant.js";
-import { PIDController } from "../controllers/pid.js";
-import { StepTo } from "../controllers/stepto.js";
 import type { SaveAt } from "../saveat.js";
 import type { AbstractSolver } from "../solvers/solver.js";
 import { ODETerm } from "../terms.js";
@@ -88,22 +85,21 @@ function describeSolver(solver: AbstractSolver<any>, exportsOf: Record<string, u
   return { name, options };
 }
 
-function describeController(c: AbstractStepSizeController | undefined): ProblemDescriptor["controller"] | string {
+function describeController(c: AbstractStepSizeController<any> | undefined, exportsOf: Record<string, unknown>): ProblemDescriptor["controller"] | string {
   if (c === undefined) return null;
-  if (c instanceof PIDController) {
-    if (typeof c.norm === "function") return "the PIDController's `norm` is a function, which cannot travel to a worker";
-    const options: Record<string, unknown> = {};
-    for (const key of Object.keys(c)) if (key !== "adaptive") options[key] = (c as unknown as Record<string, unknown>)[key];
-    try {
-      new PIDController(options); // the worker rebuilds it this way: check here that it can
-    } catch {
-      return "the PIDController cannot be rebuilt from its fields in a worker";
-    }
-    return { name: "PIDController", options };
+  const { name, options } = c.describe();
+  if (typeof options.norm === "function") return `the ${name}'s \`norm\` is a function, which cannot travel to a worker`;
+  const Ctor = exportsOf[name];
+  if (typeof Ctor !== "function" || (Ctor as { prototype?: unknown }).prototype !== Object.getPrototypeOf(c)) {
+    return `the step-size controller ${c.constructor.name} is not one of odeflow's exported controllers, so a worker cannot rebuild it`;
   }
-  if (c instanceof ConstantStepSize) return { name: "ConstantStepSize", options: {} };
-  if (c instanceof StepTo) return { name: "StepTo", options: { ts: c.ts } };
-  return `the step-size controller ${c.constructor.name} cannot be rebuilt in a worker`;
+  try {
+    structuredClone(options);
+    new (Ctor as new (o: unknown) => unknown)(options); // the worker rebuilds it this way: check here that it can
+  } catch {
+    return `the ${name} cannot be rebuilt from its options in a worker`;
+  }
+  return { name, options };
 }
 
 function fromModule(mod: ModuleExports, url: string | undefined, name: string | undefined, value: unknown, what: string, option: string): FunctionSource | string {
@@ -139,7 +135,7 @@ export function describeProblem(options: EnsembleOptions, terms: ODETerm | unkno
   }
   const solver = describeSolver(options.solver, lib);
   if (typeof solver === "string") return { ok: false, reason: solver };
-  const controller = describeController(options.stepsizeController);
+  const controller = describeController(options.stepsizeController, lib);
   if (typeof controller === "string") return { ok: false, reason: controller };
   let saveat: ProblemDescriptor["saveat"] = null;
   const s: SaveAt | undefined = options.saveat;
@@ -202,7 +198,7 @@ export async function rebuildOptions(
   const options: Record<string, unknown> = { ...d.rest };
   options.terms = new L.ODETerm!(vf);
   options.solver = new L[d.solver.name]!(d.solver.options);
-  if (d.controller !== null) options.stepsizeController = new L[d.controller.name]!(d.controller.name === "ConstantStepSize" ? undefined : d.controller.options);
+  if (d.controller !== null) options.stepsizeController = new L[d.controller.name]!(d.controller.options);
   if (d.saveat !== null) {
     const so: Record<string, unknown> = { t0: d.saveat.t0, t1: d.saveat.t1 };
     if (d.saveat.ts !== undefined) so.ts = d.saveat.ts;

@@ -13,6 +13,7 @@
  * interpolant a few ulps after the start (as CVODE and DifferentialEquations.jl do), so a root at
  * the start of a step (t0, or the event just handled) never fires again.
  */
+import { H, T, T_NEXT } from "../controllers/base.js";
 import { RESULTS, type Result } from "../results.js";
 import type { AbstractSolver, SolverState } from "../solvers/solver.js";
 import { describeValue } from "../tree.js";
@@ -73,7 +74,6 @@ export class EventDetector implements ScalarFunctionOfTime {
   private readonly isBool: Uint8Array;
   private readonly fired: Uint8Array;
   private readonly yTmp: Float64Array;
-  private readonly tNextBuf = new Float64Array(1);
 
   /** The state just before the event that `handle` will apply (valid after `detect` returns true). */
   readonly yPre: Float64Array;
@@ -217,6 +217,16 @@ export class EventDetector implements ScalarFunctionOfTime {
     return code;
   }
 
+  /**
+   * Binds the detector to a solve without starting it (a solve resumed from a snapshot, whose
+   * event state is then restored as data).
+   */
+  attach(solver: AbstractSolver<SolverState>, state: SolverState, args: unknown): void {
+    this.solver = solver;
+    this.state = state;
+    this.args = args;
+  }
+
   /** Value of the current condition on the last accepted step's interpolant at time t. */
   value(t: number): number {
     this.solver!.interpolate(this.state!, (t - this.stepT) / this.stepH, this.yTmp);
@@ -238,24 +248,23 @@ export class EventDetector implements ScalarFunctionOfTime {
   }
 
   /**
-   * Searches the accepted step from (t, y0) to (tNext, y1) (y1 given) for events. Records every
-   * event that fired. Returns true when one must be handled (it has an `affect` or is terminal,
-   * or `maxEvents` is exceeded): then `time` is its time and `yPre` the state there, and the loop
-   * must call `handle`. Events without `affect` that do not terminate are only recorded.
+   * Searches the accepted step from (t, y0) to (tNext, y1) (y1 given) for events, with t, the
+   * step h and tNext in `rec` (the loop's step record: a double passed to a call V8 does not
+   * inline would be boxed, an allocation per step). Records every event that fired. Returns true
+   * when one must be handled (it has an `affect` or is terminal, or `maxEvents` is exceeded): then
+   * `time` is its time and `yPre` the state there, and the loop must call `handle`. Events
+   * without `affect` that do not terminate are only recorded.
    */
-  detect(t: number, h: number, tNext: number, y1: Float64Array): boolean {
-    // Small, so that V8 inlines it into the loop; tNext reaches `quiet` through a typed array, as a
-    // double argument to a call that is not inlined would be boxed (an allocation per step).
-    this.tNextBuf[0] = tNext;
-    return this.quiet(y1) ? false : this.search(t, h, tNext, y1);
+  detect(rec: Float64Array, y1: Float64Array): boolean {
+    return this.quiet(rec, y1) ? false : this.search(rec[T]!, rec[H]!, rec[T_NEXT]!, y1);
   }
 
   /**
    * The common case: evaluates the conditions at the step end and, when none changed sign (and
    * no event can fire at the step end), makes the step end the next start and returns true.
    */
-  private quiet(y1: Float64Array): boolean {
-    const tNext = this.tNextBuf[0]!;
+  private quiet(rec: Float64Array, y1: Float64Array): boolean {
+    const tNext = rec[T_NEXT]!;
     const cont = this.cont;
     const nc = cont.length;
     const gLo = this.gLo;

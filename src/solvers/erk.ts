@@ -470,3 +470,8 @@ function combineStages(ks: Float64Array[], w: Float64Array, stages: number, n: n
     out[j] = base === null ? acc : base[j]! + scale * acc;
   }
 }
+
+/** The tableau of an explicit Runge–Kutta solver, or undefined for any other solver. */
+export function explicitTableau(solver: AbstractSolver<any>): Tableau | undefined {
+  return solver instanceof ExplicitRungeKutta ? solver.tableau : undefined;
+}

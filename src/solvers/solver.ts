@@ -1,10 +1,17 @@
 /**
  * The solver protocol: one step and its error estimate, with a workspace allocated once.
  *
- * `init` allocates every buffer a solve needs; `step` allocates nothing. The integration loop
- * (`integrate.ts`) owns the state vectors and ping-pongs them; a solver keeps references only.
+ * This interface is everything the integration loop (src/integrate/loop.ts), the step-size
+ * controllers and the ensemble runners rely on; there are no private side channels.
+ *
+ * Allocation contract: `init` allocates every buffer a solve needs; `restart`, `step`, `accept`,
+ * `interpolate` and `writeDense` allocate nothing. The loop owns the state vectors and ping-pongs
+ * them between steps; a solver keeps references to them only until the next step. Doubles reach
+ * `step` in a `Float64Array` the loop owns (`times[0]` = t, `times[1]` = dt), never as arguments:
+ * V8 boxes a double passed to a call it does not inline (16 bytes), and the loop allocates nothing.
  */
-import type { AbstractTerm, InPlaceVectorField } from "../terms.js";
+import { RESULTS } from "../results.js";
+import type { AbstractTerm, InPlaceVectorField, ODETerm } from "../terms.js";
 
 /** Workspace of one solve. Solvers extend it with their own buffers. */
 export interface SolverState {
@@ -12,14 +19,18 @@ export interface SolverState {
   numFnEvals: number;
 }
 
-/** Status returned by {@link AbstractSolver.step}: 0 means the step was computed. */
+/** Status of {@link AbstractSolver.step}: the step was computed (it may still be rejected for its error). */
 export const STEP_OK = 0;
+/** Status of {@link AbstractSolver.step}: an implicit solver's Newton iteration did not converge. */
+export const STEP_NEWTON_FAILED = RESULTS.implicitNonconvergence;
+/** Status of {@link AbstractSolver.step}: the iteration matrix was singular to working precision. */
+export const STEP_SINGULAR = RESULTS.singularMatrix;
 
 /**
- * What every ODE solver provides to the integration loop.
+ * What every solver provides to the integration loop.
  *
  * Dense output of the last accepted step is available through `interpolate`; `writeDense`
- * copies what `evaluateDense` needs so that a {@link Solution} can evaluate any past step.
+ * copies what `evaluateDense` needs so that a `Solution` can evaluate any past step.
  */
 export interface AbstractSolver<S extends SolverState = SolverState> {
   /** Name, as in the literature. */
@@ -28,27 +39,49 @@ export interface AbstractSolver<S extends SolverState = SolverState> {
   readonly order: number;
   /** Exponent denominator for step-size control, min(p, p̂) + 1; 0 when there is no error estimate. */
   readonly errorOrder: number;
-  /** Whether `step` writes a second error estimate (DOP853's). */
+  /** Whether `step` writes a second error estimate into `yErr2` (DOP853's). */
   readonly hasSecondaryError: boolean;
+  /**
+   * The constructor options that rebuild an equal solver (`new Class(options)`), for worker
+   * threads and resumed solves; omitted when the constructor takes none.
+   */
+  readonly options?: unknown;
   /**
    * Checks that the solver can solve these terms; throws a TypeError naming what it needs
    * otherwise. Omitted: the solver takes an `ODETerm`.
    */
   checkTerms?(terms: AbstractTerm): void;
   /**
+   * For terms other than a single `ODETerm`: the ODE part the loop treats as `f` (an SDE's drift,
+   * an IMEX method's explicit part), probed like an ODE's vector field and used by the automatic
+   * initial step; undefined when there is none.
+   */
+  vectorFieldTerm?(terms: AbstractTerm): ODETerm | undefined;
+  /**
    * Allocates the workspace for states of length `n`. `f` is the ODE vector field in place
    * (for an `ODETerm`; a no-op for other terms), `terms` the terms as given (for Jacobians,
    * IMEX splits, control terms).
    */
   init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): S;
+  /**
+   * The tolerances of the step-size controller, once after `init` (implicit solvers scale their
+   * Newton convergence tests by them). Omitted: the solver needs none.
+   */
+  setTolerances?(state: S, rtol: number | Float64Array, atol: number | Float64Array): void;
+  /**
+   * A solver that chooses its own steps (a variable-order method) returns the factor for the next
+   * step after an error estimate `err` (the scaled norm), in place of the controller's formula;
+   * the controller's factor limits, dtmin and dtmax still apply. Omitted: the controller decides.
+   */
+  stepFactor?(state: S, err: number, accepted: boolean): number;
   /** Extra counters merged into `sol.stats` (e.g. numJacobianEvals). */
   extraStats?(state: S): Record<string, number>;
   /** Starts (or restarts, after a jump or an event) at (t, y); returns f(t, y). */
   restart(state: S, t: number, y: Float64Array): Float64Array;
   /**
    * Takes a step of size dt from (t, y0), writing y1 and the error estimate(s). `times[0]` is t
-   * and `times[1]` is dt: the loop owns the array and writes both before each call, because a
-   * double passed to a call V8 does not inline is boxed (16 B each), and the loop must not allocate.
+   * and `times[1]` is dt. Returns {@link STEP_OK}, or a status ({@link STEP_NEWTON_FAILED},
+   * {@link STEP_SINGULAR}) when the step could not be computed.
    */
   step(state: S, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
   /** Records that the last step was accepted (first-same-as-last bookkeeping). */

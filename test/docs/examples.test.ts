@@ -12,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const library = pathToFileURL(join(root, "src", "index.ts")).href;
+/** `odeflow/webgpu` (a GPUDevice in Node), mapped to its source as "odeflow" is. */
+const webgpuEntry = pathToFileURL(join(root, "src", "node", "webgpu.ts")).href;
 const tmp = mkdtempSync(join(tmpdir(), "odeflow-docs-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -26,6 +28,8 @@ export const GUIDES: Record<string, number> = {
   "docs/sdes.md": 3,
   "docs/performance.md": 3,
   "docs/command-line.md": 1,
+  "docs/integrator.md": 4,
+  "docs/ensembles-on-the-gpu.md": 2,
 };
 
 /** Splits a command line into words (single and double quotes, no expansions). */
@@ -107,7 +111,7 @@ for (const file of files) {
   blocks.forEach((b, k) => {
     test(`${file}:${b.line} runs`, async () => {
       assert.match(b.code, /from "odeflow"/, `${file}:${b.line}: an example imports from "odeflow", as users write it`);
-      const code = b.code.replace(/from "odeflow"/g, `from ${JSON.stringify(library)}`);
+      const code = b.code.replace(/from "odeflow"/g, `from ${JSON.stringify(library)}`).replace(/from "odeflow\/webgpu"/g, `from ${JSON.stringify(webgpuEntry)}`);
       const out = join(tmp, `${file.replace(/[/.]/g, "_")}_${k}.mts`);
       // Keep the block's line numbers in stack traces: the fence line becomes a comment.
       writeFileSync(out, `// ${file}:${b.line}\n${code}\n`);

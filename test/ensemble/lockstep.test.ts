@@ -123,13 +123,27 @@ test("lockstep: a blowing-up lane fails alone; maxSteps per lane; output hook", 
   assert.ok(Math.abs(lock.output(2)[0]! - 1) < 1e-7); // y0 = 0.5: y(1) = 0.5 / 0.5
 });
 
+test("lockstep runs every controller through the loop's own phases: StepTo, stepTs/jumpTs and a custom norm equal serial", () => {
+  const cases = [
+    { ...base, stepsizeController: new StepTo({ ts: [0, 0.1, 0.25, 0.3, 0.5, 0.75, 1] }) },
+    { ...base, stepsizeController: new PIDController({ rtol: 1e-7, atol: 1e-9, stepTs: [0.3, 0.7], jumpTs: [0.45] }) },
+    { ...base, stepsizeController: new PIDController({ rtol: 1e-7, atol: 1e-9, norm: (e: Float64Array) => Math.max(Math.abs(e[0]!), Math.abs(e[2]!)) }) },
+  ];
+  for (const o of cases) assertIdentical(solveEnsembleSync({ ...o, lockstep: { f: lorenzBatch, batchSize: 40 } }), solveEnsembleSync(o));
+});
+
+test("a lockstep field that writes only lane 0, or nothing, is refused at t0 (it would give wrong answers)", () => {
+  const lane0: BatchVectorField<P> = (t, u, p, du, m, B) => lorenzBatch(t, u, p, du, Math.min(m, 1), B);
+  assert.throws(() => solveEnsembleSync({ ...base, lockstep: { f: lane0 } }), /lockstep.f does not compute what the vector field of `terms` does: for trajectory 1/);
+  assert.throws(() => solveEnsembleSync({ ...base, lockstep: { f: () => {} } }), /lockstep.f does not compute .* trajectory 0 at t0, component 0 is NaN/);
+});
+
 test("lockstep refuses what it does not implement, saying what to do", () => {
   const o = { ...base, lockstep: { f: lorenzBatch } };
   assert.throws(
     () => solveEnsembleSync({ ...o, solver: new Heun(), dt0: 0.01, stepsizeController: new ConstantStepSize() }),
     /first-same-as-last methods .* not Heun; run without `lockstep`/,
   );
-  assert.throws(() => solveEnsembleSync({ ...o, stepsizeController: new StepTo({ ts: [0, 0.5, 1] }) }), /takes PIDController or ConstantStepSize/);
   assert.throws(() => solveEnsembleSync({ ...o, saveat: new SaveAt({ t1: true, fn: (t, y) => y[0]! }) }), /does not take SaveAt fn/);
   assert.throws(() => solveEnsembleSync({ ...o, saveat: new SaveAt({ steps: true }) }), /does not take SaveAt steps/);
   assert.throws(() => solveEnsembleSync({ ...base, lockstep: {} as never }), /`lockstep` must be \{ f, batchSize\? \}/);

@@ -195,17 +195,29 @@ test("bad ensemble options get errors that name the argument, the value and the 
   assert.throws(() => solveEnsembleSync({ solver: new Dopri5(), t0: 0, t1: 1, trajectories: 2, y0: () => [1] }), /give `terms`/);
 });
 
-test("a vector field that throws ends the ensemble with an error naming the trajectory", () => {
+test("a vector field that throws fails only its own trajectory (callbackError, with the error's message); the others finish", () => {
+  const sol = solveEnsembleSync({
+    terms: new ODETerm((t: number, y: Float64Array, a: { bad: boolean }, dy: Float64Array) => {
+      if (a.bad && t > 0) throw new Error("bad parameter");
+      dy[0] = -y[0]!;
+    }),
+    solver: new Dopri5(), t0: 0, t1: 1, trajectories: 4, y0: () => [1], args: (i) => ({ bad: i === 2 }),
+  });
+  for (const i of [0, 1, 3]) {
+    assert.equal(sol.result(i), RESULTS.successful);
+    assert.ok(Math.abs(sol.final(i)[0]! - Math.exp(-1)) < 1e-3);
+  }
+  assert.equal(sol.result(2), RESULTS.callbackError);
+  assert.match(sol.message(2), /vector field.*bad parameter/);
   assert.throws(
-    () =>
-      solveEnsembleSync({
-        terms: new ODETerm((t: number, y: Float64Array, a: { bad: boolean }, dy: Float64Array) => {
-          if (a.bad && t > 0) throw new Error("bad parameter");
-          dy[0] = -y[0]!;
-        }),
-        solver: new Dopri5(), t0: 0, t1: 1, trajectories: 4, y0: () => [1], args: (i) => ({ bad: i === 2 }),
+    () => solveEnsembleSync({
+      terms: new ODETerm((t: number, y: Float64Array, a: { bad: boolean }, dy: Float64Array) => {
+        if (a.bad && t > 0) throw new Error("bad parameter");
+        dy[0] = -y[0]!;
       }),
-    /solveEnsemble: trajectory 2: .*bad parameter/,
+      solver: new Dopri5(), t0: 0, t1: 1, trajectories: 4, y0: () => [1], args: (i) => ({ bad: i === 2 }), throw: true,
+    }),
+    /callbackError at trajectory 2 .*bad parameter/,
   );
 });
 

@@ -149,6 +149,18 @@ export function harmonic(w: number, x0: number, v0: number): Problem {
   };
 }
 
+/** Two decoupled decays, y0' = −k y0 and y1' = −2k y1: the first output does not read y1. */
+export function pair(k: number, a: number, b: number): Problem {
+  return {
+    name: `pair(k=${k}, y0=[${a}, ${b}])`, n: 2, y0: [a, b], args: { k }, L: 2 * k,
+    f: (t, y, args, dy) => { dy[0] = -args.k! * y[0]!; dy[1] = -2 * args.k! * y[1]!; },
+    source: "(t, y, args) => [-args.k * y[0], -2 * args.k * y[1]]",
+    exact: (t, t0) => [a * Math.exp(-k * (t - t0)), b * Math.exp(-2 * k * (t - t0))],
+    scale: (t0, t1) => Math.max(Math.abs(a), Math.abs(b)) * Math.max(1, Math.exp(-2 * k * (Math.min(t0, t1) - t0))),
+    amplification: (t0, t1) => Math.exp(Math.max(0, -2 * k * (t1 - t0))),
+  };
+}
+
 export function logistic(r: number, K: number, y0: number): Problem {
   return {
     name: `logistic(r=${r}, K=${K}, y0=${y0})`, n: 1, y0: [y0], args: { r, K }, L: r,

@@ -55,7 +55,7 @@ function corrupted(c: EnsembleCase): string[] {
     // A lockstep field that computes lane 0 only is right for an ensemble of one.
     if (d === c.lockstep && d.v === "lazy" && c.N.v === 1) continue;
     // One state given as an array of one number is one trajectory's y0 when N = 1.
-    if (d === c.y0 && d.v === "scalar" && c.N.v === 1 && c.problem.kind !== "harmonic") continue;
+    if (d === c.y0 && d.v === "scalar" && c.N.v === 1 && problemOf(c.problem).n === 1) continue;
     if (d.bad !== null) out.push(d.bad);
   }
   // Lockstep takes neither SaveAt steps nor ConstantStepSize problems with steps rows: a refusal, named `lockstep`.
@@ -157,7 +157,8 @@ export async function checkEnsembleCase(c: EnsembleCase): Promise<string | null>
     const ti = sol.tsOf(i);
     const yi = sol.ysOf(i);
     const y0i = scaleY(i);
-    const pi = problemOf({ ...c.problem, ...(c.problem.kind === "harmonic" ? { x0: y0i[0]!, v0: y0i[1]! } : { y0: y0i[0]! }), [key]: argsOf(i)[key]! } as ProblemSpec);
+    const start = c.problem.kind === "harmonic" ? { x0: y0i[0]!, v0: y0i[1]! } : c.problem.kind === "pair" ? { a: y0i[0]!, b: y0i[1]! } : { y0: y0i[0]! };
+    const pi = problemOf({ ...c.problem, ...start, [key]: argsOf(i)[key]! } as ProblemSpec);
     if (!sol.ok(i)) {
       for (let r = 0; r < ti.length; r++) if (!(ti[r]! >= 0 && ti[r]! <= sol.tFinal[i]! && (r === 0 || ti[r]! >= ti[r - 1]!))) return `trajectory ${i} failed with rows outside [t0, tFinal]`;
       continue;

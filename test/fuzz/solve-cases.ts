@@ -6,7 +6,7 @@ import {
   compile, ConstantStepSize, Event, ODETerm, PIDController, SaveAt, StepTo,
   type AbstractSolver, type DiffeqsolveOptions,
 } from "../../src/index.js";
-import { decay, growth, harmonic, logistic, type Problem } from "./contract.js";
+import { decay, growth, harmonic, logistic, pair, type Problem } from "./contract.js";
 
 /** Marks an option that is left out. */
 export const ABSENT = "<absent>";
@@ -32,13 +32,15 @@ export type ProblemSpec =
   | { kind: "decay"; k: number; y0: number }
   | { kind: "growth"; k: number; y0: number }
   | { kind: "harmonic"; w: number; x0: number; v0: number }
-  | { kind: "logistic"; r: number; K: number; y0: number };
+  | { kind: "logistic"; r: number; K: number; y0: number }
+  | { kind: "pair"; k: number; a: number; b: number };
 
 export const problemArb: fc.Arbitrary<ProblemSpec> = fc.oneof(
   fc.record({ kind: fc.constant("decay" as const), k: num(0.1, 2), y0: num(0.5, 2) }),
   fc.record({ kind: fc.constant("growth" as const), k: num(0.1, 1), y0: num(0.5, 2) }),
   fc.record({ kind: fc.constant("harmonic" as const), w: num(0.5, 3), x0: num(-1, 1), v0: num(-1, 1) }),
   fc.record({ kind: fc.constant("logistic" as const), r: num(0.5, 2), K: num(1, 5), y0: num(0.2, 1) }),
+  fc.record({ kind: fc.constant("pair" as const), k: num(0.1, 1), a: num(0.5, 2), b: num(-2, 2) }),
 );
 
 export function problemOf(p: ProblemSpec): Problem {
@@ -47,6 +49,7 @@ export function problemOf(p: ProblemSpec): Problem {
     case "growth": return growth(p.k, p.y0);
     case "harmonic": return harmonic(p.w, p.x0, p.v0);
     case "logistic": return logistic(p.r, p.K, p.y0);
+    case "pair": return pair(p.k, p.a, p.b);
   }
 }
 
@@ -157,7 +160,7 @@ export interface SolveCase {
   t1: Drawn<unknown>;
   dt0: Drawn<unknown>;
   y0: Drawn<Y0Form | "longer" | "shorter" | "nan" | "empty" | "strings" | "null" | "absent">;
-  args: Drawn<"given" | "nan" | "absent" | "string">;
+  args: Drawn<"given" | "nan" | "absent" | "string" | "missingKey">;
   saveat: Drawn<SaveSpec>;
   controller: Drawn<ControllerSpec>;
   maxSteps: Drawn<unknown>;
@@ -182,7 +185,7 @@ export const solveCaseArb: fc.Arbitrary<SolveCase> = fc.record({
     bad<unknown>("dt0", 0, NaN, "0.1", Infinity, "wrong direction"), 25),
   y0: mostly(ok(fc.constantFrom<Y0Form>("array", "float64", "nested", "scalar")),
     bad("y0", "longer" as const, "shorter" as const, "nan" as const, "empty" as const, "strings" as const, "null" as const, "absent" as const), 20),
-  args: mostly(ok(fc.constantFrom("given" as const, "string" as const)), bad("args", "nan" as const, "absent" as const), 25),
+  args: mostly(ok(fc.constantFrom("given" as const, "string" as const)), bad("args", "nan" as const, "absent" as const, "missingKey" as const), 25),
   saveat: saveArb,
   controller: controllerArb,
   maxSteps: mostly<unknown>(ok(fc.integer({ min: 1, max: 4000 })), bad<unknown>("maxSteps", 0, -5, 2.5, NaN, "100", Infinity), 20),
@@ -216,6 +219,8 @@ export interface Expectation {
   noThrow: boolean;
   /** The vector field throws past this time (null: never). */
   tThrow: number | null;
+  /** Set when the vector field did throw. */
+  thrown: { yes: boolean };
 }
 
 function y0Value(form: string, p: Problem): unknown {
@@ -242,8 +247,12 @@ export function materialize(c: SolveCase): { options: DiffeqsolveOptions<any>; e
   const options: Record<string, unknown> = {};
   // The vector field, possibly throwing part-way (a bug in the user's f).
   const tThrow = c.fThrows === null ? null : t0 + c.direction * c.span * c.fThrows;
+  const thrown = { yes: false };
   const inPlace = tThrow === null ? p.f : (t: number, y: Float64Array, a: Record<string, number>, dy: Float64Array) => {
-    if (c.direction * (t - tThrow) > 0) throw new Error("model failure past tThrow");
+    if (c.direction * (t - tThrow) > 0) {
+      thrown.yes = true;
+      throw new Error("model failure past tThrow");
+    }
     p.f(t, y, a, dy);
   };
   if (c.form === "compiled" && tThrow === null) options.terms = new ODETerm(compile(p.source));
@@ -264,6 +273,7 @@ export function materialize(c: SolveCase): { options: DiffeqsolveOptions<any>; e
   if (c.args.v === "given") options.args = { ...p.args };
   else if (c.args.v === "string") options.args = Object.fromEntries(Object.entries(p.args).map(([k, v]) => [k, String(v)]));
   else if (c.args.v === "nan") options.args = Object.fromEntries(Object.keys(p.args).map((k) => [k, NaN]));
+  else if (c.args.v === "missingKey") options.args = {};
   // Saved output.
   let pick: Expectation["pick"] = (y) => y;
   const sv = c.saveat.v;
@@ -363,7 +373,7 @@ export function materialize(c: SolveCase): { options: DiffeqsolveOptions<any>; e
   if (c.extra.v !== ABSENT) options[c.extra.v] = 1e-3;
   return {
     options: options as unknown as DiffeqsolveOptions<any>,
-    expect: { problem: p, t0, t1, bound, tolUnit, pick, terminalAt, eventAt, noThrow: c.throw.v === false, tThrow },
+    expect: { problem: p, t0, t1, bound, tolUnit, pick, terminalAt, eventAt, noThrow: c.throw.v === false, tThrow, thrown },
   };
 }
 
@@ -373,6 +383,8 @@ export function corruptedOf(c: SolveCase): string[] {
   for (const d of [c.solver, c.t0, c.t1, c.dt0, c.y0, c.args, c.saveat, c.controller, c.maxSteps, c.throw, c.event, c.maxEvents, c.extra] as Drawn<unknown>[]) {
     // With t1 = t0 there is no direction for dt0 to point away from.
     if (d === c.dt0 && d.v === "wrong direction" && c.span === 0) continue;
+    // With t1 = t0 no step is taken, so a norm that would misbehave is never called.
+    if (d === c.controller && d.bad === "norm" && c.controller.v.kind === "pid" && c.controller.v.norm === "negative" && c.span === 0) continue;
     if (d.bad !== null) out.push(d.bad);
   }
   return out;

@@ -37,6 +37,7 @@ import { TSIT5_TABLEAU, Tsit5 } from "../../src/solvers/methods/tsit5.js";
 import { DOPRI8_TABLEAU, Dopri8 } from "../../src/solvers/methods/dopri8.js";
 import { VERN7_TABLEAU, Vern7 } from "../../src/solvers/methods/vern7.js";
 import { VERN9_TABLEAU, Vern9 } from "../../src/solvers/methods/vern9.js";
+import { RK4_TABLEAU } from "../../src/solvers/methods/rk4.js";
 
 const TOL = 0.25;
 /** Set ODEFLOW_REPORT_SLOPES=1 to print every measured slope with its errors. */
@@ -348,6 +349,7 @@ const CASES: MethodCase[] = [
   { tab: HEUN_TABLEAU, smooth: [on(nonlinear, [100, 200, 400, 800])], tree: { Ns: [16, 32, 64, 128] }, embeddedSolutionOrder: 1 },
   { tab: MIDPOINT_TABLEAU, smooth: [on(nonlinear, [100, 200, 400, 800])], tree: { Ns: [16, 32, 64, 128] }, embeddedSolutionOrder: 1 },
   { tab: RALSTON_TABLEAU, smooth: [on(nonlinear, [100, 200, 400, 800])], tree: { Ns: [16, 32, 64, 128] }, embeddedSolutionOrder: 1 },
+  { tab: RK4_TABLEAU, smooth: [on(nonlinear, [50, 100, 200, 400])], tree: { Ns: [8, 16, 32, 64] } },
   { tab: BOSH3_TABLEAU, smooth: [on(nonlinear, [50, 100, 200, 400])], tree: { Ns: [8, 16, 32, 64] }, embeddedSolutionOrder: 2 },
   { tab: DOPRI5_TABLEAU, smooth: [on(nonlinear, [32, 64, 128, 256])], tree: { Ns: [4, 8, 16, 32] }, embeddedSolutionOrder: 4 },
   { tab: TSIT5_TABLEAU, smooth: [on(nonlinear, [32, 64, 128, 256])], tree: { Ns: [4, 8, 16, 32] }, embeddedSolutionOrder: 4 },

@@ -106,7 +106,7 @@ export class BDF implements AbstractSolver<BDFState> {
   readonly errorOrder = 2;
   readonly hasSecondaryError = false;
   readonly maxOrder: number;
-  private readonly options: ImplicitOptions;
+  readonly options: ImplicitOptions;
 
   constructor(options?: BDFOptions) {
     this.options = checkImplicitOptions("BDF", options, ["maxOrder"]);

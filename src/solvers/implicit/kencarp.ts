@@ -165,7 +165,7 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
   readonly errorOrder: number;
   readonly hasSecondaryError = false;
   readonly tableau: ARKTableau;
-  private readonly options: ImplicitOptions;
+  readonly options: ImplicitOptions;
 
   constructor(tableau: ARKTableau, options?: ImplicitOptions) {
     this.options = checkImplicitOptions(tableau.name, options);

@@ -124,7 +124,7 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
   readonly order = 5;
   readonly errorOrder = 4;
   readonly hasSecondaryError = false;
-  private readonly options: ImplicitOptions;
+  readonly options: ImplicitOptions;
 
   constructor(options?: ImplicitOptions) {
     this.options = checkImplicitOptions("RadauIIA5", options);

@@ -139,7 +139,7 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
   abstract readonly order: number;
   abstract readonly errorOrder: number;
   readonly hasSecondaryError = false;
-  protected readonly options: ImplicitOptions;
+  readonly options: ImplicitOptions;
   /** ∂f/∂t is zero (option `autonomous`): it is not computed. */
   protected readonly autonomous: boolean;
   constructor(name: string, options: ImplicitOptions | undefined) {
