@@ -75,7 +75,9 @@ export default defineConfig([
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
-    clean: true,
+    // Not `clean: true`: both builds write into dist/ at once, and a clean by one could delete
+    // the other's files; `npm run build` empties dist/ first instead.
+    clean: false,
     target: "es2020",
     platform: "neutral",
     treeshake: true,

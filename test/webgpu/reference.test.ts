@@ -59,7 +59,10 @@ test("PID coefficients, Vern7's extra dense stages (non-FSAL) and Dopri8's secon
   const pid = new PIDController({ rtol: 1e-7, atol: 1e-9, pcoeff: 0.2, icoeff: 0.4, dcoeff: 0.1 });
   for (const solver of [new Vern7(), new Dopri8()]) {
     const o = sweep({ solver, stepsizeController: pid, dt0: 1e-3, saveat: new SaveAt({ ts: [0.3, 0.6, 1] }) });
-    for (const i of [1, 4, 7]) assertSameSolve(o, i, `${solver.name} trajectory ${i}`, true);
+    // Counts exactly; values to 1e-12: the reference sums DOP853's and Vern7's error estimates in
+    // another order than the generated kernel, so err differs in its last bit, and with the PID
+    // history that can move a step end by an ulp.
+    for (const i of [1, 4, 7]) assertSameSolve(o, i, `${solver.name} trajectory ${i}`, false);
   }
 });
 

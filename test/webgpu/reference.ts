@@ -367,7 +367,7 @@ export function referenceSolve(gp: GpuProblem, y0: ArrayLike<number>, P: ArrayLi
         if (lastRejected) factor = Math.min(factor, 1);
         lastRejected = false;
         invPrev2 = invPrev1;
-        invPrev1 = inv;
+        invPrev1 = Math.min(inv, C(1e4)); // the controller's history floors err at 1e-4
         nfs = 0;
       } else {
         accept = false;

@@ -282,7 +282,7 @@ function adaptiveParts(c: PidConstants, tab: Tableau): { propose: string; contro
       if (lastRejected) { factor = min(factor, 1.0); }
       lastRejected = false;
       invPrev2 = invPrev1;
-      invPrev1 = inv;
+      invPrev1 = min(inv, 1e4); // the history floors err at 1e-4, as the CPU controller does
       nfs = 0u;
     } else {
       accept = false;
