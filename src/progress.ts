@@ -2,6 +2,8 @@
  * Progress meters for long solves. The loop reports the current time every few steps; a solve
  * without a meter pays one null check per step.
  */
+import { describeValue } from "./tree.js";
+import { checkKeys } from "./util/options.js";
 
 /** What the integration loop calls. */
 export interface ProgressMeter {
@@ -32,6 +34,9 @@ export class CallbackProgressMeter implements ProgressMeter {
     private readonly intervalMs = 100,
   ) {
     if (typeof fn !== "function") throw new TypeError("new CallbackProgressMeter(fn): `fn` must be a function (fraction, t) => void.");
+    if (typeof intervalMs !== "number" || !(intervalMs >= 0)) {
+      throw new RangeError(`new CallbackProgressMeter(fn, intervalMs): \`intervalMs\` = ${describeValue(intervalMs)} must be a number of milliseconds ≥ 0.`);
+    }
   }
   start(t0: number, t1: number): void {
     this.t0 = t0;
@@ -63,12 +68,22 @@ export class CallbackProgressMeter implements ProgressMeter {
 export class TextProgressMeter implements ProgressMeter {
   private readonly inner: CallbackProgressMeter;
   constructor(options: { width?: number; intervalMs?: number; write?: (text: string) => void } = {}) {
+    const what = "new TextProgressMeter(options)";
+    checkKeys(options, ["width", "intervalMs", "write"], what);
     const width = options.width ?? 40;
+    if (typeof width !== "number" || !Number.isInteger(width) || width < 1 || width > 1000) {
+      throw new RangeError(`${what}: \`width\` = ${describeValue(width)} must be a whole number of characters from 1 to 1000.`);
+    }
     const write = options.write ?? defaultWrite;
+    if (typeof write !== "function") throw new TypeError(`${what}: \`write\` must be a function (text) => void; got ${describeValue(write)}.`);
+    const interval = options.intervalMs ?? 100;
+    if (typeof interval !== "number" || !(interval >= 0)) {
+      throw new RangeError(`${what}: \`intervalMs\` = ${describeValue(interval)} must be a number of milliseconds ≥ 0.`);
+    }
     this.inner = new CallbackProgressMeter((fraction, t) => {
       const filled = Math.round(fraction * width);
       write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(fraction * 100).toFixed(1).padStart(5)}%  t = ${t.toPrecision(6)}`);
-    }, options.intervalMs ?? 100);
+    }, interval);
     this.finishWrite = write;
   }
   private readonly finishWrite: (text: string) => void;

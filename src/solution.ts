@@ -293,7 +293,7 @@ export class Solution<Y = unknown> {
     if (solver === null) {
       throw new Error(`sol.${name}(t): this Solution was rebuilt from data without its solver; pass it: Solution.fromJSON(data, { solver: new ${d.solverName}() }).`);
     }
-    if (typeof t !== "number" || Number.isNaN(t)) throw new TypeError(`sol.${name}(t): t must be a number; got ${String(t)}.`);
+    if (typeof t !== "number" || Number.isNaN(t)) throw new TypeError(`sol.${name}(t): \`t\` must be a number; got ${typeof t === "number" ? String(t) : describeValue(t)}.`);
     const n = d.n;
     const result = out ?? new Float64Array(n);
     if (result.length < n) throw new RangeError(`sol.${name}(t, out): out has length ${result.length}, needs ${n}.`);

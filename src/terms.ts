@@ -4,6 +4,8 @@
  * An {@link ODETerm} is `dy/dt = f(t, y, args)`. {@link ControlTerm} (`g(t, y, args) dW`) and
  * {@link MultiTerm} (a sum of terms, for IMEX splits and SDEs) complete the diffrax vocabulary.
  */
+import { argNamesOf, argsProblem, type ArgLayout } from "./compile/args.js";
+import { describeValue } from "./tree.js";
 
 /**
  * A vector field written in place: reads `y` and writes `dy`, both `Float64Array`s of the state's
@@ -142,6 +144,7 @@ export class ODETerm<A = any> extends AbstractTerm {
     if (options.compile !== undefined && typeof options.compile !== "boolean") {
       throw new TypeError(`new ODETerm(vectorField, options): \`compile\` must be true or false; got ${typeof options.compile}.`);
     }
+    if (typeof vectorField !== "function") checkVectorFieldObject(vectorField);
     this.vectorField = vectorField;
     this.autoCompile = options.compile ?? true;
   }
@@ -171,6 +174,39 @@ export class ODETerm<A = any> extends AbstractTerm {
     return r.vf === null
       ? { vf: plain, compilation: { status: "fallback", reason: r.reason } }
       : { vf: r.vf as VectorFieldObject<A>, compilation: { status: "compiled", reason: null } };
+  }
+}
+
+/** The optional function members of a {@link VectorFieldObject}. */
+const VF_FUNCTIONS = ["jac", "jvp", "vjp", "jacArgs", "vjpArgs", "vjpBoth", "jvpArgs", "dfdt"] as const;
+
+/**
+ * Checks the optional members of a vector field object once, where it is made, so that a wrong
+ * one is named here rather than failing as "x is not a function" deep inside a solver.
+ */
+function checkVectorFieldObject(vf: VectorFieldObject): void {
+  const where = "new ODETerm(vectorField)";
+  for (const name of VF_FUNCTIONS) {
+    const m = vf[name];
+    if (m !== undefined && typeof m !== "function") {
+      throw new TypeError(`${where}: \`vectorField.${name}\` must be a function or omitted; got ${describeValue(m)}.`);
+    }
+  }
+  for (const name of ["n", "nArgs"] as const) {
+    const m = vf[name];
+    if (m !== undefined && !(typeof m === "number" && Number.isInteger(m) && m >= (name === "n" ? 1 : 0))) {
+      throw new TypeError(`${where}: \`vectorField.${name}\` = ${describeValue(m)} must be a whole number ≥ ${name === "n" ? 1 : 0} or omitted.`);
+    }
+  }
+  const sp = vf.jacSparsity;
+  if (sp !== undefined) {
+    const ok = Array.isArray(sp) && sp.every((row) => Array.isArray(row) && row.every((j) => Number.isInteger(j) && j >= 0));
+    if (!ok || (vf.n !== undefined && sp.length !== vf.n)) {
+      throw new TypeError(
+        `${where}: \`vectorField.jacSparsity\` must list, for each of the ${vf.n ?? "n"} rows, the columns that may be non-zero ` +
+          `(an array of arrays of whole numbers ≥ 0); got ${Array.isArray(sp) ? `an array of ${sp.length}` : describeValue(sp)}.`,
+      );
+    }
   }
 }
 
@@ -235,7 +271,7 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
     }
     const noise = options.noise ?? "general";
     if (noise !== "general" && noise !== "diagonal") {
-      throw new RangeError(`new ControlTerm(diffusion, control, options): \`noise\` = ${JSON.stringify(noise)} must be "general" or "diagonal".`);
+      throw new RangeError(`new ControlTerm(diffusion, control, options): \`noise\` = ${typeof noise === "string" ? JSON.stringify(noise) : describeValue(noise)} must be "general" or "diagonal".`);
     }
     this.noise = noise;
     this.additive = options.additive === true;
@@ -266,6 +302,61 @@ export function assertRevisitable(terms: AbstractTerm): void {
     }
   }
 }
+
+/**
+ * Throws a RangeError when a vector field that knows its state size (`n`, as every compiled
+ * vector field carries) is given a state of another size. Without this check a field compiled for
+ * n = 2 runs on a 1-component y0: it reads y[1] as undefined, writes dy[1] past the end (silently
+ * dropped), and the solve "succeeds" with a wrong answer. Called by `diffeqsolve`'s validation
+ * (and by every entry point that takes a y0) with the length of the flattened y0.
+ *
+ * @example
+ * ```ts
+ * checkStateSize(new ODETerm(compile((t, [x, v]) => [v, -x])), 1, "diffeqsolve"); // throws: compiled for n = 2
+ * ```
+ */
+export function checkStateSize(terms: AbstractTerm, n: number, api = "diffeqsolve"): void {
+  if (terms instanceof MultiTerm) {
+    for (const t of terms.terms) checkStateSize(t, n, api);
+    return;
+  }
+  if (!(terms instanceof ODETerm)) return;
+  const m = terms.vf.n;
+  if (m === undefined || m === n) return;
+  throw new RangeError(
+    `${api}: \`y0\` has ${n} component${n === 1 ? "" : "s"} but the vector field was compiled for n = ${m} ` +
+      `(it reads y[0] … y[${m - 1}] and writes ${m} derivatives); give y0 ${m} components, or compile a vector field for ${n}.`,
+  );
+}
+
+/**
+ * Throws a TypeError when `args` cannot feed a compiled vector field among `terms`: a parameter it
+ * reads is missing or of the wrong kind (without this check a missing `args.k` silently reads
+ * undefined and every derivative is NaN). Called by `diffeqsolve`'s validation (and every entry
+ * point that takes args) with the args of the solve.
+ *
+ * @example
+ * ```ts
+ * checkTermArgs(new ODETerm(compile((t, [x], { k }) => [-k * x])), {}, "diffeqsolve"); // throws: args.k is undefined
+ * ```
+ */
+export function checkTermArgs(terms: AbstractTerm, args: unknown, api = "diffeqsolve"): void {
+  if (terms instanceof MultiTerm) {
+    for (const t of terms.terms) checkTermArgs(t, args, api);
+    return;
+  }
+  if (!(terms instanceof ODETerm)) return;
+  const info = (terms.vf as { [COMPILED_GRAPH]?: { layout?: ArgLayout } })[COMPILED_GRAPH];
+  if (info?.layout === undefined) return;
+  const problem = argsProblem(info.layout, args);
+  if (problem !== null) {
+    const names = argNamesOf(info.layout);
+    throw new TypeError(`${api}: ${problem}; pass args with ${names.length > 6 ? `its ${names.length} parameters` : names.join(", ")} (see the compiled field's argNames).`);
+  }
+}
+
+/** The key under which `compile` keeps a vector field's graph and parameter layout (compile.ts). */
+const COMPILED_GRAPH = Symbol.for("odeflow.compiledGraph");
 
 /**
  * A sum of terms, for example `MultiTerm(new ODETerm(drift), new ControlTerm(diffusion, bm))` for

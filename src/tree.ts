@@ -37,23 +37,32 @@ function isNumberArray(value: ArrayLike<unknown>): boolean {
   return true;
 }
 
-function describe(value: unknown, path: string, argName: string): Node {
+function describe(value: unknown, path: string, argName: string, api: string, open: Set<object>): Node {
   if (typeof value === "number") return { kind: "scalar" };
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
+      throw new TypeError(`${api}: \`${argName}\`${path} is a ${value.constructor.name}; states are numbers: convert it, for example Float64Array.from(x, Number).`);
+    }
     return { kind: "flat", size: (value as unknown as ArrayLike<number>).length, typed: true };
   }
-  if (Array.isArray(value)) {
-    if (isNumberArray(value)) return { kind: "flat", size: value.length, typed: false };
-    const items = value.map((v, i) => describe(v, `${path}[${i}]`, argName));
-    return { kind: "array", items, size: items.reduce((s, n) => s + sizeOf(n), 0) };
-  }
-  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    const keys = Object.keys(value);
-    const items = keys.map((k) => describe((value as Record<string, unknown>)[k], `${path}.${k}`, argName));
-    return { kind: "object", keys, items, size: items.reduce((s, n) => s + sizeOf(n), 0) };
+  if (value !== null && typeof value === "object" && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
+    if (open.has(value)) throw new TypeError(`${api}: \`${argName}\`${path} contains itself (a cycle); a state is a tree of numbers.`);
+    if (Array.isArray(value) && isNumberArray(value)) return { kind: "flat", size: value.length, typed: false };
+    open.add(value);
+    let node: Node;
+    if (Array.isArray(value)) {
+      const items = value.map((v, i) => describe(v, `${path}[${i}]`, argName, api, open));
+      node = { kind: "array", items, size: items.reduce((s, n) => s + sizeOf(n), 0) };
+    } else {
+      const keys = Object.keys(value);
+      const items = keys.map((k) => describe((value as Record<string, unknown>)[k], `${path}.${k}`, argName, api, open));
+      node = { kind: "object", keys, items, size: items.reduce((s, n) => s + sizeOf(n), 0) };
+    }
+    open.delete(value);
+    return node;
   }
   throw new TypeError(
-    `\`${argName}\`${path} must be a number, an array or typed array of numbers, or a plain object/array ` +
+    `${api}: \`${argName}\`${path} must be a number, an array or typed array of numbers, or a plain object/array ` +
       `of those; got ${describeValue(value)}. Convert it to numbers (for example with Number(x)).`,
   );
 }
@@ -61,6 +70,9 @@ function describe(value: unknown, path: string, argName: string): Node {
 /** A short description of a value for error messages. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return `a function${value.name ? ` (${value.name})` : ""}`;
+  if (typeof value === "symbol") return "a symbol";
   if (typeof value === "string") return `the string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   if (typeof value === "object") return `an object of type ${value.constructor?.name ?? "Object"}`;
   return `${typeof value} ${String(value)}`;
@@ -89,9 +101,9 @@ export class Structure<Y = unknown> {
     this.isFlat = root.kind === "flat";
   }
 
-  /** Describes `value`; `argName` names the argument in error messages. */
-  static of<Y>(value: Y, argName = "y0"): Structure<Y> {
-    return new Structure<Y>(describe(value, "", argName));
+  /** Describes `value`; `argName` and `api` (the public function) name it in error messages. */
+  static of<Y>(value: Y, argName = "y0", api = "diffeqsolve"): Structure<Y> {
+    return new Structure<Y>(describe(value, "", argName, api, new Set()));
   }
 
   /** Copies `value` (of this structure) into `out` (allocated if omitted). */
@@ -183,7 +195,11 @@ function build(node: Node, flat: ArrayLike<number>, offset: number): unknown {
     case "object": {
       const r: Record<string, unknown> = {};
       for (let i = 0; i < node.keys.length; i++) {
-        r[node.keys[i]!] = build(node.items[i]!, flat, offset);
+        const key = node.keys[i]!;
+        const v = build(node.items[i]!, flat, offset);
+        // An own "__proto__" key (from JSON.parse) is a data property, not the prototype setter.
+        if (key === "__proto__") Object.defineProperty(r, key, { value: v, enumerable: true, writable: true, configurable: true });
+        else r[key] = v;
         offset += sizeOf(node.items[i]!);
       }
       return r;

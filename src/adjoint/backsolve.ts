@@ -18,7 +18,7 @@
  * R. T. Q. Chen, Y. Rubanova, J. Bettencourt and D. Duvenaud, "Neural ordinary differential
  * equations", NeurIPS 2018 (Algorithm 1); diffrax's BacksolveAdjoint.
  */
-import type { AbstractStepSizeController } from "../controllers/base.js";
+import { AbstractStepSizeController } from "../controllers/base.js";
 import { ConstantStepSize } from "../controllers/constant.js";
 import { PIDController } from "../controllers/pid.js";
 import { createLoopWorkspace, diffeqsolve, runLoop, solutionFromWorkspace, type Validated } from "../integrate.js";
@@ -85,12 +85,19 @@ export class BacksolveAdjoint {
     if (options.solver !== undefined && (options.solver === null || typeof options.solver !== "object" || typeof options.solver.step !== "function")) {
       throw new TypeError(`new BacksolveAdjoint: \`solver\` must be a solver such as new Tsit5(); got ${describeValue(options.solver)}.`);
     }
+    if (options.stepsizeController !== undefined && !(options.stepsizeController instanceof AbstractStepSizeController)) {
+      throw new TypeError(`new BacksolveAdjoint: \`stepsizeController\` must be PIDController, ConstantStepSize or StepTo; got ${describeValue(options.stepsizeController)}.`);
+    }
+    const m = options.maxSteps;
+    if (m !== undefined && (typeof m !== "number" || !Number.isInteger(m) || m < 1)) {
+      throw new RangeError(`new BacksolveAdjoint: \`maxSteps\` = ${describeValue(m)} must be a whole number ≥ 1, or omitted (the forward solve's).`);
+    }
     this.solver = options.solver;
     this.stepsizeController = options.stepsizeController;
     this.maxSteps = options.maxSteps;
     const state = options.state ?? "backsolve";
     if (state !== "backsolve" && state !== "interpolate") {
-      throw new RangeError(`new BacksolveAdjoint: \`state\` = ${JSON.stringify(state)} must be "backsolve" or "interpolate".`);
+      throw new RangeError(`new BacksolveAdjoint: \`state\` = ${typeof state === "string" ? JSON.stringify(state) : describeValue(state)} must be "backsolve" or "interpolate".`);
     }
     this.state = state;
   }

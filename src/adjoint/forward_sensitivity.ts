@@ -6,25 +6,30 @@
  *
  *   dS_d/dt = (∂f/∂y) S_d + (∂f/∂p) ṗ_d,   S_d(t0) = ẏ0_d,
  *
- * and the augmented system is solved by the same solver through the ordinary loop. The step-size
- * controller sees only the state's components (the tangents are left out of the error norm, and
- * the first step is the one the primal solve would choose), so the accepted steps are those of
- * the primal solve. For an explicit Runge–Kutta method the tangent stages are then exactly the
- * derivatives of the primal stages: the result is the forward-mode derivative of the discrete
- * solution, to rounding. For implicit methods it is the sensitivity equations' solution on the
- * primal's steps. At a terminating event the rows at t* also get f(t*, y*) times the derivative
+ * and the augmented system is solved by the same solver through the ordinary loop. For an
+ * explicit Runge–Kutta method the step-size controller sees only the state's components (the
+ * tangents are left out of the error norm, and the first step is the one the primal solve would
+ * choose), so the accepted steps are those of the primal solve and the tangent stages are exactly
+ * the derivatives of the primal stages: the result is the forward-mode derivative of the discrete
+ * solution, to rounding. For implicit methods the controller sees the state and the tangents (with
+ * the state's rtol and atol, as CVODES' default), so the tangents, the sensitivity equations'
+ * solution, meet the tolerance too; the steps may then be smaller than the primal's. (With a
+ * custom `norm` function, only the state is controlled.) At a terminating event the rows at t* also get f(t*, y*) times the derivative
  * of t* (the event time's own sensitivity, from its condition).
  *
  * Reference: E. Hairer, S. P. Nørsett and G. Wanner, Solving Ordinary Differential Equations I,
  * §I.14 (the variational equation); for the discrete equivalence, A. Walther, "Automatic
  * differentiation of explicit Runge–Kutta methods for optimal control", Comput. Optim. Appl. 36, 2007.
  */
+import { checkKeys } from "../util/options.js";
+import { Structure } from "../tree.js";
 import { PIDController } from "../controllers/pid.js";
 import { createLoopWorkspace, initialStepSize, runLoop, solutionFromWorkspace, validate, type Validated } from "../integrate.js";
 import { isOkay, RESULTS, SolveError } from "../results.js";
 import { checkEvents, eventAt } from "./events.js";
 import { Solution } from "../solution.js";
 import { ODETerm } from "../terms.js";
+import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
 
@@ -42,9 +47,7 @@ import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type V
 export class ForwardSensitivity {
   readonly kind = "forwardSensitivity" as const;
   constructor(options: Record<string, never> = {}) {
-    if (options === null || typeof options !== "object" || Object.keys(options).length > 0) {
-      throw new TypeError("new ForwardSensitivity(): takes no options.");
-    }
+    checkKeys(options, [], "new ForwardSensitivity(options)");
   }
 }
 
@@ -148,15 +151,21 @@ function solveWithTangents<Y>(
   z0.set(v.y0);
   z0.set(dirY0.subarray(0, m * n), n);
 
-  // Step control on the state only, and the primal's first step.
+  // Step control: for explicit Runge–Kutta methods on the state only (the steps are the primal's,
+  // and the tangents are the exact derivative of that discrete solution); for the others on the
+  // state and the tangents together, as CVODES does by default, so that the tangents meet the
+  // tolerance too: their accuracy is not tied to the state's (a Rosenbrock method on the augmented
+  // system, with a finite-difference Jacobian, gave tangents 500 tolerance units off).
+  // The first step is the primal's either way.
   let controller = v.controller;
   let dt0 = v.dt0;
   if (controller instanceof PIDController) {
     const pid = controller;
+    const controlled = v.solver instanceof ExplicitRungeKutta || typeof pid.norm === "function" ? n : N;
     const expand = (tol: number | Float64Array): Float64Array => {
-      // The tangents' entries are never read by the norm below (step control on the state only).
+      // Entries past `controlled` are never read by the norm below; they are kept valid tolerances.
       const out = new Float64Array(N).fill(typeof tol === "number" ? tol : tol[0]!);
-      for (let i = 0; i < n; i++) out[i] = typeof tol === "number" ? tol : tol[i]!;
+      for (let i = 0; i < controlled; i++) out[i] = typeof tol === "number" ? tol : tol[i % n]!;
       return out;
     };
     const base = pid.norm;
@@ -164,12 +173,12 @@ function solveWithTangents<Y>(
     const norm = (s: Float64Array): number => {
       if (base === "rms") {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += s[i]! * s[i]!;
-        return Math.sqrt(acc / n);
+        for (let i = 0; i < controlled; i++) acc += s[i]! * s[i]!;
+        return Math.sqrt(acc / controlled);
       }
       if (base === "max") {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc = Math.max(acc, Math.abs(s[i]!)) + (s[i]! - s[i]!);
+        for (let i = 0; i < controlled; i++) acc = Math.max(acc, Math.abs(s[i]!)) + (s[i]! - s[i]!);
         return acc;
       }
       if (view === null || view.buffer !== s.buffer || view.byteOffset !== s.byteOffset) view = s.subarray(0, n);
@@ -253,7 +262,16 @@ export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: 
   if (y0Dot !== undefined) {
     if ((ArrayBuffer.isView(y0Dot) || Array.isArray(y0Dot)) && (y0Dot as ArrayLike<unknown>).length === n && typeof (y0Dot as ArrayLike<unknown>)[0] === "number") {
       for (let j = 0; j < n; j++) dirY0[j] = (y0Dot as ArrayLike<number>)[j]!;
-    } else v.structure.flatten(y0Dot, dirY0);
+    } else {
+      const size = Structure.of(y0Dot, "tangents.y0", "diffeqsolveJvp").size;
+      if (size !== n) {
+        throw new RangeError(`diffeqsolveJvp: \`tangents.y0\` has ${size} components but y0 has ${n}; give the tangent shaped like y0, or ${n} numbers.`);
+      }
+      v.structure.flatten(y0Dot, dirY0);
+    }
+    for (let j = 0; j < n; j++) {
+      if (!Number.isFinite(dirY0[j]!)) throw new RangeError(`diffeqsolveJvp: the tangent of \`y0\` component ${j} is ${dirY0[j]}; tangents must be finite numbers.`);
+    }
   }
   const dirP = new Float64Array(Math.max(layout.size, 1));
   if (argsDot !== undefined && layout.size > 0) layout.flatten(argsDot, dirP);

@@ -2,10 +2,10 @@
  * `diffeqsolveVjp` and `diffeqsolveJvp`: gradients of the saved outputs of a solve with respect to
  * y0 and args, by the adjoint chosen in `options.adjoint`.
  */
-import { validate, type DiffeqsolveOptions } from "../integrate.js";
+import { validate, type DiffeqsolveOptions, type Validated } from "../integrate.js";
+import { AbstractTerm, checkStateSize, checkTermArgs } from "../terms.js";
 import type { Solution } from "../solution.js";
-import type { StateLike } from "../tree.js";
-import { describeValue } from "../tree.js";
+import { describeValue, type StateLike, Structure } from "../tree.js";
 import { BacksolveAdjoint, backsolveVjp } from "./backsolve.js";
 import { ForwardSensitivity, forwardSensitivityVjp, tangentSolve } from "./forward_sensitivity.js";
 import type { VjpResult } from "./outputs.js";
@@ -32,6 +32,29 @@ function splitAdjoint<Y extends StateLike, A>(options: DiffeqsolveVjpOptions<Y, 
 }
 
 /**
+ * `diffeqsolve`'s validation, with the checks of a compiled vector field's size and parameters
+ * first, and every message naming `who` (the function the user called).
+ */
+function validateFor<Y extends StateLike, A>(options: DiffeqsolveOptions<Y, A>, who: string): Validated<Y> {
+  try {
+    if (options.terms instanceof AbstractTerm) {
+      let size: number | undefined;
+      try {
+        size = Structure.of(options.y0, "y0", who).size;
+      } catch {
+        // validate() names a malformed y0 below.
+      }
+      if (size !== undefined) checkStateSize(options.terms, size, who);
+      checkTermArgs(options.terms, options.args, who);
+    }
+    return validate(options);
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith("diffeqsolve: ")) e.message = `${who}: ${e.message.slice(13)}`;
+    throw e;
+  }
+}
+
+/**
  * Solves, and returns the solution with a pullback: for cotangents `ysBar` of the saved rows
  * (SaveAt t0, ts, t1), `pullback(ysBar)` gives the gradients of Σ ⟨ysBar[r], ys[r]⟩ with respect
  * to `y0` (shaped like y0) and `args` (shaped like args: its numbers and number arrays).
@@ -51,7 +74,7 @@ function splitAdjoint<Y extends StateLike, A>(options: DiffeqsolveVjpOptions<Y, 
  */
 export function diffeqsolveVjp<Y extends StateLike, A = any>(options: DiffeqsolveVjpOptions<Y, A>): VjpResult<Y, A> {
   const { adjoint, rest } = splitAdjoint(options, "diffeqsolveVjp");
-  const v = validate(rest);
+  const v = validateFor(rest, "diffeqsolveVjp");
   const args = rest.args as A;
   const throwOnFailure = rest.throw ?? true;
   const adj = adjoint ?? new RecursiveCheckpointAdjoint();
@@ -101,6 +124,6 @@ export function diffeqsolveJvp<Y extends StateLike, A = any>(options: Diffeqsolv
   for (const key of Object.keys(tangents)) {
     if (key !== "y0" && key !== "args") throw new TypeError(`diffeqsolveJvp: unknown tangent \`${key}\`; the tangents are y0 and args.`);
   }
-  const v = validate(rest);
+  const v = validateFor(rest, "diffeqsolveJvp");
   return tangentSolve(v, rest.args, rest.throw ?? true, tangents.y0, tangents.args);
 }

@@ -84,19 +84,5 @@ export abstract class AbstractBrownianPath {
   startSolve(): void {}
 }
 
-/**
- * Checks that `options` is an object whose keys are all in `keys`; throws a TypeError naming `what`.
- *
- * @example
- * ```ts
- * checkKeys(options, ["shape", "seed"], "new UnsafeBrownianPath(options)");
- * ```
- */
-export function checkKeys(options: unknown, keys: readonly string[], what: string): void {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`${what}: \`options\` must be an object; got ${describeValue(options)}.`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!keys.includes(key)) throw new TypeError(`${what}: unknown option \`${key}\`; the options are ${keys.join(", ")}.`);
-  }
-}
+/** Re-exported from util/options.ts, where every constructor's key check lives. */
+export { checkKeys } from "../util/options.js";

@@ -227,7 +227,9 @@ Example:
 
 export const HELP_SOLVE = `Usage: odeflow solve <model.js> [options]
 
-The model is an ES module (or CommonJS) that exports:
+The model is an ES module (or CommonJS) that exports the parts below. It is JavaScript
+that runs with your rights (it can read and write your files): solve only models you trust.
+It exports:
   f        the vector field, (t, y, args, dy) => { dy[0] = ...; } or returning an array
            (or a default export: the function, or an object with f, y0, ...)
   y0       the initial state (array of numbers)
@@ -250,9 +252,10 @@ Options:
   --max-steps N      give up after N steps (default 1000000)
   --y0 LIST          override the initial state, e.g. --y0 1,0
   --args JSON        override the parameters, e.g. --args '{"mu": 5}'
-  --out FILE         write the solution (.csv or .json; default: CSV on standard output)
-  --format csv|json  output format when --out has neither extension
-  --plot FILE.svg    write an SVG plot of the components over time
+  --out FILE         write the solution (.csv or .json; default: CSV on standard output);
+                     a missing directory is created; the model file is never overwritten
+  --format csv|json  output format (default: JSON for an --out ending in .json, else CSV)
+  --plot FILE.svg    write an SVG plot of the components over time (same rules as --out)
   --phase I,J        plot component J against component I instead (a phase portrait)
   --vars I,J,...     components to write and plot (default: all)
   --compile          compile f (exact Jacobians for stiff solvers; fails loudly if it cannot)
@@ -263,6 +266,7 @@ Options:
   --quiet            no summary on standard error
   --help             this text
 
-Exit status: 0 solved; 1 the solve failed (the message says why; output up to the failure is written);
-2 bad command line or model.
+Exit status: 0 solved; 1 the solve failed, or the model threw part-way (the message says why
+and where; the rows computed before the failure are written); 2 bad command line or model
+(nothing is solved; this includes a model that fails at t0); 3 internal error (a bug in odeflow).
 `;

@@ -1,10 +1,11 @@
 /**
  * The `odeflow` command (package.json `bin`): `odeflow solve model.js --t1 10 ...`.
- * Exit status 0 on success, 1 when the solve fails, 2 on a bad command line or model.
+ * Exit status 0 on success, 1 when the solve fails (the rows before the failure are written), 2 on
+ * a bad command line or model, 3 on an internal error (see EXIT in solve.ts).
  */
 import { readFileSync } from "node:fs";
 import { HELP_MAIN, HELP_SOLVE, UsageError, parseArgs } from "./args.js";
-import { type Io, solveCommand } from "./solve.js";
+import { EXIT, type Io, solveCommand } from "./solve.js";
 
 function version(): string {
   // dist/cli.js and src/cli/main.ts both sit two levels or one below package.json.
@@ -35,10 +36,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) {
       io.stderr(`odeflow: ${e.message}\nRun odeflow solve --help for usage.\n`);
-      return 2;
+      return EXIT.usage;
     }
-    // A vector field that throws, or a bug: say what happened, with the stack for the latter.
-    io.stderr(`odeflow: ${(e as Error)?.stack ?? String(e)}\n`);
-    return 1;
+    // Everything the user can cause is a UsageError or a failed solve: this is a bug in odeflow.
+    io.stderr(`odeflow: internal error (please report it, with the command and the model): ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT.internal;
   }
 }

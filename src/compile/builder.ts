@@ -4,7 +4,12 @@
  * so `compile(builder)` gives the same kernels and derivatives.
  */
 import { layoutFromSpec, type ArgLayout, type ArgsSpec } from "./args.js";
-import { Graph, MATH_BINARY, MATH_UNARY, Op } from "./graph.js";
+import { CompileError } from "./errors.js";
+import { Graph, MATH_BINARY, MATH_UNARY, mathFunctionList, Op } from "./graph.js";
+import { describeValue } from "../tree.js";
+
+/** A value for a message: numbers as written, other values described. */
+const show = (x: unknown): string => (typeof x === "number" ? String(x) : describeValue(x));
 
 /** A scalar expression of a {@link ModelBuilder} (a node of its graph). Numbers are constants. */
 export class Expr {
@@ -28,6 +33,9 @@ export type Operand = Expr | number;
  * const vf = compile(b);
  * ```
  */
+/** The largest state a builder takes (its outputs are one array entry each). */
+const MAX_COMPONENTS = 10_000_000;
+
 export class ModelBuilder {
   private readonly g = new Graph();
   private readonly layout: ArgLayout;
@@ -40,17 +48,29 @@ export class ModelBuilder {
    * @param options.args - the parameter layout, as `compile`'s `options.args` (names, a sample, or a flat length)
    */
   constructor(options: { n: number; args?: ArgsSpec }) {
-    if (!Number.isInteger(options?.n) || options.n < 1) {
-      throw new RangeError(`new ModelBuilder({ n }): \`n\` = ${options?.n} must be a whole number ≥ 1.`);
+    if (options === null || typeof options !== "object") {
+      throw new CompileError(`new ModelBuilder(options): \`options\` must be an object { n, args }; got ${show(options)}.`, "write new ModelBuilder({ n: 3, args: [\"k\"] }).", "");
+    }
+    for (const key of Object.keys(options)) {
+      if (key !== "n" && key !== "args") {
+        throw new CompileError(`new ModelBuilder(options): unknown option \`${key}\`; the options are n and args.`, "write new ModelBuilder({ n, args }).", "");
+      }
+    }
+    if (!Number.isInteger(options.n) || options.n < 1 || options.n > MAX_COMPONENTS) {
+      throw new CompileError(`new ModelBuilder({ n }): \`n\` = ${show(options.n)} must be a whole number ≥ 1 (at most ${MAX_COMPONENTS}).`,
+        "pass the number of state components, e.g. new ModelBuilder({ n: 3 }).", "");
     }
     this.n = options.n;
-    this.layout = layoutFromSpec(options.args ?? 0);
+    this.layout = layoutFromSpec(options.args ?? 0, "args", "new ModelBuilder({ args }): ");
     this.outputs = new Array(options.n).fill(undefined);
   }
 
   private e(x: Operand): number {
     if (typeof x === "number") return this.g.constant(x);
-    if (!(x instanceof Expr) || x.builder !== this) throw new TypeError("ModelBuilder: an operand must be a number or an Expr of this builder.");
+    if (!(x instanceof Expr) || x.builder !== this) {
+      throw new CompileError(`ModelBuilder: an operand is ${x instanceof Expr ? "an Expr of another builder" : show(x)}; operands must be numbers or Exprs of this builder.`,
+        "build every expression with the same ModelBuilder (b.y(0), b.arg(\"k\"), b.mul(…)), and pass numbers for constants.", "");
+    }
     return x.id;
   }
   private x(id: number): Expr {
@@ -61,7 +81,9 @@ export class ModelBuilder {
   get t(): Expr { return this.x(this.g.input(Op.T)); }
   /** State component y[i]. */
   y(i: number): Expr {
-    if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new RangeError(`ModelBuilder.y(i): i = ${i} must be a whole number in [0, ${this.n}).`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.n) {
+      throw new CompileError(`ModelBuilder.y(i): \`i\` = ${show(i)} must be a whole number in [0, ${this.n}).`, `read components 0 … ${this.n - 1}, or declare more with new ModelBuilder({ n }).`, "");
+    }
     return this.x(this.g.input(Op.Y, i));
   }
   /** All state components [y[0], …, y[n−1]]. */
@@ -70,14 +92,20 @@ export class ModelBuilder {
   arg(name: string | number, index?: number): Expr {
     const L = this.layout;
     if (typeof name === "number") {
-      if (!Number.isInteger(name) || name < 0 || name >= L.size) throw new RangeError(`ModelBuilder.arg(${name}): the parameter vector has ${L.size} entries.`);
+      if (!Number.isInteger(name) || name < 0 || name >= L.size) {
+        throw new CompileError(`ModelBuilder.arg(${name}): \`index\` ${name} is out of range; the parameter vector has ${L.size} entries.`, "declare the parameters in new ModelBuilder({ args }).", "");
+      }
       return this.x(this.g.input(Op.P, name));
     }
     const e = L.kind === "named" ? L.entries.find((x) => x.name === name) : undefined;
-    if (e === undefined) throw new RangeError(`ModelBuilder.arg("${name}"): no such parameter; declare it in new ModelBuilder({ args }).`);
+    if (e === undefined) {
+      const known = L.kind === "named" ? L.entries.map((x) => x.name).join(", ") : "";
+      throw new CompileError(`ModelBuilder.arg(${JSON.stringify(name)}): \`name\` is no such parameter; declare it in new ModelBuilder({ args }).`,
+        known ? `the parameters are ${known}.` : "declare the parameters: new ModelBuilder({ n, args: [\"k\"] }).", "");
+    }
     if (e.length === null) return this.x(this.g.input(Op.P, e.offset));
     if (index === undefined || !Number.isInteger(index) || index < 0 || index >= e.length) {
-      throw new RangeError(`ModelBuilder.arg("${name}", i): i = ${index} must be a whole number in [0, ${e.length}).`);
+      throw new CompileError(`ModelBuilder.arg(${JSON.stringify(name)}, i): \`i\` = ${show(index)} must be a whole number in [0, ${e.length}).`, `args.${name} is an array of ${e.length}: pass an index.`, "");
     }
     return this.x(this.g.input(Op.P, e.offset + index));
   }
@@ -94,11 +122,17 @@ export class ModelBuilder {
   neg(a: Operand): Expr { return this.x(this.g.neg(this.e(a))); }
   /** A Math function by name: `call("exp", x)`, `call("atan2", y, x)`. */
   call(name: string, ...xs: Operand[]): Expr {
-    const u = MATH_UNARY[name];
+    const u = typeof name === "string" ? MATH_UNARY.get(name) : undefined;
+    const b = typeof name === "string" ? MATH_BINARY.get(name) : undefined;
     if (u !== undefined && xs.length === 1) return this.x(this.g.node(u, this.e(xs[0]!)));
-    const b = MATH_BINARY[name];
     if (b !== undefined && xs.length === 2) return this.x(this.g.node(b, this.e(xs[0]!), this.e(xs[1]!)));
-    throw new RangeError(`ModelBuilder.call("${name}", …${xs.length} operand(s)): not a Math function of that many arguments.`);
+    const shown = typeof name === "string" ? JSON.stringify(name) : show(name);
+    if (u !== undefined || b !== undefined) {
+      throw new CompileError(`ModelBuilder.call(${shown}, …): \`${name}\` takes ${u !== undefined ? "one operand" : "two operands"}; got ${xs.length}.`,
+        `pass ${u !== undefined ? "one operand" : "two operands"}; for more, nest the calls (b.call("max", a, b.call("max", c, d))).`, "");
+    }
+    throw new CompileError(`ModelBuilder.call(${shown}, …): \`name\` is not a Math function the compiler knows.`,
+      `use one of ${mathFunctionList()}.`, "");
   }
   /** cond ? a : b, with cond's JavaScript truthiness. */
   select(cond: Operand, a: Operand, b: Operand): Expr { return this.x(this.g.node(Op.SELECT, this.e(cond), this.e(a), this.e(b))); }
@@ -118,7 +152,9 @@ export class ModelBuilder {
     this.outputs[i] = cur === undefined ? this.e(e) : this.g.add(cur, this.e(e));
   }
   private check(i: number): void {
-    if (!Number.isInteger(i) || i < 0 || i >= this.n) throw new RangeError(`ModelBuilder: output index ${i} must be a whole number in [0, ${this.n}).`);
+    if (!Number.isInteger(i) || i < 0 || i >= this.n) {
+      throw new CompileError(`ModelBuilder: output index \`i\` = ${show(i)} must be a whole number in [0, ${this.n}).`, `set components 0 … ${this.n - 1}.`, "");
+    }
   }
   private fold(op: Op, xs: Operand[], unit: number): Expr {
     let acc = this.g.constant(unit);

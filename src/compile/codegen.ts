@@ -11,6 +11,7 @@
  */
 import { type ArgLayout } from "./args.js";
 import { cone } from "./derivatives.js";
+import { CompileError } from "./errors.js";
 import { Graph, literal, Op, opSource } from "./graph.js";
 
 /**
@@ -60,27 +61,47 @@ export function program(g: Graph, outputs: readonly number[]): Program {
 function argReads(layout: ArgLayout, used: readonly number[]): string {
   if (used.length === 0) return "";
   const flat = used.map((k) => `p${k} = args[${k}];`).join(" ");
-  const decl = `let ${used.map((k) => `p${k}`).join(", ")};\n`;
+  const decl = `let ${used.map((k) => `p${k}`).join(", ")};\n${missingArgsCheck(layout)}\n`;
   if (layout.kind === "flat") return decl + flat + "\n";
   const named: string[] = [];
-  const arrays = new Set<string>();
+  // An array entry is read once into a local named by its position in the layout (`a<index>`),
+  // never by its name: names are arbitrary strings ("a-b" and "a_b" are both valid keys).
+  const arrays = new Map<number, string>();
+  const entryOf = new Int32Array(layout.size);
+  layout.entries.forEach((e, index) => entryOf.fill(index, e.offset, e.offset + (e.length ?? 1)));
   for (const k of used) {
-    const e = layout.entries.find((x) => k >= x.offset && k < x.offset + (x.length ?? 1))!;
+    const index = entryOf[k]!;
+    const e = layout.entries[index]!;
     if (e.length === null) named.push(`p${k} = args${prop(e.name)};`);
     else {
-      arrays.add(e.name);
-      named.push(`p${k} = a_${mangle(e.name)}[${k - e.offset}];`);
+      arrays.set(index, `const a${index} = args${prop(e.name)};`);
+      named.push(`p${k} = a${index}[${k - e.offset}];`);
     }
   }
-  const hoist = [...arrays].map((n) => `const a_${mangle(n)} = args${prop(n)};`).join(" ");
+  const hoist = [...arrays.values()].join(" ");
   if (layout.byNameOnly === true) return `${decl}${hoist} ${named.join(" ")}\n`;
   return `${decl}if (args instanceof Float64Array) { ${flat} } else { ${hoist} ${named.join(" ")} }\n`;
+}
+
+/**
+ * A statement that throws a TypeError naming the parameters when `args` is undefined or null (one
+ * comparison per call; without it the generated code would fail with "Cannot read properties of
+ * undefined" from code the user never wrote).
+ */
+export function missingArgsCheck(layout: ArgLayout): string {
+  return `if (args === undefined || args === null) throw new TypeError(${JSON.stringify(missingArgsMessage(layout))}.replace("%", String(args)));`;
+}
+
+/** The message of {@link missingArgsCheck} ("%" stands for the value given). */
+export function missingArgsMessage(layout: ArgLayout): string {
+  const names = layout.kind === "flat" ? `a flat vector of ${layout.size}` : layout.entries.map((e) => e.name).slice(0, 6).join(", ") + (layout.entries.length > 6 ? ", …" : "");
+  return `compiled vector field: \`args\` is % but the field reads parameters (${names}); pass them in the solve's args`;
 }
 
 /** Source statements filling the flat scratch `P` from args (used by split kernels). */
 export function flattenSource(layout: ArgLayout): string {
   if (layout.size === 0) return "";
-  const lines: string[] = [];
+  const lines: string[] = [missingArgsCheck(layout)];
   if (layout.kind === "flat") {
     lines.push(`for (let i = 0; i < ${layout.size}; i++) P[i] = args[i];`);
   } else {
@@ -95,12 +116,9 @@ export function flattenSource(layout: ArgLayout): string {
   return lines.join("\n");
 }
 
-/** A property access `.name` or `["name"]`. */
+/** A property access `.name` or `["name"]` (any string gives valid source). */
 function prop(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`;
-}
-function mangle(name: string): string {
-  return name.replace(/[^\w$]/g, "_");
 }
 
 /** Expression for node `id` inside generated code (constants inlined, others by local name). */
@@ -214,7 +232,19 @@ export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name
 
 /** Evaluates a kernel's source into the kernel function. */
 export function instantiate<F>(source: string): F {
-  return new Function(source)() as F;
+  try {
+    return new Function(source)() as F;
+  } catch (e) {
+    // Generated code is valid JavaScript by construction; if the engine refuses it, say so
+    // plainly rather than let a SyntaxError from code the user never wrote escape.
+    const err = new CompileError(
+      `internal error: the generated code was refused by the JavaScript engine (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}).`,
+      "this is a bug in odeflow's code generator; please report it with the vector field. Meanwhile compile with { mode: \"interpreter\" }.",
+      "",
+    );
+    (err as { cause?: unknown }).cause = e;
+    throw err;
+  }
 }
 
 /** The number of operation nodes a set of outputs needs (the size of its instruction list). */

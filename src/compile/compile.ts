@@ -10,6 +10,9 @@ import { parseFunction } from "./parse.js";
 import type { ModelBuilder } from "./builder.js";
 import { compileAutomatically } from "./auto.js";
 import { installAutomaticCompiler } from "../terms.js";
+import { suggest } from "../util/suggest.js";
+import { describeValue } from "../tree.js";
+import { CompileError } from "./errors.js";
 
 export { COMPILED_GRAPH, fromGraph, type CompiledGraphInfo, type CompiledVectorField } from "./field.js";
 
@@ -83,23 +86,61 @@ export interface CompileOptions {
  * @throws CompileError (with a code frame and a fix hint) for anything outside the subset.
  */
 export function compile<A = any>(fn: Function | string | ModelBuilder, options: CompileOptions = {}): CompiledVectorField<A> {
+  try {
+    return compileChecked<A>(fn, options);
+  } catch (e) {
+    throw asCompileError(e);
+  }
+}
+
+/**
+ * Any error escaping the compiler as a CompileError: its own pass through; a stack overflow (a
+ * source nested more deeply than the recursive passes can follow) and anything unforeseen get a
+ * reason and a hint, with the original as `cause`.
+ */
+function asCompileError(e: unknown): CompileError {
+  if (e instanceof CompileError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  const err = e instanceof RangeError && /call stack/i.test(msg)
+    ? new CompileError(
+      `the vector field is nested too deeply to compile (${msg}).`,
+      "break deeply nested expressions into local variables (const s1 = …; const s2 = s1 + …), write long series as a for loop over " +
+        "an array in options.consts, or assemble the model with ModelBuilder. Flat chains such as a + b + c + … of any length compile.",
+      "")
+    : new CompileError(
+      `internal error while compiling (${e instanceof Error ? e.name + ": " : ""}${msg}).`,
+      "this is a bug in odeflow's compiler; please report it with the vector field. Meanwhile pass the plain function to ODETerm.",
+      "");
+  (err as { cause?: unknown }).cause = e;
+  return err;
+}
+
+const OPTION_KEYS = ["consts", "args", "n", "mode"];
+
+function compileChecked<A>(fn: Function | string | ModelBuilder, options: CompileOptions): CompiledVectorField<A> {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`compile(fn, options): \`options\` must be an object; got ${options === null ? "null" : typeof options}.`);
+    throw new CompileError(`\`options\` must be an object; got ${describeValue(options)}.`,
+      "pass an object such as { consts: { N: 10 }, args: { k: 1 }, n: 3 }, or omit it.", "");
   }
   for (const key of Object.keys(options)) {
-    if (key !== "consts" && key !== "args" && key !== "n" && key !== "mode") {
-      throw new TypeError(`compile(fn, options): unknown option \`${key}\`; the options are consts, args, n and mode.`);
+    if (!OPTION_KEYS.includes(key)) {
+      const hint = suggest(key, OPTION_KEYS);
+      throw new CompileError(`unknown option \`${key}\`; the options are consts, args, n and mode.`,
+        hint.startsWith(" (did you mean") ? `correct the name${hint}.` : `remove \`${key}\`.`, "");
     }
   }
   if (options.consts !== undefined && (options.consts === null || typeof options.consts !== "object" || Array.isArray(options.consts))) {
-    throw new TypeError("compile(fn, options): `options.consts` must be an object of named values, e.g. { consts: { N: 100, reactions } }.");
+    throw new CompileError(`\`options.consts\` must be an object of named values; got ${describeValue(options.consts)}.`,
+      "pass fixed values by name, e.g. { consts: { N: 100, reactions } }.", "");
   }
   const mode = options.mode ?? "auto";
   if (mode !== "auto" && mode !== "codegen" && mode !== "interpreter") {
-    throw new TypeError(`compile: \`options.mode\` = ${JSON.stringify(mode)} must be "auto", "codegen" or "interpreter".`);
+    throw new CompileError(`\`options.mode\` = ${typeof mode === "string" ? JSON.stringify(mode) : describeValue(mode)} must be "auto", "codegen" or "interpreter".`,
+      "omit it (\"auto\" generates code where the environment allows it).", "");
   }
-  if (options.n !== undefined && (!Number.isInteger(options.n) || options.n < 1)) {
-    throw new RangeError(`compile: \`options.n\` = ${options.n} must be a whole number ≥ 1 (the number of state components).`);
+  if (options.n !== undefined && (typeof options.n !== "number" || !Number.isInteger(options.n) || options.n < 1)) {
+    throw new CompileError(`\`options.n\` = ${typeof options.n === "number" ? options.n : describeValue(options.n)} must be a whole number ≥ 1 (the number of state components).`,
+      "pass the length of y, or omit it to infer it from the output.", "");
   }
   let graph: Graph;
   let outputs: number[];

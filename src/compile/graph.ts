@@ -44,23 +44,31 @@ export function arity(op: Op): number {
   return op === Op.SELECT ? 3 : 2;
 }
 
-/** Names of the `Math` functions each op stands for (unary and binary). */
-export const MATH_UNARY: Readonly<Record<string, Op>> = {
-  sin: Op.SIN, cos: Op.COS, tan: Op.TAN, exp: Op.EXP, log: Op.LOG, sqrt: Op.SQRT, abs: Op.ABS,
-  tanh: Op.TANH, sinh: Op.SINH, cosh: Op.COSH, asin: Op.ASIN, acos: Op.ACOS, atan: Op.ATAN,
-  asinh: Op.ASINH, acosh: Op.ACOSH, atanh: Op.ATANH, log1p: Op.LOG1P, expm1: Op.EXPM1,
-  log2: Op.LOG2, log10: Op.LOG10, cbrt: Op.CBRT, sign: Op.SIGN, floor: Op.FLOOR, ceil: Op.CEIL,
-  round: Op.ROUND, trunc: Op.TRUNC,
-};
-export const MATH_BINARY: Readonly<Record<string, Op>> = {
-  pow: Op.POW, atan2: Op.ATAN2, min: Op.MIN, max: Op.MAX, hypot: Op.HYPOT,
-};
+/**
+ * The `Math` functions each op stands for (unary and binary). Maps, not object literals, so that a
+ * user's name such as "constructor" or "__proto__" finds nothing instead of an inherited property.
+ */
+export const MATH_UNARY: ReadonlyMap<string, Op> = new Map([
+  ["sin", Op.SIN], ["cos", Op.COS], ["tan", Op.TAN], ["exp", Op.EXP], ["log", Op.LOG], ["sqrt", Op.SQRT], ["abs", Op.ABS],
+  ["tanh", Op.TANH], ["sinh", Op.SINH], ["cosh", Op.COSH], ["asin", Op.ASIN], ["acos", Op.ACOS], ["atan", Op.ATAN],
+  ["asinh", Op.ASINH], ["acosh", Op.ACOSH], ["atanh", Op.ATANH], ["log1p", Op.LOG1P], ["expm1", Op.EXPM1],
+  ["log2", Op.LOG2], ["log10", Op.LOG10], ["cbrt", Op.CBRT], ["sign", Op.SIGN], ["floor", Op.FLOOR], ["ceil", Op.CEIL],
+  ["round", Op.ROUND], ["trunc", Op.TRUNC],
+]);
+export const MATH_BINARY: ReadonlyMap<string, Op> = new Map([
+  ["pow", Op.POW], ["atan2", Op.ATAN2], ["min", Op.MIN], ["max", Op.MAX], ["hypot", Op.HYPOT],
+]);
+
+/** The Math function names the compiler knows, for error messages: "sin, cos, …". */
+export function mathFunctionList(): string {
+  return [...MATH_UNARY.keys(), ...MATH_BINARY.keys()].join(", ");
+}
 
 /** Source form of each op: `[prefix, infix]`; used by code generation and error messages. */
 const UNARY_FN: Partial<Record<Op, string>> = {};
-for (const [name, op] of Object.entries(MATH_UNARY)) UNARY_FN[op] = `Math.${name}`;
+for (const [name, op] of MATH_UNARY) UNARY_FN[op] = `Math.${name}`;
 const BINARY_FN: Partial<Record<Op, string>> = {};
-for (const [name, op] of Object.entries(MATH_BINARY)) BINARY_FN[op] = `Math.${name}`;
+for (const [name, op] of MATH_BINARY) BINARY_FN[op] = `Math.${name}`;
 const INFIX: Partial<Record<Op, string>> = {
   [Op.ADD]: "+", [Op.SUB]: "-", [Op.MUL]: "*", [Op.DIV]: "/", [Op.MOD]: "%",
   [Op.LT]: "<", [Op.LE]: "<=", [Op.GT]: ">", [Op.GE]: ">=", [Op.EQ]: "===", [Op.NE]: "!==",

@@ -6,7 +6,7 @@
  * equal those of the generated code bit for bit.
  */
 import { flattenArgs, type ArgLayout } from "./args.js";
-import { program, type KernelSpec } from "./codegen.js";
+import { missingArgsMessage, program, type KernelSpec } from "./codegen.js";
 import { evalOp, Graph, Op } from "./graph.js";
 
 /** A kernel with the generated code's signature, `(t, y, args, [x,] out) => void`. */
@@ -54,10 +54,11 @@ export function interpretedKernel(g: Graph, spec: KernelSpec, layout: ArgLayout)
   const P = new Float64Array(Math.max(1, layout.size));
   const hasX = spec.hasX;
   const split = spec.split ?? -1;
+  const missing = missingArgsMessage(layout);
   return (t: number, y: Float64Array, args: unknown, a3: Float64Array, a4?: Float64Array, a5?: Float64Array): void => {
     const x = hasX ? a3 : null;
     const out = hasX ? a4! : a3;
-    flattenArgs(layout, args, P);
+    flattenArgs(layout, args, P, missing);
     for (let i = 0; i < m; i++) {
       const o = op[i]!;
       let v: number;

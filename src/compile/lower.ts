@@ -9,9 +9,9 @@
  * they wrote into selects. Anything else is a {@link CompileError} with a code frame and a hint.
  */
 import { errorAt, type CompileError } from "./errors.js";
-import { Graph, MATH_BINARY, MATH_UNARY, Op } from "./graph.js";
+import { Graph, MATH_BINARY, MATH_UNARY, mathFunctionList, Op } from "./graph.js";
 import type { ParsedFunction } from "./parse.js";
-import { namedLayout, type ArgLayout } from "./args.js";
+import { argNameProblem, namedLayout, type ArgLayout } from "./args.js";
 
 /** A compile-time value; a plain number is a graph node id. */
 type Val = number | Ref;
@@ -84,15 +84,16 @@ export interface Lowered {
 }
 
 const NONDETERMINISTIC = new Set(["Math.random", "Date.now", "performance.now", "crypto.getRandomValues"]);
-const MATH_CONSTANTS: Record<string, number> = {
-  PI: Math.PI, E: Math.E, LN2: Math.LN2, LN10: Math.LN10, LOG2E: Math.LOG2E, LOG10E: Math.LOG10E,
-  SQRT2: Math.SQRT2, SQRT1_2: Math.SQRT1_2,
-};
-const NUMBER_CONSTANTS: Record<string, number> = {
-  EPSILON: Number.EPSILON, MAX_VALUE: Number.MAX_VALUE, MIN_VALUE: Number.MIN_VALUE,
-  MAX_SAFE_INTEGER: Number.MAX_SAFE_INTEGER, MIN_SAFE_INTEGER: Number.MIN_SAFE_INTEGER,
-  POSITIVE_INFINITY: Infinity, NEGATIVE_INFINITY: -Infinity, NaN: NaN,
-};
+// Maps, so that `Math.constructor` or `Number.__proto__` find nothing rather than an inherited property.
+const MATH_CONSTANTS: ReadonlyMap<string, number> = new Map([
+  ["PI", Math.PI], ["E", Math.E], ["LN2", Math.LN2], ["LN10", Math.LN10], ["LOG2E", Math.LOG2E], ["LOG10E", Math.LOG10E],
+  ["SQRT2", Math.SQRT2], ["SQRT1_2", Math.SQRT1_2],
+]);
+const NUMBER_CONSTANTS: ReadonlyMap<string, number> = new Map([
+  ["EPSILON", Number.EPSILON], ["MAX_VALUE", Number.MAX_VALUE], ["MIN_VALUE", Number.MIN_VALUE],
+  ["MAX_SAFE_INTEGER", Number.MAX_SAFE_INTEGER], ["MIN_SAFE_INTEGER", Number.MIN_SAFE_INTEGER],
+  ["POSITIVE_INFINITY", Infinity], ["NEGATIVE_INFINITY", -Infinity], ["NaN", NaN],
+]);
 
 /** Lowers a parsed vector field; infers the args layout with a second pass where needed. */
 export function lower(parsed: ParsedFunction, options: LowerOptions): Lowered {
@@ -260,8 +261,15 @@ class Lowering {
     }
   }
 
+  /** Refuses a parameter name that every object inherits (`args.constructor`, `args.__proto__`). */
+  private checkArgName(name: string, node: any): void {
+    const problem = argNameProblem(name);
+    if (problem !== null) throw this.err(node, `the parameter name ${problem}.`, `rename the parameter (args.${name} → args.${name}_ or another name).`);
+  }
+
   private argScalar(name: string, node: any): number {
     this.setArgMode("named", node);
+    this.checkArgName(name, node);
     if (this.fixed !== undefined && this.fixed.kind === "named") {
       const e = this.fixed.entries.find((x) => x.name === name);
       if (e === undefined) throw this.err(node, `args has no parameter \`${name}\` (options.args lists ${this.fixed.entries.map((x) => x.name).join(", ") || "none"}).`, `add \`${name}\` to options.args, or pass it in options.consts.`);
@@ -295,6 +303,7 @@ class Lowering {
   /** The value of `args.name`: a scalar parameter node, an array of parameters, or (inferring) a lazy reference. */
   private argMember(name: string, node: any): Val {
     this.setArgMode("named", node);
+    this.checkArgName(name, node);
     if (this.fixed !== undefined && this.fixed.kind === "named") {
       const e = this.fixed.entries.find((x) => x.name === name);
       if (e !== undefined && e.length !== null) return { k: "argarr", name };
@@ -322,7 +331,7 @@ class Lowering {
   num(v: Val, node: any, what?: string): number {
     if (typeof v === "number") return v;
     if (v.k === "argref") return this.argScalar(v.name, node);
-    const desc = v.k === "undef" ? "undefined" : v.k === "arr" ? "an array" : v.k === "str" ? `the string "${v.s}"` : v.k === "fn" ? "a function" : v.k === "y" ? "the state y" : v.k === "args" ? "args" : v.k === "argarr" ? `the array args.${v.name}` : "an object";
+    const desc = v.k === "undef" ? "undefined" : v.k === "arr" ? "an array" : v.k === "str" ? `the string "${v.s}"` : v.k === "fn" ? "a function" : v.k === "y" ? "the state y" : v.k === "args" ? "args" : v.k === "argarr" ? `the array args.${v.name}` : v.k === "builtin" || v.k === "ns" ? "a built-in object or function" : "an object";
     throw this.err(node, `${what ?? `\`${this.text(node)}\``} is ${desc}, where a number is needed.`,
       v.k === "undef" ? "check that the variable is assigned on every path and that indices are in range." : "only numbers can take part in arithmetic and be outputs.");
   }
@@ -333,21 +342,31 @@ class Lowering {
   }
 
   /** Converts a value from options.consts into a compile-time value. */
-  private fromJS(x: unknown, node: any, name: string): Val {
+  private fromJS(x: unknown, node: any, name: string, open: Set<object> = new Set()): Val {
     if (typeof x === "number") return this.g.constant(x);
     if (typeof x === "boolean") return this.g.constant(x ? 1 : 0);
     if (typeof x === "string") return { k: "str", s: x };
     if (x === undefined || x === null) return UNDEF;
     if (typeof x === "object") {
+      // `open`: the objects being converted around this one; meeting one again is a cycle.
+      if (open.has(x)) {
+        throw this.err(node, `options.consts.${name} refers back to an object that contains it (a cycle), which cannot be folded into code.`,
+          "pass plain data without cycles in consts (numbers, strings, arrays and objects).");
+      }
+      open.add(x);
+      let v: Val;
       if (ArrayBuffer.isView(x) || Array.isArray(x)) {
         const arr = x as ArrayLike<unknown>;
         const items: Val[] = [];
-        for (let i = 0; i < arr.length; i++) items.push(this.fromJS(arr[i], node, `${name}[${i}]`));
-        return { k: "arr", items };
+        for (let i = 0; i < arr.length; i++) items.push(this.fromJS(arr[i], node, `${name}[${i}]`, open));
+        v = { k: "arr", items };
+      } else {
+        const props: Record<string, Val> = Object.create(null);
+        for (const [k, p] of Object.entries(x)) props[k] = this.fromJS(p, node, `${name}.${k}`, open);
+        v = { k: "obj", props };
       }
-      const props: Record<string, Val> = Object.create(null);
-      for (const [k, v] of Object.entries(x)) props[k] = this.fromJS(v, node, `${name}.${k}`);
-      return { k: "obj", props };
+      open.delete(x);
+      return v;
     }
     throw this.err(node, `options.consts.${name} is a ${typeof x}; consts may hold numbers, strings, booleans, arrays and plain objects.`,
       "write helper functions inside the vector field (they are inlined), not in consts.");
@@ -795,13 +814,11 @@ class Lowering {
       case "str":
         if (key === "length") return this.g.constant(obj.s.length);
         throw this.err(node, `\`${this.text(node)}\` is not supported on a string.`, "strings can only be compared and used as keys.");
-      case "ns":
-        if (obj.name === "Math") {
-          if (typeof key === "string" && key in MATH_CONSTANTS) return this.g.constant(MATH_CONSTANTS[key]!);
-          return { k: "builtin", name: `Math.${key}` };
-        }
-        if (typeof key === "string" && key in NUMBER_CONSTANTS) return this.g.constant(NUMBER_CONSTANTS[key]!);
-        return { k: "builtin", name: `Number.${key}` };
+      case "ns": {
+        const c = typeof key === "string" ? (obj.name === "Math" ? MATH_CONSTANTS : NUMBER_CONSTANTS).get(key) : undefined;
+        if (c !== undefined) return this.g.constant(c);
+        return { k: "builtin", name: `${obj.name}.${key}` };
+      }
       case "builtin":
         return { k: "builtin", name: `${obj.name}.${key}` };
       default:
@@ -846,7 +863,7 @@ class Lowering {
         throw this.err(e, `the operator \`${e.operator}\` is not supported.`, "use arithmetic operators.");
       }
       case "BinaryExpression":
-        return this.binary(e, this.expr(e.left, scope), this.expr(e.right, scope));
+        return this.binaryChain(e, scope);
       case "LogicalExpression":
         return this.logical(e, scope);
       case "ConditionalExpression": {
@@ -926,9 +943,34 @@ class Lowering {
     return this.g.constant(f(ca, cb));
   }
 
+  /**
+   * A binary expression and the binary expressions down its left operand (`a + b + c + …` is a
+   * left-deep tree), evaluated in a loop rather than by recursion, so that a flat sum of any
+   * length lowers in constant stack. Operands are evaluated left to right, as JavaScript does.
+   */
+  private binaryChain(e: any, scope: Scope): Val {
+    const spine: any[] = [];
+    let node = e;
+    while (node.type === "BinaryExpression") {
+      spine.push(node);
+      node = node.left;
+    }
+    let v = this.expr(node, scope);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const b = spine[i];
+      v = this.binary(b, v, this.expr(b.right, scope));
+    }
+    return v;
+  }
+
   private binary(e: any, l: Val, r: Val): Val {
     const g = this.g;
     const op: string = e.operator;
+    // A parameter whose kind is not known yet (first pass of an inferred layout) takes part in
+    // arithmetic or a comparison as a number: `args.k === t` is decided at run time, never as
+    // "an object is not a number" at compile time (which made the two passes disagree).
+    if (typeof l !== "number" && l.k === "argref") l = this.argScalar(l.name, e.left);
+    if (typeof r !== "number" && r.k === "argref") r = this.argScalar(r.name, e.right);
     // Compile-time strings: comparison and concatenation.
     if ((typeof l !== "number" && l.k === "str") || (typeof r !== "number" && r.k === "str")) {
       const sv = (v: Val): string | number | undefined => typeof v === "number" ? this.constOf(v) : v.k === "str" ? v.s : undefined;
@@ -1087,12 +1129,12 @@ class Lowering {
       if (name.startsWith("Math.")) {
         const fn = name.slice(5);
         const xs = evalArgs().map((v, i) => this.num(v, argNodes[i] ?? e));
-        const u = MATH_UNARY[fn];
+        const u = MATH_UNARY.get(fn);
         if (u !== undefined) {
           if (xs.length < 1) throw this.err(e, `\`${name}\` needs an argument.`, "pass one.");
           return this.g.node(u, xs[0]!);
         }
-        const b = MATH_BINARY[fn];
+        const b = MATH_BINARY.get(fn);
         if (b !== undefined) {
           if (fn === "min" || fn === "max" || fn === "hypot") {
             if (xs.length === 0) return this.g.constant(fn === "min" ? Infinity : fn === "max" ? -Infinity : 0);
@@ -1104,7 +1146,7 @@ class Lowering {
           if (xs.length < 2) throw this.err(e, `\`${name}\` needs two arguments.`, "pass two.");
           return this.g.node(b, xs[0]!, xs[1]!);
         }
-        throw this.err(e.callee, `\`${name}\` is not supported.`, "use the standard Math functions (sin, exp, pow, min, …).");
+        throw this.err(e.callee, `\`${name}\` is not a Math function the compiler knows.`, `use one of Math.${mathFunctionList().replace(/, /g, ", Math.")}.`);
       }
       if (name === "__name") return evalArgs()[0] ?? UNDEF;
       if (name === "dy.fill") {

@@ -3,8 +3,46 @@
  * with acorn. Any syntax a modern engine prints from `fn.toString()` is accepted here; what the
  * compiler understands is decided later, in the lowering.
  */
-import { parse as acornParse, type Node } from "acorn";
+import { Parser, tokTypes, type Node } from "acorn";
+import { describeValue } from "../tree.js";
 import { CompileError, errorAt } from "./errors.js";
+
+/**
+ * acorn's parser with its binary-operator loop made iterative. acorn parses `a + b + c + …` by
+ * precedence climbing whose tail call recurses once per operator, so a flat sum of a few thousand
+ * terms (a generated reaction network, say) runs out of stack. Here the tail call is a loop: the
+ * recursion that remains is for a right operand of higher precedence, at most one level per
+ * precedence class, so a flat chain of any length parses in constant stack. The logic is acorn's
+ * `parseExprOp`, statement for statement (same nodes, same positions, same errors).
+ */
+const IterativeParser = Parser.extend(
+  (Base) =>
+    class extends (Base as any) {
+      parseExprOp(left: any, leftStartPos: number, leftStartLoc: unknown, minPrec: number, forInit: boolean): any {
+        for (;;) {
+          let prec = this.type.binop;
+          if (prec == null || (forInit && this.type === tokTypes._in) || !(prec > minPrec)) return left;
+          const logical = this.type === tokTypes.logicalOR || this.type === tokTypes.logicalAND;
+          const coalesce = this.type === tokTypes.coalesce;
+          // `??` takes the precedence of the logical operators (acorn's rule), so mixing them unparenthesised is refused below.
+          if (coalesce) prec = (tokTypes.logicalAND as { binop?: number }).binop;
+          const op = this.value;
+          this.next();
+          const startPos = this.start;
+          const startLoc = this.startLoc;
+          const right = this.parseExprOp(this.parseMaybeUnary(null, false, false, forInit), startPos, startLoc, prec, forInit);
+          left = this.buildBinary(leftStartPos, leftStartLoc, left, right, op, logical || coalesce);
+          if ((logical && this.type === tokTypes.coalesce) || (coalesce && (this.type === tokTypes.logicalOR || this.type === tokTypes.logicalAND))) {
+            this.raiseRecoverable(this.start, "Logical expressions and coalesce expressions cannot be mixed. Wrap either by parentheses");
+          }
+        }
+      }
+    } as unknown as typeof Parser,
+);
+
+function acornParse(text: string, options: Parameters<typeof Parser.parse>[1]): Node {
+  return IterativeParser.parse(text, options);
+}
 
 /** A parsed vector field: the function node and the source it came from. */
 export interface ParsedFunction {
@@ -34,7 +72,8 @@ export function parseFunction(input: Function | string): ParsedFunction {
   } else if (typeof input === "string") {
     source = input;
   } else {
-    throw new TypeError(`compile(fn): \`fn\` must be a function or its source text; got ${input === null ? "null" : typeof input}.`);
+    throw new CompileError(`\`fn\` must be a function or its source text; got ${describeValue(input)}.`,
+      "pass the vector field, (t, y, args) => [ … ], its source text, or a ModelBuilder.", "");
   }
   const cov = /\b(cov_[0-9a-zA-Z_]+|__coverage__)\b/.exec(source);
   if (cov !== null) {
@@ -84,6 +123,13 @@ export function parseFunction(input: Function | string): ParsedFunction {
   const msg = firstError instanceof Error ? firstError.message : String(firstError);
   const pos = (firstError as { pos?: number })?.pos;
   const at = pos === undefined ? undefined : { start: Math.max(0, pos - 1), end: pos };
+  if (/stack space/.test(msg)) {
+    throw errorAt(
+      source, at,
+      "the source is nested too deeply to parse (the parser ran out of stack inside nested parentheses, calls or conditionals).",
+      "break deeply nested expressions into local variables (const s1 = …; const s2 = s1 + …), or write long series as a for loop over an array in options.consts. Flat chains such as a + b + c + … of any length parse.",
+    );
+  }
   throw errorAt(
     source, at,
     `the source could not be parsed as a function (${msg}).`,

@@ -6,9 +6,10 @@
 import { checkArgs, type DiffeqsolveOptions, validate, type Validated } from "../integrate.js";
 import type { ProgressMeter } from "../progress.js";
 import type { SaveAt } from "../saveat.js";
-import { ODETerm, type AbstractTerm } from "../terms.js";
+import { checkStateSize, checkTermArgs, ODETerm, type AbstractTerm } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
 import type { LockstepOptions } from "./lockstep.js";
+import { allocating, checkEnsembleMemory, checkMaxMemory } from "./memory.js";
 import type { EnsembleWorkerLike } from "./threads.js";
 import type { WebGPUEnsembleOptions } from "./webgpu/run.js";
 import type { WebGPUDevice } from "./webgpu/types.js";
@@ -133,6 +134,13 @@ export interface EnsembleOptions<A = any, R = any>
   /** URL workers import odeflow from. @defaultValue this package's `dist/index.js` */
   libraryUrl?: string;
   /**
+   * The most bytes the ensemble may allocate for its initial states, args table, saved rows,
+   * result codes, counters and output rows, estimated before anything is allocated (see
+   * `docs/ensembles.md`); an ensemble above it stops at once with its size and the alternatives.
+   * `Infinity` lifts the limit. @defaultValue 2 GiB (2 147 483 648)
+   */
+  maxMemory?: number;
+  /**
    * Workers you made, instead of Node's pool: in a browser, module Web Workers whose script runs
    * `import * as odeflow from "odeflow"; odeflow.runEnsembleWorker(self, odeflow);` (outputs need
    * `SharedArrayBuffer`, so the page must be cross-origin isolated). Overrides `threads`.
@@ -153,6 +161,7 @@ export interface EnsembleOptions<A = any, R = any>
 const ENSEMBLE_KEYS = [
   "trajectories", "y0", "args", "threads", "module", "output", "reduce", "lockstep", "throw", "progressMeter", "chunkSize", "libraryUrl", "workers",
   "backend", "device", "webgpu",
+  "maxMemory",
 ];
 
 /** The problem, checked once, with every trajectory's y0 and args. */
@@ -177,6 +186,8 @@ export interface PreparedEnsemble {
   readonly throwOnFailure: boolean;
   readonly structure: Structure<StateLike>;
   readonly options: EnsembleOptions;
+  /** The memory budget in bytes (`maxMemory`). */
+  readonly maxMemory: number;
 }
 
 function renamed(e: unknown): unknown {
@@ -217,6 +228,7 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
   if (typeof N !== "number" || !Number.isInteger(N) || N < 1) {
     throw new RangeError(`solveEnsemble: \`trajectories\` = ${describeValue(N)} must be a whole number ≥ 1 (for example trajectories: 1000).`);
   }
+  const maxMemory = checkMaxMemory(options.maxMemory, "solveEnsemble");
   const y0s = perTrajectory(options.y0, N, "y0", false);
   const argsOf = perTrajectory(options.args, N, "args", true);
   const saveat: SaveAt | undefined = options.saveat;
@@ -225,16 +237,32 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
       throw new TypeError("solveEnsemble: `SaveAt({ dense: true })` is not available for ensembles; save at given times with SaveAt({ ts }).");
     }
   }
+  const output = checkOutput(options.output);
+  const reduce = options.reduce;
+  if (reduce !== undefined && (reduce === null || typeof reduce !== "object" || typeof reduce.fn !== "function" || !("init" in reduce))) {
+    throw new TypeError(`solveEnsemble: \`reduce\` must be { init, fn: (acc, row, i, result) => acc }; got ${describeValue(reduce)}.`);
+  }
+  const chunk = options.chunkSize;
+  if (chunk !== undefined && (typeof chunk !== "number" || !Number.isInteger(chunk) || chunk < 1)) {
+    throw new RangeError(`solveEnsemble: \`chunkSize\` = ${describeValue(chunk)} must be a whole number ≥ 1.`);
+  }
+  const throwOnFailure = options.throw ?? false;
+  if (typeof throwOnFailure !== "boolean") {
+    throw new TypeError(`solveEnsemble: \`throw\` must be true or false; got ${describeValue(throwOnFailure)}.`);
+  }
   // The options diffeqsolve knows, with trajectory 0's y0 and args, validated once.
   const single: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
     if (!ENSEMBLE_KEYS.includes(key)) single[key] = (options as unknown as Record<string, unknown>)[key];
   }
   single.terms = terms;
-  const y00 = y0s.at(0) as StateLike;
-  const args0 = argsOf.at(0);
+  const y00 = call(y0s.at, 0, "y0") as StateLike;
+  const args0 = call(argsOf.at, 0, "args");
   single.y0 = y00;
   single.args = args0;
+  // A compiled field's size and parameters, checked before the probe calls it.
+  checkStateSize(terms, Structure.of(y00, "y0(0)", "solveEnsemble").size, "solveEnsemble");
+  checkTermArgs(terms, args0, "solveEnsemble");
   let v: Validated<StateLike>;
   try {
     v = validate(single as unknown as DiffeqsolveOptions<StateLike>);
@@ -242,54 +270,46 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
     throw renamed(e);
   }
   const n = v.y0.length;
-  const structure = Structure.of(y00, "y0(0)");
-  const flat = new Float64Array(N * n);
-  const args: unknown[] = new Array(N);
+  const sv = v.saveat;
+  const keepSaved = output === null || output.keepSaved === true;
+  const rowsPerTrajectory = sv.steps > 0 ? 0 : (sv.t0 ? 1 : 0) + (sv.ts === undefined ? 0 : sv.ts.length) + (sv.t1 ? 1 : 0);
+  // Before anything per trajectory is evaluated or allocated. A SaveAt fn's width is known only
+  // once the loop's workspace probes it: 1 is a lower bound here, the exact size is checked again
+  // where the storage is allocated.
+  checkEnsembleMemory({
+    N, n, rows: keepSaved ? rowsPerTrajectory : 0, width: sv.fn === undefined ? n : 1,
+    outputWidth: output === null ? 0 : output.width, variableRows: sv.steps > 0 && keepSaved,
+  }, maxMemory, "solveEnsemble");
+  const structure = Structure.of(y00, "y0(0)", "solveEnsemble");
+  const flat = allocating(8 * N * n, "solveEnsemble", () => new Float64Array(N * n));
+  const args: unknown[] = allocating(8 * N, "solveEnsemble", () => new Array(N));
   for (let i = 0; i < N; i++) {
-    const yi = i === 0 ? y00 : (y0s.at(i) as StateLike);
+    const yi = i === 0 ? y00 : (call(y0s.at, i, "y0") as StateLike);
     if (structure.isFlat) {
       const len = yi !== null && typeof yi === "object" ? (yi as ArrayLike<number>).length : undefined;
       if (len !== n) {
-        throw new RangeError(`solveEnsemble: y0 of trajectory ${i} has ${len === undefined ? describeValue(yi) : `${len} components`}; trajectory 0 has ${n}. All must have one shape.`);
+        throw new RangeError(`solveEnsemble: \`y0\` of trajectory ${i} has ${len === undefined ? describeValue(yi) : `${len} components`}; trajectory 0 has ${n}. All must have one shape.`);
       }
-    } else if (Structure.of(yi, `y0(${i})`).size !== n) {
-      throw new RangeError(`solveEnsemble: y0 of trajectory ${i} does not have the shape of trajectory 0's (${n} components).`);
+    } else if (Structure.of(yi, `y0(${i})`, "solveEnsemble").size !== n) {
+      throw new RangeError(`solveEnsemble: \`y0\` of trajectory ${i} does not have the shape of trajectory 0's (${n} components).`);
     }
     structure.flatten(yi, flat, i * n);
     for (let j = 0; j < n; j++) {
       if (!Number.isFinite(flat[i * n + j]!)) {
-        throw new RangeError(`solveEnsemble: y0 of trajectory ${i}, component ${j}, is ${flat[i * n + j]}; every initial value must be a finite number.`);
+        throw new RangeError(`solveEnsemble: \`y0\` of trajectory ${i}, component ${j}, is ${flat[i * n + j]}; every initial value must be a finite number.`);
       }
     }
-    const ai = i === 0 ? args0 : argsOf.at(i);
+    const ai = i === 0 ? args0 : argsOf.varies ? call(argsOf.at, i, "args") : args0;
     if (argsOf.varies && i > 0) {
       try {
         checkArgs(ai, `args(${i})`, 0);
       } catch (e) {
         throw renamed(e);
       }
+      checkTermArgs(terms, ai, `solveEnsemble: trajectory ${i}`);
     }
     args[i] = ai;
   }
-  const output = options.output ?? null;
-  if (output !== null) {
-    if (typeof output !== "object" || typeof output.fn !== "function" || !Number.isInteger(output.width) || output.width < 1) {
-      throw new TypeError(
-        "solveEnsemble: `output` must be { width, fn } with width ≥ 1 numbers per trajectory and fn(out, ts, ys, i, result, args); " +
-          `got ${describeValue(output)}.`,
-      );
-    }
-  }
-  const reduce = options.reduce;
-  if (reduce !== undefined && (reduce === null || typeof reduce !== "object" || typeof reduce.fn !== "function" || !("init" in reduce))) {
-    throw new TypeError(`solveEnsemble: \`reduce\` must be { init, fn: (acc, row, i, result) => acc }; got ${describeValue(reduce)}.`);
-  }
-  const chunk = options.chunkSize;
-  if (chunk !== undefined && (!Number.isInteger(chunk) || chunk < 1)) {
-    throw new RangeError(`solveEnsemble: \`chunkSize\` = ${describeValue(chunk)} must be a whole number ≥ 1.`);
-  }
-  const sv = v.saveat;
-  const rowsPerTrajectory = (sv.t0 ? 1 : 0) + (sv.ts === undefined ? 0 : sv.ts.length) + (sv.t1 ? 1 : 0);
   return {
     v,
     N,
@@ -297,14 +317,41 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
     y0s: flat,
     args,
     argsPerTrajectory: argsOf.varies,
-    rowsPerTrajectory: sv.steps > 0 ? 0 : rowsPerTrajectory,
+    rowsPerTrajectory,
     variableRows: sv.steps > 0,
     output,
-    keepSaved: output === null || output.keepSaved === true,
-    throwOnFailure: options.throw ?? false,
+    keepSaved,
+    throwOnFailure,
     structure,
     options,
+    maxMemory,
   };
+}
+
+/** Calls a per-trajectory function, naming the option and the trajectory when it throws. */
+function call(at: (i: number) => unknown, i: number, name: string): unknown {
+  try {
+    return at(i);
+  } catch (e) {
+    const err = new Error(`solveEnsemble: the \`${name}\` function threw for trajectory ${i}: ${e instanceof Error ? e.message : String(e)}`);
+    (err as { cause?: unknown }).cause = e;
+    throw err;
+  }
+}
+
+/** The `output` option, checked: null or { width, fn, keepSaved? }. */
+function checkOutput(output: EnsembleOutput | undefined): EnsembleOutput | null {
+  if (output === undefined || output === null) return null;
+  if (typeof output !== "object" || typeof output.fn !== "function" || !Number.isInteger(output.width) || output.width < 1) {
+    throw new TypeError(
+      "solveEnsemble: `output` must be { width, fn } with width ≥ 1 numbers per trajectory and fn(out, ts, ys, i, result, args); " +
+        `got ${describeValue(output)}${output !== null && typeof output === "object" ? ` with width ${describeValue(output.width)}` : ""}.`,
+    );
+  }
+  if (output.keepSaved !== undefined && typeof output.keepSaved !== "boolean") {
+    throw new TypeError(`solveEnsemble: \`output.keepSaved\` must be true or false; got ${describeValue(output.keepSaved)}.`);
+  }
+  return output;
 }
 
 /**
@@ -335,8 +382,10 @@ export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N:
     output,
     keepSaved: output === null || output.keepSaved === true,
     throwOnFailure: false,
-    structure: Structure.of(single.y0, "y0"),
+    structure: Structure.of(single.y0, "y0", "solveEnsemble"),
     options,
+    // The calling thread checked the memory of the whole ensemble.
+    maxMemory: Infinity,
   };
 }
 

@@ -5,7 +5,8 @@
  * separate `diffeqsolve` calls. Worker threads run this same function on their share.
  */
 import { createLoopWorkspace, type LoopWorkspace, runLoop } from "../integrate.js";
-import { isOkay } from "../results.js";
+import { isOkay, ResourceError } from "../results.js";
+import { formatBytes, trajectoryBytes } from "./memory.js";
 import type { PreparedEnsemble } from "./options.js";
 import type { EnsembleStorage } from "./solution.js";
 
@@ -15,6 +16,8 @@ export interface GrowingRows {
   ys: Float64Array;
   /** Rows used. */
   count: number;
+  /** Most rows the memory budget (`maxMemory`) leaves for them. */
+  readonly limit: number;
 }
 
 /** Reused per-runner state: the loop's workspace, a y0 buffer, and the rows when they vary. */
@@ -27,16 +30,32 @@ export interface SerialWorkspace {
 /** Allocates the buffers one runner reuses for all its trajectories. */
 export function createSerialWorkspace(p: PreparedEnsemble): SerialWorkspace {
   const loop = createLoopWorkspace(p.v, p.args[0]);
-  const rows = p.variableRows && p.keepSaved ? { ts: new Float64Array(1024), ys: new Float64Array(1024 * loop.width), count: 0 } : null;
+  let rows: GrowingRows | null = null;
+  if (p.variableRows && p.keepSaved) {
+    const fixed = trajectoryBytes({ N: p.N, n: p.n, rows: 0, width: loop.width, outputWidth: p.output === null ? 0 : p.output.width, variableRows: true }).total * p.N;
+    const limit = Math.max(1024, Math.floor((p.maxMemory - fixed) / (8 * (loop.width + 1))));
+    rows = { ts: new Float64Array(1024), ys: new Float64Array(1024 * loop.width), count: 0, limit };
+  }
   return { loop, y0: new Float64Array(p.n), rows };
 }
 
-/** Appends `count` rows (times and values) to the growing rows, growing them geometrically. */
-function append(g: GrowingRows, ts: Float64Array, ys: Float64Array, count: number, width: number): void {
+/**
+ * Appends `count` rows (times and values) to the growing rows, growing them geometrically up to
+ * the memory budget; past it, a RangeError that says how many rows were saved and what to change.
+ */
+function append(g: GrowingRows, ts: Float64Array, ys: Float64Array, count: number, width: number, trajectory: number): void {
   const need = g.count + count;
   if (need > g.ts.length) {
+    if (need > g.limit) {
+      throw new ResourceError(
+        `solveEnsemble: \`SaveAt({ steps })\` rows reached ${need.toLocaleString("en-US")} of ${width} numbers by trajectory ${trajectory} ` +
+          `(${formatBytes(8 * need * (width + 1))}), above what \`maxMemory\` leaves for them. Save at given times (SaveAt({ ts })), ` +
+          "every k-th step (SaveAt({ steps: k })), a summary (an `output` hook with keepSaved: false), or raise `maxMemory`.",
+      );
+    }
     let cap = g.ts.length * 2;
     while (cap < need) cap *= 2;
+    cap = Math.min(cap, g.limit);
     const t = new Float64Array(cap);
     t.set(g.ts.subarray(0, g.count));
     const y = new Float64Array(cap * width);
@@ -92,7 +111,7 @@ export function runTrajectories(
     store.numFnEvals[i] = ws.numFnEvals;
     if (sw.rows !== null) {
       store.rowStart![i] = sw.rows.count;
-      append(sw.rows, rows.ts, rows.ys, count, width);
+      append(sw.rows, rows.ts, rows.ys, count, width, i);
     } else if (keepSaved) {
       const ts = store.ts;
       const ys = store.ys;
@@ -103,15 +122,26 @@ export function runTrajectories(
       for (let k = 0; k < m; k++) ys[yOff + k] = rows.ys[k]!;
     }
     if (output !== null) {
-      output.fn(
-        store.outputs.subarray(i * outWidth, (i + 1) * outWidth),
-        rows.ts.subarray(0, count),
-        rows.ys.subarray(0, count * width),
-        i,
-        ws.result,
-        a,
-      );
+      try {
+        output.fn(
+          store.outputs.subarray(i * outWidth, (i + 1) * outWidth),
+          rows.ts.subarray(0, count),
+          rows.ys.subarray(0, count * width),
+          i,
+          ws.result,
+          a,
+        );
+      } catch (e) {
+        throw hookError("output.fn", i, e);
+      }
     }
     if (!isOkay(ws.result)) onFailure(i, ws.detail);
   }
+}
+
+/** An exception from a user's hook, named: which hook, which trajectory, the original as cause. */
+export function hookError(hook: string, i: number, e: unknown): Error {
+  const err = new Error(`solveEnsemble: the \`${hook}\` hook threw for trajectory ${i}: ${e instanceof Error ? e.message : String(e)}`);
+  (err as { cause?: unknown }).cause = e;
+  return err;
 }

@@ -7,10 +7,11 @@ import { describeValue } from "../tree.js";
 import type { AbstractTerm } from "../terms.js";
 import { runLockstep } from "./lockstep.js";
 import { type EnsembleOptions, ensembleTerms, type PreparedEnsemble, prepareEnsemble } from "./options.js";
-import { createSerialWorkspace, runTrajectories } from "./serial.js";
+import { createSerialWorkspace, hookError, runTrajectories } from "./serial.js";
 import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStorage, type StorageShape } from "./solution.js";
 import { availableCores, defaultLibraryUrl, runOnWorkers, runThreads } from "./threads.js";
 import { describeProblem, type ModuleExports } from "./transfer.js";
+import { allocating, checkEnsembleMemory, trajectoryBytes } from "./memory.js";
 import type { EnsembleMoments } from "./solution.js";
 
 const warned = new Set<string>();
@@ -34,6 +35,18 @@ function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
 
 function saveWidth(p: PreparedEnsemble): number {
   return createSerialWorkspace(p).loop.width;
+}
+
+/**
+ * The ensemble's storage, after checking its exact size (a SaveAt fn's width is known now)
+ * against `maxMemory`; an allocation the engine refuses becomes an error that gives the size.
+ */
+function allocate(p: PreparedEnsemble, shape: StorageShape, shared: boolean): EnsembleStorage {
+  const size = {
+    N: p.N, n: p.n, rows: shape.rowsPerTrajectory, width: shape.size, outputWidth: shape.outputWidth, variableRows: shape.variableRows,
+  };
+  checkEnsembleMemory(size, p.maxMemory, "solveEnsemble");
+  return allocating(trajectoryBytes(size).total * p.N, "solveEnsemble", () => allocateStorage(shape, shared));
 }
 
 function finish<R>(
@@ -60,7 +73,11 @@ function finish<R>(
         const r = storage.rowStart === null ? i * K : storage.rowStart[i]!;
         row = c === 0 ? storage.ys.subarray(0, 0) : storage.ys.subarray((r + c - 1) * shape.size, (r + c) * shape.size);
       }
-      acc = reduce.fn(acc, row, i, storage.results[i]!);
+      try {
+        acc = reduce.fn(acc, row, i, storage.results[i]!);
+      } catch (e) {
+        throw hookError("reduce.fn", i, e);
+      }
     }
     reduced = acc;
   }
@@ -86,7 +103,7 @@ function finish<R>(
 function runSerial<R>(p: PreparedEnsemble, notice: string | null): EnsembleSolution<R> {
   const sw = createSerialWorkspace(p);
   const shape = shapeOf(p, sw.loop.width);
-  const storage = allocateStorage(shape, false);
+  const storage = allocate(p, shape, false);
   const details = new Map<number, string>();
   const onFailure = (i: number, d: string): void => {
     details.set(i, d);
@@ -220,7 +237,7 @@ async function tryThreads<R>(
   const given = options.workers;
   const threads = Math.min(requested, Math.ceil(p.N / chunk));
   const shape = shapeOf(p, saveWidth(p));
-  const storage = allocateStorage(shape, true);
+  const storage = allocate(p, shape, true);
   const progress = options.progressMeter ?? null;
   let details: Map<number, string> | string;
   if (given !== undefined) {
@@ -257,7 +274,7 @@ async function webgpu<R>(p: PreparedEnsemble, options: EnsembleOptions): Promise
 
 function lockstep<R>(p: PreparedEnsemble, options: EnsembleOptions): EnsembleSolution<R> {
   const shape = shapeOf(p, p.n);
-  const storage = allocateStorage(shape, false);
+  const storage = allocate(p, shape, false);
   const details = new Map<number, string>();
   runLockstep(p, options.lockstep!, storage, details);
   const th = options.threads;

@@ -13,6 +13,8 @@
  * pays for it.
  */
 import { ODETerm, type AbstractTerm, type InPlaceVectorField } from "../terms.js";
+import { describeValue } from "../tree.js";
+import { checkKeys } from "../util/options.js";
 import type { AbstractSolver, SolverState } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
@@ -278,6 +280,10 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   private readonly generated: boolean;
 
   constructor(tableau: Tableau, options: ERKOptions = {}) {
+    checkKeys(options, ["generated"], `new ${tableau.name}(options)`);
+    if (options.generated !== undefined && typeof options.generated !== "boolean") {
+      throw new TypeError(`new ${tableau.name}(options): \`generated\` must be true or false; got ${describeValue(options.generated)}.`);
+    }
     this.tableau = tableau;
     this.name = tableau.name;
     this.order = tableau.order;

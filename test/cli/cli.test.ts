@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { range } from "../../src/cli/args.js";
+import { HELP_SOLVE, range } from "../../src/cli/args.js";
 import { main } from "../../src/cli/main.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -33,6 +33,15 @@ export function diffusion(t, y, a, g) { g[0] = 0; }
 writeFileSync(join(dir, "nof.mjs"), `export const y0 = [1];\n`);
 writeFileSync(join(dir, "noy0.mjs"), `export function f(t, y, a, dy) { dy[0] = 1; }\n`);
 writeFileSync(join(dir, "broken.mjs"), `export function f(t, y, a, dy) { dy[0] = ; }\n`);
+// y' = −y until t = 0.5, where the model throws (a bug in the user's model, part-way).
+writeFileSync(join(dir, "throwing.mjs"), `export const y0 = [1];
+export function f(t, y, a, dy) {
+  if (t > 0.5) throw new Error("model broke past 0.5");
+  dy[0] = -y[0];
+}
+`);
+writeFileSync(join(dir, "throws-at-t0.mjs"), "export const y0 = [1];\nexport function f(t, y, a, dy) { throw new Error('no'); }\n");
+writeFileSync(join(dir, "notfn.mjs"), "export const y0 = [1];\nexport const f = 5;\n");
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "", err = "";
@@ -206,4 +215,74 @@ test("the built executable dist/cli.js (npx odeflow) solves and exits with the r
   const bad = spawnSync(process.execPath, [cli, "solve", "decay.mjs", "--t1", "1", "--solver", "Nope"], { cwd: dir, encoding: "utf8" });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown solver "Nope"/);
+});
+
+test("a model that throws part-way: exit 1, the rows before the failure written, the culprit, its t and the model's line named", async () => {
+  const r = await run("solve", "throwing.mjs", "--t1", "1", "--saveat", "0:0.1:1", "--rtol", "1e-10", "--atol", "1e-12", "--out", "partial.csv");
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /odeflow: the solve stopped at t = 0\.[45]\d* \(the last completed step\): the vector field f threw an error at t = 0\.5\d*: model broke past 0\.5\n/);
+  assert.match(r.err, /at f \(.*throwing\.mjs:3:\d+\)/, "the frame in the model file");
+  assert.doesNotMatch(r.err, /node:internal|src\/integrate/, "no library stack");
+  const { rows } = parseCsv(readFileSync(join(dir, "partial.csv"), "utf8"));
+  // The saved times before the failure: 0, 0.1, …, 0.4 (the step that passes 0.5 is never accepted).
+  assert.deepEqual(rows.map((row) => row[0]), [0, 0.1, 0.2, 0.30000000000000004, 0.4]);
+  for (const [t, u] of rows) assert.ok(Math.abs(u! - Math.exp(-t!)) < 1e-9, `u(${t}) = ${u}`);
+  // JSON says so too.
+  const j = await run("solve", "throwing.mjs", "--t1", "1", "--saveat", "0:0.25:1", "--format", "json", "--quiet");
+  assert.equal(j.code, 1);
+  const out = JSON.parse(j.out);
+  assert.equal(out.result, "callbackError");
+  assert.match(out.message, /the vector field f threw an error at t = 0\.5/);
+  assert.deepEqual(out.ts, [0, 0.25]);
+});
+
+test("a model that fails at t0, or is not a function, is a bad model: exit 2, nothing solved", async () => {
+  const a = await run("solve", "throws-at-t0.mjs", "--t1", "1");
+  assert.equal(a.code, 2, a.err);
+  assert.match(a.err, /odeflow: the vector field f threw an error at t = 0: no\n/);
+  const b = await run("solve", "notfn.mjs", "--t1", "1");
+  assert.equal(b.code, 2, b.err);
+  assert.match(b.err, /`vectorField` must be a function/);
+  const c = await run("solve", "decay.mjs", "--t1", "1", "--rtol", "0", "--atol", "0");
+  assert.equal(c.code, 2, c.err);
+  assert.match(c.err, /`rtol` and `atol` are both 0/);
+});
+
+test("--out and --plot never overwrite the model, a directory, or each other", async () => {
+  const model = readFileSync(join(dir, "decay.mjs"), "utf8");
+  for (const out of ["decay.mjs", "./decay.mjs", join(dir, "decay.mjs")]) {
+    const r = await run("solve", "decay.mjs", "--t1", "1", "--out", out);
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /--out .*decay\.mjs is the model file itself; writing it would overwrite the model/);
+  }
+  assert.equal(readFileSync(join(dir, "decay.mjs"), "utf8"), model, "the model is untouched");
+  const d = await run("solve", "decay.mjs", "--t1", "1", "--out", ".");
+  assert.equal(d.code, 2);
+  assert.match(d.err, /--out \. is a directory; give a file name/);
+  const same = await run("solve", "decay.mjs", "--t1", "1", "--out", "x.svg", "--plot", "x.svg");
+  assert.equal(same.code, 2);
+  assert.match(same.err, /--out and --plot name the same file/);
+});
+
+test("a missing output directory is created, and said so", async () => {
+  const r = await run("solve", "decay.mjs", "--t1", "1", "--saveat", "t1", "--out", "new/dir/r.csv", "--plot", "new/plots/r.svg");
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /note: created the directory new\/dir for --out new\/dir\/r\.csv/);
+  assert.match(r.err, /note: created the directory new\/plots for --plot new\/plots\/r\.svg/);
+  assert.equal(parseCsv(readFileSync(join(dir, "new/dir/r.csv"), "utf8")).rows.length, 1);
+  assert.ok(existsSync(join(dir, "new/plots/r.svg")));
+});
+
+test("--help lists exactly the flags the parser takes, and the guide's table names each of them", () => {
+  const src = readFileSync(join(root, "src/cli/args.ts"), "utf8");
+  const list = (name: string): string[] => JSON.parse(src.match(new RegExp(`const ${name} = (\\[[^\\]]*\\])`))![1]!.replace(/'/g, '"'));
+  const flags = [...list("VALUE_FLAGS"), ...list("BOOL_FLAGS")];
+  const inHelp = new Set([...HELP_SOLVE.matchAll(/--([a-z][a-z0-9-]*)/g)].map((m) => m[1]!));
+  for (const f of flags) assert.ok(inHelp.has(f), `--${f} is parsed but not in --help`);
+  for (const f of inHelp) assert.ok(flags.includes(f), `--${f} is in --help but not parsed`);
+  const guide = readFileSync(join(root, "docs/command-line.md"), "utf8");
+  for (const f of flags) if (f !== "help") assert.ok(guide.includes(`--${f}`), `docs/command-line.md does not mention --${f}`);
+  assert.match(HELP_SOLVE, /runs with your rights/);
+  assert.match(guide, /A model file is code/);
+  assert.match(HELP_SOLVE, /Exit status: 0 solved; 1 the solve failed.*\n.*2 bad command line or model\n?.*3 internal error/s);
 });

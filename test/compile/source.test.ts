@@ -63,7 +63,7 @@ test("the builder assembles the chemistry network to the same vector field and d
     for (let i = 0; i < J1.length; i++) assert.ok(Math.abs(J1[i]! - J2[i]!) <= 1e-14 * Math.abs(J2[i]!) + 1e-300, `J[${i}]`);
   }
   assert.deepEqual(built.jacSparsity, parsed.jacSparsity);
-  assert.throws(() => b.y(SPECIES), /ModelBuilder\.y\(i\): i = 20 must be a whole number in \[0, 20\)/);
+  assert.throws(() => b.y(SPECIES), /ModelBuilder\.y\(i\): `i` = 20 must be a whole number in \[0, 20\)/);
   assert.throws(() => b.arg("q"), /no such parameter; declare it/);
   assert.throws(() => new ModelBuilder({ n: 0 }), /`n` = 0 must be a whole number ≥ 1/);
 });

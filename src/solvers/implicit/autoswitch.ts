@@ -11,6 +11,7 @@
  * stiff method takes over; after `maxNonstiffSteps` consecutive steps with dt·ρ < 0.9 S the explicit
  * one takes over again (the rule of OrdinaryDiffEq.jl's AutoSwitch).
  */
+import { checkKeys } from "../../util/options.js";
 import type { AbstractTerm, InPlaceVectorField } from "../../terms.js";
 import { ODETerm } from "../../terms.js";
 import { describeValue } from "../../tree.js";
@@ -84,6 +85,7 @@ export class AutoSwitch implements AbstractSolver<AutoSwitchState> {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`new AutoSwitch(options): \`options\` must be { nonstiff, stiff }, e.g. { nonstiff: new Tsit5(), stiff: new Rodas5P() }; got ${describeValue(options)}.`);
     }
+    checkKeys(options, ["nonstiff", "stiff", "maxStiffSteps", "maxNonstiffSteps", "stabilityBoundary"], "new AutoSwitch(options)");
     const { nonstiff, stiff } = options;
     if (!(nonstiff instanceof ExplicitRungeKutta)) {
       throw new TypeError(`new AutoSwitch(options): \`nonstiff\` must be an explicit Runge–Kutta method such as new Tsit5(); got ${describeValue(nonstiff)}.`);

@@ -109,7 +109,7 @@ export class BDF implements AbstractSolver<BDFState> {
   readonly options: ImplicitOptions;
 
   constructor(options?: BDFOptions) {
-    this.options = checkImplicitOptions("BDF", options);
+    this.options = checkImplicitOptions("BDF", options, ["maxOrder"]);
     const m = options?.maxOrder ?? MAX_ORDER;
     if (!Number.isInteger(m) || m < 1 || m > MAX_ORDER) {
       throw new RangeError(`new BDF(options): \`maxOrder\` must be a whole number from 1 to 5; got ${describeValue(m)}.`);

@@ -12,6 +12,7 @@ import { bandIndex, bandLuFactor, bandLuSolve, bandWidth } from "../../linalg/ba
 import { type ColouredPattern, colourPattern, colouredFdJacobian, denseFdJacobian, fdIncrement } from "../../linalg/fdjac.js";
 const CBRT_EPS = Math.cbrt(2.220446049250313e-16);
 import { luFactor, luSolve } from "../../linalg/lu.js";
+import { checkKeys } from "../../util/options.js";
 import { describeValue } from "../../tree.js";
 import type { AbstractTerm, InPlaceVectorField, VectorFieldObject } from "../../terms.js";
 import { ODETerm } from "../../terms.js";
@@ -42,11 +43,16 @@ export interface ImplicitOptions {
 export const STATUS_NEWTON_FAILED = 5; // RESULTS.implicitNonconvergence
 export const STATUS_SINGULAR = 6; // RESULTS.singularMatrix
 
+/** The options every implicit solver takes (ImplicitOptions). */
+const IMPLICIT_KEYS = ["massMatrix", "linearSolver", "bandwidth", "autonomous"];
+
 /** Reads and checks the implicit solvers' options (once, in the solver's constructor). */
-export function checkImplicitOptions(name: string, options: ImplicitOptions | undefined): ImplicitOptions {
+export function checkImplicitOptions(name: string, options: ImplicitOptions | undefined, extraKeys: readonly string[] = []): ImplicitOptions {
   if (options === undefined) return {};
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`new ${name}(options): \`options\` must be an object; got ${describeValue(options)}.`);
+  checkKeys(options, [...IMPLICIT_KEYS, ...extraKeys], `new ${name}(options)`);
+  const mm = options.massMatrix;
+  if (mm !== undefined && (mm === null || typeof mm !== "object" || typeof (mm as ArrayLike<unknown>).length !== "number")) {
+    throw new TypeError(`new ${name}(options): \`massMatrix\` must be an n × n matrix (nested arrays, or n² numbers row-major); got ${describeValue(mm)}.`);
   }
   const ls = options.linearSolver;
   if (ls !== undefined && ls !== "auto" && ls !== "dense" && ls !== "banded") {

@@ -1,3 +1,4 @@
+import { describeValue } from "../../tree.js";
 import { STEP_OK } from "../solver.js";
 import { AbstractSDESolver, addNoise, type Interpretation, type SDEState } from "./base.js";
 
@@ -45,7 +46,7 @@ export class Milstein extends AbstractSDESolver {
     }
     const interp = options.interpretation ?? "ito";
     if (interp !== "ito" && interp !== "stratonovich") {
-      throw new RangeError(`new Milstein(options): \`interpretation\` = ${JSON.stringify(interp)} must be "ito" or "stratonovich".`);
+      throw new RangeError(`new Milstein(options): \`interpretation\` = ${typeof interp === "string" ? JSON.stringify(interp) : describeValue(interp)} must be "ito" or "stratonovich".`);
     }
     this.interpretation = interp;
   }
