@@ -323,6 +323,14 @@ export function checkStateSize(terms: AbstractTerm, n: number, api = "diffeqsolv
   if (!(terms instanceof ODETerm)) return;
   const m = terms.vf.n;
   if (m === undefined || m === n) return;
+  if (terms.compilation.status === "compiled") {
+    // Compiled automatically from a plain function: say it as the function's own mistake.
+    throw new RangeError(
+      m < n
+        ? `${api}: the vector field did not write dy[${m}] (it writes ${m} component${m === 1 ? "" : "s"}); it must write all ${n} components of dy, or y0 must have ${m}.`
+        : `${api}: the vector field writes dy[${n}] but y0 has only ${n} component${n === 1 ? "" : "s"}; check the length of y0.`,
+    );
+  }
   throw new RangeError(
     `${api}: \`y0\` has ${n} component${n === 1 ? "" : "s"} but the vector field was compiled for n = ${m} ` +
       `(it reads y[0] … y[${m - 1}] and writes ${m} derivatives); give y0 ${m} components, or compile a vector field for ${n}.`,
@@ -346,6 +354,9 @@ export function checkTermArgs(terms: AbstractTerm, args: unknown, api = "diffeqs
     return;
   }
   if (!(terms instanceof ODETerm)) return;
+  // A field compiled automatically from a plain function reads args as the function does
+  // (JavaScript's conversions included); only a field the user compiled holds args to its layout.
+  if (terms.compilation.status === "compiled") return;
   const info = (terms.vf as { [COMPILED_GRAPH]?: { layout?: ArgLayout } })[COMPILED_GRAPH];
   if (info?.layout === undefined) return;
   const problem = argsProblem(info.layout, args);

@@ -146,7 +146,7 @@ test("a vector field that throws: the user's error surfaces with t and as the ca
   assert.ok(err instanceof Error);
   assert.match(err.message, /model undefined past 0\.5/);
   // The time reported is that of the call that threw: past 0.5, inside the step that failed.
-  const tAt = Number(/at t = ([0-9.e-]+)/.exec(err.message)![1]);
+  const tAt = Number(/callbackError at t = ([0-9.e-]+)/.exec(err.message)![1]);
   assert.ok(tAt > 0.5 && tAt < 1, `error reported at t = ${tAt}`);
   assert.ok((err as { cause?: unknown }).cause instanceof RangeError);
 });

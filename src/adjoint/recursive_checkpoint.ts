@@ -15,6 +15,7 @@
 import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
 import { ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
 import { RESULTS } from "../results.js";
+import { describeValue } from "../tree.js";
 import { checkEvents, eventAt } from "./events.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
@@ -84,7 +85,7 @@ export class RecursiveCheckpointAdjoint {
     }
     const c = options.checkpoints;
     if (c !== undefined && (typeof c !== "number" || !Number.isInteger(c) || c < 1)) {
-      throw new RangeError(`new RecursiveCheckpointAdjoint: \`checkpoints\` = ${String(c)} must be a whole number ≥ 1 (the initial state takes one), for example checkpoints: 32.`);
+      throw new RangeError(`new RecursiveCheckpointAdjoint: \`checkpoints\` = ${typeof c === "number" ? c : describeValue(c)} must be a whole number ≥ 1 (the initial state takes one), for example checkpoints: 32.`);
     }
     this.checkpoints = c;
   }

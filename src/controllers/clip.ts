@@ -31,9 +31,11 @@ export class StepClipper {
     private readonly t1: number,
     private readonly dir: number,
     private readonly schedule: Schedule | null,
+    /** More times to land on exactly, ascending (output times of a solver whose interpolant is less accurate than its steps). */
+    extraStops?: Float64Array,
   ) {
     // The controller keeps stepTs/jumpTs ascending; walk them in the direction of integration.
-    this.stepTs = inDirection(controller.stepTs, dir);
+    this.stepTs = inDirection(mergeAscending(controller.stepTs, extraStops), dir);
     this.jumpTs = inDirection(controller.jumpTs, dir);
   }
 
@@ -81,6 +83,13 @@ export class StepClipper {
     rec[T] = t;
     this.hitJump = 0;
   }
+}
+
+/** The union of two ascending lists (either may be absent). */
+function mergeAscending(a: Float64Array | undefined, b: Float64Array | undefined): Float64Array | undefined {
+  if (b === undefined || b.length === 0) return a;
+  if (a === undefined) return b;
+  return Float64Array.from([...a, ...b]).sort();
 }
 
 /** Ascending times as given (forward), or a reversed copy (backward); allocated once per problem. */

@@ -418,17 +418,17 @@ function checkRelative(value: number, name: string, index: string): void {
 }
 
 function finite(value: number, name: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`new PIDController: \`${name}\` = ${String(value)} must be a finite number.`);
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`new PIDController: \`${name}\` = ${typeof value === "number" ? value : describeValue(value)} must be a finite number.`);
   return value;
 }
 
 function nonNegative(value: number, name: string): number {
-  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) throw new RangeError(`new PIDController: \`${name}\` = ${String(value)} must be a finite number ≥ 0.`);
+  if (typeof value !== "number" || !(value >= 0) || !Number.isFinite(value)) throw new RangeError(`new PIDController: \`${name}\` = ${typeof value === "number" ? value : describeValue(value)} must be a finite number ≥ 0.`);
   return value;
 }
 
 function positive(value: number, name: string): number {
-  if (typeof value !== "number" || !(value > 0)) throw new RangeError(`new PIDController: \`${name}\` = ${String(value)} must be a number > 0.`);
+  if (typeof value !== "number" || !(value > 0)) throw new RangeError(`new PIDController: \`${name}\` = ${typeof value === "number" ? value : describeValue(value)} must be a number > 0.`);
   return value;
 }
 

@@ -24,6 +24,9 @@ export class StepTo extends FixedStepController<StepToState> {
     if (options === null || typeof options !== "object" || options.ts === undefined || options.ts === null || typeof options.ts.length !== "number") {
       throw new TypeError("new StepTo({ ts }): `ts` must be an array of times, for example new StepTo({ ts: [0, 0.5, 1] }).");
     }
+    for (const key of Object.keys(options)) {
+      if (key !== "ts") throw new TypeError(`new StepTo(options): unknown option \`${key}\`; the only option is ts.`);
+    }
     this.ts = Float64Array.from(options.ts);
     if (this.ts.length < 2) throw new RangeError(`new StepTo({ ts }): \`ts\` needs at least two times (t0 and t1); got ${this.ts.length}.`);
     const dir = Math.sign(this.ts[1]! - this.ts[0]!);

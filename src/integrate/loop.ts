@@ -138,7 +138,10 @@ export class Integration<Y = unknown> {
     this.ytmp = new Float64Array(n);
     this.probeY = new Float64Array(n);
     this.events = v.events === null ? null : new EventDetector(v.events, n, v.maxEvents);
-    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events);
+    // A solver whose interpolant is less accurate than its steps lands on the output times instead.
+    const solver = v.solver;
+    const landOnOutputs = saveat.ts !== undefined && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
+    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, landOnOutputs ? saveat.ts!.slice().sort() : undefined);
   }
 
   /** The time the solve has reached. */
@@ -464,18 +467,17 @@ export class Integration<Y = unknown> {
   private whereThrown(): string {
     const rec = this.rec;
     const t = rec[T]!;
-    const step = `in the step from t = ${t} to t = ${rec[T_NEXT]}`;
     switch (this.phase) {
       case IN_SOLVER_STEP: {
         const at = this.replayThrow();
-        return at === undefined ? step : `at t = ${at} (${step})`;
+        return at === undefined ? `t = ${t}, in the step to t = ${rec[T_NEXT]}` : `t = ${at}, in the step from t = ${t} to t = ${rec[T_NEXT]}`;
       }
       case IN_EVENT_CONDITION:
-        return `${step}, while checking it for events`;
+        return `t = ${t}, in the step to t = ${rec[T_NEXT]}, while checking it for events`;
       case IN_SAVE_FN:
-        return `at t = ${this.callT[0]}`;
+        return `t = ${this.callT[0]}`;
       default:
-        return `at t = ${t}`;
+        return `t = ${t}`;
     }
   }
 

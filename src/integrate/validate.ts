@@ -10,7 +10,7 @@ import { checkEventOptions, type Event } from "../events/event.js";
 import type { ProgressMeter } from "../progress.js";
 import { SaveAt } from "../saveat.js";
 import type { AbstractSolver, SolverState } from "../solvers/solver.js";
-import { AbstractTerm, assertRevisitable, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "../terms.js";
+import { AbstractTerm, assertRevisitable, checkStateSize, checkTermArgs, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
 import { suggest } from "../util/suggest.js";
 import { DEFAULT_OUTPUT_BUDGET, tooLarge } from "./output.js";
@@ -130,6 +130,11 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     }
   }
   checkArgs(options.args, "args", 0);
+  checkStateSize(terms, y0.length);
+  checkTermArgs(terms, options.args);
+  if (options.throw !== undefined && typeof options.throw !== "boolean") {
+    throw new TypeError(`diffeqsolve: \`throw\` must be true (failures throw a SolveError) or false (they come back in sol.result); got ${describeValue(options.throw)}.`);
+  }
   const maxSteps = options.maxSteps ?? 100_000;
   if (typeof maxSteps !== "number" || !(maxSteps >= 1) || !Number.isInteger(maxSteps)) {
     throw new RangeError(`diffeqsolve: \`maxSteps\` = ${describeValue(maxSteps)} must be a whole number ≥ 1 (for example maxSteps: 100000).`);
@@ -236,6 +241,14 @@ function prepareVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, arg
     if (arr.length !== n) {
       throw new RangeError(`diffeqsolve: the vector field returned ${arr.length} values but y0 has ${n} components.`);
     }
+    for (let i = 0; i < n; i++) {
+      if (typeof arr[i] !== "number" || Number.isNaN(arr[i]!)) {
+        throw new RangeError(
+          `diffeqsolve: the vector field returned ${describeValue(arr[i])} for component ${i} at t0 = ${t0}; every derivative must be a number` +
+            ` (a NaN at t0 often means a parameter missing from \`args\`).`,
+        );
+      }
+    }
     // Slower path, documented: the returned array is copied into dy.
     return (t, y, a, out) => {
       const r = fn(t, y, a, out) as ArrayLike<number>;
@@ -245,18 +258,21 @@ function prepareVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, arg
   for (let i = 0; i < n; i++) {
     if (Number.isNaN(dy[i]!)) {
       throw new RangeError(
-        `diffeqsolve: the vector field did not write dy[${i}] (or wrote NaN) at t0 = ${t0}; it must write all ${n} components of dy.`,
+        `diffeqsolve: the vector field did not write dy[${i}] (or wrote NaN) at t0 = ${t0}; it must write all ${n} components of dy${argsHint(args)}.`,
       );
     }
   }
+  // A finite sentinel past the end: any write there (NaN included) changes it.
+  const sentinel = -1.2345678901234567e-300;
   const wide = new Float64Array(n + 1).fill(NaN);
+  wide[n] = sentinel;
   try {
     // Writing past the end of a Float64Array is silently dropped, so probe with a wider one.
     fn(t0, Float64Array.from(y0), args, wide);
   } catch (e) {
     throw vectorFieldError(e, t0);
   }
-  if (!Number.isNaN(wide[n]!)) {
+  if (!Object.is(wide[n], sentinel)) {
     throw new RangeError(`diffeqsolve: the vector field writes dy[${n}] but y0 has only ${n} components; check the length of y0.`);
   }
   return fn as InPlaceVectorField;
@@ -267,6 +283,16 @@ function vectorFieldError(e: unknown, t: number, where = ""): Error {
   const err = new Error(`diffeqsolve: ${where ? "an error was thrown" : "the vector field threw an error"} at t = ${t}${where}: ${msg}`);
   (err as { cause?: unknown }).cause = e;
   return err;
+}
+
+/** Why a vector field may give NaN at t0: a parameter it reads that `args` lacks. */
+function argsHint(args: unknown): string {
+  if (args === undefined || args === null) return ` (it was called with args = ${String(args)}: if it reads parameters such as args.k, pass \`args\`)`;
+  if (typeof args === "object" && !ArrayBuffer.isView(args)) {
+    const keys = Object.keys(args);
+    return ` (a NaN often means a parameter it reads is missing from \`args\`, which has ${keys.length === 0 ? "no keys" : `the keys ${keys.slice(0, 8).join(", ")}${keys.length > 8 ? ", …" : ""}`})`;
+  }
+  return "";
 }
 
 /** " (write 0.1, not \"0.1\")" for a string that holds a number. */

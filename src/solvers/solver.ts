@@ -42,6 +42,12 @@ export interface AbstractSolver<S extends SolverState = SolverState> {
   /** Whether `step` writes a second error estimate into `yErr2` (DOP853's). */
   readonly hasSecondaryError: boolean;
   /**
+   * Order of the dense interpolant, when it is lower than {@link order} (a cubic Hermite
+   * interpolant on a fifth-order method). The loop then lands steps on `SaveAt.ts`, so that saved
+   * outputs meet the tolerance the steps meet. Omitted: the interpolant is as accurate as the steps.
+   */
+  readonly denseOrder?: number;
+  /**
    * The constructor options that rebuild an equal solver (`new Class(options)`), for worker
    * threads and resumed solves; omitted when the constructor takes none.
    */

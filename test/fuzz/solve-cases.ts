@@ -387,5 +387,8 @@ export function corruptedOf(c: SolveCase): string[] {
     if (d === c.controller && d.bad === "norm" && c.controller.v.kind === "pid" && c.controller.v.norm === "negative" && c.span === 0) continue;
     if (d.bad !== null) out.push(d.bad);
   }
+  // A field the user compiled holds args to its layout: a number given as a string is refused
+  // (a plain function, compiled automatically or not, reads it with JavaScript's conversion).
+  if (c.form === "compiled" && c.fThrows === null && c.args.v === "string") out.push("args");
   return out;
 }

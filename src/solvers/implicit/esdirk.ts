@@ -13,8 +13,9 @@
  *
  * The error estimate is filtered by (M − γ dt J)⁻¹ M (Shampine; Hairer & Wanner §IV.8).
  *
- * Dense output: cubic Hermite interpolation between (y0, k_1) and (y1, k_s) (order 3: for values at
- * given times to full accuracy with Kvaerno4/5, land steps on them with PIDController's `stepTs`).
+ * Dense output: cubic Hermite interpolation between (y0, k_1) and (y1, k_s), of order 3; for the
+ * higher-order methods (Kvaerno4/5) the loop lands steps on `SaveAt.ts` (see `denseOrder`), so
+ * saved values meet the tolerance; `sol.evaluate` between steps stays of order 3.
  */
 import type { AbstractTerm, InPlaceVectorField } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
@@ -194,6 +195,8 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
   readonly order: number;
   readonly errorOrder: number;
   readonly hasSecondaryError = false;
+  /** The cubic Hermite interpolant is of order 3: output times are landed on for higher orders (see AbstractSolver.denseOrder). */
+  readonly denseOrder = 3;
   readonly tableau: ESDIRKTableau;
   readonly options: ImplicitOptions;
 

@@ -164,6 +164,8 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
   readonly order: number;
   readonly errorOrder: number;
   readonly hasSecondaryError = false;
+  /** The cubic Hermite interpolant is of order 3: output times are landed on for higher orders (see AbstractSolver.denseOrder). */
+  readonly denseOrder = 3;
   readonly tableau: ARKTableau;
   readonly options: ImplicitOptions;
 
