@@ -28,6 +28,10 @@ export const RESULTS = Object.freeze({
   singularMatrix: 6,
   /** More events fired than `maxEvents` allows (for example an accumulating bouncing ball). */
   maxEventsReached: 7,
+  /** State-changing events accumulate at a time before `t1` (Zeno behaviour: a bouncing ball coming to rest). */
+  eventsAccumulated: 8,
+  /** The step size stayed flat and tiny for so long that `t1` is out of reach (typically a stiff problem). */
+  stalled: 9,
 });
 
 /** One of the values of {@link RESULTS}. */
@@ -49,6 +53,15 @@ const MESSAGES: readonly string[] = [
     "of a DAE (its algebraic part must be index 1).",
   "The maximum number of events was reached. Events may be accumulating (a Zeno point, as in a " +
     "bouncing ball); raise `maxEvents` or add a terminating event that stops the cascade.",
+  "Events accumulate: each state-changing event follows the last one sooner, by a nearly constant " +
+    "ratio, so infinitely many would fire before the accumulation point t* given above (Zeno " +
+    "behaviour, as a bouncing ball coming to rest), and the solve cannot pass t*. The solution is " +
+    "returned up to the last event. Say what happens at t* in the model: a terminating event, or an " +
+    "affect that sets the state to rest once the rebound is below a threshold (see docs/events.md).",
+  "The solve stalled: the step size stayed flat and tiny compared with the time span for many " +
+    "steps, so reaching t1 would take far more than `maxSteps` steps. The problem is most likely " +
+    "stiff for this solver: use RadauIIA5, BDF or Kvaerno5 (or Rodas5P or AutoSwitch where an " +
+    "explicit solver stalled), or check the model for a fast transient or a near-singularity here.",
 ];
 
 /** The human-readable message of a result code. */
