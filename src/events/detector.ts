@@ -14,7 +14,8 @@
  * DifferentialEquations.jl's `interp_points`), and the first sign change in the direction asked
  * for brackets the root. Sampling costs N interpolations and N condition calls, so a step skips it
  * when the condition is far from zero compared with how fast it moves: with the slopes
- * s = Δg/h of this step and s' of the step before, no sample is taken when
+ * s = Δg/h of this step and s' of the step before (from the values at the two step starts), no
+ * sample is taken when
  * min(|g_start|, |g_end|) > K·h·(|s| + |s − s'|), K = 2. For a condition that is locally
  * quadratic (its dip below zero reaches at most g''h²/8 below the chord) this screen has a margin
  * above 8; it is a heuristic, which a condition changing much faster than its last two steps show
@@ -103,12 +104,11 @@ export class EventDetector implements ScalarFunctionOfTime {
   private schedPos = 0;
 
   /** Per continuous event: value at tLo (0: unknown sign), the time tLo, value at the step end. */
-  private gLo: Float64Array;
-  private tLo: Float64Array;
-  private gEnd: Float64Array;
-  /** Per continuous event: the value at an earlier point of the last step (NaN time: none), for the screen. */
-  private gPrev: Float64Array;
-  private tPrev: Float64Array;
+  private readonly gLo: Float64Array;
+  private readonly tLo: Float64Array;
+  private readonly gEnd: Float64Array;
+  /** Per continuous event: its value at the start of the last step (at time dbl[7]), for the screen. */
+  private readonly gPrev: Float64Array;
   /** 1 where the screen ruled out a crossing inside this step (no samples, no search). */
   private readonly skip: Uint8Array;
   /** Rounding level of each condition just after its last root (0 elsewhere). */
@@ -129,9 +129,10 @@ export class EventDetector implements ScalarFunctionOfTime {
   private readonly yTmp: Float64Array;
   /**
    * Doubles passed between methods through a typed array (a double argument to a call V8 does not
-   * inline is boxed: an allocation): [tNext, walk limit, sample time, sample value, t, h, root].
+   * inline is boxed: an allocation): [tNext, walk limit, sample time, sample value, t, h, root,
+   * start of the last step (the time of gPrev; NaN: no history)].
    */
-  private readonly dbl = new Float64Array(7);
+  private readonly dbl = new Float64Array(8);
   /** The walked point before tLo[i] (time, value; NaN time: none), for `dip`. */
   private readonly tri = new Float64Array(2);
   private readonly zeno = new AccumulationMonitor();
@@ -218,7 +219,6 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.tLo = new Float64Array(m);
     this.gEnd = new Float64Array(m);
     this.gPrev = new Float64Array(m);
-    this.tPrev = new Float64Array(m);
     this.skip = new Uint8Array(m);
     this.noise = new Float64Array(m);
     this.nudge = new Uint8Array(m);
@@ -286,11 +286,11 @@ export class EventDetector implements ScalarFunctionOfTime {
       const i = cont[k]!;
       this.gLo[i] = this.evalCond(i, t0, y);
       this.tLo[i] = t0;
-      this.tPrev[i] = NaN;
       // A boolean has no distance to its switch to screen steps with: interior points would be
       // checked in every step, so only where asked for.
       if (this.isBool[i] === 1 && this.pointsAsked[i]! < 0) this.points[i] = 0;
     }
+    this.dbl[7] = NaN; // no history for the screen yet
     return code;
   }
 
@@ -412,47 +412,45 @@ export class EventDetector implements ScalarFunctionOfTime {
       const i = cont[k]!;
       gEnd[i] = this.evalCond(i, tNext, y1);
     }
-    for (let k = 0; k < nc; k++) if (this.mayCross(cont[k]!)) change = true;
+    // The slope of the last step, scaled to this one, for the screen: one ratio for all conditions
+    // (every condition's last value was taken at this step's start t). NaN without history.
+    const ratio = (tNext - this.dbl[4]!) / (this.dbl[4]! - this.dbl[7]!);
+    for (let k = 0; k < nc; k++) if (this.mayCross(cont[k]!, ratio)) change = true;
     if (change) return false;
-    // The step end becomes the next step's start, and the start the screen's earlier point:
-    // rotate the value buffers instead of copying.
+    // The step end becomes the next step's start, and the start the screen's earlier point.
+    // (Copied: rotating the buffers through mutable fields made the whole check about twice as slow.)
+    const gLo = this.gLo;
+    const tLo = this.tLo;
     const gPrev = this.gPrev;
-    this.gPrev = this.gLo;
-    this.gLo = gEnd;
-    this.gEnd = gPrev;
-    const tPrev = this.tPrev;
-    this.tPrev = this.tLo;
-    this.tLo = tPrev;
-    for (let k = 0; k < nc; k++) tPrev[cont[k]!] = tNext;
+    for (let k = 0; k < nc; k++) {
+      const i = cont[k]!;
+      gPrev[i] = gLo[i]!;
+      gLo[i] = gEnd[i]!;
+      tLo[i] = tNext;
+    }
+    this.dbl[7] = this.dbl[4]!;
     return true;
   }
 
   /**
-   * Whether condition i, with its step-end value in gEnd, may have crossed zero in this step:
-   * a sign change or an unknown sign, or same signs that the screen cannot vouch for (see the
-   * module header). Sets `skip[i]` to 1 when it cannot have crossed.
+   * Whether condition i, with its step-end value in gEnd, may have crossed zero in this step: a
+   * sign change or an unknown sign, or same signs that the screen cannot vouch for (see the module
+   * header; `ratio` = this step / the last). Sets `skip[i]` to 1 when it cannot have crossed.
    */
-  private mayCross(i: number): boolean {
+  private mayCross(i: number, ratio: number): boolean {
     const gl = this.gLo[i]!;
     const ge = this.gEnd[i]!;
-    this.skip[i] = 0;
+    let may = true;
     // (gl·ge ≤ 0: a sign change, a zero, or an unknown sign, gl = 0.)
-    if (!(gl * ge > 0)) return true;
-    if (this.points[i] === 0) {
-      this.skip[i] = 1;
-      return false;
+    if (gl * ge > 0) {
+      // This step's change and the last step's slope times this step (NaN without history, which
+      // fails the test below); booleans have no magnitude to screen with.
+      const d2 = ge - gl;
+      const reach = SCREEN * (Math.abs(d2) + Math.abs(d2 - (gl - this.gPrev[i]!) * ratio));
+      may = this.points[i] !== 0 && (this.isBool[i] === 1 || !(Math.min(Math.abs(gl), Math.abs(ge)) > reach));
     }
-    // Slopes times h: this step's change, and the last step's slope scaled to this step (NaN
-    // without history, which fails the test below).
-    const tl = this.tLo[i]!;
-    const d2 = ge - gl;
-    const d1 = ((gl - this.gPrev[i]!) * (this.dbl[0]! - tl)) / (tl - this.tPrev[i]!);
-    const reach = SCREEN * (Math.abs(d2) + Math.abs(d2 - d1));
-    if (this.isBool[i] === 0 && Math.min(Math.abs(gl), Math.abs(ge)) > reach) {
-      this.skip[i] = 1;
-      return false;
-    }
-    return true;
+    this.skip[i] = may ? 0 : 1;
+    return may;
   }
 
   /** A condition's value at the step end that is not a finite number: ±1 for a boolean, an error otherwise. */
@@ -472,6 +470,10 @@ export class EventDetector implements ScalarFunctionOfTime {
     const nc = this.cont.length;
     let atEnd = false; // continuous events to handle at tNext, together with the step-end events
     if (nc > 0) {
+      // The values at the step start are the screen's history for the next step.
+      const cont = this.cont;
+      for (let k = 0; k < nc; k++) this.gPrev[cont[k]!] = this.gLo[cont[k]!]!;
+      this.dbl[7] = t;
       // Each pass finds the earliest root after the last one; passes after the first happen only
       // when events without affect fired (recorded, the step goes on).
       for (;;) {
@@ -560,9 +562,6 @@ export class EventDetector implements ScalarFunctionOfTime {
         if (dir * (tj - this.tLo[i]!) <= 0) return false;
         if (limit === this.dbl[0]) {
           g = this.gEnd[i]!;
-          // The last point before the step end: the screen's earlier point for the next step.
-          this.gPrev[i] = this.gLo[i]!;
-          this.tPrev[i] = this.gLo[i] !== 0 ? this.tLo[i]! : NaN;
         } else {
           this.current = i;
           g = this.value(limit);
@@ -765,23 +764,15 @@ export class EventDetector implements ScalarFunctionOfTime {
   }
 
   /**
-   * Ends the search of a step without a handled event: the last point walked becomes the
-   * screen's earlier point, and the step end the next start. A sign still within rounding at the
-   * step end stays unknown.
+   * Ends the search of a step without a handled event: the step end becomes the next start. A
+   * sign still within rounding at the step end stays unknown.
    */
   private endStep(): void {
     const tNext = this.dbl[0]!;
     const cont = this.cont;
-    const dir = this.dir;
     for (let k = 0; k < cont.length; k++) {
       const i = cont[k]!;
       const gl = this.gLo[i]!;
-      const tl = this.tLo[i]!;
-      if (dir * (tNext - tl) > 0) {
-        // Not walked to the end (screened out): the step start is the earlier point.
-        this.gPrev[i] = gl;
-        this.tPrev[i] = gl !== 0 ? tl : NaN;
-      }
       const ge = this.gEnd[i]!;
       if (gl === 0 && !(Math.abs(ge) > this.noise[i]!)) {
         this.tLo[i] = tNext;
@@ -947,8 +938,8 @@ export class EventDetector implements ScalarFunctionOfTime {
       // Only a condition whose sign is still to be found, after an affect ran, can show a violation.
       if (!unknown || this.affects[i] === undefined) this.crossedFrom[i] = 0;
       this.tLo[i] = t;
-      this.tPrev[i] = NaN;
     }
+    this.dbl[7] = NaN; // the screen's history restarts
   }
 
   /** Whether the state-changing events so far accumulate at a time before t1. */
