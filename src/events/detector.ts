@@ -109,7 +109,7 @@ export class EventDetector implements ScalarFunctionOfTime {
   private readonly gEnd: Float64Array;
   /** Per continuous event: its value at the start of the last step (at time dbl[7]), for the screen. */
   private readonly gPrev: Float64Array;
-  /** 1 where the screen ruled out a crossing inside this step (no samples, no search). */
+  /** 1 where the screen ruled out a crossing inside this step (no samples, no search); set by `search`. */
   private readonly skip: Uint8Array;
   /** Rounding level of each condition just after its last root (0 elsewhere). */
   private readonly noise: Float64Array;
@@ -435,22 +435,20 @@ export class EventDetector implements ScalarFunctionOfTime {
   /**
    * Whether condition i, with its step-end value in gEnd, may have crossed zero in this step: a
    * sign change or an unknown sign, or same signs that the screen cannot vouch for (see the module
-   * header; `ratio` = this step / the last). Sets `skip[i]` to 1 when it cannot have crossed.
+   * header; `ratio` = this step / the last). Pure: `search` calls it again to set `skip`.
    */
   private mayCross(i: number, ratio: number): boolean {
     const gl = this.gLo[i]!;
     const ge = this.gEnd[i]!;
-    let may = true;
     // (gl·ge ≤ 0: a sign change, a zero, or an unknown sign, gl = 0.)
-    if (gl * ge > 0) {
-      // This step's change and the last step's slope times this step (NaN without history, which
-      // fails the test below); booleans have no magnitude to screen with.
-      const d2 = ge - gl;
-      const reach = SCREEN * (Math.abs(d2) + Math.abs(d2 - (gl - this.gPrev[i]!) * ratio));
-      may = this.points[i] !== 0 && (this.isBool[i] === 1 || !(Math.min(Math.abs(gl), Math.abs(ge)) > reach));
-    }
-    this.skip[i] = may ? 0 : 1;
-    return may;
+    if (!(gl * ge > 0)) return true;
+    // This step's change and the last step's slope times this step (NaN without history, which
+    // fails the test below).
+    const d2 = ge - gl;
+    const reach = SCREEN * (Math.abs(d2) + Math.abs(d2 - (gl - this.gPrev[i]!) * ratio));
+    // Far from zero: no interior check, except for a boolean (no magnitude to screen with) that asks for them.
+    if (Math.min(Math.abs(gl), Math.abs(ge)) > reach) return this.isBool[i] === 1 && this.points[i] !== 0;
+    return this.points[i] !== 0;
   }
 
   /** A condition's value at the step end that is not a finite number: ±1 for a boolean, an error otherwise. */
@@ -470,9 +468,15 @@ export class EventDetector implements ScalarFunctionOfTime {
     const nc = this.cont.length;
     let atEnd = false; // continuous events to handle at tNext, together with the step-end events
     if (nc > 0) {
-      // The values at the step start are the screen's history for the next step.
+      // Which conditions need a look inside (see `quiet`); then the values at the step start
+      // become the screen's history for the next step.
       const cont = this.cont;
-      for (let k = 0; k < nc; k++) this.gPrev[cont[k]!] = this.gLo[cont[k]!]!;
+      const ratio = (tNext - t) / (t - this.dbl[7]!);
+      for (let k = 0; k < nc; k++) {
+        const i = cont[k]!;
+        this.skip[i] = this.mayCross(i, ratio) ? 0 : 1;
+        this.gPrev[i] = this.gLo[i]!;
+      }
       this.dbl[7] = t;
       // Each pass finds the earliest root after the last one; passes after the first happen only
       // when events without affect fired (recorded, the step goes on).
