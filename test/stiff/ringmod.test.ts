@@ -71,3 +71,25 @@ test("∂f/∂t for Rosenbrock stages: the vector field's exact dfdt when it has
   assert.equal(calls, 0);
   assert.equal(out[0], exact);
 });
+
+test("Rodas5P calls a vector field's dfdt once per Jacobian, and evaluates f two times fewer per step than with a differenced ∂f/∂t", () => {
+  let dfdtCalls = 0;
+  const f = (t: number, y: Float64Array, _a: unknown, dy: Float64Array): void => {
+    dy[0] = -1e4 * (y[0]! - Math.sin(t)) + Math.cos(t);
+  };
+  const jac = (_t: number, _y: Float64Array, _a: unknown, J: Float64Array): void => {
+    J[0] = -1e4;
+  };
+  const dfdt = (t: number, _y: Float64Array, _a: unknown, out: Float64Array): void => {
+    dfdtCalls++;
+    out[0] = 1e4 * Math.cos(t) - Math.sin(t);
+  };
+  const opts = { solver: new Rodas5P(), t0: 0, t1: 2, y0: [0], stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }) };
+  const exact = diffeqsolve({ ...opts, terms: new ODETerm({ f, jac, dfdt }) });
+  const differenced = diffeqsolve({ ...opts, solver: new Rodas5P(), terms: new ODETerm({ f, jac }) });
+  assert.equal(dfdtCalls, exact.stats.numJacobianEvals);
+  assert.ok(Math.abs(exact.ys[0]![0]! - Math.sin(2)) < 1e-8);
+  assert.ok(Math.abs(differenced.ys[0]![0]! - Math.sin(2)) < 1e-8);
+  const perStep = (s: typeof exact): number => s.stats.numFnEvals / s.stats.numJacobianEvals!;
+  assert.ok(perStep(differenced) - perStep(exact) > 1.9 && perStep(differenced) - perStep(exact) < 2.1, `${perStep(differenced)} vs ${perStep(exact)} evaluations per Jacobian`);
+});
