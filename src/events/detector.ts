@@ -4,15 +4,17 @@
  * scheduled events at the step end, and applies `affect`s. The loop only calls `start`, `detect`
  * and `handle`, and reads `nextTime`, `time`, `yPre`.
  *
- * Every buffer is allocated in the constructor; a step in which no event fires evaluates each
- * continuous condition once at the step end and allocates nothing.
+ * Every buffer is allocated in the constructor; a step in which no event fires and no condition
+ * comes near zero evaluates each continuous condition once, at the step end, and allocates nothing.
  *
  * Looking inside the step. A sign change between the step ends misses a condition that crosses
  * zero twice inside one step (a ball that lands and rises again within a step of a high-order
  * method). So each continuous condition is also evaluated on the interpolant at N interior points
  * of the step (`interpPoints`, by default 4 to 10 with the method's order, as
  * DifferentialEquations.jl's `interp_points`), and the first sign change in the direction asked
- * for brackets the root. Sampling costs N interpolations and N condition calls, so a step skips it
+ * for brackets the root; where three points of one sign curve back towards zero, the condition is
+ * also evaluated at the vertex of the parabola through them (a dip between two samples).
+ * Sampling costs N interpolations and N condition calls, so a step skips it
  * when the condition is far from zero compared with how fast it moves: with the slopes
  * s = Δg/h of this step and s' of the step before (from the values at the two step starts), no
  * sample is taken when
@@ -25,14 +27,15 @@
  * Sign convention: for each continuous event, `gLo[i]` is its value at `tLo[i]`, the time from
  * which the current step is searched; 0 means "unknown", which happens when the condition is
  * exactly zero there or has just fired. An unknown sign is taken from the first point after it
- * (a probe a few ulps on, then the interior samples, then the step end) where |g| exceeds the
- * condition's rounding level just after its root (4·|g| at the located root), so a root at the
- * start of a step (t0, or the event just handled) never fires again, and a condition left a
- * rounding error on the wrong side of zero by its root does not hide the next crossing.
+ * (probes a few ulps on and 8, 64, … times as far, then the interior samples, then the step end)
+ * where |g| exceeds the condition's rounding level just after its root (4·|g| at the located
+ * root); after a root inside a step the probes start 1/100 of the step on. So a root at the start
+ * of a step (t0, or the event just handled) never fires again, and a condition left a rounding
+ * error on the wrong side of zero by its root does not hide the next crossing.
  *
  * Accumulating events (Zeno behaviour: the bouncing ball coming to rest) end the solve with
  * `RESULTS.eventsAccumulated` (see ./zeno.ts): once the state-changing events accumulate
- * geometrically at a time t* before t1, when t* is within 1e-9 of |t| of the last event, or
+ * geometrically at a time t* before t1, when the last event is within 1e-9·max(|t*|, span) of t*, or
  * when a condition that just fired with an `affect` turns out to remain on the side it crossed
  * into (the state violates the condition: the next crossing cannot be seen).
  */
