@@ -5,7 +5,9 @@
  *
  * (1) Lorenz on [0, 20] with Dopri5 (rtol 1e-8), with one numeric, one boolean, and three
  *     conditions that never fire; and Euler on y' = −y with fixed steps, the worst case, where a
- *     condition costs as much as the vector field.
+ *     condition costs as much as the vector field. Plus the cost of looking inside steps: a
+ *     condition x² + 0.01 that comes near zero at every sign change of x but never fires, so the
+ *     steps near those changes are also checked at interior points of the interpolant.
  * (2) y' = cos t on [0, 10] with an event at each zero of sin t: events without `affect` do not
  *     change the steps (bit-for-bit, tested in test/events), so (time with − time without) / number
  *     of events is the cost of locating one event (root finding on the interpolant).
@@ -100,6 +102,8 @@ const CASES: Record<string, { opts: Parameters<typeof diffeqsolve>[0]; events: (
     ],
   },
   "euler-numeric": { opts: eulerOpts, events: () => new Event({ cond: (_t: number, y: Float64Array) => y[0]! + 1 }) },
+  "lorenz-near": { opts: lorenzOpts, events: () => new Event({ cond: (_t: number, y: Float64Array) => y[0]! * y[0]! + 0.01 }) },
+  "lorenz-near-ends": { opts: lorenzOpts, events: () => new Event({ cond: (_t: number, y: Float64Array) => y[0]! * y[0]! + 0.01, interpPoints: 0 }) },
   sine: { opts: sineOpts, events: () => new Event({ cond: (_t: number, y: Float64Array) => y[0]! }) },
   "sine-never": { opts: sineOpts, events: () => new Event({ cond: (_t: number, y: Float64Array) => y[0]! + 10 }) },
 };
@@ -112,6 +116,8 @@ interface CaseOut {
   events: number;
   eventTimes: number[];
   condEvalsPerEvent: number;
+  /** Condition evaluations per accepted step (1 when no step is checked inside). */
+  condEvalsPerStep: number;
 }
 
 if (CASE !== null) {
@@ -122,11 +128,12 @@ if (CASE !== null) {
   // Condition evaluations beyond one at t0 and one per step end, per event (a separate solve, after
   // the timings so that its wrapper closures cannot make the timed call sites polymorphic).
   let calls = 0;
-  const counting = (Array.isArray(event) ? event : [event]).map((e) => new Event({ cond: (tt: number, y: Float64Array) => (calls++, e.cond!(tt, y, undefined)), direction: e.direction }));
+  const counting = (Array.isArray(event) ? event : [event]).map((e) => new Event({ cond: (tt: number, y: Float64Array) => (calls++, e.cond!(tt, y, undefined)), direction: e.direction, interpPoints: e.interpPoints }));
   diffeqsolve({ ...c.opts, event: counting });
   const out: CaseOut = {
     none: t.a, with: t.b, medianRatio: t.medianRatio, steps: sol.stats.numAcceptedSteps, events: sol.events.length, eventTimes: sol.events.map((e) => e.t),
     condEvalsPerEvent: sol.events.length === 0 ? 0 : (calls - counting.length * (sol.stats.numAcceptedSteps + 1)) / sol.events.length,
+    condEvalsPerStep: calls / counting.length / sol.stats.numAcceptedSteps,
   };
   console.log(JSON.stringify(out));
   process.exit(0);
@@ -143,6 +150,8 @@ const lzNum = runCase("lorenz-numeric");
 const lzBool = runCase("lorenz-boolean");
 const lzThree = runCase("lorenz-three");
 const eu = runCase("euler-numeric");
+const near = runCase("lorenz-near");
+const nearEnds = runCase("lorenz-near-ends");
 const sine = runCase("sine");
 const sineNever = runCase("sine-never");
 const lorenzSteps = lzNum.steps;
@@ -195,6 +204,13 @@ if (scipy !== null) {
   md.push(`| *peer* SciPy solve_ivp RK45, Lorenz rtol 1e-8: one condition (best batch) | ${fmtTime(scipy.lorenz.plain)} | ${fmtTime(scipy.lorenz.event)} | ${fmtRatio(ratio)} | — | — |`);
 }
 md.push("");
+md.push("### Looking inside steps", "");
+md.push("A condition x² + 0.01 never fires but comes near zero at every sign change of x; steps near those are also checked at interior points of the interpolant (Dopri5: 6 points, and the vertex of a parabola where the values curve back to zero). The same condition with `interpPoints: 0` checks step ends only, as before.", "");
+md.push("| case | without events | with events | ratio | median pair ratio | condition evaluations per step |", "|---|---:|---:|---:|---:|---:|");
+for (const [name, c] of [["Lorenz, x² + 0.01, interior checks", near], ["Lorenz, x² + 0.01, step ends only (interpPoints: 0)", nearEnds]] as const) {
+  md.push(`| ${name} | ${fmtTime(c.none)} | ${fmtTime(c.with)} | ${fmtRatio(c.with / c.none)} | ${fmtRatio(c.medianRatio)} | ${c.condEvalsPerStep.toFixed(2)} |`);
+}
+md.push("");
 md.push(`Lorenz takes ${lorenzSteps} steps (odeflow)${scipy !== null ? ` and ${scipy.lorenz.steps} (SciPy)` : ""}. odeflow vs SciPy without events: ${scipy !== null ? fmtRatio(scipy.lorenz.plain / lzNum.none) + " faster" : "—"}.`, "");
 md.push("### Locating an event", "");
 md.push(`y' = cos t on [0, 10] (Dopri5, rtol 1e-10): ${nEvents} events at π, 2π, 3π located to within ${Math.max(...rootErrors).toExponential(1)} of kπ; `
@@ -214,6 +230,6 @@ mkdirSync(join(HERE, "results"), { recursive: true });
 writeFileSync(join(HERE, "results", `${OUT_NAME}.md`), mdText);
 writeFileSync(
   join(HERE, "results", `${OUT_NAME}.json`),
-  JSON.stringify({ machine, from, quick: QUICK, neverFiring: { lorenzNumeric: lzNum, lorenzBoolean: lzBool, lorenzThree: lzThree, euler: eu, rows }, locate: { ...sine, never: sineNever, rootErrors, perEvent: locate }, scipy, scipyNote }, null, 2),
+  JSON.stringify({ machine, from, quick: QUICK, neverFiring: { lorenzNumeric: lzNum, lorenzBoolean: lzBool, lorenzThree: lzThree, euler: eu, rows }, inside: { near, nearEnds }, locate: { ...sine, never: sineNever, rootErrors, perEvent: locate }, scipy, scipyNote }, null, 2),
 );
 console.log(mdText);

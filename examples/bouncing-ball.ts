@@ -2,8 +2,9 @@
  * A ball dropped from 10 m bounces with restitution 0.9: each impact (located exactly by an
  * Event on the solver's interpolant) reverses and damps the velocity. Prints the impact times
  * next to the closed form, t₁ = √(2h/g) and t_{k+1} = t_k + 2 e^k v₁ / g, then shows what
- * happens near the accumulation point t∞ = t₁ (1 + 2e / (1 − e)): the bounces pile up, and
- * `maxEvents` ends the cascade with a clear result instead of a hang.
+ * happens near the accumulation point t∞ = t₁ (1 + 2e / (1 − e)): the bounces pile up, and the
+ * solve ends just before t∞ with `RESULTS.eventsAccumulated` and a message giving t∞, instead of
+ * passing it (the ball would fall through the floor).
  *
  * Run: node --import tsx examples/bouncing-ball.ts
  */
@@ -45,12 +46,12 @@ sol.events.forEach((ev, k) => {
 console.log(`\n${sol.events.length} impacts before t = 20; ${sol.stats.numAcceptedSteps} steps, ${sol.stats.numFnEvals} evaluations of f.`);
 for (let i = 0; i < sol.ts.length; i++) console.log(`height at t = ${sol.ts[i]}: ${sol.ys[i]![0]!.toFixed(9)} m`);
 
-// Past the accumulation point the bounces never end: maxEvents stops the cascade.
+// Past the accumulation point the bounces never end: the solve stops just before it.
 const tInf = t1 * (1 + (2 * e) / (1 - e));
 const zeno = diffeqsolve({
-  terms: ball, solver: new Dopri5(), t0: 0, t1: 40, y0: [h0, 0], event: bounce, maxEvents: 100, throw: false,
+  terms: ball, solver: new Dopri5(), t0: 0, t1: 40, y0: [h0, 0], event: bounce, throw: false,
   stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }),
 });
-console.log(`\nSolving to t = 40, past the accumulation point t∞ = ${tInf.toFixed(6)}:`);
+console.log(`\nSolving to t = 40, past the accumulation point t∞ = ${tInf.toFixed(9)}:`);
 console.log(`result ${resultName(zeno.result)} at t = ${zeno.tFinal.toFixed(9)} after ${zeno.events.length} impacts`);
-console.log(zeno.result === RESULTS.maxEventsReached ? zeno.message : "");
+console.log(zeno.result === RESULTS.eventsAccumulated ? zeno.message : "");

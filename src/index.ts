@@ -76,3 +76,4 @@ export { RK4 } from "./solvers/methods/rk4.js";
 export type { EnsembleMoments } from "./ensemble/solution.js";
 export type { WebGPUEnsembleOptions, WebGPUProfile } from "./ensemble/webgpu/run.js";
 export type { WebGPUDevice } from "./ensemble/webgpu/types.js";
+export { AdditiveNoiseError } from "./solvers/sde/base.js";

@@ -38,6 +38,10 @@ export const RESULTS = Object.freeze({
   aborted: 9,
   /** The saved output would exceed its memory budget (`maxOutputBytes`); the solution holds what fitted. */
   outputTooLarge: 10,
+  /** State-changing events accumulate at a time before `t1` (Zeno behaviour: a bouncing ball coming to rest). */
+  eventsAccumulated: 11,
+  /** The step size stayed flat and tiny for so long that `t1` is out of reach (typically a stiff problem). */
+  stalled: 12,
 });
 
 /** One of the values of {@link RESULTS}. */
@@ -45,11 +49,16 @@ export type Result = (typeof RESULTS)[keyof typeof RESULTS];
 
 const MESSAGES: readonly string[] = [
   "The solve was successful.",
-  "The maximum number of steps was reached before t1. Increase `maxSteps`, loosen `rtol`/`atol`, " +
-    "or, if the problem is stiff (many rejected or tiny steps), use an implicit solver.",
+  "The maximum number of steps was reached before t1. Increase `maxSteps` or loosen `rtol`/`atol`; " +
+    "but if the steps were tiny compared with the span, or many were rejected, the problem is " +
+    "probably stiff for this solver: with an explicit solver use Rodas5P (small systems), BDF (large " +
+    "ones), RadauIIA5 (tight tolerances) or Kvaerno5, or AutoSwitch to switch automatically; with a " +
+    "stiff solver, give an exact Jacobian (`jac`, or `compile`).",
   "The step size fell below `dtmin` or below floating-point resolution at t. The solution may have " +
-    "a singularity or a discontinuity here: check the model, pass the discontinuity in `jumpTs`, " +
-    "loosen the tolerances, or lower `dtmin` (or set `forceDtmin: true`).",
+    "a singularity (blow-up in finite time) or a discontinuity here: check the model, pass the " +
+    "discontinuity in `jumpTs`, loosen the tolerances, or lower `dtmin` (or set `forceDtmin: true`). " +
+    "If instead the problem is stiff for this solver (an explicit solver forced to ever smaller " +
+    "steps), use Rodas5P, BDF, RadauIIA5 or Kvaerno5, or AutoSwitch.",
   "The vector field produced NaN or Infinity and smaller steps did not help. Check the model for " +
     "division by zero, log/sqrt of negative numbers or blow-up in finite time near this t.",
   "A terminating event occurred; the solve ended at the event time.",
@@ -64,6 +73,17 @@ const MESSAGES: readonly string[] = [
   "The solve was aborted. The solution ends at the last completed step; resume it with a new solve from there.",
   "The saved output reached its memory budget. Save fewer rows (SaveAt ts, or steps: k for every " +
     "k-th step), save a function of the state (SaveAt fn), or raise `maxOutputBytes`.",
+  "Events accumulate: each state-changing event follows the last one sooner, by a nearly constant " +
+    "ratio, so infinitely many would fire before the accumulation point t* (the detail gives its " +
+    "estimate; Zeno behaviour, as a bouncing ball coming to rest), and the solve cannot pass t*. The solution is " +
+    "returned up to the last event. Say what happens at t* in the model: a terminating event, or an " +
+    "affect that sets the state to rest once the rebound is below a threshold (see docs/events.md).",
+  "The solve stalled: the step size stayed flat and tiny compared with the time span for many " +
+    "steps, so reaching t1 at that rate would take far more than `maxSteps` steps (the detail gives " +
+    "the figures). Most often the problem is stiff for this solver: an explicit solver should give way to " +
+    "Rodas5P, BDF, RadauIIA5 or Kvaerno5 (or AutoSwitch); a Rosenbrock solver (Rodas5P, Rosenbrock23) " +
+    "to RadauIIA5, BDF or Kvaerno5, whose Newton iterations cope with strong nonlinearity, or to an " +
+    "exact Jacobian and ∂f/∂t (`compile`). If the problem needs that many steps, raise `maxSteps`.",
 ];
 
 /** The human-readable message of a result code. */

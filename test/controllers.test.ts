@@ -7,6 +7,7 @@ import {
   Bosh3, ConstantStepSize, diffeqsolve, Dopri5, Euler, ODETerm, PIDController, RESULTS, SaveAt, StepTo,
 } from "../src/index.js";
 import type { DiffeqsolveOptions } from "../src/index.js";
+import { fuzzParams } from "./fuzz-params.js";
 
 // y'' = -y: y = (cos t, -sin t) from (1, 0).
 const osc = new ODETerm((_t: number, y: Float64Array, _a: unknown, dy: Float64Array) => {
@@ -47,7 +48,7 @@ test("ConstantStepSize: N = ⌈|t1 − t0|/|dt0|⌉ steps, t_k = t0 + k(t1 − t
         }
       },
     ),
-    { numRuns: 100, seed: 7 },
+    fuzzParams(7, 100),
   );
   // dt0 that divides the interval: exactly N = 10 steps of 0.1, not 11 by rounding.
   const { sol } = stepsOf({ solver: new Euler(), t0: 0, t1: 1, dt0: 0.1, stepsizeController: new ConstantStepSize() });
@@ -288,6 +289,6 @@ test("property: stepTs in any order (duplicates, outside the interval) are all l
         assert.ok(sol.stats.numRejectedSteps <= 2, `${sol.stats.numRejectedSteps} rejections: a jump was straddled`);
       },
     ),
-    { numRuns: 60, seed: 99 },
+    fuzzParams(99, 60),
   );
 });

@@ -5,6 +5,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { Bosh3, ConstantStepSize, diffeqsolve, Dopri5, Dopri8, Euler, ODETerm, PIDController, SaveAt, Tsit5, Vern7, Vern9 } from "../src/index.js";
 import type { AbstractSolver, DiffeqsolveOptions } from "../src/index.js";
+import { fuzzParams } from "./fuzz-params.js";
 
 // y'' = -y: y = (cos t, -sin t) from (1, 0).
 const osc = new ODETerm((_t: number, y: Float64Array, _a: unknown, dy: Float64Array) => {
@@ -76,7 +77,7 @@ test("property: saved times are exactly the requested ones; results do not depen
       }
       if (ts.length > 0 && ts[ts.length - 1] === t1) assert.deepEqual(Array.from(sol.ys[ts.length - 1]!), Array.from(ref.ys[0]!));
     }),
-    { numRuns: 60, seed: 20261127 },
+    fuzzParams(20261127, 60),
   );
 });
 
@@ -107,7 +108,7 @@ test("property: no step passes t1, the last step lands on it exactly, and step t
       }
       assert.equal(sol.ts[sol.ts.length - 1], t1);
     }),
-    { numRuns: 80, seed: 4242 },
+    fuzzParams(4242, 80),
   );
 });
 

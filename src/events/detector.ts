@@ -4,14 +4,40 @@
  * scheduled events at the step end, and applies `affect`s. The loop only calls `start`, `detect`
  * and `handle`, and reads `nextTime`, `time`, `yPre`.
  *
- * Every buffer is allocated in the constructor; a step in which no event fires evaluates each
- * continuous condition once at the step end and allocates nothing.
+ * Every buffer is allocated in the constructor; a step in which no event fires and no condition
+ * comes near zero evaluates each continuous condition once, at the step end, and allocates nothing.
+ *
+ * Looking inside the step. A sign change between the step ends misses a condition that crosses
+ * zero twice inside one step (a ball that lands and rises again within a step of a high-order
+ * method). So each continuous condition is also evaluated on the interpolant at N interior points
+ * of the step (`interpPoints`, by default 4 to 10 with the method's order, as
+ * DifferentialEquations.jl's `interp_points`), and the first sign change in the direction asked
+ * for brackets the root; where three points of one sign curve back towards zero, the condition is
+ * also evaluated at the vertex of the parabola through them (a dip between two samples).
+ * Sampling costs N interpolations and N condition calls, so a step skips it
+ * when the condition is far from zero compared with how fast it moves: with the slopes
+ * s = Δg/h of this step and s' of the step before (from the values at the two step starts), no
+ * sample is taken when
+ * min(|g_start|, |g_end|) > K·h·(|s| + |s − s'|), K = 2. For a condition that is locally
+ * quadratic (its dip below zero reaches at most g''h²/8 below the chord) this screen has a margin
+ * above 8; it is a heuristic, which a condition changing much faster than its last two steps show
+ * can defeat. A boolean condition has no magnitude to screen with, so it is checked at step ends
+ * only, unless `interpPoints` asks for interior points (then in every step).
  *
  * Sign convention: for each continuous event, `gLo[i]` is its value at `tLo[i]`, the time from
  * which the current step is searched; 0 means "unknown", which happens when the condition is
- * exactly zero there or has just fired. An unknown sign is resolved by probing the next step's
- * interpolant a few ulps after the start (as CVODE and DifferentialEquations.jl do), so a root at
- * the start of a step (t0, or the event just handled) never fires again.
+ * exactly zero there or has just fired. An unknown sign is taken from the first point after it
+ * (probes a few ulps on and 8, 64, … times as far, then the interior samples, then the step end)
+ * where |g| exceeds the condition's rounding level just after its root (4·|g| at the located
+ * root); after a root inside a step the probes start 1/100 of the step on. So a root at the start
+ * of a step (t0, or the event just handled) never fires again, and a condition left a rounding
+ * error on the wrong side of zero by its root does not hide the next crossing.
+ *
+ * Accumulating events (Zeno behaviour: the bouncing ball coming to rest) end the solve with
+ * `RESULTS.eventsAccumulated` (see ./zeno.ts): once the state-changing events accumulate
+ * geometrically at a time t* before t1, when the last event is within 1e-9·max(|t*|, span) of t*, or
+ * when a condition that just fired with an `affect` turns out to remain on the side it crossed
+ * into (the state violates the condition: the next crossing cannot be seen).
  */
 import { H, T, T_NEXT } from "../controllers/base.js";
 import { RESULTS, type Result } from "../results.js";
@@ -19,6 +45,7 @@ import type { AbstractSolver, SolverState } from "../solvers/solver.js";
 import { describeValue } from "../tree.js";
 import type { Event, EventRecord } from "./event.js";
 import { bisectSign, illinois, type ScalarFunctionOfTime } from "./rootfind.js";
+import { AccumulationMonitor } from "./zeno.js";
 
 /** A bad condition or affect (NaN, a non-number, a non-finite state); passes through the loop unchanged. */
 export class EventError extends TypeError {
@@ -31,6 +58,20 @@ export class EventError extends TypeError {
 /** Shared empty buffers: a problem without a schedule, or a solve before its first event, allocates none. */
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_I32 = new Int32Array(0);
+
+/** Safety factor K of the screen that skips interior samples (see the module header). */
+const SCREEN = 2;
+/** Fraction of a step after a root inside it before the condition's sign is taken again (see `probe`). */
+const NUDGE = 0.01;
+/** |g| at a located root times this is the rounding level below which the sign just after it is not trusted. */
+const NOISE = 4;
+/** The solve stops at accumulating events once their accumulation point is this close, relative to |t*| or the span. */
+const ZENO_RESOLUTION = 1e-9;
+
+/** Interior points per step by default: grows with the method's order (the degree of its interpolant), 4 to 10. */
+export function defaultInterpPoints(order: number): number {
+  return Math.min(10, Math.max(4, Math.round(order) + 1));
+}
 
 type Cond = (t: number, y: Float64Array, args: unknown) => number | boolean;
 type Affect = (t: number, y: Float64Array, args: unknown) => void | ArrayLike<number>;
@@ -53,6 +94,9 @@ export class EventDetector implements ScalarFunctionOfTime {
   /** +1: up only, −1: down only, 0: either. */
   private readonly want: Int8Array;
   private readonly tol: Float64Array;
+  /** Interior points per step as asked (−1: by the method's order) and as used in this solve. */
+  private readonly pointsAsked: Int32Array;
+  private readonly points: Int32Array;
   private readonly cont: Int32Array;
   private readonly disc: Int32Array;
   /** The schedule as given (all events' times, with their event indices), sorted per solve. */
@@ -64,16 +108,38 @@ export class EventDetector implements ScalarFunctionOfTime {
   private schedPos = 0;
 
   /** Per continuous event: value at tLo (0: unknown sign), the time tLo, value at the step end. */
-  private gLo: Float64Array;
+  private readonly gLo: Float64Array;
   private readonly tLo: Float64Array;
-  private gEnd: Float64Array;
+  private readonly gEnd: Float64Array;
+  /** Per continuous event: its value at the start of the last step (at time dbl[7]), for the screen. */
+  private readonly gPrev: Float64Array;
+  /** 1 where the screen ruled out a crossing inside this step (no samples, no search); set by `search`. */
+  private readonly skip: Uint8Array;
+  /** Rounding level of each condition just after its last root (0 elsewhere). */
+  private readonly noise: Float64Array;
+  /** 1 for a condition whose sign is unknown after a root inside the step (see `probe`). */
+  private readonly nudge: Uint8Array;
+  /** For a condition that fired with an affect and whose sign is not yet known: the sign it crossed from. */
+  private readonly crossedFrom: Int8Array;
+  /** g where each condition fired: on the side it crossed into, or 0 (|g|: its rounding level there). */
+  private readonly gRoot: Float64Array;
   /**
    * Whether a condition returned a boolean (its switch is then located by bisection). Set where a
    * boolean is seen; the choice only affects speed, as Illinois also converges on ±1 values.
    */
   private readonly isBool: Uint8Array;
-  private readonly fired: Uint8Array;
+  /** How many times each event fires at `time` (a scheduled time listed twice fires twice). */
+  private readonly fired: Int32Array;
   private readonly yTmp: Float64Array;
+  /**
+   * Doubles passed between methods through a typed array (a double argument to a call V8 does not
+   * inline is boxed: an allocation): [tNext, walk limit, sample time, sample value, t, h, root,
+   * start of the last step (the time of gPrev; NaN: no history)].
+   */
+  private readonly dbl = new Float64Array(8);
+  /** The walked point before tLo[i] (time, value; NaN time: none), for `dip`. */
+  private readonly tri = new Float64Array(2);
+  private readonly zeno = new AccumulationMonitor();
 
   /** The state just before the event that `handle` will apply (valid after `detect` returns true). */
   readonly yPre: Float64Array;
@@ -91,12 +157,13 @@ export class EventDetector implements ScalarFunctionOfTime {
   private state: SolverState | null = null;
   private args: unknown = undefined;
   private dir = 1;
+  private t0 = 0;
   private t1 = 0;
-  private stepT = 0;
-  private stepH = 1;
   private current = 0;
   private pendingTerminal = false;
   private overflow = false;
+  /** A failure found by `detect` for `handle` to return (accumulating events). */
+  private stop: Result = RESULTS.successful;
 
   // Records of fired events, packed and grown geometrically.
   private recIndex: Int32Array;
@@ -112,6 +179,8 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.terminal = new Uint8Array(m);
     this.want = new Int8Array(m);
     this.tol = new Float64Array(m);
+    this.pointsAsked = new Int32Array(m);
+    this.points = new Int32Array(m);
     this.conds = [];
     this.affects = [];
     const cont: number[] = [];
@@ -123,6 +192,7 @@ export class EventDetector implements ScalarFunctionOfTime {
       this.terminal[i] = e.terminal ? 1 : 0;
       this.want[i] = e.direction === "up" ? 1 : e.direction === "down" ? -1 : 0;
       this.tol[i] = e.rootTolerance;
+      this.pointsAsked[i] = e.interpPoints ?? -1;
       if (e.kind === "continuous") cont.push(i);
       else if (e.kind === "discrete") disc.push(i);
     }
@@ -152,8 +222,14 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.gLo = new Float64Array(m);
     this.tLo = new Float64Array(m);
     this.gEnd = new Float64Array(m);
+    this.gPrev = new Float64Array(m);
+    this.skip = new Uint8Array(m);
+    this.noise = new Float64Array(m);
+    this.nudge = new Uint8Array(m);
+    this.crossedFrom = new Int8Array(m);
+    this.gRoot = new Float64Array(m);
     this.isBool = new Uint8Array(m);
-    this.fired = new Uint8Array(m);
+    this.fired = new Int32Array(m);
     this.yTmp = new Float64Array(n);
     this.yPre = new Float64Array(n);
     this.recIndex = EMPTY_I32;
@@ -172,12 +248,17 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.args = args;
     const dir = t1 >= t0 ? 1 : -1;
     this.dir = dir;
+    this.t0 = t0;
     this.t1 = t1;
     this.recCount = 0;
     this.changed = false;
     this.detail = "";
     this.pendingTerminal = false;
     this.overflow = false;
+    this.stop = RESULTS.successful;
+    this.zeno.reset();
+    const auto = defaultInterpPoints(solver.order);
+    for (let i = 0; i < this.m; i++) this.points[i] = this.pointsAsked[i]! >= 0 ? this.pointsAsked[i]! : auto;
     // Schedule: the times in [t0, t1], in the order the solve reaches them.
     let c = 0;
     const nAll = this.schedAll.length;
@@ -192,20 +273,16 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.schedCount = c;
     this.schedPos = 0;
     this.fired.fill(0);
-    let fire = false;
-    let handled = false;
-    while (this.schedPos < c && this.schedT[this.schedPos] === t0) {
-      const i = this.schedIdx[this.schedPos++]!;
-      this.fired[i] = 1;
-      fire = true;
-      if (this.affects[i] !== undefined || this.terminal[i] === 1) handled = true;
-    }
+    this.noise.fill(0);
+    this.nudge.fill(0);
+    this.crossedFrom.fill(0);
+    const handled = this.fireScheduled(t0);
     this.nextTime = this.schedPos < c ? this.schedT[this.schedPos]! : t1;
     let code: Result = RESULTS.successful;
-    if (fire) {
+    if (handled >= 0) {
       this.yPre.set(y);
       this.time = t0;
-      if (!this.record(t0) || handled) code = this.handle(y);
+      if (!this.record(t0) || handled === 1) code = this.handle(y);
       else this.fired.fill(0);
     }
     const cont = this.cont;
@@ -213,7 +290,11 @@ export class EventDetector implements ScalarFunctionOfTime {
       const i = cont[k]!;
       this.gLo[i] = this.evalCond(i, t0, y);
       this.tLo[i] = t0;
+      // A boolean has no distance to its switch to screen steps with: interior points would be
+      // checked in every step, so only where asked for.
+      if (this.isBool[i] === 1 && this.pointsAsked[i]! < 0) this.points[i] = 0;
     }
+    this.dbl[7] = NaN; // no history for the screen yet
     return code;
   }
 
@@ -227,10 +308,49 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.args = args;
   }
 
+  /**
+   * Marks the scheduled events due at or before `t` (in the direction of integration) in `fired`,
+   * once per listed time. Returns −1 when none is due, 0 when only events without effect are, 1
+   * when one of them has an `affect` or is terminal.
+   */
+  private fireScheduled(t: number): number {
+    let handled = -1;
+    while (this.schedPos < this.schedCount && this.dir * (this.schedT[this.schedPos]! - t) <= 0) {
+      const i = this.schedIdx[this.schedPos++]!;
+      this.fired[i]!++;
+      handled = Math.max(handled, this.affects[i] !== undefined || this.terminal[i] === 1 ? 1 : 0);
+    }
+    return handled;
+  }
+
   /** Value of the current condition on the last accepted step's interpolant at time t. */
   value(t: number): number {
-    this.solver!.interpolate(this.state!, (t - this.stepT) / this.stepH, this.yTmp);
+    this.solver!.interpolate(this.state!, (t - this.dbl[4]!) / this.dbl[5]!, this.yTmp);
     return this.evalCond(this.current, t, this.yTmp);
+  }
+
+  /**
+   * The condition in slot k (event cont[k]) on the interpolant at the time in dbl[2], into dbl[3]
+   * (a double returned from a call that is not inlined would be boxed). The first
+   * four conditions are called from call sites of their own (as in `quiet`), where V8 can inline
+   * them and pass the time unboxed.
+   */
+  private sample(k: number): void {
+    const t = this.dbl[2]!;
+    const y = this.yTmp;
+    const args = this.args;
+    this.solver!.interpolate(this.state!, (t - this.dbl[4]!) / this.dbl[5]!, y);
+    let r: number | boolean;
+    if (k === 0) r = this.c0!(t, y, args);
+    else if (k === 1) r = this.c1!(t, y, args);
+    else if (k === 2) r = this.c2!(t, y, args);
+    else if (k === 3) r = this.c3!(t, y, args);
+    else r = this.conds[this.cont[k]!]!(t, y, args);
+    if (typeof r === "number" && r - r === 0) this.dbl[3] = r;
+    else if (typeof r === "boolean") {
+      this.isBool[this.cont[k]!] = 1;
+      this.dbl[3] = r ? 1 : -1;
+    } else badCondition(this.cont[k]!, t, r);
   }
 
   /** Evaluates condition i, mapping booleans to ±1 and rejecting anything but finite numbers. */
@@ -249,25 +369,30 @@ export class EventDetector implements ScalarFunctionOfTime {
 
   /**
    * Searches the accepted step from (t, y0) to (tNext, y1) (y1 given) for events, with t, the
-   * step h and tNext in `rec` (the loop's step record: a double passed to a call V8 does not
-   * inline would be boxed, an allocation per step). Records every event that fired. Returns true
-   * when one must be handled (it has an `affect` or is terminal, or `maxEvents` is exceeded): then
-   * `time` is its time and `yPre` the state there, and the loop must call `handle`. Events
-   * without `affect` that do not terminate are only recorded.
+   * step h and tNext in `rec` (the loop's step record). Records every event that fired. Returns
+   * true when one must be handled (it has an `affect` or is terminal, or `maxEvents` is exceeded,
+   * or events accumulate): then `time` is its time and `yPre` the state there, and the loop must
+   * call `handle`. Events without `affect` that do not terminate are only recorded.
    */
   detect(rec: Float64Array, y1: Float64Array): boolean {
-    return this.quiet(rec, y1) ? false : this.search(rec[T]!, rec[H]!, rec[T_NEXT]!, y1);
+    // Small, so that V8 inlines it into the loop; the doubles stay in typed arrays, as a double
+    // argument to a call that is not inlined would be boxed (an allocation per step).
+    const dbl = this.dbl;
+    dbl[0] = rec[T_NEXT]!;
+    dbl[4] = rec[T]!;
+    dbl[5] = rec[H]!;
+    return this.quiet(y1) ? false : this.search(y1);
   }
 
   /**
-   * The common case: evaluates the conditions at the step end and, when none changed sign (and
-   * no event can fire at the step end), makes the step end the next start and returns true.
+   * The common case: evaluates the conditions at the step end and, when none changed sign, none
+   * can have crossed twice inside the step (the screen), and no event can fire at the step end,
+   * makes the step end the next start and returns true.
    */
-  private quiet(rec: Float64Array, y1: Float64Array): boolean {
-    const tNext = rec[T_NEXT]!;
+  private quiet(y1: Float64Array): boolean {
+    const tNext = this.dbl[0]!;
     const cont = this.cont;
     const nc = cont.length;
-    const gLo = this.gLo;
     const gEnd = this.gEnd;
     const args = this.args;
     let change = this.schedPos < this.schedCount || this.disc.length > 0;
@@ -276,148 +401,427 @@ export class EventDetector implements ScalarFunctionOfTime {
     if (nc > 0) {
       const i = cont[0]!;
       let r = this.c0!(tNext, y1, args);
-      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r);
       gEnd[i] = r;
-      if (!(gLo[i]! * r > 0)) change = true;
     }
     if (nc > 1) {
       const i = cont[1]!;
       let r = this.c1!(tNext, y1, args);
-      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r);
       gEnd[i] = r;
-      if (!(gLo[i]! * r > 0)) change = true;
     }
     if (nc > 2) {
       const i = cont[2]!;
       let r = this.c2!(tNext, y1, args);
-      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r);
       gEnd[i] = r;
-      if (!(gLo[i]! * r > 0)) change = true;
     }
     if (nc > 3) {
       const i = cont[3]!;
       let r = this.c3!(tNext, y1, args);
-      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r, tNext);
+      if (typeof r !== "number" || r - r !== 0) r = this.convert(i, r);
       gEnd[i] = r;
-      if (!(gLo[i]! * r > 0)) change = true;
     }
     for (let k = 4; k < nc; k++) {
       const i = cont[k]!;
-      const g = this.evalCond(i, tNext, y1);
-      gEnd[i] = g;
-      if (!(gLo[i]! * g > 0)) change = true;
+      gEnd[i] = this.evalCond(i, tNext, y1);
     }
-    // (gLo·g ≤ 0: a sign change, a zero, or an unknown sign, gLo = 0.)
+    // The slope of the last step, scaled to this one, for the screen: one ratio for all conditions
+    // (every condition's last value was taken at this step's start t). NaN without history.
+    const ratio = (tNext - this.dbl[4]!) / (this.dbl[4]! - this.dbl[7]!);
+    for (let k = 0; k < nc; k++) if (this.mayCross(cont[k]!, ratio)) change = true;
     if (change) return false;
-    // The step end becomes the next step's start: swap the value buffers instead of copying.
-    this.gLo = gEnd;
-    this.gEnd = gLo;
+    // The step end becomes the next step's start, and the start the screen's earlier point.
+    // (Copied: rotating the buffers through mutable fields made the whole check about twice as slow.)
+    const gLo = this.gLo;
     const tLo = this.tLo;
-    for (let k = 0; k < nc; k++) tLo[cont[k]!] = tNext;
+    const gPrev = this.gPrev;
+    for (let k = 0; k < nc; k++) {
+      const i = cont[k]!;
+      gPrev[i] = gLo[i]!;
+      gLo[i] = gEnd[i]!;
+      tLo[i] = tNext;
+    }
+    this.dbl[7] = this.dbl[4]!;
     return true;
   }
 
-  /** A condition's value that is not a finite number: ±1 for a boolean, an error otherwise. */
-  private convert(i: number, r: unknown, t: number): number {
+  /**
+   * Whether condition i, with its step-end value in gEnd, may have crossed zero in this step: a
+   * sign change or an unknown sign, or same signs that the screen cannot vouch for (see the module
+   * header; `ratio` = this step / the last). Pure: `search` calls it again to set `skip`.
+   */
+  private mayCross(i: number, ratio: number): boolean {
+    const gl = this.gLo[i]!;
+    const ge = this.gEnd[i]!;
+    // (gl·ge ≤ 0: a sign change, a zero, or an unknown sign, gl = 0.)
+    if (!(gl * ge > 0)) return true;
+    // This step's change and the last step's slope times this step (NaN without history, which
+    // fails the test below).
+    const d2 = ge - gl;
+    const reach = SCREEN * (Math.abs(d2) + Math.abs(d2 - (gl - this.gPrev[i]!) * ratio));
+    // Far from zero: no interior check, except for a boolean (no magnitude to screen with) that asks for them.
+    if (Math.min(Math.abs(gl), Math.abs(ge)) > reach) return this.isBool[i] === 1 && this.points[i] !== 0;
+    return this.points[i] !== 0;
+  }
+
+  /** A condition's value at the step end that is not a finite number: ±1 for a boolean, an error otherwise. */
+  private convert(i: number, r: unknown): number {
     if (typeof r === "boolean") {
       this.isBool[i] = 1;
       return r ? 1 : -1;
     }
-    return badCondition(i, t, r);
+    return badCondition(i, this.dbl[0]!, r);
   }
 
-  /** `detect` when some condition changed sign (or is unknown), or events may fire at the step end. */
-  private search(t: number, h: number, tNext: number, y1: Float64Array): boolean {
-    this.stepT = t;
-    this.stepH = h;
-    const dir = this.dir;
-    const cont = this.cont;
-    const nc = cont.length;
-    const gLo = this.gLo;
-    const tLo = this.tLo;
-    const gEnd = this.gEnd;
-    const fired = this.fired;
+  /** `detect` when some condition may have crossed zero, or events may fire at the step end. */
+  private search(y1: Float64Array): boolean {
+    const tNext = this.dbl[0]!;
+    const t = this.dbl[4]!;
+    const h = this.dbl[5]!;
+    const nc = this.cont.length;
     let atEnd = false; // continuous events to handle at tNext, together with the step-end events
     if (nc > 0) {
+      // Which conditions need a look inside (see `quiet`); then the values at the step start
+      // become the screen's history for the next step.
+      const cont = this.cont;
+      const ratio = (tNext - t) / (t - this.dbl[7]!);
+      for (let k = 0; k < nc; k++) {
+        const i = cont[k]!;
+        this.skip[i] = this.mayCross(i, ratio) ? 0 : 1;
+        this.gPrev[i] = this.gLo[i]!;
+      }
+      this.dbl[7] = t;
       // Each pass finds the earliest root after the last one; passes after the first happen only
       // when events without affect fired (recorded, the step goes on).
       for (;;) {
-        let found = false;
-        let best = tNext;
-        for (let k = 0; k < nc; k++) {
-          const i = cont[k]!;
-          if (gLo[i] === 0) this.probe(i, tNext);
-          const gl = gLo[i]!;
-          if (gl === 0) continue;
-          const ge = gEnd[i]!;
-          if (gl > 0 ? ge > 0 : ge < 0) continue; // no sign change in this step
-          if (this.want[i] === (gl > 0 ? 1 : -1)) continue; // a crossing in the other direction
-          let tb = tNext;
-          let gb = ge;
-          if (found && dir * (tLo[i]! - best) >= 0) continue; // its root lies after `best`
-          if (found && best !== tNext) {
-            // Only a root before the best so far matters: has it crossed already at `best`?
-            this.current = i;
-            gb = this.value(best);
-            if (gb !== 0 && gb > 0 === gl > 0) continue;
-            tb = best;
-          }
-          this.current = i;
-          best = this.isBool[i] === 1 ? bisectSign(this, tLo[i]!, gl, tb, this.tol[i]!) : illinois(this, tLo[i]!, gl, tb, gb, this.tol[i]!);
-          found = true;
-        }
-        if (!found) break;
-        // Every event that has crossed (in its direction) at `best` fires there.
-        const yPre = this.yPre;
-        if (best === tNext) yPre.set(y1);
-        else this.solver!.interpolate(this.state!, (best - t) / h, yPre);
-        let handled = false;
-        for (let k = 0; k < nc; k++) {
-          const i = cont[k]!;
-          const gl = gLo[i]!;
-          if (gl === 0 || dir * (tLo[i]! - best) >= 0) continue;
-          const g = this.evalCond(i, best, yPre);
-          if ((gl > 0 ? g > 0 : g < 0) || this.want[i] === (gl > 0 ? 1 : -1)) continue;
-          fired[i] = 1;
-          if (this.affects[i] !== undefined || this.terminal[i] === 1) handled = true;
-        }
+        const any = this.earliestRoot();
+        if (this.stop !== RESULTS.successful) return true;
+        if (!any) break; // no root in the rest of the step
+        const best = this.dbl[6]!;
+        const handled = this.fireAt(best, t, h, tNext, y1);
         this.time = best;
         if (handled && best === tNext) {
           atEnd = true;
           break;
         }
         if (!this.record(best) || handled) return true;
-        // Only recorded: search the rest of the step from `best`, with signs taken there.
-        for (let k = 0; k < nc; k++) {
-          const i = cont[k]!;
-          gLo[i] = fired[i] === 1 ? 0 : this.evalCond(i, best, yPre);
-          tLo[i] = best;
-          fired[i] = 0;
+        this.restartAt(best);
+      }
+      this.endStep();
+      if (this.stop !== RESULTS.successful) return true;
+    }
+    return this.stepEnd(y1, atEnd);
+  }
+
+  /**
+   * The earliest root of any continuous condition in the rest of the step (after each one's tLo,
+   * up to tNext), located on the interpolant, into dbl[6]; returns false when there is none. Each condition brackets
+   * its first crossing in its direction on the interior samples (`bracket`), and only a root
+   * before the best so far is located.
+   */
+  private earliestRoot(): boolean {
+    const tNext = this.dbl[0]!;
+    const dir = this.dir;
+    const cont = this.cont;
+    let best = NaN;
+    for (let k = 0; k < cont.length; k++) {
+      const i = cont[k]!;
+      if (this.skip[i] === 1) continue;
+      const limit = best === best ? best : tNext;
+      if (best === best && dir * (this.tLo[i]! - best) >= 0) continue; // its root lies after `best`
+      this.dbl[1] = limit;
+      if (!this.bracket(k)) {
+        if (this.stop !== RESULTS.successful) return false;
+        continue;
+      }
+      const tb = this.dbl[2]!;
+      const gb = this.dbl[3]!;
+      this.current = i;
+      const ta = this.tLo[i]!;
+      const ga = this.gLo[i]!;
+      best = this.isBool[i] === 1 ? bisectSign(this, ta, ga, tb, this.tol[i]!) : illinois(this, ta, ga, tb, gb, this.tol[i]!);
+    }
+    this.dbl[6] = best;
+    return best === best;
+  }
+
+  /**
+   * Walks condition i = cont[k] from tLo[i] over the step's interior samples to the limit in
+   * dbl[1] (the step end, or the best root so far), resolving an unknown sign on the way. Returns
+   * true when it crosses zero in its direction: then [tLo[i], dbl[2]] brackets the first such
+   * crossing, with values gLo[i] and dbl[3]. gLo[i], tLo[i] advance to the last point before it.
+   */
+  private bracket(k: number): boolean {
+    const i = this.cont[k]!;
+    const limit = this.dbl[1]!;
+    const dir = this.dir;
+    const t = this.dbl[4]!;
+    const h = this.dbl[5]!;
+    const np = this.points[i]!;
+    if (this.gLo[i] === 0) this.probe(i, limit);
+    if (this.stop !== RESULTS.successful) return false;
+    this.tri[0] = NaN; // no point before tLo[i] yet
+    for (let j = 1; j <= np + 1; j++) {
+      let tj: number;
+      let g: number;
+      if (j <= np) {
+        tj = t + (h * j) / (np + 1);
+        if (dir * (tj - this.tLo[i]!) <= 0) continue;
+        if (dir * (tj - limit) >= 0) {
+          j = np; // on to the limit
+          continue;
+        }
+        this.dbl[2] = tj;
+        this.sample(k);
+        g = this.dbl[3]!;
+      } else {
+        tj = limit;
+        if (dir * (tj - this.tLo[i]!) <= 0) return false;
+        if (limit === this.dbl[0]) {
+          g = this.gEnd[i]!;
+        } else {
+          this.current = i;
+          g = this.value(limit);
         }
       }
-      for (let k = 0; k < nc; k++) {
-        const i = cont[k]!;
-        gLo[i] = gEnd[i]!;
-        tLo[i] = tNext;
+      this.dbl[2] = tj;
+      this.dbl[3] = g;
+      if (this.walkTo(k)) return true;
+      if (this.stop !== RESULTS.successful) return false;
+    }
+    return false;
+  }
+
+  /**
+   * Moves the walk of condition i = cont[k] to the point (dbl[2], dbl[3]): returns true when it
+   * crosses (or touches) zero from gLo[i] in the direction asked for, between the points or in a
+   * dip between them (`dip`); otherwise advances gLo[i], tLo[i] (taking the sign there when it was
+   * unknown and |g| is above the rounding level).
+   */
+  private walkTo(k: number): boolean {
+    const i = this.cont[k]!;
+    const tj = this.dbl[2]!;
+    const g = this.dbl[3]!;
+    const gl = this.gLo[i]!;
+    const tri = this.tri;
+    if (gl === 0) {
+      if (Math.abs(g) > this.noise[i]!) this.settle(i, tj, g);
+      return false;
+    }
+    if (gl > 0 ? g > 0 : g < 0) {
+      // Same sign: three points that curve back towards zero may hide a dip across it.
+      if (tri[0] === tri[0] && this.dip(k)) return true;
+      tri[0] = this.tLo[i]!;
+      tri[1] = gl;
+      this.gLo[i] = g;
+      this.tLo[i] = tj;
+      return false;
+    }
+    if (this.want[i] !== (gl > 0 ? 1 : -1)) return true; // crossed, or reached zero, in its direction
+    // Crossed against its direction: the walk goes on from there (a zero there stays behind).
+    if (g !== 0) {
+      tri[0] = NaN;
+      this.gLo[i] = g;
+      this.tLo[i] = tj;
+    }
+    return false;
+  }
+
+  /**
+   * Looks for a dip across zero between three walked points of the same sign (a: tri, b: tLo[i],
+   * c: dbl[2]), such as a ball that rises above a height and falls back between two samples: where
+   * the parabola through the points has its vertex between a and c and crosses zero there, it
+   * evaluates the condition at the vertex, and repeats with the three points around the vertex
+   * while |g| shrinks (at most three times). Returns true with a bracket as `bracket` does when the
+   * vertex is across zero and one of the two crossings goes in the direction asked for. The fit
+   * costs a few flops per sample; evaluations happen only where it predicts a crossing.
+   */
+  private dip(k: number): boolean {
+    const i = this.cont[k]!;
+    const dir = this.dir;
+    const d = this.dbl;
+    let ta = this.tri[0]!;
+    let ga = this.tri[1]!;
+    let tb = this.tLo[i]!;
+    let gb = this.gLo[i]!;
+    let tc = d[2]!;
+    let gc = d[3]!;
+    const s = gb > 0 ? 1 : -1;
+    for (let iter = 0; iter < 3; iter++) {
+      const p = (tb - ta) * (gb - gc);
+      const q = (tb - tc) * (gb - ga);
+      const tv = tb - (0.5 * ((tb - ta) * p - (tb - tc) * q)) / (p - q);
+      if (!(dir * (tv - ta) > 0 && dir * (tc - tv) > 0) || tv === tb) return false; // (NaN: a straight line)
+      const gvFit = (ga * (tv - tb) * (tv - tc)) / ((ta - tb) * (ta - tc)) + (gb * (tv - ta) * (tv - tc)) / ((tb - ta) * (tb - tc)) + (gc * (tv - ta) * (tv - tb)) / ((tc - ta) * (tc - tb));
+      if (s * gvFit > 0) return false; // the parabola stays on this side
+      d[2] = tv;
+      this.sample(k);
+      const gv = d[3]!;
+      const after = dir * (tv - tb) > 0; // the vertex lies between b and c (else between a and b)
+      if (s * gv <= 0) {
+        if (this.want[i] !== s) {
+          // The first crossing, from the side s, goes the way asked for: between the point before tv and tv.
+          this.gLo[i] = after ? gb : ga;
+          this.tLo[i] = after ? tb : ta;
+          return true;
+        }
+        if (gv === 0) return false;
+        // The crossing back (towards s) is the one asked for: between tv and the point after it.
+        this.gLo[i] = gv;
+        this.tLo[i] = tv;
+        d[2] = after ? tc : tb;
+        d[3] = after ? gc : gb;
+        return true;
+      }
+      if (!(Math.abs(gv) < Math.abs(gb))) return false;
+      if (after) {
+        ta = tb;
+        ga = gb;
+      } else {
+        tc = tb;
+        gc = gb;
+      }
+      tb = tv;
+      gb = gv;
+    }
+    return false;
+  }
+
+  /**
+   * Takes the sign of condition i at (tj, g), after it was unknown. A condition that fired with an
+   * affect and is found on the side it crossed into, while events accumulate before t1, means the
+   * state violates it (the ball is below the floor): the solve stops at the event.
+   */
+  private settle(i: number, tj: number, g: number): void {
+    const from = this.crossedFrom[i]!;
+    this.crossedFrom[i] = 0;
+    this.noise[i] = 0;
+    this.nudge[i] = 0;
+    if (from !== 0 && (g > 0 ? 1 : -1) !== from && this.accumulatesBeforeEnd()) {
+      // The step started at the event: stop there, with the state after its affect.
+      this.time = this.dbl[4]!;
+      this.solver!.interpolate(this.state!, 0, this.yPre);
+      this.stop = RESULTS.eventsAccumulated;
+      this.detail = this.accumulationDetail(this.dbl[4]!, `the state right after it violates the condition of event ${i} (it stays on the side it crossed into)`);
+      return;
+    }
+    this.gLo[i] = g;
+    this.tLo[i] = tj;
+  }
+
+  /**
+   * Resolves an unknown sign of continuous event i from its values on this step's interpolant a
+   * little after tLo: a few ulps on, then 8, 64, … times as far, up to `limit`, the first whose
+   * |g| is above the condition's rounding level (otherwise the interior samples and the step end
+   * decide). At the start of a step (t0, or the restart after an affect) the interpolant's own
+   * rounding is that of y0, far below the condition's. Inside a step, after a root that was only
+   * recorded, the interpolant's rounding can exceed the condition's value at the root and carry
+   * either sign a few ulps away; there the probes start 1/100 of the step on (as
+   * DifferentialEquations.jl's `repeat_nudge`), and the condition cannot fire again before that.
+   */
+  private probe(i: number, limit: number): void {
+    const t = this.tLo[i]!;
+    const dir = this.dir;
+    const span = dir * (limit - t);
+    const h = Math.abs(this.dbl[5]!);
+    let delta = Math.max(4 * this.tol[i]!, 64 * Number.EPSILON * Math.max(Math.abs(t), h));
+    if (this.nudge[i] === 1) delta = Math.max(delta, NUDGE * h);
+    this.current = i;
+    for (; delta < span; delta *= 8) {
+      const tp = t + dir * delta;
+      const g = this.value(tp);
+      if (Math.abs(g) > this.noise[i]!) {
+        this.settle(i, tp, g);
+        return;
       }
     }
-    // Events at the step end: scheduled times (the step landed on them) and discrete conditions.
+  }
+
+  /**
+   * Marks every continuous event that has crossed (in its direction) at `best` in `fired`, with
+   * the state there in yPre. Returns whether one of them has an affect or is terminal.
+   */
+  private fireAt(best: number, t: number, h: number, tNext: number, y1: Float64Array): boolean {
+    const dir = this.dir;
+    const cont = this.cont;
+    const yPre = this.yPre;
+    if (best === tNext) yPre.set(y1);
+    else this.solver!.interpolate(this.state!, (best - t) / h, yPre);
+    let handled = false;
+    for (let k = 0; k < cont.length; k++) {
+      const i = cont[k]!;
+      const gl = this.gLo[i]!;
+      if (this.skip[i] === 1 || gl === 0 || dir * (this.tLo[i]! - best) >= 0) continue;
+      const g = this.evalCond(i, best, yPre);
+      if ((gl > 0 ? g > 0 : g < 0) || this.want[i] === (gl > 0 ? 1 : -1)) continue;
+      this.fired[i] = 1;
+      this.gRoot[i] = g;
+      this.crossedFrom[i] = gl > 0 ? 1 : -1;
+      if (this.affects[i] !== undefined || this.terminal[i] === 1) handled = true;
+    }
+    return handled;
+  }
+
+  /**
+   * After events that were only recorded at `best`: searches the rest of the step from there. The
+   * sign of a condition that fired is taken 1/100 of the step further on (see `probe`).
+   */
+  private restartAt(best: number): void {
+    const cont = this.cont;
+    for (let k = 0; k < cont.length; k++) {
+      const i = cont[k]!;
+      const fired = this.fired[i] === 1;
+      this.gLo[i] = fired ? 0 : this.evalCond(i, best, this.yPre);
+      this.tLo[i] = best;
+      this.noise[i] = fired && this.isBool[i] === 0 ? NOISE * Math.abs(this.gRoot[i]!) : 0;
+      this.nudge[i] = fired ? 1 : 0;
+      this.crossedFrom[i] = 0; // no affect ran: the state cannot violate the condition
+      this.fired[i] = 0;
+    }
+  }
+
+  /**
+   * Ends the search of a step without a handled event: the step end becomes the next start. A
+   * sign still within rounding at the step end stays unknown.
+   */
+  private endStep(): void {
+    const tNext = this.dbl[0]!;
+    const cont = this.cont;
+    for (let k = 0; k < cont.length; k++) {
+      const i = cont[k]!;
+      const gl = this.gLo[i]!;
+      const ge = this.gEnd[i]!;
+      if (gl === 0 && !(Math.abs(ge) > this.noise[i]!)) {
+        this.tLo[i] = tNext;
+        continue;
+      }
+      if (gl === 0) this.settle(i, tNext, ge);
+      this.gLo[i] = ge;
+      this.tLo[i] = tNext;
+    }
+  }
+
+  /**
+   * Events at the step end: scheduled times (the step landed on them) and discrete conditions,
+   * with the continuous events found at the step end (`atEnd`). Returns whether the loop must
+   * call `handle`.
+   */
+  private stepEnd(y1: Float64Array, atEnd: boolean): boolean {
+    const tNext = this.dbl[0]!;
     if (!atEnd && this.schedPos === this.schedCount && this.disc.length === 0) return false;
     let fire = atEnd;
     let handled = atEnd;
-    while (this.schedPos < this.schedCount && dir * (this.schedT[this.schedPos]! - tNext) <= 0) {
-      const i = this.schedIdx[this.schedPos++]!;
-      fired[i] = 1;
-      fire = true;
-      if (this.affects[i] !== undefined || this.terminal[i] === 1) handled = true;
-    }
+    const sched = this.fireScheduled(tNext);
+    if (sched >= 0) fire = true;
+    if (sched === 1) handled = true;
     this.nextTime = this.schedPos < this.schedCount ? this.schedT[this.schedPos]! : this.t1;
     const disc = this.disc;
     for (let k = 0; k < disc.length; k++) {
       const i = disc[k]!;
       const r = this.conds[i]!(tNext, y1, this.args);
       if (r === true) {
-        fired[i] = 1;
+        this.fired[i]!++;
         fire = true;
         if (this.affects[i] !== undefined || this.terminal[i] === 1) handled = true;
       } else if (r !== false) {
@@ -431,28 +835,13 @@ export class EventDetector implements ScalarFunctionOfTime {
     this.time = tNext;
     this.yPre.set(y1);
     if (!this.record(tNext) || handled) return true;
-    fired.fill(0);
+    this.fired.fill(0);
     return false;
   }
 
   /**
-   * Resolves an unknown sign of continuous event i: its value a little after tLo on this step's
-   * interpolant (beyond where the last root was located), or, if the step is too short for that,
-   * unknown until the step end.
-   */
-  private probe(i: number, tNext: number): void {
-    const t = this.tLo[i]!;
-    const delta = Math.max(4 * this.tol[i]!, 64 * Number.EPSILON * Math.max(Math.abs(t), Math.abs(this.stepH)));
-    const tp = t + this.dir * delta;
-    if (this.dir * (tp - tNext) >= 0) return;
-    this.current = i;
-    this.gLo[i] = this.value(tp);
-    this.tLo[i] = tp;
-  }
-
-  /**
-   * Records the events marked in `fired` at time t with state `yPre`, unless that would exceed
-   * `maxEvents`; returns false (and records nothing) then.
+   * Records the events marked in `fired` at time t with state `yPre` (an event marked k times,
+   * k records), unless that would exceed `maxEvents`; returns false (and records nothing) then.
    */
   private record(t: number): boolean {
     const fired = this.fired;
@@ -464,13 +853,14 @@ export class EventDetector implements ScalarFunctionOfTime {
     }
     const n = this.n;
     for (let i = 0; i < this.m; i++) {
-      if (fired[i] === 0) continue;
-      if (this.recCount === this.recT.length) this.grow();
-      const r = this.recCount++;
-      this.recIndex[r] = i;
-      this.recT[r] = t;
-      this.recY.set(this.yPre, r * n);
-      if (this.terminal[i] === 1) this.pendingTerminal = true;
+      for (let c = 0; c < fired[i]!; c++) {
+        if (this.recCount === this.recT.length) this.grow();
+        const r = this.recCount++;
+        this.recIndex[r] = i;
+        this.recT[r] = t;
+        this.recY.set(this.yPre, r * n);
+        if (this.terminal[i] === 1) this.pendingTerminal = true;
+      }
     }
     return true;
   }
@@ -490,53 +880,98 @@ export class EventDetector implements ScalarFunctionOfTime {
 
   /**
    * Applies the events found by `detect` (or at t0): writes the state at the event into y, runs
-   * the `affect`s of the events that fired (in index order), and takes the conditions' signs at the
-   * new state. Returns `RESULTS.successful` to go on (the loop restarts the solver from y),
-   * `eventOccurred` for a terminating event, or `maxEventsReached` (y then holds the state before
-   * the event that would have exceeded the limit).
+   * the `affect`s of the events that fired (in index order; an event marked twice, twice), and
+   * takes the conditions' signs at the new state. Returns `RESULTS.successful` to go on (the loop
+   * restarts the solver from y), `eventOccurred` for a terminating event, `maxEventsReached` (y
+   * then holds the state before the event that would have exceeded the limit), or
+   * `eventsAccumulated` (events accumulate before t1; y holds the state after the last event).
    */
   handle(y: Float64Array): Result {
     const t = this.time;
     y.set(this.yPre);
     this.changed = false;
-    const fired = this.fired;
+    if (this.stop !== RESULTS.successful) return this.stop;
     if (this.overflow) {
       this.detail = `t = ${t}: ${this.recCount} events fired and another one would exceed maxEvents = ${this.maxEvents}`;
       return RESULTS.maxEventsReached;
     }
-    const n = this.n;
+    let continuousChanged = false;
     for (let i = 0; i < this.m; i++) {
-      if (fired[i] === 0) continue;
-      const affect = this.affects[i];
-      if (affect === undefined) continue;
-      const r = affect(t, y, this.args);
-      if (r !== undefined && r !== null) {
-        if (typeof r !== "object" || typeof (r as ArrayLike<number>).length !== "number" || (r as ArrayLike<number>).length !== n) {
-          throw new EventError(
-            `diffeqsolve: the \`affect\` of event ${i} returned ${describeValue(r)}; it must change y in place and return nothing, ` +
-              `or return an array of ${n} numbers.`,
-          );
-        }
-        for (let j = 0; j < n; j++) y[j] = (r as ArrayLike<number>)[j]!;
-      }
-      this.changed = true;
-      for (let j = 0; j < n; j++) {
-        if (!Number.isFinite(y[j]!)) {
-          throw new EventError(`diffeqsolve: the \`affect\` of event ${i} at t = ${t} left y[${j}] = ${y[j]}; the new state must be finite.`);
-        }
+      for (let c = 0; c < this.fired[i]!; c++) {
+        if (this.applyAffect(i, t, y) && this.conds[i] !== undefined && this.crossedFrom[i] !== 0) continuousChanged = true;
       }
     }
-    // Signs after the event: a condition that fired (or is zero) takes its sign just after t.
+    this.signsAfter(t, y);
+    this.fired.fill(0);
+    if (this.pendingTerminal) return RESULTS.eventOccurred;
+    if (continuousChanged) {
+      this.zeno.observe(t);
+      if (this.accumulatesBeforeEnd() && Math.abs(this.zeno.tStar - t) <= ZENO_RESOLUTION * Math.max(Math.abs(this.zeno.tStar), Math.abs(this.t1 - this.t0))) {
+        this.detail = this.accumulationDetail(t, "the events are now closer together than the solve can resolve");
+        return RESULTS.eventsAccumulated;
+      }
+    }
+    return RESULTS.successful;
+  }
+
+  /** Runs the affect of event i (if any) on y at t; returns whether one ran. */
+  private applyAffect(i: number, t: number, y: Float64Array): boolean {
+    const affect = this.affects[i];
+    if (affect === undefined) return false;
+    const n = this.n;
+    const r = affect(t, y, this.args);
+    if (r !== undefined && r !== null) {
+      if (typeof r !== "object" || typeof (r as ArrayLike<number>).length !== "number" || (r as ArrayLike<number>).length !== n) {
+        throw new EventError(
+          `diffeqsolve: the \`affect\` of event ${i} returned ${describeValue(r)}; it must change y in place and return nothing, ` +
+            `or return an array of ${n} numbers.`,
+        );
+      }
+      for (let j = 0; j < n; j++) y[j] = (r as ArrayLike<number>)[j]!;
+    }
+    this.changed = true;
+    for (let j = 0; j < n; j++) {
+      if (!Number.isFinite(y[j]!)) {
+        throw new EventError(`diffeqsolve: the \`affect\` of event ${i} at t = ${t} left y[${j}] = ${y[j]}; the new state must be finite.`);
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Signs after an event at t with the new state y: a condition that fired takes its sign just
+   * after t (unknown now) unless the affect moved it clearly off zero; the screen's history restarts.
+   */
+  private signsAfter(t: number, y: Float64Array): void {
     const cont = this.cont;
     for (let k = 0; k < cont.length; k++) {
       const i = cont[k]!;
       const g = this.evalCond(i, t, y);
-      this.gLo[i] = fired[i] === 1 ? 0 : g;
+      const fired = this.fired[i] !== 0;
+      const noise = fired && this.isBool[i] === 0 ? NOISE * Math.abs(this.gRoot[i]!) : 0;
+      const unknown = fired && !(Math.abs(g) > noise);
+      this.gLo[i] = unknown ? 0 : g;
+      this.noise[i] = unknown ? noise : 0;
+      this.nudge[i] = 0;
+      // Only a condition whose sign is still to be found, after an affect ran, can show a violation.
+      if (!unknown || this.affects[i] === undefined) this.crossedFrom[i] = 0;
       this.tLo[i] = t;
     }
-    fired.fill(0);
-    if (this.pendingTerminal) return RESULTS.eventOccurred;
-    return RESULTS.successful;
+    this.dbl[7] = NaN; // the screen's history restarts
+  }
+
+  /** Whether the state-changing events so far accumulate at a time before t1. */
+  private accumulatesBeforeEnd(): boolean {
+    return this.zeno.accumulating && this.dir * (this.zeno.tStar - this.t1) < 0;
+  }
+
+  /** The `detail` of an `eventsAccumulated` result at time t. */
+  private accumulationDetail(t: number, why: string): string {
+    const z = this.zeno;
+    return (
+      `t = ${t}: ${z.events} state-changing events, each interval between them about ${z.ratio.toPrecision(3)} times the one before, ` +
+      `accumulate at t* ≈ ${z.tStar.toPrecision(12)} (before t1 = ${this.t1}); ${why}`
+    );
   }
 
   /** Every event that fired in the last solve, in the order they fired. */

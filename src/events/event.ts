@@ -47,6 +47,14 @@ export interface EventOptions<A = any> {
    * Any order; times outside [t0, t1] are ignored; a time equal to t0 fires before the first step.
    */
   times?: ArrayLike<number>;
+  /**
+   * Continuous events: at how many interior points of a step the condition is also checked on the
+   * interpolant, so that a condition crossing zero twice inside one step is seen. A step skips the
+   * check when the condition is far from zero compared with how fast it moves (see the `Event`
+   * documentation). 0 checks step ends only.
+   * @defaultValue by the solver's order: 4 (order ≤ 3) to 10 (order ≥ 9)
+   */
+  interpPoints?: number;
 }
 
 /** One event that fired, as listed in `sol.events`. */
@@ -62,7 +70,7 @@ export interface EventRecord {
 /** Kind of an event: located inside steps, checked at step ends, or at scheduled times. */
 export type EventKind = "continuous" | "discrete" | "scheduled";
 
-const KEYS = ["cond", "direction", "terminal", "affect", "rootTolerance", "discrete", "times"];
+const KEYS = ["cond", "direction", "terminal", "affect", "rootTolerance", "discrete", "times", "interpPoints"];
 
 /**
  * An event for the `event` option of `diffeqsolve`: a condition located exactly on the step's
@@ -76,15 +84,25 @@ const KEYS = ["cond", "direction", "terminal", "affect", "rootTolerance", "discr
  * searched. The earliest event in a step wins; events located at the same time all fire (their
  * `affect`s run in index order). After an `affect` the solver restarts: first-same-as-last stages
  * are recomputed and the step-size controller's history is reset. A condition whose sign is
- * changed by an `affect` (a jump, not a crossing) does not fire. `maxEvents` bounds the number of
- * events of a solve; one more ends it with `RESULTS.maxEventsReached`.
+ * changed by an `affect` (a jump, not a crossing) does not fire. After a root inside a step that
+ * was only recorded (no `affect`), the same condition cannot fire again within 1/100 of that step.
+ * A scheduled time listed twice fires twice (two doses). `maxEvents` bounds the number of events
+ * of a solve; one more ends it with `RESULTS.maxEventsReached`.
  *
  * Saving: output times before an event come from the pre-event solution; output times at or
  * after it from the post-event solution. `SaveAt({ steps: true })` records the states before and
  * after a state-changing event at the event time. `sol.events` lists every event that fired.
  *
- * As in SUNDIALS and DifferentialEquations.jl, a condition that crosses zero twice inside one step
- * (an even number of sign changes) is not seen; limit the step size (`dtmax`) if that can happen.
+ * A condition that crosses zero twice inside one step (a ball rising above a height and falling
+ * back within a step of a high-order method) shows no sign change between the step ends, so the
+ * condition is also checked at `interpPoints` interior points of the step (4 to 10 by the method's
+ * order, as DifferentialEquations.jl's `interp_points`), and where the values curve back towards
+ * zero between points, at the vertex of the parabola through them. Steps in which the condition
+ * stays far from zero compared with how fast it moves skip these checks, so an event that never
+ * fires costs one evaluation per step. Boolean conditions are checked at step ends only, unless
+ * `interpPoints` is given. A condition that fired with an affect whose state then stays on the side
+ * it crossed into, while events accumulate, ends the solve with `RESULTS.eventsAccumulated`; so
+ * does a cascade of events accumulating at a time before t1 (a bouncing ball coming to rest).
  *
  * References: L. F. Shampine, I. Gladwell & R. W. Brankin, "Reliable solution of special event
  * location problems for ODEs", ACM TOMS 17 (1991) 11–25; A. C. Hindmarsh et al., SUNDIALS CVODE
@@ -118,6 +136,8 @@ export class Event<A = any> {
   readonly kind: EventKind;
   /** The scheduled times (scheduled events only), as given. */
   readonly times: Float64Array | undefined;
+  /** Interior points checked per step (continuous events); undefined: chosen by the solver's order. */
+  readonly interpPoints: number | undefined;
 
   constructor(options: EventOptions<A>) {
     if (options === null || typeof options !== "object") {
@@ -168,6 +188,16 @@ export class Event<A = any> {
     if (options.direction !== undefined && this.kind !== "continuous") {
       throw new TypeError("new Event({ direction }): `direction` applies only to continuous events (a `cond` without `discrete: true`).");
     }
+    const points = options.interpPoints;
+    if (points !== undefined) {
+      if (typeof points !== "number" || !Number.isInteger(points) || points < 0 || points > 1000) {
+        throw new RangeError(`new Event({ interpPoints }): \`interpPoints\` = ${describeValue(points)} must be a whole number from 0 to 1000 (0: check step ends only).`);
+      }
+      if (this.kind !== "continuous") {
+        throw new TypeError("new Event({ interpPoints }): `interpPoints` applies only to continuous events (a `cond` without `discrete: true`).");
+      }
+    }
+    this.interpPoints = points;
     this.cond = cond;
     this.affect = affect;
     this.terminal = terminal;

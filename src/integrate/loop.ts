@@ -23,6 +23,7 @@
  */
 import { ACCEPT, AT_DTMIN, type ControllerProblem, type ControllerState, ERR, H, H_REJECTED, LAST_REJECTED, PROPOSED, REC_SIZE, REJECT, T, T_END, T_NEXT } from "../controllers/base.js";
 import { StepClipper } from "../controllers/clip.js";
+import { StallDetector } from "../controllers/stall.js";
 import { EventDetector, EventError } from "../events/detector.js";
 import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
@@ -90,6 +91,8 @@ export class Integration<Y = unknown> {
   readonly events: EventDetector | null;
   readonly clip: StepClipper;
   dense: DenseStore | null = null;
+  /** Watches adaptive solves for a stall (step size flat and tiny, t1 out of reach); null for fixed steps. */
+  readonly stall: StallDetector | null;
   /** Told of every accepted step (the adjoints record step times and checkpoints); null: none. */
   stepHook: StepHook | null = null;
 
@@ -118,6 +121,8 @@ export class Integration<Y = unknown> {
   probePending = 0;
   readonly probeT = new Float64Array(1);
   readonly lastH = new Float64Array(1);
+  /** [t, h] of the step just accepted, for the stall detector. */
+  private readonly stallTimes = new Float64Array(2);
   /** The time of the SaveAt fn call in progress (for the message if it throws). */
   readonly callT = new Float64Array(1);
   readonly probeY: Float64Array;
@@ -138,6 +143,7 @@ export class Integration<Y = unknown> {
     this.ytmp = new Float64Array(n);
     this.probeY = new Float64Array(n);
     this.events = v.events === null ? null : new EventDetector(v.events, n, v.maxEvents);
+    this.stall = v.controller.adaptive ? new StallDetector() : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
     const landOnOutputs = saveat.ts !== undefined && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
@@ -192,6 +198,7 @@ export class Integration<Y = unknown> {
     this.status = RUNNING;
     this.controllerState = null;
     this.clip.reset(t0);
+    this.stall?.reset(t0, t1, v.maxSteps);
     this.guarded(() => {
       this.phase = IN_LOOP; // errors of init are the solver's own (bad options), not a user function's
       this.solverState = solver.init(v.f, this.n, args, v.terms);
@@ -352,7 +359,13 @@ export class Integration<Y = unknown> {
       v.progress.update(rec[T]!);
     }
     if (this.overflow) return this.end(RESULTS.outputTooLarge, `t = ${rec[T]} after ${this.rows.count} saved rows`);
-    if (rec[T] === t1) this.end(RESULTS.successful, "");
+    if (rec[T] === t1) return this.end(RESULTS.successful, "");
+    if (this.stall !== null) {
+      const st = this.stallTimes;
+      st[0] = t;
+      st[1] = h;
+      if (this.stall.observeStep(st)) this.end(RESULTS.stalled, this.stall.detail());
+    }
   }
 
   /** The solver and the controller start afresh from (rec[T], y) (after an affect or a jump). */

@@ -35,6 +35,7 @@ export interface LoopSnapshot {
   readonly controller: Captured;
   readonly clip: Captured;
   readonly events: Captured | null;
+  readonly stall: Captured | null;
 }
 
 /** The loop's state as plain data (see src/integrate/snapshot.ts); the caller adds the fingerprint. */
@@ -68,6 +69,7 @@ export function snapshotOf<Y>(self: Integration<Y>): LoopSnapshot {
     controller: captureData(self.controllerState, skip),
     clip: captureData(self.clip, skip),
     events: self.events === null ? null : captureData(self.events, skip),
+    stall: self.stall === null ? null : captureData(self.stall, skip),
   };
 }
 
@@ -88,6 +90,7 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   if (self.controllerState !== null) restoreData(self.controllerState, snap.controller);
   restoreData(self.clip, snap.clip);
   if (self.events !== null && snap.events !== null) restoreData(self.events, snap.events);
+  if (self.stall !== null && snap.stall !== null) restoreData(self.stall, snap.stall);
   self.rec.set(snap.rec);
   self.y.set(snap.y);
   self.status = snap.status;

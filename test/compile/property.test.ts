@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { compile } from "../../src/index.js";
+import { fuzzParams } from "../fuzz-params.js";
 
 /**
  * Random expressions over y[0..2], a parameter and constants, written as JavaScript source. The
@@ -54,7 +55,7 @@ test("random expressions: compiled f equals the JavaScript original bit for bit 
         for (let i = 0; i < 3; i++) assert.ok(out[i] === ref[i], `${mode} ${src}\n[${i}] ${out[i]} vs ${ref[i]}`);
       }
     }),
-    { numRuns: 150, seed: 20261127 },
+    fuzzParams(20261127, 150),
   );
 });
 
@@ -84,7 +85,7 @@ test("random expressions: ⟨w, J v⟩ = ⟨Jᵀ w, v⟩ and the dense Jacobian 
         for (let i = 0; i < 3; i++) assert.ok(Math.abs(col[i]! - J[i * 3 + j]!) <= 1e-13 * Math.abs(J[i * 3 + j]!) + 1e-300, `${src}: J[${i}, ${j}]`);
       }
     }),
-    { numRuns: 100, seed: 7 },
+    fuzzParams(7, 100),
   );
 });
 
@@ -115,6 +116,6 @@ test("random programs with run-time if/else, loops, helpers and early returns eq
       c.f(t, y, { p }, out);
       for (let i = 0; i < 3; i++) assert.ok(out[i] === ref[i], `${src}\n[${i}] ${out[i]} vs ${ref[i]}`);
     }),
-    { numRuns: 100, seed: 99 },
+    fuzzParams(99, 100),
   );
 });

@@ -5,6 +5,7 @@ import {
   SolveError, type EnsembleSolution, type Solution,
 } from "../../src/index.js";
 import { blowup, lorenz } from "./fixtures/models.mjs";
+import { fuzzParams } from "../fuzz-params.js";
 
 const tsOut = [0.25, 0.5, 0.75, 1];
 const lorenzArgs = (i: number, N: number) => ({ sigma: 10, rho: (21 * i) / (N - 1), beta: 8 / 3 });
@@ -244,7 +245,7 @@ test("property: any small ensemble (random y0, args, tolerances, output times) e
         for (let i = 0; i < members.length; i++) assertSame(ens, i, diffeqsolve({ ...common, y0: y0(i), args: args(i) }));
       },
     ),
-    { numRuns: 40, seed: 20260601 },
+    fuzzParams(20261128, 40),
   );
 });
 

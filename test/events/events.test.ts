@@ -451,6 +451,27 @@ test("scheduled times in any order, backward in time, outside [t0, t1] ignored; 
   ok(performance.now() - start < 5000, "10⁴ doses in well under a few seconds");
 });
 
+test("a scheduled time listed twice fires twice (two doses); two events at one time both fire, in index order", T, () => {
+  const still = new ODETerm((_t: number, _y: Float64Array, _a: unknown, dy: Float64Array) => {
+    dy[0] = 0;
+  });
+  for (const backward of [false, true]) {
+    const sol = diffeqsolve({
+      terms: still, solver: new Dopri5(), t0: backward ? 4 : 0, t1: backward ? 0 : 4, y0: [0],
+      event: [
+        new Event({ times: [0, 1, 2, 2, 3], affect: (_t, y) => { y[0]! += 1; } }),
+        new Event({ times: [2], affect: (_t, y) => { y[0] = 10 * y[0]!; } }),
+      ],
+    });
+    // Forward: 1 (t0), 2 (t = 1), 4 (twice at t = 2), then ×10 = 40, 41 (t = 3).
+    // Backward from 4 to 0: 1 (t = 3), 3 (twice at 2), 30, 31 (t = 1), 32 (t0 = 0 is t1 here).
+    assert.equal(sol.ys[0]![0], backward ? 32 : 41);
+    assert.deepEqual(sol.events.map((e) => [e.index, e.t]), backward
+      ? [[0, 3], [0, 2], [0, 2], [1, 2], [0, 1], [0, 0]]
+      : [[0, 0], [0, 1], [0, 2], [0, 2], [1, 2], [0, 3]]);
+  }
+});
+
 // ── A cascade of events ──
 
 test("maxEvents: an accumulating bouncing ball stops with maxEventsReached, never hangs", T, () => {

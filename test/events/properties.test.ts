@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { diffeqsolve, Dopri5, Event, ODETerm, PIDController, SaveAt } from "../../src/index.js";
+import { fuzzParams } from "../fuzz-params.js";
 
 /** assert.ok with a message always (Node builds missing messages by re-parsing the source: slow). */
 function ok(cond: unknown, message = "expected true"): asserts cond {
@@ -32,7 +33,7 @@ test("y' = −k y crosses c at ln(1/c)/k, forward and backward, for random k and
       assert.equal(sol.events.length, 1);
       ok(Math.abs(sol.events[0]!.t - tc) < 1e-9 * Math.max(1, tc), `k = ${k}, c = ${c}: ${sol.events[0]!.t} vs ${tc}`);
     }),
-    { numRuns: 60 },
+    fuzzParams(31415, 60),
   );
 });
 
@@ -55,6 +56,6 @@ test("a sawtooth (y' = r, reset to 0 at y = 1) fires at k/r and saved outputs fo
         ok(Math.abs(sol.ys[i]![0]! - exact) < 1e-8, `y(${t}) = ${sol.ys[i]![0]} vs ${exact}`);
       });
     }),
-    { numRuns: 60 },
+    fuzzParams(27182, 60),
   );
 });

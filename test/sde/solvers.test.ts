@@ -2,7 +2,7 @@ import { readReferenceProblems } from "../reference/path.js";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  ConstantStepSize, ControlTerm, diffeqsolve, EulerHeun, EulerMaruyama, Milstein, MultiTerm, ODETerm, PIDController, SaveAt, ShARK, SRA1,
+  AdditiveNoiseError, ConstantStepSize, ControlTerm, diffeqsolve, EulerHeun, EulerMaruyama, Milstein, MultiTerm, ODETerm, PIDController, SaveAt, ShARK, SRA1,
   UnsafeBrownianPath, VirtualBrownianTree,
 } from "../../src/index.js";
 
@@ -191,4 +191,36 @@ test("UnsafeBrownianPath refuses to revisit an interval (a rejected step) even w
   assert.throws(() => bm.increment(0.5, 0.05, w, null), /asked for \[0.5, 0.5 \+ 0.05\] after \[0.5, 0.5 \+ 0.1\]; an interval cannot be revisited.*VirtualBrownianTree/);
   bm.startSolve(); // a new solve may start anywhere
   bm.increment(0.5, 0.05, w, null);
+});
+
+test("a diffusion declared additive that depends on y is refused at t0 with AdditiveNoiseError; one that depends on t is fine", () => {
+  const drift = new ODETerm((_t: number, y: Float64Array, _a: unknown, dy: Float64Array) => {
+    for (let i = 0; i < y.length; i++) dy[i] = -y[i]!;
+  });
+  const tree = (shape: number): VirtualBrownianTree => new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-6, shape, seed: 5, levyArea: "space-time" });
+  // The solve loop wraps errors from the solver's first restart and keeps the original as `cause`.
+  const additiveError = (e: unknown): AdditiveNoiseError | null => {
+    const inner = e instanceof AdditiveNoiseError ? e : (e as { cause?: unknown }).cause;
+    return inner instanceof AdditiveNoiseError && inner.name === "AdditiveNoiseError" ? inner : null;
+  };
+  // Multiplicative noise declared additive: SRA1/ShARK would give neither the Itô nor the Stratonovich answer.
+  const multiplicative = (_t: number, y: Float64Array, _a: unknown, out: Float64Array) => { out[0] = 0.3 * y[0]!; };
+  for (const solver of [new SRA1(), new ShARK(), new EulerMaruyama()]) {
+    assert.throws(
+      () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(multiplicative, tree(1), { additive: true })), solver, t0: 0, t1: 1, dt0: 0.1, y0: [1], stepsizeController: new ConstantStepSize() }),
+      (e: unknown) => additiveError(e) !== null && /additive: true/.test(additiveError(e)!.message) && /depends on y/.test(additiveError(e)!.message) && /g\[0\]/.test(additiveError(e)!.message),
+    );
+  }
+  // n = 2, m = 2: only g[1][0] depends on y[1] (the entry is named in the message).
+  const partly = (t: number, y: Float64Array, _a: unknown, out: Float64Array) => { out[0] = 0.1; out[1] = 0; out[2] = 0.2 * Math.sin(y[1]!); out[3] = 0.1 + t; };
+  assert.throws(
+    () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(partly, tree(2), { additive: true })), solver: new SRA1(), t0: 0, t1: 1, dt0: 0.1, y0: [1, 0.5], stepsizeController: new ConstantStepSize() }),
+    (e: unknown) => additiveError(e) !== null && /g\[2\]/.test(additiveError(e)!.message),
+  );
+  // Time-dependent additive noise passes, and the same y-dependent diffusion without the promise solves.
+  const timeOnly = (t: number, _y: Float64Array, _a: unknown, out: Float64Array) => { out[0] = 0.1 + t; };
+  const ok1 = diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(timeOnly, tree(1), { additive: true })), solver: new SRA1(), t0: 0, t1: 1, dt0: 0.1, y0: [1], stepsizeController: new ConstantStepSize() });
+  assert.equal(ok1.result, 0);
+  const ok2 = diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(multiplicative, tree(1))), solver: new EulerMaruyama(), t0: 0, t1: 1, dt0: 0.1, y0: [1], stepsizeController: new ConstantStepSize() });
+  assert.equal(ok2.result, 0);
 });

@@ -124,6 +124,8 @@ export class IterationMatrix {
   private readonly f: InPlaceVectorField;
   private readonly args: unknown;
   private readonly jac: ((t: number, y: Float64Array, args: any, J: Float64Array) => void) | null;
+  /** The vector field's exact ∂f/∂t, if it has one. */
+  private readonly dfdt: ((t: number, y: Float64Array, args: any, out: Float64Array) => void) | null;
   private readonly jacDense: Float64Array | null;
   private readonly pattern: ColouredPattern | null;
   private readonly ftmp: Float64Array;
@@ -173,6 +175,7 @@ export class IterationMatrix {
     this.W = new Float64Array(size);
     this.piv = new Int32Array(n);
     this.jac = typeof vf?.jac === "function" ? vf.jac : null;
+    this.dfdt = typeof vf?.dfdt === "function" ? vf.dfdt : null;
     this.jacDense = this.jac !== null && this.banded ? new Float64Array(n * n) : null;
     this.ftmp = new Float64Array(n);
     this.dy = new Float64Array(n);
@@ -293,12 +296,26 @@ export class IterationMatrix {
   }
 
   /**
-   * Central-difference ∂f/∂t at (t, y) into `out`; two evaluations of f, using `scratch`.
+   * ∂f/∂t at (t, y) into `out`, for a step of size dt: the vector field's own `dfdt` when it has
+   * one (`compile` gives it), otherwise a central difference of two evaluations of f, using
+   * `scratch`. Returns the number of evaluations of f made.
+   *
+   * The difference increment is δ = ε^{1/3}·min(max(|t|, 1), |dt|) (at least 64 ulps of t): the
+   * central difference's O(δ²) error is then small against the variation of f over the step,
+   * whatever the time scale of the problem. (An increment of ε^{1/3}·max(|t|, 1) ≈ 6e-6 alone
+   * assumes time scales of order 1: on the ring modulator, whose diodes respond to a 10 kHz
+   * carrier through e^{17.7 U}, it made ∂f/∂t wrong by orders of magnitude, and Rosenbrock
+   * methods, which put d_i·dt·∂f/∂t into every stage, crawled at dt ≈ 1e-11.) Rounding errors
+   * of f in stiff directions are divided by the stiffness in the stage solves, so the smaller
+   * increment costs no accuracy there.
    */
-  timeDerivative(t: number, y: Float64Array, fy: Float64Array, out: Float64Array, scratch: Float64Array): void {
-    // Central difference with δ ∝ ε^{1/3}: a forward difference's O(δ) error enters the stages
-    // through d_i dt ∂f/∂t and degrades the dense output of Rosenbrock methods.
-    const d = CBRT_EPS * Math.max(Math.abs(t), 1);
+  timeDerivative(t: number, y: Float64Array, fy: Float64Array, out: Float64Array, scratch: Float64Array, dt: number): number {
+    if (this.dfdt !== null) {
+      this.dfdt(t, y, this.args, out);
+      return 0;
+    }
+    const scale = dt !== 0 ? Math.min(Math.max(Math.abs(t), 1), Math.abs(dt)) : Math.max(Math.abs(t), 1);
+    const d = Math.max(CBRT_EPS * scale, 64 * Number.EPSILON * Math.abs(t));
     const tp = t + d;
     const tm = t - d;
     this.f(tp, y, this.args, scratch);
@@ -306,6 +323,8 @@ export class IterationMatrix {
     this.f(tm, y, this.args, scratch);
     const inv = 1 / (tp - tm);
     for (let i = 0, n = this.n; i < n; i++) out[i] = (out[i] - scratch[i]) * inv;
+    return 2;
   }
+
 
 }

@@ -189,8 +189,7 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
     if (!state.jacValid) {
       state.numFnEvals += state.im.evalJacobian(t, y0, state.f0, dt);
       if (!this.autonomous) {
-        state.im.timeDerivative(t, y0, state.f0, state.dT, state.rhs);
-        state.numFnEvals += 2;
+        state.numFnEvals += state.im.timeDerivative(t, y0, state.f0, state.dT, state.rhs, dt);
       }
       state.jacValid = true;
     }

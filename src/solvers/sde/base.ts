@@ -8,9 +8,21 @@
  * field and its automatic initial step uses it; the diffusion is probed here on the first
  * `restart`, where (t0, y0) are known.
  */
+import { ContractError } from "../../results.js";
 import { AbstractBrownianPath } from "../../brownian/path.js";
 import { type AbstractTerm, ControlTerm, type InPlaceVectorField, MultiTerm, ODETerm } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
+
+/**
+ * Thrown when a diffusion declared additive (`new ControlTerm(g, bm, { additive: true })`) changes
+ * with y: SRA1 and ShARK would converge to neither the Itô nor the Stratonovich solution.
+ */
+export class AdditiveNoiseError extends ContractError {
+  constructor(message: string) {
+    super(message);
+    this.name = "AdditiveNoiseError";
+  }
+}
 
 /** The diffusion in place: writes g(t, y) (n × m row-major, or n entries for diagonal noise) into `out`. */
 export type Diffusion = (t: number, y: Float64Array, args: any, out: Float64Array) => void;
@@ -26,6 +38,8 @@ export interface SDEState extends SolverState {
   /** Brownian dimension. */
   readonly m: number;
   readonly diagonal: boolean;
+  /** Whether the diffusion is declared independent of y (checked at t0 by the first `restart`). */
+  readonly additive: boolean;
   /** Length of one diffusion evaluation: n·m (general) or n (diagonal). */
   readonly gSize: number;
   /** Drift evaluations. */
@@ -202,6 +216,7 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
       n,
       m,
       diagonal,
+      additive: diffusion.additive,
       gSize,
       k0: new Float64Array(n),
       k1: new Float64Array(n),
@@ -245,7 +260,33 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
           "against the diffusion.",
       );
     }
+    if (state.additive) this.checkAdditive(state, t, y, buf);
     state.probed = true;
+  }
+
+  /**
+   * A diffusion declared additive must not depend on y: compares g(t0, y0) (as probed) with g at a
+   * perturbed state, y0_i + 1e-3·(1 + |y0_i|)·(1, −½, ⅓, …)_i, once per solve. A dependence this
+   * perturbation cannot see (g flat near y0) goes unnoticed.
+   */
+  private checkAdditive(state: SDEState, t: number, y: Float64Array, g0: Float64Array): void {
+    const { n, gSize } = state;
+    const yp = new Float64Array(n);
+    for (let i = 0; i < n; i++) yp[i] = y[i]! + (1e-3 * (1 + Math.abs(y[i]!)) * (i % 2 === 0 ? 1 : -1)) / (1 + i);
+    const g1 = new Float64Array(gSize);
+    state.g(t, yp, state.args, g1);
+    for (let i = 0; i < gSize; i++) {
+      const a = g0[i]!;
+      const b = g1[i]!;
+      if (!(Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b)))) {
+        throw new AdditiveNoiseError(
+          `${this.name}: the diffusion is declared additive (new ControlTerm(diffusion, brownian, { additive: true })) but depends on y: ` +
+            `at t = ${t}, g[${i}] = ${a} at y0 and ${b} at a state 1e-3 away. Additive-noise methods would then converge to neither the ` +
+            "Itô nor the Stratonovich solution. Remove `additive: true` and use EulerMaruyama or Milstein (Itô) or EulerHeun (Stratonovich), " +
+            "or make the diffusion depend on t only.",
+        );
+      }
+    }
   }
 
   restart(state: SDEState, t: number, y: Float64Array): Float64Array {
