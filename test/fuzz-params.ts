@@ -28,7 +28,8 @@ function fuzzSeed(seed: number): number {
   return s;
 }
 
-function fuzzRuns(numRuns: number): number {
+/** The number of runs a property makes: its own count, or what ODEFLOW_FUZZ_RUNS says. */
+export function fuzzRuns(numRuns: number): number {
   const env = process.env.ODEFLOW_FUZZ_RUNS;
   if (env === undefined || env === "") return numRuns;
   const times = /^x(\d+(?:\.\d+)?)$/.exec(env);

@@ -8,9 +8,11 @@
  * The accepted steps are taken in blocks of `window` steps. A block is flat when its largest step
  * is at most `flatness` times its smallest. The solve is stalled when the last `blocks` blocks are
  * all flat, their mean step did not grow by more than `growth` from the first of them to the last,
- * and at the last block's mean step the rest of the span needs more than `factor` times the steps
- * that `maxSteps` leaves. Judging only at block ends keeps the per-step cost to a few comparisons;
- * a stall is reported at the earliest after `window`·`blocks` steps.
+ * at the last block's mean step the rest of the span needs more than `factor` times the steps
+ * that `maxSteps` leaves, and the flat run covers at least `minFraction` of `maxSteps` (a stiff
+ * solve crawling through a transient looks flat for thousands of steps, and then speeds up).
+ * Judging only at block ends keeps the per-step cost to a few comparisons; a stall is reported at
+ * the earliest after max(`window`·`blocks`, `minFraction`·`maxSteps`) steps.
  *
  * All state lives in one Float64Array allocated by the constructor. {@link StallDetector.observeStep}
  * reads the step from a typed array ([t, dt], the loop's own `stepTimes`), so that no number is
@@ -37,6 +39,13 @@ export interface StallOptions {
   growth?: number;
   /** Projected steps to t1 / steps left under maxSteps, more than. @defaultValue 10 */
   factor?: number;
+  /**
+   * Fraction of `maxSteps` that the flat run must cover before a solve is called stalled: a stiff
+   * solve may crawl through a fast transient for thousands of steps and then speed up, which a
+   * short window of past steps cannot tell from a stall, so the detector only ends solves that have
+   * crawled for a tenth of their budget, and saves the other nine tenths. @defaultValue 0.1
+   */
+  minFraction?: number;
 }
 
 // Slots of the state array.
@@ -64,6 +73,9 @@ export class StallDetector {
   readonly flatness: number;
   readonly growth: number;
   readonly factor: number;
+  readonly minFraction: number;
+  /** Flat blocks needed in this solve: `blocks`, or more to cover `minFraction` of maxSteps. */
+  private needed = 1;
   private readonly s = new Float64Array(SLOTS);
   /** [t, dt] for `observe`, a view made once. */
   private readonly pair = this.s.subarray(SCRATCH_T, SCRATCH_DT + 1);
@@ -74,6 +86,8 @@ export class StallDetector {
     this.flatness = atLeast(options.flatness ?? 4, 1, "flatness");
     this.growth = atLeast(options.growth ?? 1.5, 1, "growth");
     this.factor = atLeast(options.factor ?? 10, 1, "factor");
+    this.minFraction = options.minFraction ?? 0.1;
+    if (!(this.minFraction >= 0 && this.minFraction <= 1)) throw new RangeError(`new StallDetector({ minFraction }): \`minFraction\` = ${String(options.minFraction)} must be a number from 0 to 1.`);
     this.reset(0, 1, Infinity);
   }
 
@@ -85,6 +99,7 @@ export class StallDetector {
     s[T1] = t1;
     s[MAX_STEPS] = maxSteps;
     s[T_NOW] = t0;
+    this.needed = Number.isFinite(maxSteps) ? Math.max(this.blocks, Math.ceil((this.minFraction * maxSteps) / this.window)) : this.blocks;
     this.startBlock();
   }
 
@@ -125,7 +140,7 @@ export class StallDetector {
     }
     if (s[FLAT_RUN] === 0) s[FIRST_MEAN] = mean;
     s[FLAT_RUN]++;
-    if (s[FLAT_RUN]! < this.blocks) return false;
+    if (s[FLAT_RUN]! < this.needed) return false;
     if (mean > this.growth * s[FIRST_MEAN]!) {
       // Still speeding up: restart the run from this block.
       s[FLAT_RUN] = 1;
@@ -159,7 +174,7 @@ export class StallDetector {
   detail(): string {
     const s = this.s;
     const span = Math.abs(s[T1]! - s[T0]!);
-    const n = this.window * this.blocks;
+    const n = this.window * this.needed;
     return (
       `t = ${s[T_NOW]}: the last ${n} steps averaged ${s[LAST_MEAN]!.toPrecision(3)} (${(s[LAST_MEAN]! / span).toExponential(1)} of the span), ` +
       `never varying by more than ${this.flatness}× within ${this.window} steps; at that rate reaching t1 = ${s[T1]} needs ` +

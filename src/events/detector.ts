@@ -40,15 +40,15 @@
  * into (the state violates the condition: the next crossing cannot be seen).
  */
 import { H, T, T_NEXT } from "../controllers/base.js";
-import { RESULTS, type Result } from "../results.js";
+import { ContractError, RESULTS, type Result } from "../results.js";
 import type { AbstractSolver, SolverState } from "../solvers/solver.js";
 import { describeValue } from "../tree.js";
-import type { Event, EventRecord } from "./event.js";
+import type { EventDefinition, EventRecord } from "./types.js";
 import { bisectSign, illinois, type ScalarFunctionOfTime } from "./rootfind.js";
 import { AccumulationMonitor } from "./zeno.js";
 
-/** A bad condition or affect (NaN, a non-number, a non-finite state); passes through the loop unchanged. */
-export class EventError extends TypeError {
+/** A bad condition or affect (NaN, a non-number, a non-finite state): a broken contract, which passes through the loop. */
+export class EventError extends ContractError {
   constructor(message: string) {
     super(message);
     this.name = "EventError";
@@ -171,7 +171,7 @@ export class EventDetector implements ScalarFunctionOfTime {
   private recY: Float64Array;
   private recCount = 0;
 
-  constructor(events: readonly Event[], n: number, maxEvents: number) {
+  constructor(events: readonly EventDefinition[], n: number, maxEvents: number) {
     const m = events.length;
     this.m = m;
     this.n = n;

@@ -9,11 +9,13 @@
  *   fires there when it returns `true`;
  * - scheduled (`times`): fires at the given times, which the stepper lands on exactly.
  */
-import { suggest } from "../controllers/pid.js";
-import { describeValue } from "../tree.js";
+import { suggest } from "../util/suggest.js";
+import type { EventDefinition, EventDirection, EventKind } from "./types.js";
+import { EventDetector } from "./detector.js";
+import { installEventSupport } from "./support.js";
 
-/** Which sign changes of a continuous condition fire, in the direction of integration. */
-export type EventDirection = "up" | "down" | "either";
+export type { EventDirection, EventKind, EventRecord } from "./types.js";
+import { describeValue } from "../tree.js";
 
 /** Options of {@link Event}. */
 export interface EventOptions<A = any> {
@@ -57,18 +59,7 @@ export interface EventOptions<A = any> {
   interpPoints?: number;
 }
 
-/** One event that fired, as listed in `sol.events`. */
-export interface EventRecord {
-  /** Index of the event in the `event` option (0 for a single event). */
-  readonly index: number;
-  /** Time at which it fired. */
-  readonly t: number;
-  /** The state at the event, before its `affect` ran. */
-  readonly y: Float64Array;
-}
 
-/** Kind of an event: located inside steps, checked at step ends, or at scheduled times. */
-export type EventKind = "continuous" | "discrete" | "scheduled";
 
 const KEYS = ["cond", "direction", "terminal", "affect", "rootTolerance", "discrete", "times", "interpPoints"];
 
@@ -121,7 +112,7 @@ const KEYS = ["cond", "direction", "terminal", "affect", "rootTolerance", "discr
  * diffeqsolve({ ...options, event: [bounce, dose, stop], maxEvents: 1000 });
  * ```
  */
-export class Event<A = any> {
+export class Event<A = any> implements EventDefinition {
   /** The condition (undefined for scheduled events). */
   readonly cond: ((t: number, y: Float64Array, args: A) => number | boolean) | undefined;
   /** Which crossings fire. @defaultValue "either" */
@@ -206,24 +197,7 @@ export class Event<A = any> {
   }
 }
 
-/**
- * @internal Checks the `event` and `maxEvents` options of `diffeqsolve`: one Event or a list of
- * them (or undefined), and a whole number of events allowed.
- */
-export function checkEventOptions(event: unknown, maxEvents: unknown): { events: Event[] | null; maxEvents: number } {
-  const max = maxEvents ?? 100_000;
-  if (typeof max !== "number" || !(max >= 0) || !Number.isInteger(max)) {
-    throw new RangeError(`diffeqsolve: \`maxEvents\` = ${describeValue(max)} must be a whole number ≥ 0 (for example maxEvents: 1000).`);
-  }
-  if (event === undefined || event === null) return { events: null, maxEvents: max };
-  const list: unknown[] = Array.isArray(event) ? event : [event];
-  for (let i = 0; i < list.length; i++) {
-    if (!(list[i] instanceof Event)) {
-      const where = Array.isArray(event) ? `\`event[${i}]\`` : "`event`";
-      throw new TypeError(
-        `diffeqsolve: ${where} must be an Event, e.g. new Event({ cond: (t, y) => y[0], terminal: true }); got ${describeValue(list[i])}.`,
-      );
-    }
-  }
-  return { events: list.length === 0 ? null : (list as Event[]), maxEvents: max };
-}
+installEventSupport({
+  isEvent: (x: unknown): x is Event => x instanceof Event,
+  createDetector: (events, n, maxEvents) => new EventDetector(events, n, maxEvents),
+});

@@ -24,7 +24,8 @@
 import { ACCEPT, AT_DTMIN, type ControllerProblem, type ControllerState, ERR, H, H_REJECTED, LAST_REJECTED, PROPOSED, REC_SIZE, REJECT, T, T_END, T_NEXT } from "../controllers/base.js";
 import { StepClipper } from "../controllers/clip.js";
 import { StallDetector } from "../controllers/stall.js";
-import { EventDetector, EventError } from "../events/detector.js";
+import type { EventDetector } from "../events/detector.js";
+import { eventSupport } from "../events/support.js";
 import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
@@ -142,7 +143,7 @@ export class Integration<Y = unknown> {
     this.yErr2 = new Float64Array(n);
     this.ytmp = new Float64Array(n);
     this.probeY = new Float64Array(n);
-    this.events = v.events === null ? null : new EventDetector(v.events, n, v.maxEvents);
+    this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
     this.stall = v.controller.adaptive ? new StallDetector() : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
@@ -521,7 +522,7 @@ export class Integration<Y = unknown> {
     try {
       body();
     } catch (e) {
-      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof EventError || e instanceof SolveError) throw e;
+      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof SolveError) throw e;
       const culprit = CULPRIT[this.phase]!;
       const where = this.whereThrown();
       // The rows saved so far stay; nothing is saved for the step that failed.

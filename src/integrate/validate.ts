@@ -6,7 +6,8 @@
 import { AbstractStepSizeController } from "../controllers/base.js";
 import { ConstantStepSize } from "../controllers/constant.js";
 import { PIDController } from "../controllers/pid.js";
-import { checkEventOptions, type Event } from "../events/event.js";
+import type { Event } from "../events/event.js";
+import { eventSupport } from "../events/support.js";
 import type { ProgressMeter } from "../progress.js";
 import { SaveAt } from "../saveat.js";
 import type { AbstractSolver, SolverState } from "../solvers/solver.js";
@@ -299,4 +300,24 @@ function argsHint(args: unknown): string {
 function numericHint(value: unknown): string {
   if (typeof value === "string" && value.trim() !== "" && Number.isFinite(Number(value))) return ` (a string; write ${Number(value)} without quotes)`;
   return "";
+}
+
+/** Checks the `event` and `maxEvents` options; the events as a list, or null when none are given. */
+function checkEventOptions(event: unknown, maxEvents: unknown): { events: Event[] | null; maxEvents: number } {
+  const max = maxEvents ?? 100_000;
+  if (typeof max !== "number" || !(max >= 0) || !Number.isInteger(max)) {
+    throw new RangeError(`diffeqsolve: \`maxEvents\` = ${describeValue(max)} must be a whole number ≥ 0 (for example maxEvents: 1000).`);
+  }
+  if (event === undefined || event === null) return { events: null, maxEvents: max };
+  const list: unknown[] = Array.isArray(event) ? event : [event];
+  const support = eventSupport();
+  for (let i = 0; i < list.length; i++) {
+    if (support === null || !support.isEvent(list[i])) {
+      const where = Array.isArray(event) ? `\`event[${i}]\`` : "`event`";
+      throw new TypeError(
+        `diffeqsolve: ${where} must be an Event, e.g. new Event({ cond: (t, y) => y[0], terminal: true }); got ${describeValue(list[i])}.`,
+      );
+    }
+  }
+  return { events: list.length === 0 ? null : (list as Event[]), maxEvents: max };
 }

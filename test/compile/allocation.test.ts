@@ -42,13 +42,15 @@ test("compiled kernels allocate nothing per call (f, jac, jvp, vjp, vjpArgs; spl
         (k: unknown, y: Float64Array, args: unknown, v: Float64Array, out: Float64Array, K: number, x: null) => number;
       loop(c[kernel], y, args, v, out, calls, null);
       loop(c[kernel], y, args, v, out, calls, null);
-      // The least of three measurements: one-time allocations (a late optimisation, the profiler
-      // itself) show up in one of them, allocation per call in all.
-      let bytes = Infinity;
-      for (let r = 0; r < 3; r++) bytes = Math.min(bytes, allocated(() => { loop(k, y, args, v, out, calls, null); }));
+      // The least of up to eight measurements: one-time allocations (a late optimisation — on a
+      // loaded machine V8's background compiler can install the optimised loop only after several
+      // rounds — or the profiler itself) show up in some of them, allocation per call in all.
       // One boxed number per call would be ≥ 16 B per call; allow 2 B per call plus 8 KB for the
       // profiler's and background compilation's noise.
-      assert.ok(bytes < 2 * calls + 8192, `${name} ${kernel}: ${bytes} bytes in ${calls} calls`);
+      const bound = 2 * calls + 8192;
+      let bytes = Infinity;
+      for (let r = 0; r < 8 && bytes >= bound; r++) bytes = Math.min(bytes, allocated(() => { loop(k, y, args, v, out, calls, null); }));
+      assert.ok(bytes < bound, `${name} ${kernel}: ${bytes} bytes in ${calls} calls`);
     }
   }
   function x(kernel: string): string {

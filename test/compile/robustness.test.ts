@@ -29,8 +29,11 @@ test("a field compiled for n = 2 refuses a 1-component y0 (checkStateSize, calle
     e instanceof RangeError && /^diffeqsolve: `y0` has 1 component but the vector field was compiled for n = 2/.test(e.message) && /give y0 2 components/.test(e.message));
   assert.throws(() => checkStateSize(term, 3, "solveEnsemble"), /solveEnsemble: `y0` has 3 components but the vector field was compiled for n = 2/);
   checkStateSize(term, 2);
-  // A plain function does not know its size: nothing to check.
-  checkStateSize(new ODETerm((t: number, y: Float64Array, a: unknown, dy: Float64Array) => { dy[0] = -y[0]!; }), 5);
+  // A plain function compiled automatically: its own mistake, said as the probe says it.
+  const plain = (t: number, y: Float64Array, a: unknown, dy: Float64Array): void => { dy[0] = -y[0]!; };
+  assert.throws(() => checkStateSize(new ODETerm(plain), 5), /the vector field did not write dy\[1\] \(it writes 1 component\); it must write all 5 components of dy/);
+  // Called as written, a plain function does not know its size: nothing to check (the probe at t0 does).
+  checkStateSize(new ODETerm(plain, { compile: false }), 5);
 });
 
 test("a vector field object with a wrong member is refused where it is made", () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { StallDetector } from "../../src/controllers/stall.js";
-import { diffeqsolve, ODETerm, PIDController, SaveAt, Tsit5 } from "../../src/index.js";
+import { diffeqsolve, ODETerm, PIDController, RESULTS, SaveAt, Tsit5 } from "../../src/index.js";
 import { refProblem } from "../stiff/problems.js";
 
 /** Feeds steps dt(k) from t0; returns the 1-based index of the step at which a stall is reported (0: never). */
@@ -18,7 +18,8 @@ function run(d: StallDetector, t0: number, count: number, dt: (k: number) => num
 }
 
 test("a constant step of 5e-11 over a span of 1e-3 (the ring modulator's old crawl) is stalled after window × blocks steps", () => {
-  const d = new StallDetector();
+  // minFraction 0: judged on the window alone (the default waits for a tenth of maxSteps, tested below).
+  const d = new StallDetector({ minFraction: 0 });
   d.reset(0, 1e-3, 1e6);
   assert.equal(run(d, 0, 100_000, () => 5e-11), 1500);
   assert.ok(Math.abs(d.projectedSteps - (1e-3 - 1500 * 5e-11) / 5e-11) < 1);
@@ -30,7 +31,7 @@ test("a constant step of 5e-11 over a span of 1e-3 (the ring modulator's old cra
 });
 
 test("steps that vary within a factor 4 still count as flat; growing, varied or finishing solves are not stalled", () => {
-  const d = new StallDetector();
+  const d = new StallDetector({ minFraction: 0 });
   // Jitter between 1e-3 and 1.9e-3 (an explicit solver at its stability limit), span 1e5.
   d.reset(0, 1e5, 100_000);
   assert.equal(run(d, 0, 10_000, (k) => (k % 3 === 0 ? 1.9e-3 : 1e-3)), 1500);
@@ -57,10 +58,14 @@ test("steps that vary within a factor 4 still count as flat; growing, varied or 
 test("Tsit5 on ROBER (stiff): its accepted steps, fed to the detector, are reported stalled after 1500 steps instead of running to maxSteps", () => {
   const rober = refProblem("ROBER");
   const sol = diffeqsolve({
-    terms: new ODETerm(rober.f), solver: new Tsit5(), t0: 0, t1: 1e5, y0: rober.y0, maxSteps: 3000, throw: false,
+    terms: new ODETerm(rober.f), solver: new Tsit5(), t0: 0, t1: 1e5, y0: rober.y0, throw: false,
     stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-10 }), saveat: new SaveAt({ steps: true }),
   });
-  const d = new StallDetector();
+  // The solve itself ends stalled after a tenth of its 10⁵ steps (the default minFraction).
+  assert.equal(sol.result, RESULTS.stalled);
+  assert.ok(sol.stats.numAcceptedSteps >= 10_000 && sol.stats.numAcceptedSteps <= 11_000, `${sol.stats.numAcceptedSteps} steps`);
+  assert.match(sol.message, /Rodas5P/);
+  const d = new StallDetector({ minFraction: 0 });
   d.reset(0, 1e5, 100_000);
   let at = 0;
   for (let i = 0; i + 1 < sol.ts.length && at === 0; i++) if (d.observe(sol.ts[i]!, sol.ts[i + 1]! - sol.ts[i]!)) at = i + 1;
@@ -69,12 +74,19 @@ test("Tsit5 on ROBER (stiff): its accepted steps, fed to the detector, are repor
   assert.match(d.detail(), /needs ~\d\.\de\+7 more steps/);
 });
 
+test("by default a stall is only called once a tenth of maxSteps is spent: a stiff transient may crawl and then speed up", () => {
+  const d = new StallDetector();
+  d.reset(0, 1e-3, 1e6);
+  assert.equal(run(d, 0, 200_000, () => 5e-11), 100_000);
+});
+
 test("options are checked; observeStep reads [t, dt] from a typed array", () => {
   assert.throws(() => new StallDetector({ window: 0 }), /window/);
   assert.throws(() => new StallDetector({ blocks: 1.5 }), /whole number/);
   assert.throws(() => new StallDetector({ flatness: 0.5 }), /flatness/);
   assert.throws(() => new StallDetector({ factor: Number.NaN }), /factor/);
-  const d = new StallDetector({ window: 10, blocks: 2 });
+  assert.throws(() => new StallDetector({ minFraction: 2 }), /minFraction/);
+  const d = new StallDetector({ window: 10, blocks: 2, minFraction: 0 });
   d.reset(0, 1, 1000);
   const times = new Float64Array(2);
   let stalled = false;

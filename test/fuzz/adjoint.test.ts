@@ -4,6 +4,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { adjointCaseArb, checkAdjointCase } from "./adjoint-cases.js";
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
+import { fuzzParams } from "../fuzz-params.js";
 import { knownCoreDefect } from "./known-core-defects.js";
 
 test("fuzz: the adjoints give a named error or the closed-form gradient", { timeout: fuzzTimeout(fuzzRuns(60), 300) }, () => {
@@ -12,6 +13,6 @@ test("fuzz: the adjoints give a named error or the closed-form gradient", { time
       const why = checkAdjointCase(c);
       if (why !== null) throw new Error(why);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(60) },
+    fuzzParams(FUZZ_SEED, 60),
   );
 });

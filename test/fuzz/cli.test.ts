@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { parseArgs, UsageError } from "../../src/cli/args.js";
 import { main } from "../../src/cli/main.js";
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
+import { fuzzParams } from "../fuzz-params.js";
 
 const VALUE_FLAGS = ["solver", "t0", "t1", "dt0", "rtol", "atol", "saveat", "max-steps", "y0", "args", "out", "format", "plot", "phase", "vars", "seed"];
 const BOOL_FLAGS = ["compile", "no-compile", "progress", "no-progress", "quiet", "help"];
@@ -49,7 +50,7 @@ test("fuzz: the argument parser returns a command or a UsageError naming a flag 
       if (Array.isArray(o.saveat) && !o.saveat.every(Number.isFinite)) throw new Error(`--saveat parsed to ${o.saveat}`);
       for (const list of [o.vars, o.phase]) if (list !== undefined && !list.every((i) => Number.isInteger(i) && i >= 0)) throw new Error(`indices parsed to ${list}`);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(1500) },
+    fuzzParams(FUZZ_SEED, 1500),
   );
 });
 
@@ -75,6 +76,6 @@ test("fuzz: `odeflow solve` exits 0, 1 or 2 with the documented output, never an
         for (const row of rows) if (!row.every(Number.isFinite)) throw new Error(`a non-finite row in a successful output: ${row}`);
       }
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(30) },
+    fuzzParams(FUZZ_SEED, 30),
   );
 });

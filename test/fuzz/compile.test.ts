@@ -4,6 +4,7 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { compileCaseArb, checkCompileCase, sourceOf } from "./compile-cases.js";
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
+import { fuzzParams } from "../fuzz-params.js";
 
 test("fuzz: compile either refuses with a CompileError and a fix, or computes what the source computes", { timeout: fuzzTimeout(fuzzRuns(80), 100) }, () => {
   fc.assert(
@@ -11,6 +12,6 @@ test("fuzz: compile either refuses with a CompileError and a fix, or computes wh
       const why = checkCompileCase(c);
       if (why !== null) throw new Error(`${why}\nsource: ${sourceOf(c)}`);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(80) },
+    fuzzParams(FUZZ_SEED, 80),
   );
 });

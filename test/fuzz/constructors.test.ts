@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import fc from "fast-check";
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
+import { fuzzParams } from "../fuzz-params.js";
 import { checkConstructorCase, constructorCaseArb } from "./constructor-cases.js";
 import { knownCoreDefect } from "./known-core-defects.js";
 
@@ -12,6 +13,6 @@ test("fuzz: every public constructor either builds something the solve can use c
       const why = checkConstructorCase(c);
       if (why !== null) throw new Error(`${c.target.name}: ${why}`);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(600) },
+    fuzzParams(FUZZ_SEED, 600),
   );
 });

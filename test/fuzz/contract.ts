@@ -16,25 +16,16 @@
 // Never a raw JavaScript error, never a run past its step budget (every solve has a small
 // `maxSteps` and a wall-clock bound), never success with a wrong answer.
 //
-// Seeded: ODEFLOW_FUZZ_SEED (default fixed) and ODEFLOW_FUZZ_RUNS (a multiplier-free run count)
-// give longer or different runs: ODEFLOW_FUZZ_RUNS=20000 ODEFLOW_FUZZ_SEED=7 npm test -- fuzz.
+// Seeded through test/fuzz-params.ts: ODEFLOW_FUZZ_SEED and ODEFLOW_FUZZ_RUNS give longer or
+// different runs: ODEFLOW_FUZZ_RUNS=x50 ODEFLOW_FUZZ_SEED=7 node scripts/test.mjs fuzz.
 import { isOkay, SolveError, type Solution } from "../../src/index.js";
 
-/** The seed of every fuzz property (fixed by default, so that `npm test` is reproducible). */
-export const FUZZ_SEED = envInt("ODEFLOW_FUZZ_SEED", 20260601);
+/** The default seed of the fuzz properties (each passes it to fuzzParams, which reads ODEFLOW_FUZZ_SEED). */
+export const FUZZ_SEED = 20260601;
 
-/** Runs of a property: `fallback` in `npm test`, ODEFLOW_FUZZ_RUNS when set. */
-export function fuzzRuns(fallback: number): number {
-  return envInt("ODEFLOW_FUZZ_RUNS", fallback);
-}
+/** Runs of a property: `fallback` in `npm test`, more with ODEFLOW_FUZZ_RUNS (see test/fuzz-params.ts). */
+export { fuzzRuns } from "../fuzz-params.js";
 
-function envInt(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === "") return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`${name} = ${v} must be a whole number.`);
-  return n;
-}
 
 /** A test timeout that grows with the number of runs (a hang fails the test instead of blocking it). */
 export function fuzzTimeout(runs: number, msPerRun: number): number {

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import fc from "fast-check";
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
+import { fuzzParams } from "../fuzz-params.js";
 import { knownCoreDefect } from "./known-core-defects.js";
 import { solveCaseArb } from "./solve-cases.js";
 import { checkSolveCase } from "./solve-check.js";
@@ -13,6 +14,6 @@ test("fuzz: diffeqsolve keeps the contract on random valid and invalid options",
       const why = checkSolveCase(c);
       if (why !== null) throw new Error(why);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(120) },
+    fuzzParams(FUZZ_SEED, 120),
   );
 });

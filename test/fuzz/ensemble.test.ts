@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import fc from "fast-check";
 import { FUZZ_SEED, fuzzRuns, fuzzTimeout } from "./contract.js";
+import { fuzzParams } from "../fuzz-params.js";
 import { checkEnsembleCase, ensembleCaseArb } from "./ensemble-cases.js";
 import { knownCoreDefect } from "./known-core-defects.js";
 
@@ -12,6 +13,6 @@ test("fuzz: solveEnsemble keeps the contract for every trajectory on random vali
       const why = await checkEnsembleCase(c);
       if (why !== null) throw new Error(why);
     }),
-    { seed: FUZZ_SEED, numRuns: fuzzRuns(150) },
+    fuzzParams(FUZZ_SEED, 150),
   );
 });

@@ -159,7 +159,9 @@ test("heterogeneous trajectories get their own result codes: success, stiff (max
     const kind = kinds[i % 4]!;
     assert.ok(kind.expect.includes(g.result(i)), `trajectory ${i} (${JSON.stringify(kind)}): ${g.result(i)}`);
     assert.equal(g.result(i), ref[i]!.result, `trajectory ${i}: the float32 reference's code`);
-    assert.ok(kind.expect.includes(cpu.result(i)), `trajectory ${i}: the CPU's code ${cpu.result(i)}`);
+    // The CPU loop ends a crawling stiff solve early as stalled; the GPU kernel runs it to maxSteps.
+    const cpuExpect = kind.expect[0] === RESULTS.maxStepsReached ? [RESULTS.maxStepsReached, RESULTS.stalled] : kind.expect;
+    assert.ok(cpuExpect.includes(cpu.result(i)), `trajectory ${i}: the CPU's code ${cpu.result(i)}`);
     if (kind.expect[0] === RESULTS.maxStepsReached) assert.equal(g.numSteps[i], 3000);
     if (kind.expect[0] === RESULTS.eventOccurred) {
       // x = −1 on the way down, located on the interpolant: the CPU's double solve's event time.
