@@ -18,11 +18,16 @@ test("no allocation per step in EulerMaruyama, Milstein and ShARK or in the Brow
   for (const [config, allowedPerStep] of [["em", 0], ["milstein", 0], ["shark", 2 * 16]] as const) {
     const r = spawnSync(process.execPath, ["--import", "tsx", child, config], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    const { steps, bytes, where } = JSON.parse(r.stdout) as { steps: number; bytes: number; where: string[] };
+    const attempts = JSON.parse(r.stdout) as { steps: number; bytes: number; where: string[] }[];
+    // The least of three profiled solves (see alloc-child.ts): robust to a machine so loaded that
+    // optimised code arrives late, while an allocation in every step shows in all three.
+    const best = attempts.reduce((a, b) => (b.bytes / b.steps < a.bytes / a.steps ? b : a));
+    const { steps, bytes, where } = best;
     assert.ok(steps >= 40_000, `${config}: ${steps} steps`);
     // Sampling estimates bytes to within a few percent at these counts: allow 25% over the boxed
     // stage times, plus 1 byte per step on average for transients (a few hundred steps run before
     // V8 installs optimised code on a loaded machine). Any per-step allocation is ≥ 16 bytes a step.
-    assert.ok(bytes <= 1.25 * allowedPerStep * steps + steps, `${config}: ${bytes} bytes (${(bytes / steps).toFixed(1)} per step) allocated in ${where.join(", ")}`);
+    const all = attempts.map((a) => `${(a.bytes / a.steps).toFixed(2)} B/step in ${a.where.join(", ") || "nothing"}`).join("; ");
+    assert.ok(bytes <= 1.25 * allowedPerStep * steps + steps, `${config}: ${bytes} bytes (${(bytes / steps).toFixed(1)} per step) allocated in ${where.join(", ")} (all attempts: ${all})`);
   }
 });

@@ -32,7 +32,7 @@ export class EulerHeun extends AbstractSDESolver {
     const t = times[0]!;
     const dt = times[1]!;
     const { f, g, args, n, m, diagonal, k0, g0, g1, dW, ytmp } = state;
-    state.bm.increment(t, dt, dW, null);
+    state.bm.incrementAt(times, dW, null);
     f(t, y0, args, k0);
     g(t, y0, args, g0);
     addNoise(ytmp, y0, g0, dW, n, m, diagonal);
@@ -43,7 +43,7 @@ export class EulerHeun extends AbstractSDESolver {
     for (let i = 0; i < gs; i++) g1[i] = 0.5 * (g0[i]! + g1[i]!);
     for (let i = 0; i < n; i++) ytmp[i] = y0[i]! + k0[i]! * dt;
     addNoise(y1, ytmp, g1, dW, n, m, diagonal);
-    this.record(state, t, dt, y0, y1);
+    this.record(state, times, y0, y1);
     return STEP_OK;
   }
 }

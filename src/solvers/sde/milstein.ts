@@ -54,7 +54,7 @@ export class Milstein extends AbstractSDESolver {
     const t = times[0]!;
     const dt = times[1]!;
     const { f, g, args, n, m, diagonal, k0, g0, g1, g2, dW, ytmp } = state;
-    state.bm.increment(t, dt, dW, null);
+    state.bm.incrementAt(times, dW, null);
     f(t, y0, args, k0);
     g(t, y0, args, g0);
     state.numFnEvals++;
@@ -87,7 +87,7 @@ export class Milstein extends AbstractSDESolver {
         }
       }
     }
-    this.record(state, t, dt, y0, y1);
+    this.record(state, times, y0, y1);
     return STEP_OK;
   }
 }
