@@ -67,3 +67,13 @@ export type { AdjointStats, Gradients, VjpResult } from "./adjoint/outputs.js";
 export { KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, type ARKTableau, type ARKState } from "./solvers/implicit/kencarp.js";
 export { RadauIIA5, type RadauState } from "./solvers/implicit/radau.js";
 export { AutoSwitch, type AutoSwitchOptions, type AutoSwitchState } from "./solvers/implicit/autoswitch.js";
+export {
+  AbstractPartitionedTerm, PartitionedTerm, SecondOrderTerm, type PartitionedTermOptions, type PartVectorField, type Acceleration,
+} from "./terms.js";
+export { SplittingMethod, defineSplitting, verletComposition, type Splitting, type SplittingSpec, type SplittingState } from "./solvers/symplectic/splitting.js";
+export { SemiImplicitEuler } from "./solvers/symplectic/semi_implicit_euler.js";
+export { VelocityVerlet } from "./solvers/symplectic/velocity_verlet.js";
+export { Yoshida4, Yoshida6 } from "./solvers/symplectic/yoshida.js";
+export { McAte4 } from "./solvers/symplectic/mclachlan_atela.js";
+export { KahanLi8 } from "./solvers/symplectic/kahan_li.js";
+export { LeapfrogMidpoint, type LeapfrogMidpointState } from "./solvers/methods/leapfrog_midpoint.js";
