@@ -77,3 +77,4 @@ export { Yoshida4, Yoshida6 } from "./solvers/symplectic/yoshida.js";
 export { McAte4 } from "./solvers/symplectic/mclachlan_atela.js";
 export { KahanLi8 } from "./solvers/symplectic/kahan_li.js";
 export { LeapfrogMidpoint, type LeapfrogMidpointState } from "./solvers/methods/leapfrog_midpoint.js";
+export { ReversibleStepSize, type ReversibleStepSizeOptions, type ReversibleState } from "./controllers/reversible.js";
