@@ -78,3 +78,7 @@ export { McAte4 } from "./solvers/symplectic/mclachlan_atela.js";
 export { KahanLi8 } from "./solvers/symplectic/kahan_li.js";
 export { LeapfrogMidpoint, type LeapfrogMidpointState } from "./solvers/methods/leapfrog_midpoint.js";
 export { ReversibleStepSize, type ReversibleStepSizeOptions, type ReversibleState } from "./controllers/reversible.js";
+export {
+  UnderdampedLangevinDriftTerm, UnderdampedLangevinDiffusionTerm, type LangevinCoefficient, type PotentialGradient,
+} from "./terms.js";
+export { BAOAB, type BAOABState } from "./solvers/langevin/baoab.js";

@@ -467,3 +467,145 @@ export class SecondOrderTerm<A = any> extends AbstractPartitionedTerm<A> {
     }
   }
 }
+
+/** A friction γ or a scale u of underdamped Langevin dynamics: one number, or one per dimension. */
+export type LangevinCoefficient = number | ArrayLike<number>;
+
+/** γ or u expanded to one positive value per dimension (d of them). */
+function langevinCoefficient(value: LangevinCoefficient, d: number, name: string): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(d);
+  if (typeof value === "number") out.fill(value);
+  else {
+    if (value.length !== d) throw new RangeError(`Underdamped Langevin: \`${name}\` has ${value.length} entries but the position has ${d}; give one number, or one per dimension.`);
+    for (let i = 0; i < d; i++) out[i] = value[i]!;
+  }
+  for (let i = 0; i < d; i++) {
+    if (!(out[i]! > 0) || !Number.isFinite(out[i]!)) throw new RangeError(`Underdamped Langevin: \`${name}\`[${i}] = ${out[i]} must be a finite number > 0.`);
+  }
+  return out;
+}
+
+function checkLangevinCoefficient(value: unknown, name: string, what: string): LangevinCoefficient {
+  const ok = (v: unknown) => typeof v === "number" && v > 0 && Number.isFinite(v);
+  if (ok(value)) return value as number;
+  if (value !== null && typeof value === "object" && typeof (value as ArrayLike<number>).length === "number" && Array.from(value as ArrayLike<number>).every(ok)) {
+    return Float64Array.from(value as ArrayLike<number>);
+  }
+  throw new RangeError(`${what}: \`${name}\` must be a number > 0 or an array of them (one per dimension); got ${value === null ? "null" : typeof value === "object" ? "an array with a non-positive entry" : String(value)}.`);
+}
+
+/** Half the length of a Langevin state (x, v), or a RangeError. */
+function langevinDimension(n: number): number {
+  if (n % 2 !== 0) throw new RangeError(`Underdamped Langevin: the state has ${n} components; it must hold the positions x followed by as many velocities v.`);
+  return n / 2;
+}
+
+/** The gradient ∇f(x) of the potential, written in place into `out` (same length as x). */
+export type PotentialGradient<A = any> = (x: Float64Array, args: A, out: Float64Array) => void;
+
+/**
+ * The drift of underdamped Langevin dynamics (as diffrax's `UnderdampedLangevinDriftTerm`):
+ *
+ *     dx = v dt,   dv = −γ v dt − u ∇f(x) dt + √(2γu) dW,
+ *
+ * for the state (x, v) (positions followed by velocities), with friction γ and scale u (numbers,
+ * or one per dimension: diagonal matrices) and the gradient of the potential f. The stationary
+ * distribution has density ∝ exp(−f(x) − |v|²/(2u)) (with per-dimension u, Σ vᵢ²/(2uᵢ)).
+ * Pair it with {@link UnderdampedLangevinDiffusionTerm} in a `MultiTerm`: `BAOAB` solves the pair
+ * by splitting, and any additive-noise SDE solver (`ShARK`, `SRA1`, `EulerMaruyama`) solves it too.
+ *
+ * @example
+ * ```ts
+ * const bm = new VirtualBrownianTree({ t0: 0, t1: 10, shape: 1, seed: 1 });
+ * const terms = new MultiTerm(
+ *   new UnderdampedLangevinDriftTerm(1, 1, (x, args, g) => { g[0] = x[0]; }),   // f = x²/2
+ *   new UnderdampedLangevinDiffusionTerm(1, 1, bm),
+ * );
+ * diffeqsolve({ terms, solver: new BAOAB(), t0: 0, t1: 10, dt0: 0.05, y0: [0, 0], stepsizeController: new ConstantStepSize() });
+ * ```
+ */
+export class UnderdampedLangevinDriftTerm<A = any> extends ODETerm<A> {
+  readonly gamma: LangevinCoefficient;
+  readonly u: LangevinCoefficient;
+  readonly gradient: PotentialGradient<A>;
+
+  constructor(gamma: LangevinCoefficient, u: LangevinCoefficient, gradient: PotentialGradient<A>) {
+    const what = "new UnderdampedLangevinDriftTerm(gamma, u, gradient)";
+    const g = checkLangevinCoefficient(gamma, "gamma", what);
+    const uu = checkLangevinCoefficient(u, "u", what);
+    if (typeof gradient !== "function") throw new TypeError(`${what}: \`gradient\` must be a function (x, args, out) => void writing ∇f(x); got ${gradient === null ? "null" : typeof gradient}.`);
+    let d = -1;
+    let x = new Float64Array(0);
+    let grad = new Float64Array(0);
+    let gam: Float64Array = x;
+    let scale: Float64Array = x;
+    super((t: number, y: Float64Array, args: A, dy: Float64Array) => {
+      if (y.length !== 2 * d) {
+        d = langevinDimension(y.length);
+        x = new Float64Array(d);
+        grad = new Float64Array(d).fill(NaN);
+        gam = langevinCoefficient(g, d, "gamma");
+        scale = langevinCoefficient(uu, d, "u");
+      }
+      for (let i = 0; i < d; i++) x[i] = y[i]!;
+      gradient(x, args, grad);
+      for (let i = 0; i < d; i++) {
+        const v = y[d + i]!;
+        dy[i] = v;
+        dy[d + i] = -gam[i]! * v - scale[i]! * grad[i]!;
+      }
+    });
+    this.gamma = g;
+    this.u = uu;
+    this.gradient = gradient;
+  }
+
+  /** γ and u with one entry per dimension, for a state of length n = 2d. */
+  coefficients(n: number): { d: number; gamma: Float64Array; u: Float64Array } {
+    const d = langevinDimension(n);
+    return { d, gamma: langevinCoefficient(this.gamma, d, "gamma"), u: langevinCoefficient(this.u, d, "u") };
+  }
+}
+
+/**
+ * The diffusion of underdamped Langevin dynamics, √(2γu) dW on the velocities (as diffrax's
+ * `UnderdampedLangevinDiffusionTerm`): additive noise, with a Brownian motion of shape d (one
+ * per dimension). See {@link UnderdampedLangevinDriftTerm}; γ and u must be the same in both.
+ */
+export class UnderdampedLangevinDiffusionTerm<A = any, C = unknown> extends ControlTerm<A, C> {
+  readonly gamma: LangevinCoefficient;
+  readonly u: LangevinCoefficient;
+
+  constructor(gamma: LangevinCoefficient, u: LangevinCoefficient, brownian: C) {
+    const what = "new UnderdampedLangevinDiffusionTerm(gamma, u, brownian)";
+    const g = checkLangevinCoefficient(gamma, "gamma", what);
+    const uu = checkLangevinCoefficient(u, "u", what);
+    let d = -1;
+    let sigma = new Float64Array(0);
+    super(
+      (t: number, y: Float64Array, args: A, out: Float64Array) => {
+        if (y.length !== 2 * d) {
+          d = langevinDimension(y.length);
+          const gam = langevinCoefficient(g, d, "gamma");
+          const scale = langevinCoefficient(uu, d, "u");
+          sigma = new Float64Array(d);
+          for (let i = 0; i < d; i++) sigma[i] = Math.sqrt(2 * gam[i]! * scale[i]!);
+        }
+        // The 2d × d matrix: zero on the positions' rows, √(2γᵢuᵢ) on the diagonal of the velocities'.
+        const size = 2 * d * d;
+        for (let k = 0; k < size; k++) out[k] = 0;
+        for (let i = 0; i < d; i++) out[(d + i) * d + i] = sigma[i]!;
+      },
+      brownian,
+      { additive: true },
+    );
+    this.gamma = g;
+    this.u = uu;
+  }
+
+  /** γ and u with one entry per dimension, for a state of length n = 2d. */
+  coefficients(n: number): { d: number; gamma: Float64Array; u: Float64Array } {
+    const d = langevinDimension(n);
+    return { d, gamma: langevinCoefficient(this.gamma, d, "gamma"), u: langevinCoefficient(this.u, d, "u") };
+  }
+}
