@@ -42,7 +42,7 @@ export { VirtualBrownianTree, type VirtualBrownianTreeOptions } from "./brownian
 export { UnsafeBrownianPath, type UnsafeBrownianPathOptions } from "./brownian/unsafe_path.js";
 export { AbstractSDESolver, type SDEState, type Interpretation, type Diffusion, type BrownianControl } from "./solvers/sde/base.js";
 export { EulerMaruyama } from "./solvers/sde/euler_maruyama.js";
-export { EulerHeun } from "./solvers/sde/euler_heun.js";
+export { EulerHeun, type EulerHeunOptions } from "./solvers/sde/euler_heun.js";
 export { Milstein, type MilsteinOptions } from "./solvers/sde/milstein.js";
 export { SRA1 } from "./solvers/sde/sra1.js";
 export { ShARK } from "./solvers/sde/shark.js";
@@ -82,3 +82,4 @@ export {
   UnderdampedLangevinDriftTerm, UnderdampedLangevinDiffusionTerm, type LangevinCoefficient, type PotentialGradient,
 } from "./terms.js";
 export { BAOAB, type BAOABState } from "./solvers/langevin/baoab.js";
+export { SRIW1 } from "./solvers/sde/sriw1.js";

@@ -35,6 +35,7 @@ export interface SDEState extends SolverState {
   readonly g0: Float64Array;
   readonly g1: Float64Array;
   readonly g2: Float64Array;
+  readonly g3: Float64Array;
   /** Brownian increment and space–time Lévy area of the step. */
   readonly dW: Float64Array;
   readonly dH: Float64Array;
@@ -42,6 +43,8 @@ export interface SDEState extends SolverState {
   readonly v0: Float64Array;
   readonly v1: Float64Array;
   readonly ytmp: Float64Array;
+  /** Scratch of the state's length for error estimates. */
+  readonly etmp: Float64Array;
   numDiffusionEvals: number;
   probed: boolean;
   /** Start time and size of the last step, in a typed array so that storing them never boxes a number. */
@@ -210,11 +213,13 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
       g0: new Float64Array(gSize),
       g1: new Float64Array(gSize),
       g2: new Float64Array(gSize),
+      g3: new Float64Array(gSize),
       dW: new Float64Array(m),
       dH: new Float64Array(m),
       v0: new Float64Array(m),
       v1: new Float64Array(m),
       ytmp: new Float64Array(n),
+      etmp: new Float64Array(n),
       probed: false,
       last: new Float64Array(2),
       y0Prev: empty,
