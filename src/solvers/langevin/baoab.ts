@@ -95,8 +95,9 @@ export class BAOAB extends AbstractSDESolver {
     return super.restart(state, t, y);
   }
 
-  /** The O-step's coefficients for step h (recomputed only when h changes). */
-  private coefficients(state: BAOABState, h: number): void {
+  /** The O-step's coefficients for the step h = times[1] (recomputed only when h changes). */
+  private coefficients(state: BAOABState, times: Float64Array): void {
+    const h = times[1]!;
     if (state.cachedH[0] === h) return;
     const { d, gamma, u, c1, c2 } = state;
     for (let i = 0; i < d; i++) {
@@ -112,7 +113,7 @@ export class BAOAB extends AbstractSDESolver {
     const h = times[1]!;
     const { d, u, x, args, dW, gradient } = state;
     state.bm.incrementAt(times, dW, null);
-    this.coefficients(state, h);
+    this.coefficients(state, times);
     const { c1, c2 } = state;
     if (state.gradValid === 0) {
       for (let i = 0; i < d; i++) x[i] = y0[i]!;
