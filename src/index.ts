@@ -83,3 +83,5 @@ export {
 } from "./terms.js";
 export { BAOAB, type BAOABState } from "./solvers/langevin/baoab.js";
 export { SRIW1 } from "./solvers/sde/sriw1.js";
+export { type Complex, complexState, complexValues } from "./complex.js";
+export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.js";
