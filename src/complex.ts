@@ -9,11 +9,8 @@
  * `sol.ysAs(i)` then gives such objects back.
  */
 
-/** A complex number. */
-export interface Complex {
-  re: number;
-  im: number;
-}
+/** A complex number (a type alias, so that arrays of them are valid `y0` states). */
+export type Complex = { re: number; im: number };
 
 /**
  * The interleaved state [Re z₀, Im z₀, Re z₁, …] of complex values given as `{ re, im }`,

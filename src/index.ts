@@ -85,3 +85,4 @@ export { BAOAB, type BAOABState } from "./solvers/langevin/baoab.js";
 export { SRIW1 } from "./solvers/sde/sriw1.js";
 export { type Complex, complexState, complexValues } from "./complex.js";
 export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.js";
+export { Float32Steps, FLOAT32_RTOL_FLOOR } from "./solvers/float32.js";

@@ -14,6 +14,8 @@ export type Structured<Y> = Y extends number
   ? number
   : Y extends Float64Array
     ? Float64Array
+    : Y extends Float32Array
+    ? Float32Array
     : Y extends ArrayLike<number>
       ? number[]
       : Y extends readonly (infer E)[]
@@ -24,7 +26,7 @@ export type Structured<Y> = Y extends number
 
 type Node =
   | { kind: "scalar" }
-  | { kind: "flat"; size: number; typed: boolean }
+  | { kind: "flat"; size: number; typed: boolean; float32?: boolean }
   | { kind: "array"; items: Node[]; size: number }
   | { kind: "object"; keys: string[]; items: Node[]; size: number };
 
@@ -40,7 +42,8 @@ function isNumberArray(value: ArrayLike<unknown>): boolean {
 function describe(value: unknown, path: string, argName: string): Node {
   if (typeof value === "number") return { kind: "scalar" };
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return { kind: "flat", size: (value as unknown as ArrayLike<number>).length, typed: true };
+    const size = (value as unknown as ArrayLike<number>).length;
+    return value instanceof Float32Array ? { kind: "flat", size, typed: true, float32: true } : { kind: "flat", size, typed: true };
   }
   if (Array.isArray(value)) {
     if (isNumberArray(value)) return { kind: "flat", size: value.length, typed: false };
@@ -81,12 +84,18 @@ export class Structure<Y = unknown> {
   readonly size: number;
   /** Whether the structure is a plain flat array or typed array (the fast path). */
   readonly isFlat: boolean;
+  /**
+   * Whether every number of the state is held in a `Float32Array` (the solve then keeps the state
+   * in float32 at every step, and gives Float32Arrays back).
+   */
+  readonly float32: boolean;
   private readonly root: Node;
 
   private constructor(root: Node) {
     this.root = root;
     this.size = sizeOf(root);
     this.isFlat = root.kind === "flat";
+    this.float32 = allFloat32(root);
   }
 
   /** Describes `value`; `argName` names the argument in error messages. */
@@ -115,6 +124,13 @@ export class Structure<Y = unknown> {
   unflatten(flat: ArrayLike<number>, offset = 0): Structured<Y> {
     return build(this.root, flat, offset) as Structured<Y>;
   }
+}
+
+/** Whether every leaf of `node` is a Float32Array (and there is at least one). */
+function allFloat32(node: Node): boolean {
+  if (node.kind === "scalar") return false;
+  if (node.kind === "flat") return node.float32 === true;
+  return node.items.length > 0 && node.items.every(allFloat32);
 }
 
 /** Throws unless `data` is a Node as {@link Structure.toJSON} writes it. */
@@ -164,7 +180,7 @@ function build(node: Node, flat: ArrayLike<number>, offset: number): unknown {
       return flat[offset];
     case "flat": {
       if (node.typed) {
-        const r = new Float64Array(node.size);
+        const r = node.float32 === true ? new Float32Array(node.size) : new Float64Array(node.size);
         for (let i = 0; i < node.size; i++) r[i] = flat[offset + i]!;
         return r;
       }
