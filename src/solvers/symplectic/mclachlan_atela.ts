@@ -19,7 +19,8 @@ const MCATE4 = defineSplitting({
  * McLachlan and Atela's optimised fourth-order splitting method (four stages, error constant
  * minimised) for Newton's equations: order 4 when T(p) is quadratic (a `SecondOrderTerm`, or a
  * `PartitionedTerm` whose first field is linear in p), order 3 otherwise. On the Kepler problem
- * its error is about 30 times smaller than `Yoshida4`'s at the same cost. Symplectic, not
+ * (e = 0.6) it is 16 times (energy over 10⁵ orbits) to 40 times (position after a third of an orbit)
+ * more accurate than `Yoshida4` for the same number of force evaluations. Symplectic, not
  * symmetric; four evaluations of each field per step. Fixed steps.
  *
  * Reference: R. I. McLachlan and P. Atela, "The accuracy of symplectic integrators",
