@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConstantStepSize, diffeqsolve, Float32Steps, ODETerm, PIDController, SaveAt, Tsit5, Vern7 } from "../../src/index.js";
+import { ConstantStepSize, diffeqsolve, Float32Steps, ODETerm, PIDController, SaveAt, Structure, Tsit5, Vern7 } from "../../src/index.js";
 
 // y″ = −y as (y, y′): y = cos t, y′ = −sin t.
 const oscillator = new ODETerm((t, y, args, dy) => { dy[0] = y[1]!; dy[1] = -y[0]!; });
@@ -26,6 +26,11 @@ test("a Float32Array y0: every saved value (steps, interpolated output times, de
   // Structures of Float32Arrays too.
   const nested = diffeqsolve({ terms: oscillator, solver: new Tsit5(), t0: 0, t1: 1, y0: { x: new Float32Array([1]), v: new Float32Array([0]) }, stepsizeController: new PIDController({ rtol: 1e-5, atol: 1e-6 }) });
   assert.ok(nested.ysAs(0).x instanceof Float32Array);
+  // The structure travels (workers, resumed solves) with its float32 leaves.
+  const s = Structure.fromJSON(JSON.parse(JSON.stringify(Structure.of({ x: new Float32Array(2), v: [1] }).toJSON())));
+  assert.equal(s.float32, false);
+  assert.ok((s.unflatten([1, 2, 3]) as { x: unknown }).x instanceof Float32Array);
+  assert.equal(Structure.fromJSON(Structure.of(new Float32Array(3)).toJSON()).float32, true);
 });
 
 test("the float32 accuracy floor: rounding each of N steps costs about u√N relative (u = 2⁻²⁴), never more than uN", () => {
