@@ -55,7 +55,7 @@ const cases: [string, string, () => AbstractSDESolver, number][] = [
 ];
 for (const [label, name, make, order] of cases) {
   test(`adaptive ${label} on ${name}: the strong error falls with the tolerance, about like (steps)^−${order}`, () => {
-    const r = adaptiveSweep(get(name), make, tols, 24);
+    const r = adaptiveSweep(get(name), make, tols, 16);
     // Each tenfold tightening cuts the error (the path is the same at every tolerance).
     for (let j = 1; j < tols.length; j++) assert.ok(r.err[j]! < 0.5 * r.err[j - 1]!, `${label}: ${r.text}`);
     const p = -slope(r.steps, r.err);

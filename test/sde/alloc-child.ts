@@ -13,6 +13,11 @@ const additive = (t: number, y: Float64Array, a: unknown, g: Float64Array) => { 
 const harmonic = (x: Float64Array, a: unknown, g: Float64Array) => { g[0] = x[0]!; };
 const r32 = (t: number, y: Float64Array) => Math.hypot(y[0]!, y[1]!) ** 1.5;
 const r32rate = (t: number, y: Float64Array) => (1.5 * (y[0]! * y[2]! + y[1]! * y[3]!)) / (y[0]! * y[0]! + y[1]! * y[1]!);
+// Terms built once, as a program would: their constructors' allocations are set-up, not steps.
+const langevin = new MultiTerm(
+  new UnderdampedLangevinDriftTerm(1, 1, harmonic),
+  new UnderdampedLangevinDiffusionTerm(1, 1, (args: unknown) => new VirtualBrownianTree({ t0: 0, t1: 120, tol: 1e-3, seed: 6 })),
+);
 const kepler = new PartitionedTerm(
   (t: number, p: Float64Array, a: unknown, dq: Float64Array) => { dq[0] = p[0]!; dq[1] = p[1]!; },
   (t: number, q: Float64Array, a: unknown, dp: Float64Array) => { const r2 = q[0]! * q[0]! + q[1]! * q[1]!, r3 = r2 * Math.sqrt(r2); dp[0] = -q[0]! / r3; dp[1] = -q[1]! / r3; },
@@ -22,7 +27,7 @@ const configs: Record<string, () => ReturnType<typeof diffeqsolve>> = {
   milstein: () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(multiplicative, new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-7, seed: 2 }))), solver: new Milstein(), t0: 0, t1: 1, dt0: 1 / 50_000, y0: [0.5], maxSteps: 300_000, stepsizeController: new ConstantStepSize() }),
   "milstein-adaptive": () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(multiplicative, new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-12, seed: 4 }), { noise: "diagonal" })), solver: new Milstein({ errorEstimate: true }), t0: 0, t1: 1, y0: [0.5], maxSteps: 300_000, stepsizeController: new PIDController({ rtol: 1e-5, atol: 1e-5 }) }),
   sriw1: () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(multiplicative, new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-12, seed: 5, levyArea: "space-time" }), { noise: "diagonal" })), solver: new SRIW1(), t0: 0, t1: 1, y0: [0.5], maxSteps: 300_000, stepsizeController: new PIDController({ rtol: 1e-7, atol: 1e-7 }) }),
-  baoab: () => diffeqsolve({ terms: new MultiTerm(new UnderdampedLangevinDriftTerm(1, 1, harmonic), new UnderdampedLangevinDiffusionTerm(1, 1, new VirtualBrownianTree({ t0: 0, t1: 120, tol: 1e-3, seed: 6 }))), solver: new BAOAB(), t0: 0, t1: 120, dt0: 0.01, y0: [0, 0], maxSteps: 300_000, stepsizeController: new ConstantStepSize() }),
+  baoab: () => diffeqsolve({ terms: langevin, solver: new BAOAB(), t0: 0, t1: 120, dt0: 0.01, y0: [0, 0], maxSteps: 300_000, stepsizeController: new ConstantStepSize() }),
   verlet: () => diffeqsolve({ terms: kepler, solver: new VelocityVerlet(), t0: 0, t1: 120, dt0: 0.01, y0: [0.4, 0, 0, 2], maxSteps: 300_000, stepsizeController: new ConstantStepSize() }),
   "yoshida4-reversible": () => diffeqsolve({ terms: kepler, solver: new Yoshida4(), t0: 0, t1: 200, y0: [0.4, 0, 0, 2], maxSteps: 300_000, stepsizeController: new ReversibleStepSize({ epsilon: 0.01, stepFunction: r32, rate: r32rate }) }),
   shark: () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(additive, new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-9, seed: 3, levyArea: "space-time" }), { additive: true })), solver: new ShARK(), t0: 0, t1: 1, y0: [0.5], maxSteps: 300_000, stepsizeController: new PIDController({ rtol: 1e-9, atol: 1e-9 }) }),
