@@ -8,8 +8,8 @@
  *  - a vectorised NumPy Euler–Maruyama (python3, same run; numpy's own generator).
  * One path is one `diffeqsolve` call with its own seed (its own Brownian path object), as an ensemble
  * member would be. Adaptive: ShARK and SRA1 with PIDController (rtol = atol = 1e-3) over a
- * VirtualBrownianTree (tol 2⁻²⁰) for OU; GBM has multiplicative noise, for which no adaptive method
- * exists here yet (SRA1 and ShARK need additive noise): reported as such.
+ * VirtualBrownianTree (tol 2⁻²⁰) for OU; for GBM (multiplicative noise) Milstein with its error
+ * estimate and SRIW1 (strong order 1.5, diagonal noise) with PIDController (rtol = atol = 1e-3).
  * Each case runs in its own child process, so one case's closures cannot make another's call sites
  * polymorphic. Writes bench/results/sde.json and bench/results/sde.md.
  * Environment: BENCH_QUICK=1 for short timings; BENCH_SRC=1 to benchmark src/ instead of dist/.
@@ -95,6 +95,15 @@ async function runCase(name: string): Promise<CaseResult> {
         stepsSeen += sol.stats.numSteps;
         return sol.ys[0]![0]!;
       };
+    } else if (kind === "milstein-adaptive" || kind === "sriw1-adaptive") {
+      const solver = kind === "milstein-adaptive" ? new lib.Milstein({ errorEstimate: true }) : new lib.SRIW1();
+      const base = new VirtualBrownianTree({ t0: 0, t1: 1, tol: 2 ** -20, seed: 0, levyArea: "space-time" });
+      const controller = new PIDController({ rtol: 1e-3, atol: 1e-3 });
+      return (s) => {
+        const sol = diffeqsolve({ t0: 0, t1: 1, y0: [m.y0], terms: new MultiTerm(drift, new ControlTerm(g, base.withSeed(s), { noise: "diagonal" })), solver, stepsizeController: controller });
+        stepsSeen += sol.stats.numSteps;
+        return sol.ys[0]![0]!;
+      };
     } else {
       const solver = kind === "shark-adaptive" ? new ShARK() : new SRA1();
       const base = new VirtualBrownianTree({ t0: 0, t1: 1, tol: 2 ** -20, seed: 0, levyArea: "space-time" });
@@ -161,7 +170,10 @@ if (CASE !== null) {
 const { from } = await loadOdeflow();
 log(`odeflow from ${from}${QUICK ? "; QUICK timings" : ""}`);
 const machine = machineInfo({ python: true });
-const cases = ["gbm:hand", "gbm:em-unsafe", "gbm:em-tree", "ou:hand", "ou:em-unsafe", "ou:em-tree", "ou:shark-adaptive", "ou:sra1-adaptive"];
+const cases = [
+  "gbm:hand", "gbm:em-unsafe", "gbm:em-tree", "gbm:milstein-adaptive", "gbm:sriw1-adaptive", "ou:hand", "ou:em-unsafe", "ou:em-tree", "ou:shark-adaptive",
+  "ou:sra1-adaptive",
+];
 const results: Record<string, CaseResult & { pathsPerSecond: number }> = {};
 for (const name of cases) {
   const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--case", name], { encoding: "utf8", env: process.env, timeout: 600_000 });
@@ -196,6 +208,8 @@ const label: Record<string, [string, string, string]> = {
   "em-tree": ["EulerMaruyama", "VirtualBrownianTree", "fixed"],
   "shark-adaptive": ["ShARK", "VirtualBrownianTree", "adaptive (PID, tol 1e-3)"],
   "sra1-adaptive": ["SRA1", "VirtualBrownianTree", "adaptive (PID, tol 1e-3)"],
+  "milstein-adaptive": ["Milstein (errorEstimate)", "VirtualBrownianTree", "adaptive (PID, tol 1e-3)"],
+  "sriw1-adaptive": ["SRIW1", "VirtualBrownianTree", "adaptive (PID, tol 1e-3)"],
 };
 for (const name of cases) {
   const [model, kind] = name.split(":") as [Model, string];
@@ -211,7 +225,6 @@ if (numpy) {
     md.push(`| ${model.toUpperCase()} | NumPy vectorised EM (${numpy.numpy}), ${numpy[model].paths} paths at once | numpy default_rng | fixed | ${(numpy[model].paths / numpy[model].seconds).toFixed(0)} | ${((numpy[model].seconds / numpy[model].paths) * 1e6).toFixed(1)} | — | — | 1× | ${numpy[model].mean.toFixed(4)} |`);
   }
 }
-md.push("| GBM | — | — | adaptive | — | — | — | — | — | not available: no adaptive solver for multiplicative noise yet (SRA1 and ShARK need additive noise) |");
 md.push("");
 md.push("Exact means at t = 1: GBM 0.5·e^1.01 = 1.3729; OU 1.2 + 0.8·e^−1 = 1.4943 (sample means of 2000 paths; standard errors ≈ 0.033 and 0.0044).", "");
 md.push("**Targets**", "");

@@ -47,7 +47,7 @@ export { VirtualBrownianTree, type VirtualBrownianTreeOptions } from "./brownian
 export { UnsafeBrownianPath, type UnsafeBrownianPathOptions } from "./brownian/unsafe_path.js";
 export { AbstractSDESolver, type SDEState, type Interpretation, type Diffusion, type BrownianControl } from "./solvers/sde/base.js";
 export { EulerMaruyama } from "./solvers/sde/euler_maruyama.js";
-export { EulerHeun } from "./solvers/sde/euler_heun.js";
+export { EulerHeun, type EulerHeunOptions } from "./solvers/sde/euler_heun.js";
 export { Milstein, type MilsteinOptions } from "./solvers/sde/milstein.js";
 export { SRA1 } from "./solvers/sde/sra1.js";
 export { ShARK } from "./solvers/sde/shark.js";
@@ -77,3 +77,22 @@ export type { EnsembleMoments } from "./ensemble/solution.js";
 export type { WebGPUEnsembleOptions, WebGPUProfile } from "./ensemble/webgpu/run.js";
 export type { WebGPUDevice } from "./ensemble/webgpu/types.js";
 export { AdditiveNoiseError } from "./solvers/sde/base.js";
+export {
+  AbstractPartitionedTerm, PartitionedTerm, SecondOrderTerm, type PartitionedTermOptions, type PartVectorField, type Acceleration,
+} from "./terms.js";
+export { SplittingMethod, defineSplitting, verletComposition, type Splitting, type SplittingSpec, type SplittingState } from "./solvers/symplectic/splitting.js";
+export { SemiImplicitEuler } from "./solvers/symplectic/semi_implicit_euler.js";
+export { VelocityVerlet } from "./solvers/symplectic/velocity_verlet.js";
+export { Yoshida4, Yoshida6 } from "./solvers/symplectic/yoshida.js";
+export { McAte4 } from "./solvers/symplectic/mclachlan_atela.js";
+export { KahanLi8 } from "./solvers/symplectic/kahan_li.js";
+export { LeapfrogMidpoint, type LeapfrogMidpointState } from "./solvers/methods/leapfrog_midpoint.js";
+export { ReversibleStepSize, type ReversibleStepSizeOptions, type ReversibleState } from "./controllers/reversible.js";
+export {
+  UnderdampedLangevinDriftTerm, UnderdampedLangevinDiffusionTerm, type LangevinCoefficient, type PotentialGradient,
+} from "./terms.js";
+export { BAOAB, type BAOABState } from "./solvers/langevin/baoab.js";
+export { SRIW1 } from "./solvers/sde/sriw1.js";
+export { type Complex, complexState, complexValues } from "./complex.js";
+export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.js";
+export { Float32Steps, FLOAT32_RTOL_FLOOR } from "./solvers/float32.js";

@@ -392,3 +392,409 @@ export class MultiTerm extends AbstractTerm {
     this.terms = terms;
   }
 }
+
+/**
+ * The vector field of one part of a partitioned system: reads the *other* part `y` and writes the
+ * derivative of its own part into `out` in place (or returns an array, copied into `out`).
+ */
+export type PartVectorField<A = any> = (t: number, y: Float64Array, args: A, out: Float64Array) => void | ArrayLike<number>;
+
+/** Options of {@link PartitionedTerm}. */
+export interface PartitionedTermOptions {
+  /**
+   * Length of the first part y₁ (the rest of the state is y₂). @defaultValue half the state, which
+   * must then have even length
+   */
+  split?: number;
+}
+
+/**
+ * Common base of {@link PartitionedTerm} and {@link SecondOrderTerm}: a state y = (y₁, y₂) whose
+ * parts move each other, y₁′ = f₁(t, y₂) ("drift") and y₂′ = f₂(t, y₁) ("kick"). It is an
+ * `ODETerm` (its `vf` is the whole vector field), so every ODE solver solves it; the splitting
+ * solvers (`SemiImplicitEuler`, `VelocityVerlet`, `Yoshida4`, …) call the two parts separately.
+ * @internal The protocol between these terms and the splitting solvers.
+ */
+export abstract class AbstractPartitionedTerm<A = any> extends ODETerm<A> {
+  /** Length of y₁ for a state of length `n`; throws a RangeError naming the fix when there is none. */
+  abstract firstSize(n: number): number;
+  /** `out = f₁(t, y₂)`, the rate of y₁ (`out` has y₁'s length). */
+  abstract drift(t: number, y2: Float64Array, args: A, out: Float64Array): void;
+  /** `out = f₂(t, y₁)`, the rate of y₂; `y2` is the current y₂, for terms whose f₂ reads it (a velocity). */
+  abstract kick(t: number, y1: Float64Array, y2: Float64Array, args: A, out: Float64Array): void;
+  /**
+   * Throws unless f₂ depends on y₁ alone at (t, y) (explicit splitting needs that); called once by
+   * the splitting solvers with the initial state.
+   */
+  checkSeparable(t: number, y: Float64Array, args: A, solverName: string): void {
+    void t, y, args, solverName;
+  }
+
+  /**
+   * Checks the user's fields once per state size (each writes exactly its part's length, all
+   * finite); throws a RangeError that says which field and what to fix.
+   */
+  protected abstract checkFields(t: number, y1: Float64Array, y2: Float64Array, args: A): void;
+
+  /** @internal Called by the whole vector field the first time it sees a state size. */
+  checkFieldsOnce(t: number, y1: Float64Array, y2: Float64Array, args: A): void {
+    this.checkFields(t, y1, y2, args);
+  }
+}
+
+/** Calls a part's field and copies an array it returns into `out`. */
+function callPart<A>(fn: PartVectorField<A>, t: number, y: Float64Array, args: A, out: Float64Array): void {
+  const r = fn(t, y, args, out);
+  if (r !== undefined) for (let i = 0; i < out.length; i++) out[i] = (r as ArrayLike<number>)[i]!;
+}
+
+/** Checks that `fn` writes all `size` entries of its part (`what` names it in the error). */
+function probePart<A>(fn: PartVectorField<A>, t: number, y: Float64Array, args: A, size: number, what: string, owner = "PartitionedTerm"): void {
+  const out = new Float64Array(size).fill(NaN);
+  const r = fn(t, Float64Array.from(y), args, out);
+  if (r !== undefined) {
+    const arr = r as ArrayLike<number>;
+    if (arr === null || typeof arr !== "object" || arr.length !== size) {
+      throw new RangeError(`${owner}: ${what} returned ${arr === null || typeof arr !== "object" ? String(arr) : `${arr.length} values`}; it must write (or return) ${size}.`);
+    }
+    for (let i = 0; i < size; i++) out[i] = arr[i]!;
+  }
+  for (let i = 0; i < size; i++) {
+    if (Number.isNaN(out[i]!)) {
+      throw new RangeError(`${owner}: ${what} did not write out[${i}] (or wrote NaN) at t = ${t}; it must write all ${size} entries${owner === "PartitionedTerm" ? " (check `split`)" : ""}.`);
+    }
+  }
+}
+
+/**
+ * A partitioned system y = (y₁, y₂) with y₁′ = f₁(t, y₂) and y₂′ = f₂(t, y₁): diffrax's pair of
+ * terms `(term₁, term₂)`. For a separable Hamiltonian H(q, p) = T(p) + V(q), take y₁ = q, y₂ = p,
+ * f₁ = ∂H/∂p and f₂ = −∂H/∂q. The state is y₁ followed by y₂ (as a flat array, `[q, p]` or
+ * `{ q, p }`), split in half unless `split` gives y₁'s length.
+ *
+ * Symplectic splitting solvers (`SemiImplicitEuler`, `VelocityVerlet`, `Yoshida4`, `McAte4`,
+ * `Yoshida6`, `KahanLi8`) use the two fields separately; every ODE solver solves it too, as the
+ * ODE y′ = (f₁(t, y₂), f₂(t, y₁)).
+ *
+ * @example The Kepler problem, H = |p|²/2 − 1/|q|.
+ * ```ts
+ * const kepler = new PartitionedTerm(
+ *   (t, p, args, dq) => { dq[0] = p[0]; dq[1] = p[1]; },
+ *   (t, q, args, dp) => { const r3 = Math.hypot(q[0], q[1]) ** 3; dp[0] = -q[0] / r3; dp[1] = -q[1] / r3; },
+ * );
+ * diffeqsolve({ terms: kepler, solver: new VelocityVerlet(), t0: 0, t1: 100, dt0: 0.01, y0: { q: [0.4, 0], p: [0, 2] } });
+ * ```
+ */
+export class PartitionedTerm<A = any> extends AbstractPartitionedTerm<A> {
+  /** f₁: the rate of y₁ from y₂. */
+  readonly first: PartVectorField<A>;
+  /** f₂: the rate of y₂ from y₁. */
+  readonly second: PartVectorField<A>;
+  /** The length of y₁ given, or undefined (half the state). */
+  readonly split: number | undefined;
+
+  constructor(first: PartVectorField<A> | ODETerm<A>, second: PartVectorField<A> | ODETerm<A>, options: PartitionedTermOptions = {}) {
+    const f1 = partField(first, "first");
+    const f2 = partField(second, "second");
+    if (options === null || typeof options !== "object") throw new TypeError("new PartitionedTerm(first, second, options): `options` must be an object such as { split: 3 }.");
+    for (const key of Object.keys(options)) {
+      if (key !== "split") throw new TypeError(`new PartitionedTerm(first, second, options): unknown option \`${key}\`; the only option is split.`);
+    }
+    const split = options.split;
+    if (split !== undefined && !(Number.isInteger(split) && split >= 1)) {
+      throw new RangeError(`new PartitionedTerm(first, second, { split }): \`split\` = ${String(split)} must be a whole number ≥ 1, the length of the first part.`);
+    }
+    const parts = new PartBuffers();
+    super((t: number, y: Float64Array, args: A, dy: Float64Array) => parts.whole(this, t, y, args, dy));
+    this.first = f1;
+    this.second = f2;
+    this.split = split;
+  }
+
+  firstSize(n: number): number {
+    const split = this.split;
+    if (split === undefined) {
+      if (n % 2 !== 0) {
+        throw new RangeError(`PartitionedTerm: the state has ${n} components, which cannot be split in half; give the length of the first part, new PartitionedTerm(first, second, { split }).`);
+      }
+      return n / 2;
+    }
+    if (split >= n) throw new RangeError(`PartitionedTerm: \`split\` = ${split} leaves nothing of the state (${n} components) for the second part.`);
+    return split;
+  }
+
+  drift(t: number, y2: Float64Array, args: A, out: Float64Array): void {
+    callPart(this.first, t, y2, args, out);
+  }
+
+  kick(t: number, y1: Float64Array, _y2: Float64Array, args: A, out: Float64Array): void {
+    callPart(this.second, t, y1, args, out);
+  }
+
+  protected checkFields(t: number, y1: Float64Array, y2: Float64Array, args: A): void {
+    probePart(this.first, t, y2, args, y1.length, "the first field (the rate of y₁, from y₂)");
+    probePart(this.second, t, y1, args, y2.length, "the second field (the rate of y₂, from y₁)");
+  }
+}
+
+function partField<A>(field: PartVectorField<A> | ODETerm<A>, which: "first" | "second"): PartVectorField<A> {
+  if (typeof field === "function") return field;
+  if (field instanceof ODETerm) return field.vf.f;
+  throw new TypeError(
+    `new PartitionedTerm(first, second): \`${which}\` must be a function (t, y, args, out) => void or an ODETerm; got ${field === null ? "null" : typeof field}.`,
+  );
+}
+
+/**
+ * Scratch of the whole vector field of a partitioned term: the parts of y and dy are copied
+ * through it (allocated once per state size), and the first call for a size checks the user's
+ * fields (exactly their part's length written, all finite).
+ */
+class PartBuffers {
+  private n = -1;
+  private y1 = new Float64Array(0);
+  private y2 = new Float64Array(0);
+  private d1 = new Float64Array(0);
+  private d2 = new Float64Array(0);
+
+  whole<A>(term: AbstractPartitionedTerm<A>, t: number, y: Float64Array, args: A, dy: Float64Array): void {
+    const n = y.length;
+    const n1 = term.firstSize(n);
+    if (n !== this.n) this.resize(term, n, n1, t, y, args);
+    const { y1, y2, d1, d2 } = this;
+    const n2 = n - n1;
+    for (let i = 0; i < n1; i++) y1[i] = y[i]!;
+    for (let i = 0; i < n2; i++) y2[i] = y[n1 + i]!;
+    term.drift(t, y2, args, d1);
+    term.kick(t, y1, y2, args, d2);
+    for (let i = 0; i < n1; i++) dy[i] = d1[i]!;
+    for (let i = 0; i < n2; i++) dy[n1 + i] = d2[i]!;
+  }
+
+  private resize<A>(term: AbstractPartitionedTerm<A>, n: number, n1: number, t: number, y: Float64Array, args: A): void {
+    const n2 = n - n1;
+    this.y1 = y.slice(0, n1);
+    this.y2 = y.slice(n1);
+    // NaN until written, so that the first call (diffeqsolve's probe) sees an entry left unwritten.
+    this.d1 = new Float64Array(n1).fill(NaN);
+    this.d2 = new Float64Array(n2).fill(NaN);
+    term.checkFieldsOnce(t, this.y1, this.y2, args);
+    this.n = n;
+  }
+}
+
+/** An acceleration a(t, q, v) written in place into `out` (q, v and out have the same length). */
+export type Acceleration<A = any> = (t: number, q: Float64Array, v: Float64Array, args: A, out: Float64Array) => void;
+
+/**
+ * A second-order system q″ = a(t, q, q′), with state (q, v = q′): the positions followed by the
+ * velocities (`[q, v]`, `{ q, v }` or a flat array of even length).
+ *
+ * Every ODE solver solves it as the first-order system q′ = v, v′ = a(t, q, v). When the
+ * acceleration does not depend on v (forces from a potential: Newton's equations), the splitting
+ * solvers (`VelocityVerlet`, `Yoshida4`, …) solve it as the partitioned system q′ = v, v′ = a(t, q),
+ * symplectic for unit masses; they check once, at t0, that the acceleration ignores v and refuse
+ * it otherwise (a velocity-dependent force, such as damping, makes the kick implicit).
+ *
+ * @example A pendulum, q″ = −sin q.
+ * ```ts
+ * const pendulum = new SecondOrderTerm((t, q, v, args, a) => { a[0] = -Math.sin(q[0]); });
+ * diffeqsolve({ terms: pendulum, solver: new VelocityVerlet(), t0: 0, t1: 10, dt0: 0.01, y0: { q: [1], v: [0] } });
+ * ```
+ */
+export class SecondOrderTerm<A = any> extends AbstractPartitionedTerm<A> {
+  readonly acceleration: Acceleration<A>;
+
+  constructor(acceleration: Acceleration<A>) {
+    if (typeof acceleration !== "function") {
+      throw new TypeError(`new SecondOrderTerm(acceleration): \`acceleration\` must be a function (t, q, v, args, out) => void; got ${acceleration === null ? "null" : typeof acceleration}.`);
+    }
+    const parts = new PartBuffers();
+    super((t: number, y: Float64Array, args: A, dy: Float64Array) => parts.whole(this, t, y, args, dy));
+    this.acceleration = acceleration;
+  }
+
+  firstSize(n: number): number {
+    if (n % 2 !== 0) {
+      throw new RangeError(`SecondOrderTerm: the state has ${n} components; it must hold the positions followed by as many velocities (an even number).`);
+    }
+    return n / 2;
+  }
+
+  drift(_t: number, v: Float64Array, _args: A, out: Float64Array): void {
+    for (let i = 0; i < out.length; i++) out[i] = v[i]!;
+  }
+
+  kick(t: number, q: Float64Array, v: Float64Array, args: A, out: Float64Array): void {
+    this.acceleration(t, q, v, args, out);
+  }
+
+  protected checkFields(t: number, q: Float64Array, v: Float64Array, args: A): void {
+    const velocity = Float64Array.from(v);
+    const acceleration = this.acceleration;
+    probePart((tt, qq, a, out) => acceleration(tt, qq, velocity, a, out), t, q, args, q.length, "the acceleration", "SecondOrderTerm");
+  }
+
+  /** Compares a(t, q, v) with a(t, q, v + δ) for a generic δ: the splitting solvers need a(t, q). */
+  override checkSeparable(t: number, y: Float64Array, args: A, solverName: string): void {
+    const n = y.length / 2;
+    const q = y.slice(0, n);
+    const v = y.slice(n);
+    const w = v.map((x, i) => x + (1 + Math.abs(x)) * (0.37 + 0.11 * i) * 1e-3);
+    const a = new Float64Array(n);
+    const b = new Float64Array(n);
+    this.acceleration(t, q, v, args, a);
+    this.acceleration(t, Float64Array.from(q), w, args, b);
+    for (let i = 0; i < n; i++) {
+      if (a[i] !== b[i]) {
+        throw new TypeError(
+          `diffeqsolve: ${solverName} needs an acceleration that does not depend on the velocity, but a[${i}] changed when v did ` +
+            "(at t0). Explicit splitting cannot treat a velocity-dependent force (damping, magnetic forces); use an ODE solver " +
+            "such as Tsit5 or Vern9 with this SecondOrderTerm.",
+        );
+      }
+    }
+  }
+}
+
+/** A friction γ or a scale u of underdamped Langevin dynamics: one number, or one per dimension. */
+export type LangevinCoefficient = number | ArrayLike<number>;
+
+/** γ or u expanded to one positive value per dimension (d of them). */
+function langevinCoefficient(value: LangevinCoefficient, d: number, name: string): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(d);
+  if (typeof value === "number") out.fill(value);
+  else {
+    if (value.length !== d) throw new RangeError(`Underdamped Langevin: \`${name}\` has ${value.length} entries but the position has ${d}; give one number, or one per dimension.`);
+    for (let i = 0; i < d; i++) out[i] = value[i]!;
+  }
+  for (let i = 0; i < d; i++) {
+    if (!(out[i]! > 0) || !Number.isFinite(out[i]!)) throw new RangeError(`Underdamped Langevin: \`${name}\`[${i}] = ${out[i]} must be a finite number > 0.`);
+  }
+  return out;
+}
+
+function checkLangevinCoefficient(value: unknown, name: string, what: string): LangevinCoefficient {
+  const ok = (v: unknown) => typeof v === "number" && v > 0 && Number.isFinite(v);
+  if (ok(value)) return value as number;
+  if (value !== null && typeof value === "object" && typeof (value as ArrayLike<number>).length === "number" && Array.from(value as ArrayLike<number>).every(ok)) {
+    return Float64Array.from(value as ArrayLike<number>);
+  }
+  throw new RangeError(`${what}: \`${name}\` must be a number > 0 or an array of them (one per dimension); got ${value === null ? "null" : typeof value === "object" ? "an array with a non-positive entry" : String(value)}.`);
+}
+
+/** Half the length of a Langevin state (x, v), or a RangeError. */
+function langevinDimension(n: number): number {
+  if (n % 2 !== 0) throw new RangeError(`Underdamped Langevin: the state has ${n} components; it must hold the positions x followed by as many velocities v.`);
+  return n / 2;
+}
+
+/** The gradient ∇f(x) of the potential, written in place into `out` (same length as x). */
+export type PotentialGradient<A = any> = (x: Float64Array, args: A, out: Float64Array) => void;
+
+/**
+ * The drift of underdamped Langevin dynamics (as diffrax's `UnderdampedLangevinDriftTerm`):
+ *
+ *     dx = v dt,   dv = −γ v dt − u ∇f(x) dt + √(2γu) dW,
+ *
+ * for the state (x, v) (positions followed by velocities), with friction γ and scale u (numbers,
+ * or one per dimension: diagonal matrices) and the gradient of the potential f. The stationary
+ * distribution has density ∝ exp(−f(x) − |v|²/(2u)) (with per-dimension u, Σ vᵢ²/(2uᵢ)).
+ * Pair it with {@link UnderdampedLangevinDiffusionTerm} in a `MultiTerm`: `BAOAB` solves the pair
+ * by splitting, and any additive-noise SDE solver (`ShARK`, `SRA1`, `EulerMaruyama`) solves it too.
+ *
+ * @example
+ * ```ts
+ * const bm = new VirtualBrownianTree({ t0: 0, t1: 10, shape: 1, seed: 1 });
+ * const terms = new MultiTerm(
+ *   new UnderdampedLangevinDriftTerm(1, 1, (x, args, g) => { g[0] = x[0]; }),   // f = x²/2
+ *   new UnderdampedLangevinDiffusionTerm(1, 1, bm),
+ * );
+ * diffeqsolve({ terms, solver: new BAOAB(), t0: 0, t1: 10, dt0: 0.05, y0: [0, 0], stepsizeController: new ConstantStepSize() });
+ * ```
+ */
+export class UnderdampedLangevinDriftTerm<A = any> extends ODETerm<A> {
+  readonly gamma: LangevinCoefficient;
+  readonly u: LangevinCoefficient;
+  readonly gradient: PotentialGradient<A>;
+
+  constructor(gamma: LangevinCoefficient, u: LangevinCoefficient, gradient: PotentialGradient<A>) {
+    const what = "new UnderdampedLangevinDriftTerm(gamma, u, gradient)";
+    const g = checkLangevinCoefficient(gamma, "gamma", what);
+    const uu = checkLangevinCoefficient(u, "u", what);
+    if (typeof gradient !== "function") throw new TypeError(`${what}: \`gradient\` must be a function (x, args, out) => void writing ∇f(x); got ${gradient === null ? "null" : typeof gradient}.`);
+    let d = -1;
+    let x = new Float64Array(0);
+    let grad = new Float64Array(0);
+    let gam: Float64Array = x;
+    let scale: Float64Array = x;
+    super((t: number, y: Float64Array, args: A, dy: Float64Array) => {
+      if (y.length !== 2 * d) {
+        d = langevinDimension(y.length);
+        x = new Float64Array(d);
+        grad = new Float64Array(d).fill(NaN);
+        gam = langevinCoefficient(g, d, "gamma");
+        scale = langevinCoefficient(uu, d, "u");
+      }
+      for (let i = 0; i < d; i++) x[i] = y[i]!;
+      gradient(x, args, grad);
+      for (let i = 0; i < d; i++) {
+        const v = y[d + i]!;
+        dy[i] = v;
+        dy[d + i] = -gam[i]! * v - scale[i]! * grad[i]!;
+      }
+    });
+    this.gamma = g;
+    this.u = uu;
+    this.gradient = gradient;
+  }
+
+  /** γ and u with one entry per dimension, for a state of length n = 2d. */
+  coefficients(n: number): { d: number; gamma: Float64Array; u: Float64Array } {
+    const d = langevinDimension(n);
+    return { d, gamma: langevinCoefficient(this.gamma, d, "gamma"), u: langevinCoefficient(this.u, d, "u") };
+  }
+}
+
+/**
+ * The diffusion of underdamped Langevin dynamics, √(2γu) dW on the velocities (as diffrax's
+ * `UnderdampedLangevinDiffusionTerm`): additive noise, with a Brownian motion of shape d (one
+ * per dimension). See {@link UnderdampedLangevinDriftTerm}; γ and u must be the same in both.
+ */
+export class UnderdampedLangevinDiffusionTerm<A = any, C = unknown> extends ControlTerm<A, C> {
+  readonly gamma: LangevinCoefficient;
+  readonly u: LangevinCoefficient;
+
+  constructor(gamma: LangevinCoefficient, u: LangevinCoefficient, brownian: C) {
+    const what = "new UnderdampedLangevinDiffusionTerm(gamma, u, brownian)";
+    const g = checkLangevinCoefficient(gamma, "gamma", what);
+    const uu = checkLangevinCoefficient(u, "u", what);
+    let d = -1;
+    let sigma = new Float64Array(0);
+    super(
+      (t: number, y: Float64Array, args: A, out: Float64Array) => {
+        if (y.length !== 2 * d) {
+          d = langevinDimension(y.length);
+          const gam = langevinCoefficient(g, d, "gamma");
+          const scale = langevinCoefficient(uu, d, "u");
+          sigma = new Float64Array(d);
+          for (let i = 0; i < d; i++) sigma[i] = Math.sqrt(2 * gam[i]! * scale[i]!);
+        }
+        // The 2d × d matrix: zero on the positions' rows, √(2γᵢuᵢ) on the diagonal of the velocities'.
+        const size = 2 * d * d;
+        for (let k = 0; k < size; k++) out[k] = 0;
+        for (let i = 0; i < d; i++) out[(d + i) * d + i] = sigma[i]!;
+      },
+      brownian,
+      { additive: true },
+    );
+    this.gamma = g;
+    this.u = uu;
+  }
+
+  /** γ and u with one entry per dimension, for a state of length n = 2d. */
+  coefficients(n: number): { d: number; gamma: Float64Array; u: Float64Array } {
+    const d = langevinDimension(n);
+    return { d, gamma: langevinCoefficient(this.gamma, d, "gamma"), u: langevinCoefficient(this.u, d, "u") };
+  }
+}

@@ -14,6 +14,8 @@ export type Structured<Y> = Y extends number
   ? number
   : Y extends Float64Array
     ? Float64Array
+    : Y extends Float32Array
+    ? Float32Array
     : Y extends ArrayLike<number>
       ? number[]
       : Y extends readonly (infer E)[]
@@ -24,7 +26,7 @@ export type Structured<Y> = Y extends number
 
 type Node =
   | { kind: "scalar" }
-  | { kind: "flat"; size: number; typed: boolean }
+  | { kind: "flat"; size: number; typed: boolean; float32?: boolean }
   | { kind: "array"; items: Node[]; size: number }
   | { kind: "object"; keys: string[]; items: Node[]; size: number };
 
@@ -43,7 +45,8 @@ function describe(value: unknown, path: string, argName: string, api: string, op
     if (value instanceof BigInt64Array || value instanceof BigUint64Array) {
       throw new TypeError(`${api}: \`${argName}\`${path} is a ${value.constructor.name}; states are numbers: convert it, for example Float64Array.from(x, Number).`);
     }
-    return { kind: "flat", size: (value as unknown as ArrayLike<number>).length, typed: true };
+    const size = (value as unknown as ArrayLike<number>).length;
+    return value instanceof Float32Array ? { kind: "flat", size, typed: true, float32: true } : { kind: "flat", size, typed: true };
   }
   if (value !== null && typeof value === "object" && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype)) {
     if (open.has(value)) throw new TypeError(`${api}: \`${argName}\`${path} contains itself (a cycle); a state is a tree of numbers.`);
@@ -93,12 +96,18 @@ export class Structure<Y = unknown> {
   readonly size: number;
   /** Whether the structure is a plain flat array or typed array (the fast path). */
   readonly isFlat: boolean;
+  /**
+   * Whether every number of the state is held in a `Float32Array` (the solve then keeps the state
+   * in float32 at every step, and gives Float32Arrays back).
+   */
+  readonly float32: boolean;
   private readonly root: Node;
 
   private constructor(root: Node) {
     this.root = root;
     this.size = sizeOf(root);
     this.isFlat = root.kind === "flat";
+    this.float32 = allFloat32(root);
   }
 
   /** Describes `value`; `argName` and `api` (the public function) name it in error messages. */
@@ -127,6 +136,13 @@ export class Structure<Y = unknown> {
   unflatten(flat: ArrayLike<number>, offset = 0): Structured<Y> {
     return build(this.root, flat, offset) as Structured<Y>;
   }
+}
+
+/** Whether every leaf of `node` is a Float32Array (and there is at least one). */
+function allFloat32(node: Node): boolean {
+  if (node.kind === "scalar") return false;
+  if (node.kind === "flat") return node.float32 === true;
+  return node.items.length > 0 && node.items.every(allFloat32);
 }
 
 /** Throws unless `data` is a Node as {@link Structure.toJSON} writes it. */
@@ -176,7 +192,7 @@ function build(node: Node, flat: ArrayLike<number>, offset: number): unknown {
       return flat[offset];
     case "flat": {
       if (node.typed) {
-        const r = new Float64Array(node.size);
+        const r = node.float32 === true ? new Float32Array(node.size) : new Float64Array(node.size);
         for (let i = 0; i < node.size; i++) r[i] = flat[offset + i]!;
         return r;
       }

@@ -1,9 +1,13 @@
 /**
  * The Brownian-motion protocol shared by {@link VirtualBrownianTree} and {@link UnsafeBrownianPath}:
- * increments W(t + dt) − W(t) and, for the order-1.5 additive-noise solvers, the space–time Lévy
- * area H over the same interval, written into caller-owned buffers (no allocation). The interval
- * is given as (t, dt), the arguments a step already holds, so that calling it creates no new
- * number (V8 boxes a freshly computed double passed to a call it does not inline).
+ * increments W(t + dt) − W(t) and, for the order-1.5 solvers, the space–time Lévy area H over the
+ * same interval, written into caller-owned buffers (no allocation).
+ *
+ * The solvers call {@link AbstractBrownianPath.incrementAt}, which reads the interval from a
+ * `Float64Array` (`times[0]` = t, `times[1]` = dt) — the step's own `times`, as the solver protocol
+ * passes them: V8 boxes a double passed as an argument to a call it does not inline (a 16-byte
+ * heap number), so doubles cross calls in typed arrays. `increment(t, dt, w, h)` is the same with
+ * plain numbers, for use outside a step loop.
  */
 import { describeValue } from "../tree.js";
 import { seedToKey } from "./philox.js";
@@ -25,9 +29,9 @@ export interface BrownianPathOptions {
 }
 
 /**
- * Abstract base of Brownian paths. `increment(t, dt, w, h)` writes W(t + dt) − W(t) into `w`
- * (length {@link size}) and, when `h` is not null and {@link levyArea} is `"space-time"`, the
- * space–time Lévy area H over [t, t + dt] into `h`.
+ * Abstract base of Brownian paths. `incrementAt(times, w, h)` (and its convenience form
+ * `increment(t, dt, w, h)`) writes W(t + dt) − W(t) into `w` (length {@link size}) and, when `h` is
+ * not null and {@link levyArea} is `"space-time"`, the space–time Lévy area H over [t, t + dt] into `h`.
  *
  * @example
  * ```ts
@@ -74,11 +78,26 @@ export abstract class AbstractBrownianPath {
     this.levyArea = levy;
   }
 
+  /** The interval of {@link increment}, kept in a typed array for {@link incrementAt}. */
+  private readonly interval = new Float64Array(2);
+
   /**
    * Writes W(t + dt) − W(t) into `w` and, when `h` is given and `levyArea` is "space-time", the
-   * space–time Lévy area over [t, t + dt] into `h`. `dt` may be negative. Allocates nothing.
+   * space–time Lévy area over [t, t + dt] into `h`, where t = `times[0]` and dt = `times[1]`.
+   * `dt` may be negative. Allocates nothing: the solvers' entry point (see the module documentation).
    */
-  abstract increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void;
+  abstract incrementAt(times: Float64Array, w: Float64Array, h: Float64Array | null): void;
+
+  /**
+   * {@link incrementAt} with the interval as numbers: W(t + dt) − W(t) into `w` (and the Lévy area
+   * into `h`). A convenience outside step loops; a caller that V8 does not inline it into boxes t and dt.
+   */
+  increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void {
+    const interval = this.interval;
+    interval[0] = t;
+    interval[1] = dt;
+    this.incrementAt(interval, w, h);
+  }
 
   /** Called by the SDE solvers when a solve starts (from `init`); paths that track queries reset here. */
   startSolve(): void {}

@@ -62,8 +62,10 @@ export class UnsafeBrownianPath extends AbstractBrownianPath {
     this.q[3] = NaN;
   }
 
-  increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void {
+  incrementAt(times: Float64Array, w: Float64Array, h: Float64Array | null): void {
     const m = this.size;
+    const t = times[0]!;
+    const dt = times[1]!;
     bits[0] = t;
     const lo = bitWords[0]!;
     const hi = bitWords[1]!;

@@ -283,12 +283,13 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
     return out;
   }
 
-  increment(t: number, dt: number, w: Float64Array, h: Float64Array | null): void {
+  incrementAt(times: Float64Array, w: Float64Array, h: Float64Array | null): void {
     const m = this.size;
     const aW = this.aW;
     const aK = this.aK;
+    const dt = times[1]!;
     // t + dt is usually the next step's t, so evaluate t first and t + dt last (it stays cached).
-    this.tq[0] = t;
+    this.tq[0] = times[0]!;
     this.point();
     const bW = this.lastW;
     const bK = this.lastK;
@@ -296,7 +297,7 @@ export class VirtualBrownianTree extends AbstractBrownianPath {
       aW[i] = bW[i]!;
       aK[i] = bK[i]!;
     }
-    this.tq[0] = t + dt;
+    this.tq[0] = times[0]! + dt;
     this.point();
     if (h !== null && this.levyArea === "space-time") {
       for (let i = 0; i < m; i++) {

@@ -10,6 +10,7 @@ import type { Event } from "../events/event.js";
 import { eventSupport } from "../events/support.js";
 import type { ProgressMeter } from "../progress.js";
 import { SaveAt } from "../saveat.js";
+import { Float32Steps } from "../solvers/float32.js";
 import type { AbstractSolver, SolverState } from "../solvers/solver.js";
 import { AbstractTerm, assertRevisitable, checkStateSize, checkTermArgs, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
@@ -170,7 +171,9 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   }
   const odeTerm = terms instanceof ODETerm ? terms : solver.vectorFieldTerm?.(terms);
   const f = odeTerm !== undefined ? prepareVectorField(odeTerm.vf.f, t0, y0, options.args) : noVectorField;
-  controller.check({ t0, t1, dir, dt0, n: structure.size, solver: solver as AbstractSolver<SolverState>, f, args: options.args });
+  // A Float32Array state is kept in float32 at every step (src/solvers/float32.ts).
+  const stepper = (structure.float32 ? new Float32Steps(solver, controller) : solver) as AbstractSolver<SolverState>;
+  controller.check({ t0, t1, dir, dt0, n: structure.size, solver: stepper, f, args: options.args });
   if (controller.adaptive) assertRevisitable(terms);
   const progress = options.progressMeter ?? null;
   if (progress !== null && (typeof progress !== "object" || typeof progress.update !== "function")) {
@@ -180,7 +183,7 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   const rows = (saveat.t0 ? 1 : 0) + (saveat.ts === undefined ? 0 : saveat.ts.length) + (saveat.t1 ? 1 : 0);
   if (rows * 8 * (structure.size + 1) > maxOutputBytes) throw tooLarge(rows, structure.size, maxOutputBytes);
   return {
-    f, terms, solver: solver as AbstractSolver<SolverState>, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress, events, maxEvents,
+    f, terms, solver: stepper, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress, events, maxEvents,
     maxOutputBytes,
   };
 }

@@ -49,6 +49,7 @@ export interface SDEState extends SolverState {
   readonly g0: Float64Array;
   readonly g1: Float64Array;
   readonly g2: Float64Array;
+  readonly g3: Float64Array;
   /** Brownian increment and space–time Lévy area of the step. */
   readonly dW: Float64Array;
   readonly dH: Float64Array;
@@ -56,6 +57,8 @@ export interface SDEState extends SolverState {
   readonly v0: Float64Array;
   readonly v1: Float64Array;
   readonly ytmp: Float64Array;
+  /** Scratch of the state's length for error estimates. */
+  readonly etmp: Float64Array;
   numDiffusionEvals: number;
   probed: boolean;
   /** Start time and size of the last step, in a typed array so that storing them never boxes a number. */
@@ -108,7 +111,8 @@ export function addNoise(out: Float64Array, base: Float64Array, g: Float64Array,
  * Base of the SDE solvers: checks and allocation, linear dense output. Subclasses set the
  * method's name, strong order (`order`), `errorOrder` (0: no error estimate), interpretation and
  * requirements, and implement `step`, which reads the increment of the step from the Brownian
- * motion (`state.bm.increment(t, dt, …)`) so a rejected step revisits the same path.
+ * motion (`state.bm.incrementAt(times, …)`, the step's own [t, dt] array, so that no double is
+ * boxed) so a rejected step revisits the same path.
  *
  * References: P. E. Kloeden and E. Platen, *Numerical Solution of Stochastic Differential
  * Equations*, Springer 1992; P. Kidger, "On Neural Differential Equations", DPhil thesis, Oxford
@@ -118,11 +122,12 @@ export function addNoise(out: Float64Array, base: Float64Array, g: Float64Array,
  * ```ts
  * class MyEuler extends AbstractSDESolver {
  *   readonly name = "MyEuler"; readonly order = 0.5; readonly errorOrder = 0; readonly interpretation = "ito" as const;
- *   step(s: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array): number {
- *     s.bm.increment(t, dt, s.dW, null); s.f(t, y0, s.args, s.k0); s.g(t, y0, s.args, s.g0);
+ *   step(s: SDEState, times: Float64Array, y0: Float64Array, y1: Float64Array): number {
+ *     const t = times[0], dt = times[1];
+ *     s.bm.incrementAt(times, s.dW, null); s.f(t, y0, s.args, s.k0); s.g(t, y0, s.args, s.g0);
  *     for (let i = 0; i < s.n; i++) s.ytmp[i] = y0[i] + dt * s.k0[i];
  *     addNoise(y1, s.ytmp, s.g0, s.dW, s.n, s.m, s.diagonal);
- *     this.record(s, t, dt, y0, y1);
+ *     this.record(s, times, y0, y1);
  *     return 0;
  *   }
  * }
@@ -223,11 +228,13 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
       g0: new Float64Array(gSize),
       g1: new Float64Array(gSize),
       g2: new Float64Array(gSize),
+      g3: new Float64Array(gSize),
       dW: new Float64Array(m),
       dH: new Float64Array(m),
       v0: new Float64Array(m),
       v1: new Float64Array(m),
       ytmp: new Float64Array(n),
+      etmp: new Float64Array(n),
       probed: false,
       last: new Float64Array(2),
       y0Prev: empty,
@@ -299,9 +306,9 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
   abstract step(state: SDEState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array): number;
 
   /** Records the step for dense output (called at the end of every `step`). */
-  protected record(state: SDEState, t: number, dt: number, y0: Float64Array, y1: Float64Array): void {
-    state.last[0] = t;
-    state.last[1] = dt;
+  protected record(state: SDEState, times: Float64Array, y0: Float64Array, y1: Float64Array): void {
+    state.last[0] = times[0]!;
+    state.last[1] = times[1]!;
     state.y0Prev = y0;
     state.y1Prev = y1;
   }

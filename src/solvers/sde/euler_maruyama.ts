@@ -34,7 +34,7 @@ export class EulerMaruyama extends AbstractSDESolver {
     const t = times[0]!;
     const dt = times[1]!;
     const { f, g, args, n, m, k0, g0, dW } = state;
-    state.bm.increment(t, dt, dW, null);
+    state.bm.incrementAt(times, dW, null);
     f(t, y0, args, k0);
     g(t, y0, args, g0);
     state.numFnEvals++;
@@ -52,7 +52,7 @@ export class EulerMaruyama extends AbstractSDESolver {
         y1[i] = acc;
       }
     }
-    this.record(state, t, dt, y0, y1);
+    this.record(state, times, y0, y1);
     return STEP_OK;
   }
 }

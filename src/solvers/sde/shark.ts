@@ -40,7 +40,7 @@ export class ShARK extends AbstractSDESolver {
     const t = times[0]!;
     const dt = times[1]!;
     const { f, g, args, n, m, diagonal, k0, k1, g0, g1, dW, dH, v0, ytmp } = state;
-    state.bm.increment(t, dt, dW, dH);
+    state.bm.incrementAt(times, dW, dH);
     g(t, y0, args, g0);
     g(t + dt, y0, args, g1);
     addNoise(ytmp, y0, g0, dH, n, m, diagonal);
@@ -57,7 +57,7 @@ export class ShARK extends AbstractSDESolver {
     for (let j = 0; j < m; j++) v0[j] = 0.5 * dW[j]! - dH[j]!;
     addNoise(y1, ytmp, g1, v0, n, m, diagonal);
     for (let i = 0; i < n; i++) yErr[i] = 0.6 * dt * (k1[i]! - k0[i]!);
-    this.record(state, t, dt, y0, y1);
+    this.record(state, times, y0, y1);
     return STEP_OK;
   }
 }
