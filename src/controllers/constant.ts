@@ -1,14 +1,6 @@
 import type { ControllerDescription, ControllerProblem } from "./base.js";
 import { FixedStepController, type GridState } from "./grid.js";
 
-/** Per-solve state of {@link ConstantStepSize}. */
-interface ConstantState extends GridState {
-  readonly t0: number;
-  readonly t1: number;
-  /** The step, (t1 − t0) / N. */
-  readonly h: number;
-}
-
 /**
  * Fixed steps: `dt0` (required) is rounded so that N = ⌈|t1 − t0| / |dt0|⌉ equal steps land exactly
  * on t1, and step k ends at t_k = t0 + k (t1 − t0) / N (computed from k, so rounding never drifts).
@@ -19,7 +11,7 @@ interface ConstantState extends GridState {
  *   stepsizeController: new ConstantStepSize() });
  * ```
  */
-export class ConstantStepSize extends FixedStepController<ConstantState> {
+export class ConstantStepSize extends FixedStepController {
   override check(problem: ControllerProblem): void {
     if (problem.dt0 === undefined && problem.t0 !== problem.t1) {
       throw new TypeError("diffeqsolve: ConstantStepSize needs `dt0`, the step size (for example dt0: 0.01).");
@@ -33,13 +25,9 @@ export class ConstantStepSize extends FixedStepController<ConstantState> {
     return Math.max(1, Math.ceil(Math.abs(t1 - t0) / Math.abs(dt0!) - 1e-9));
   }
 
-  protected createState(problem: ControllerProblem, steps: number): ConstantState {
+  protected createState(problem: ControllerProblem, steps: number): GridState {
     const { t0, t1, dir } = problem;
-    return { extraFnEvals: 0, detail: "", k: 0, steps, dir, t0, t1, h: steps > 0 ? (t1 - t0) / steps : 0 };
-  }
-
-  protected gridPoint(state: ConstantState, k: number): number {
-    return k >= state.steps ? state.t1 : state.t0 + k * state.h;
+    return { extraFnEvals: 0, detail: "", k: 0, steps, dir, ts: null, uniform: Float64Array.of(t0, steps > 0 ? (t1 - t0) / steps : 0, t1) };
   }
 
   describe(): ControllerDescription {

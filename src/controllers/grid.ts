@@ -19,14 +19,19 @@ export interface GridState extends ControllerState {
   /** Number of steps N. */
   readonly steps: number;
   readonly dir: number;
+  /** The grid points, when given (StepTo); null for a uniform grid. */
+  readonly ts: Float64Array | null;
+  /** A uniform grid: [t0, (t1 − t0)/N, t1]. */
+  readonly uniform: Float64Array;
 }
 
-/** Common base of the fixed-step controllers. */
+/**
+ * Common base of the fixed-step controllers. The grid point k is `ts[k]`, or t0 + k·(t1 − t0)/N
+ * with t_N = t1 exactly; it is computed inline (a method returning a double that V8 does not
+ * inline would box it, 16 B a step).
+ */
 export abstract class FixedStepController<S extends GridState = GridState> extends AbstractStepSizeController<S> {
   readonly adaptive = false as const;
-
-  /** Grid point k of the solve (k = N gives t1 exactly). */
-  protected abstract gridPoint(state: S, k: number): number;
 
   /** Builds the state: `steps` grid intervals. */
   protected abstract createState(problem: ControllerProblem, steps: number): S;
@@ -38,11 +43,11 @@ export abstract class FixedStepController<S extends GridState = GridState> exten
 
   propose(state: S, rec: Float64Array): number {
     const t = rec[T]!;
-    const dir = state.dir;
+    const { dir, steps, ts, uniform } = state;
     let k = state.k;
-    while (k + 1 < state.steps && dir * (this.gridPoint(state, k + 1) - t) <= 0) k++;
+    while (k + 1 < steps && dir * ((ts !== null ? ts[k + 1]! : uniform[0]! + (k + 1) * uniform[1]!) - t) <= 0) k++;
     state.k = k;
-    rec[T_NEXT] = this.gridPoint(state, k + 1);
+    rec[T_NEXT] = ts !== null ? ts[k + 1]! : k + 1 >= steps ? uniform[2]! : uniform[0]! + (k + 1) * uniform[1]!;
     rec[REACH] = 0;
     return PROPOSED;
   }

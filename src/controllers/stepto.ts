@@ -1,11 +1,6 @@
 import type { ControllerDescription, ControllerProblem } from "./base.js";
 import { FixedStepController, type GridState } from "./grid.js";
 
-/** Per-solve state of {@link StepTo}. */
-interface StepToState extends GridState {
-  readonly ts: Float64Array;
-}
-
 /**
  * Steps exactly to the given times `ts` (first t0, last t1, strictly monotone in the direction
  * of integration). `dt0` must be omitted.
@@ -16,7 +11,7 @@ interface StepToState extends GridState {
  *   stepsizeController: new StepTo({ ts: [0, 0.1, 0.3, 1] }) });
  * ```
  */
-export class StepTo extends FixedStepController<StepToState> {
+export class StepTo extends FixedStepController {
   /** The step end points. */
   readonly ts: Float64Array;
   constructor(options: { ts: ArrayLike<number> }) {
@@ -52,12 +47,8 @@ export class StepTo extends FixedStepController<StepToState> {
     return problem.t0 === problem.t1 ? 0 : this.ts.length - 1;
   }
 
-  protected createState(problem: ControllerProblem, steps: number): StepToState {
-    return { extraFnEvals: 0, detail: "", k: 0, steps, dir: problem.dir, ts: this.ts };
-  }
-
-  protected gridPoint(state: StepToState, k: number): number {
-    return state.ts[k]!;
+  protected createState(problem: ControllerProblem, steps: number): GridState {
+    return { extraFnEvals: 0, detail: "", k: 0, steps, dir: problem.dir, ts: this.ts, uniform: new Float64Array(3) };
   }
 
   describe(): ControllerDescription {
