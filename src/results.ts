@@ -28,6 +28,8 @@ export const RESULTS = Object.freeze({
   singularMatrix: 6,
   /** More events fired than `maxEvents` allows (for example an accumulating bouncing ball). */
   maxEventsReached: 7,
+  /** An implicit solver's Krylov (GMRES) linear solver did not converge even at the smallest step. */
+  linearSolverFailed: 8,
 });
 
 /** One of the values of {@link RESULTS}. */
@@ -49,6 +51,10 @@ const MESSAGES: readonly string[] = [
     "of a DAE (its algebraic part must be index 1).",
   "The maximum number of events was reached. Events may be accumulating (a Zeno point, as in a " +
     "bouncing ball); raise `maxEvents` or add a terminating event that stops the cascade.",
+  "The GMRES linear solver did not reduce the residual of the iteration matrix's system even with " +
+    "small steps: the matrix may be singular or the preconditioner wrong. Check the Jacobian (or the " +
+    "mass matrix of a DAE), use a better `preconditioner`, raise `krylov.maxIters`, or use linearSolver " +
+    "\"sparse\" or \"dense\".",
 ];
 
 /** The human-readable message of a result code. */
