@@ -310,3 +310,180 @@ export function symbolicCholesky(adj: SparsePattern, perm: Int32Array): Symbolic
   }
   return { parent, counts, nnzL, flops };
 }
+
+/**
+ * Nested dissection ordering of a symmetric adjacency pattern (no diagonal): the graph is split by
+ * a vertex separator (a breadth-first level from a pseudo-peripheral vertex, near the middle of the
+ * level structure, thinned to the vertices that touch the far side), the two sides are ordered
+ * recursively and the separator last; pieces of at most `leaf` vertices are ordered by approximate
+ * minimum degree. On grid-like graphs it makes much less fill than minimum degree alone (for an
+ * N × N grid O(N² log N) entries and O(N³) operations). Reference: A. George, "Nested dissection of
+ * a regular finite element mesh", SIAM J. Numer. Anal. 10(2) (1973) 345–363; the level-structure
+ * separator: A. George & J. W. H. Liu, *Computer Solution of Large Sparse Positive Definite
+ * Systems*, Prentice-Hall (1981), ch. 8.
+ *
+ * @example
+ * ```ts
+ * const perm = nestedDissectionOrder(symmetricAdjacency(pattern));
+ * ```
+ */
+export function nestedDissectionOrder(adj: SparsePattern, leaf = 256): Int32Array {
+  const n = adj.n;
+  const order = new Int32Array(n);
+  let pos = n; // separators are placed from the end backwards; leaves fill from the front
+  let front = 0;
+  const inSet = new Int32Array(n).fill(-1); // stamp: vertex belongs to the current piece
+  const level = new Int32Array(n);
+  const queue = new Int32Array(n);
+  let stamp = 0;
+  // Work list of pieces (vertex lists); separators are emitted in reverse order of discovery.
+  const sepOut: Int32Array[] = [];
+  const pieces: Int32Array[] = [Int32Array.from({ length: n }, (_, i) => i)];
+  const leaves: Int32Array[] = [];
+  while (pieces.length > 0) {
+    const V = pieces.pop()!;
+    if (V.length <= leaf) {
+      leaves.push(V);
+      continue;
+    }
+    stamp++;
+    for (let k = 0; k < V.length; k++) inSet[V[k]!] = stamp;
+    // Connected components: split them first.
+    const comps = components(V);
+    if (comps.length > 1) {
+      for (const c of comps) pieces.push(c);
+      continue;
+    }
+    // Pseudo-peripheral start: repeat BFS from the farthest vertex while the depth grows.
+    let start = V[0]!;
+    let depth = bfs(start);
+    for (let it = 0; it < 4; it++) {
+      const far = queue[V.length - 1]!;
+      const d = bfs(far);
+      if (d <= depth) break;
+      depth = d;
+      start = far;
+    }
+    bfs(start);
+    if (depth < 2) {
+      leaves.push(V);
+      continue;
+    }
+    // Level counts; the separator level splits the vertices most evenly.
+    const cnt = new Int32Array(depth + 1);
+    for (let k = 0; k < V.length; k++) cnt[level[V[k]!]!]!++;
+    let below = 0;
+    let best = 1;
+    let bestScore = Infinity;
+    for (let l = 1; l < depth; l++) {
+      below += cnt[l - 1]!;
+      const above = V.length - below - cnt[l]!;
+      const score = Math.abs(above - below) + 2 * cnt[l]!;
+      if (score < bestScore) {
+        bestScore = score;
+        best = l;
+      }
+    }
+    const A: number[] = [];
+    const B: number[] = [];
+    const S: number[] = [];
+    for (let k = 0; k < V.length; k++) {
+      const v = V[k]!;
+      const l = level[v]!;
+      if (l < best) A.push(v);
+      else if (l > best) B.push(v);
+      else {
+        // Keep v in the separator only if it touches the far side.
+        let touches = false;
+        for (let t = adj.ptr[v]!; t < adj.ptr[v + 1]! && !touches; t++) {
+          const u = adj.idx[t]!;
+          if (inSet[u] === stamp && level[u] === best + 1) touches = true;
+        }
+        (touches ? S : A).push(v);
+      }
+    }
+    sepOut.push(Int32Array.from(S));
+    pieces.push(Int32Array.from(A), Int32Array.from(B));
+  }
+  // Leaves first (each by minimum degree), then separators, the first-found (top) last.
+  for (const V of leaves) {
+    const sub = inducedAdjacency(V);
+    const p = amdOrder(sub);
+    for (let k = 0; k < V.length; k++) order[front++] = V[p[k]!]!;
+  }
+  for (const S of sepOut) {
+    pos -= S.length;
+    order.set(S, pos);
+  }
+  return order;
+
+  function bfs(s: number): number {
+    // Levels within the current piece (inSet === stamp); returns the depth. queue holds the order.
+    const mark = stamp;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = s;
+    level[s] = 0;
+    inSet[s] = -mark - 2; // visited (temporarily)
+    let depth = 0;
+    while (head < tail) {
+      const v = queue[head++]!;
+      const l = level[v]!;
+      if (l > depth) depth = l;
+      for (let t = adj.ptr[v]!; t < adj.ptr[v + 1]!; t++) {
+        const u = adj.idx[t]!;
+        if (inSet[u] === mark) {
+          inSet[u] = -mark - 2;
+          level[u] = l + 1;
+          queue[tail++] = u;
+        }
+      }
+    }
+    for (let k = 0; k < tail; k++) inSet[queue[k]!] = mark;
+    return depth;
+  }
+
+  function components(V: Int32Array): Int32Array[] {
+    const mark = stamp;
+    const out: Int32Array[] = [];
+    const seen = -mark - 2;
+    for (let k = 0; k < V.length; k++) {
+      const s = V[k]!;
+      if (inSet[s] !== mark) continue;
+      let head = 0;
+      let tail = 0;
+      queue[tail++] = s;
+      inSet[s] = seen;
+      while (head < tail) {
+        const v = queue[head++]!;
+        for (let t = adj.ptr[v]!; t < adj.ptr[v + 1]!; t++) {
+          const u = adj.idx[t]!;
+          if (inSet[u] === mark) {
+            inSet[u] = seen;
+            queue[tail++] = u;
+          }
+        }
+      }
+      out.push(queue.slice(0, tail));
+    }
+    for (let k = 0; k < V.length; k++) inSet[V[k]!] = mark;
+    return out;
+  }
+
+  function inducedAdjacency(V: Int32Array): SparsePattern {
+    const m = V.length;
+    const loc = new Map<number, number>();
+    for (let k = 0; k < m; k++) loc.set(V[k]!, k);
+    const ptr = new Int32Array(m + 1);
+    const idx: number[] = [];
+    for (let k = 0; k < m; k++) {
+      const v = V[k]!;
+      for (let t = adj.ptr[v]!; t < adj.ptr[v + 1]!; t++) {
+        const u = loc.get(adj.idx[t]!);
+        if (u !== undefined) idx.push(u);
+      }
+      ptr[k + 1] = idx.length;
+    }
+    return { n: m, ptr, idx: Int32Array.from(idx) };
+  }
+}

@@ -27,7 +27,8 @@
  * {@link LU_NEED_PIVOTING} when a refactorisation meets a pivot that is zero, not finite or below
  * the threshold.
  */
-import { amdOrder, symbolicCholesky } from "./amd.js";
+import { amdOrder, nestedDissectionOrder, symbolicCholesky } from "./amd.js";
+import { analyzeMultifrontal, multifrontalFactor, MF_NEED_PIVOTING, type MultifrontalSymbolic, multifrontalSolve } from "./multifrontal.js";
 import { type SparsePattern, symmetricAdjacency } from "./sparse-pattern.js";
 
 /** The factorisation needs more room for L or U than it was given. */
@@ -480,35 +481,52 @@ export function sparseLuSolveComplex(
 /** The symbolic analysis shared by the real and complex factors of one pattern. */
 export interface SparseLuSymbolic {
   readonly n: number;
-  /** Column order (fill-reducing): q[k] = the original column factored k-th. */
+  /** Column order (fill-reducing, postordered): q[k] = the original column factored k-th. */
   readonly q: Int32Array;
+  /** Supernodal structure for the multifrontal numeric factorisation (diagonal pivots). */
+  readonly mf: MultifrontalSymbolic;
   /** Estimated strictly-lower (= strictly-upper) entries with diagonal pivots. */
   readonly offDiagonal: number;
   /** Estimated multiply–adds of a factorisation with diagonal pivots. */
   readonly flops: number;
 }
 
+/** Above this order, nested dissection is tried beside minimum degree (the cheaper one is kept). */
+const ND_MIN_N = 4096;
+
 /**
- * Orders a square pattern (CSC or CSR: A + Aᵀ is the same) by approximate minimum degree and sizes
- * its factors by symbolic Cholesky (exact when the pivots stay on the diagonal).
+ * Orders a square pattern (CSC of A) by approximate minimum degree on A + Aᵀ (for n ≥ 4096 also
+ * by nested dissection, keeping the order whose factorisation takes fewer operations) and builds
+ * the supernodal structure (exact when the pivots stay in their supernode's diagonal block).
  *
  * @example
  * ```ts
- * const sym = analyzeSparseLu(patternOfW); const lu = new SparseLU(patternOfW, sym);
+ * const sym = analyzeSparseLu(csc); const lu = new SparseLU(csc.ptr, csc.idx, sym, false);
  * ```
  */
-export function analyzeSparseLu(pattern: SparsePattern): SparseLuSymbolic {
-  const adj = symmetricAdjacency(pattern);
-  const q = amdOrder(adj);
-  const { nnzL, flops } = symbolicCholesky(adj, q);
-  return { n: pattern.n, q, offDiagonal: nnzL - pattern.n, flops };
+export function analyzeSparseLu(csc: SparsePattern): SparseLuSymbolic {
+  const adj = symmetricAdjacency(csc);
+  let order = amdOrder(adj);
+  let chol = symbolicCholesky(adj, order);
+  if (csc.n >= ND_MIN_N) {
+    const nd = nestedDissectionOrder(adj);
+    const ndChol = symbolicCholesky(adj, nd);
+    if (ndChol.flops < chol.flops) {
+      order = nd;
+      chol = ndChol;
+    }
+  }
+  const mf = analyzeMultifrontal(csc, adj, order, chol.parent, chol.counts);
+  return { n: csc.n, q: mf.q, mf, offDiagonal: chol.nnzL - csc.n, flops: mf.flops };
 }
 
-/** Bytes of one real factorisation's storage for a symbolic estimate (growth excluded). */
+/** Bytes of a sparse LU's storage for a symbolic analysis (pivoting growth excluded). */
 export function sparseLuBytes(sym: SparseLuSymbolic, complex: boolean): number {
   const cap = capacityFor(sym.offDiagonal, sym.n);
   const vals = complex ? 16 : 8;
-  return 2 * cap * (4 + vals) + sym.n * (4 * 9 + vals * 3);
+  const gp = 2 * cap * (4 + vals) + sym.n * (4 * 9 + vals * 3);
+  const mf = sym.mf;
+  return gp + (complex ? 0 : 8 * (mf.uSize + mf.lSize + mf.maxFront * mf.maxFront + mf.stackSize) + 8 * sym.n);
 }
 
 function capacityFor(offDiagonal: number, n: number): number {
@@ -517,14 +535,18 @@ function capacityFor(offDiagonal: number, n: number): number {
 
 /**
  * A sparse LU factorisation of matrices with one fixed pattern (CSC `ap`, `ai`): owns the factors
- * and workspaces, factors with pivoting the first time (and whenever a refactorisation's pivot fails
- * the threshold), refactors numerically otherwise, and solves. `complex` adds the imaginary parts.
+ * and workspaces. Real matrices go through the multifrontal path (dense fronts, pivots restricted
+ * to each supernode's diagonal block) and fall back to the general left-looking factorisation with
+ * unrestricted pivoting when a pivot fails the threshold there; complex matrices (and that
+ * fallback) use the left-looking one, which factors with a pivot search the first time and
+ * refactors numerically in the same pivot order afterwards.
  */
 export class SparseLU {
   readonly n: number;
   readonly sym: SparseLuSymbolic;
   readonly complex: boolean;
-  /** Factorisations with pivot search, and numeric refactorisations, done so far. */
+  /** Factorisations by the multifrontal path, with pivot search, and left-looking refactorisations. */
+  numMultifrontal = 0;
   numPivotingFactorizations = 0;
   numRefactorizations = 0;
   private readonly ap: Int32Array;
@@ -552,8 +574,17 @@ export class SparseLU {
   private readonly stack: Int32Array;
   private readonly pstack: Int32Array;
   private readonly flag: Int32Array;
-  /** The stored pivot order and structure are valid for refactorisation. */
+  private readonly mfU: Float64Array;
+  private readonly mfL: Float64Array;
+  private readonly mfPiv: Int32Array;
+  private readonly mfFront: Float64Array;
+  private readonly mfStack: Float64Array;
+  private readonly mfLocal: Int32Array;
+  private readonly mfGather: Float64Array;
+  /** The stored pivot order and structure are valid for left-looking refactorisation. */
   private haveStructure = false;
+  /** The current factors are the multifrontal ones. */
+  private multifrontal = false;
 
   constructor(ap: Int32Array, ai: Int32Array, sym: SparseLuSymbolic, complex: boolean, tol = 0.1) {
     const n = sym.n;
@@ -585,19 +616,36 @@ export class SparseLU {
     this.stack = new Int32Array(n);
     this.pstack = new Int32Array(n);
     this.flag = new Int32Array(n);
+    const mf = sym.mf;
+    this.mfU = complex ? empty : new Float64Array(mf.uSize);
+    this.mfL = complex ? empty : new Float64Array(mf.lSize);
+    this.mfPiv = new Int32Array(complex ? 0 : n);
+    this.mfFront = complex ? empty : new Float64Array(mf.maxFront * mf.maxFront);
+    this.mfStack = complex ? empty : new Float64Array(mf.stackSize);
+    this.mfLocal = new Int32Array(complex ? 0 : n);
+    this.mfGather = complex ? empty : new Float64Array(n);
   }
 
   /** Entries of L and U (including the diagonal) of the current factors. */
   get nnz(): number {
-    return this.lp[this.n]! + this.up[this.n]! + this.n;
+    return this.multifrontal ? this.sym.mf.nnz : this.lp[this.n]! + this.up[this.n]! + this.n;
   }
 
   /**
    * Factors the matrix with values `ax` (and `axi` for the complex variant), aligned with the
-   * pattern: refactors when the structure is known, else (or when a pivot fails) factors with
-   * pivoting. Returns 0 or k + 1 (singular column k).
+   * pattern. Returns 0 or k + 1 (singular column k).
    */
   factor(ax: Float64Array, axi?: Float64Array): number {
+    if (!this.complex) {
+      const r = multifrontalFactor(this.sym.mf, ax, this.tol, this.mfU, this.mfL, this.mfPiv, this.mfFront, this.mfStack, this.mfLocal);
+      if (r === 0) {
+        this.numMultifrontal++;
+        this.multifrontal = true;
+        return 0;
+      }
+      this.multifrontal = false;
+      if (r !== MF_NEED_PIVOTING) return r;
+    }
     if (this.haveStructure && this.refactorOnce(ax, axi) === 0) {
       this.numRefactorizations++;
       return 0;
@@ -616,9 +664,12 @@ export class SparseLU {
 
   /** Solves A x = b in place (real variant). */
   solve(b: Float64Array): void {
+    if (this.multifrontal) {
+      multifrontalSolve(this.sym.mf, this.mfU, this.mfL, this.mfPiv, b, this.wr, this.mfGather);
+      return;
+    }
     sparseLuSolve(this.n, this.prow, this.sym.q, this.lp, this.li, this.lxr, this.up, this.ui, this.uxr, this.udr, b, this.wr);
   }
-
   /** Solves A x = b in place (complex variant; b = br + i·bi). */
   solveComplex(br: Float64Array, bi: Float64Array): void {
     sparseLuSolveComplex(this.n, this.prow, this.sym.q, this.lp, this.li, this.lxr, this.lxi, this.up, this.ui, this.uxr, this.uxi,

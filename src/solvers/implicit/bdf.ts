@@ -150,6 +150,7 @@ export class BDF implements AbstractSolver<BDFState> {
 
   restart(state: BDFState, t: number, y: Float64Array): Float64Array {
     state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     state.f(t, y, state.args, state.f0);
     state.numFnEvals++;
     state.h = NaN; // the history starts again at order 1 with the next step's size

@@ -232,6 +232,7 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
 
   restart(state: ESDIRKState, t: number, y: Float64Array): Float64Array {
     state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     state.f(t, y, state.args, state.ks[0]!);
     state.numFnEvals++;
     state.k0Valid = true;

@@ -335,6 +335,16 @@ export class IterationMatrix {
     return this.ls;
   }
 
+  /**
+   * The linear algebra is that of a large system (sparse LU or GMRES): a setup or a solve costs
+   * far more than an evaluation of f, and Newton iterations economise on them (see
+   * `newtonTolerance` in stage-newton.ts).
+   */
+  get largeSystem(): boolean {
+    const k = this.ls?.kind;
+    return k === "sparse" || k === "gmres";
+  }
+
   /** Which linear solver is in use ("pending" before it is chosen). */
   get kind(): string {
     return this.ls === null ? "pending" : this.ls.kind;

@@ -252,6 +252,7 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
 
   restart(state: ARKState, t: number, y: Float64Array): Float64Array {
     state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     this.firstStage(state, t, y);
     state.jacCurrent = false;
     const { n, kE, kI, fStart } = state;

@@ -12,8 +12,8 @@
  *   solution is scaled by γ to approximate W⁻¹);
  * - `"none"`.
  *
- * The preconditioner is set up again when J changed or α moved by more than 30% from α_P (CVODE's
- * rule); W itself is always applied with the current α. Tolerances as CVODE's: the linear
+ * The preconditioner is set up again when J changed or α moved outside [α_P/1.6, 1.6 α_P] (CVODE's
+ * rule, widened; see linear-solver.ts); W itself is always applied with the current α. Tolerances as CVODE's: the linear
  * residual ‖D (b − W x)‖_RMS must fall below ε_lin · (Newton tolerance) · α (ε_lin = 0.05,
  * `krylov.epsLin`), so that the error the solve leaves in the Newton correction is ε_lin times
  * the Newton tolerance. A cycle of `krylov.maxIters` iterations restarts `krylov.restarts` times;
@@ -30,7 +30,7 @@ import { blockLuFactor, blockLuSolve, ilu0Factor, ilu0Solve } from "../../linalg
 import type { SparsePattern } from "../../linalg/sparse-pattern.js";
 import { BlockStore, CompressedStore } from "./jacobian-stores.js";
 import {
-  formIterationMatrix, type KrylovOptions, type LinearSolver, type LinearSolverCounters, type MassLayout, MAX_STALE_ALPHA_CHANGE,
+  formIterationMatrix, keepStale, type KrylovOptions, type LinearSolver, type LinearSolverCounters, type MassLayout,
   type PreconditionerName, STATUS_LINEAR_FAILED, type UserPreconditioner,
 } from "./linear-solver.js";
 
@@ -213,8 +213,7 @@ export class GmresSolver implements LinearSolver {
 
   setup(alpha: number, jacChanged: boolean): number {
     this.alpha = alpha;
-    const ap = this.alphaP;
-    if (!jacChanged && ap === ap && Math.abs(alpha / ap - 1) <= MAX_STALE_ALPHA_CHANGE) return 0;
+    if (keepStale(true, jacChanged, alpha, this.alphaP)) return 0;
     this.alphaP = alpha;
     this.numPrecSetups++;
     this.precBroken = false;

@@ -160,6 +160,7 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
 
   restart(state: RadauState, t: number, y: Float64Array): Float64Array {
     state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     state.f(t, y, state.args, state.f0);
     state.numFnEvals++;
     state.f0Valid = true;
