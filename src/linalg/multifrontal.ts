@@ -46,6 +46,8 @@ export interface MultifrontalSymbolic {
   readonly asmPtr: Int32Array;
   readonly asmDst: Int32Array;
   readonly asmSrc: Int32Array;
+  /** New column index of each stored entry of A (CSC order). */
+  readonly colOf: Int32Array;
   /** Offsets of each supernode's U rows (w × m) and L rows (r × w) in the factor arrays. */
   readonly uOff: Float64Array;
   readonly lOff: Float64Array;
@@ -277,22 +279,31 @@ export function analyzeMultifrontal(
     }
   }
   return {
-    n, q, pinv, nsuper: ns, superStart, rowPtr, rows, nChildren, asmPtr, asmDst, asmSrc, uOff, lOff,
+    n, q, pinv, nsuper: ns, superStart, rowPtr, rows, nChildren, asmPtr, asmDst, asmSrc, colOf, uOff, lOff,
     uSize: uOff[ns]!, lSize: lOff[ns]!, maxFront, stackSize: stackMax, nnz, flops,
   };
 }
 
 /**
  * Numeric multifrontal factorisation of A (values `ax` aligned with the CSC pattern the symbolic
- * structure was built from). Work: front (maxFront²), stack (stackSize), local (n, Int32).
+ * structure was built from). Work: front (maxFront²), stack (stackSize), local (n, Int32), acol (n);
+ * colOf = sym.colOf.
  *
  * @returns 0, k + 1 when the pivot of column k is zero or not finite, or MF_NEED_PIVOTING
  */
 export function multifrontalFactor(
   sym: MultifrontalSymbolic, ax: Float64Array, tol: number, U: Float64Array, L: Float64Array, piv: Int32Array,
-  front: Float64Array, stack: Float64Array, local: Int32Array,
+  front: Float64Array, stack: Float64Array, local: Int32Array, acol: Float64Array, colOf: Int32Array,
 ): number {
-  const { nsuper, superStart, rowPtr, rows, nChildren, asmPtr, asmDst, asmSrc, uOff, lOff } = sym;
+  const { n, nsuper, superStart, rowPtr, rows, nChildren, asmPtr, asmDst, asmSrc, uOff, lOff } = sym;
+  // Largest entry of each column of A (new index), for the numerical-singularity test.
+  for (let j = 0; j < n; j++) acol[j] = 0;
+  for (let t = 0; t < ax.length; t++) {
+    const v = Math.abs(ax[t]!);
+    const j = colOf[t]!;
+    if (v > acol[j]!) acol[j] = v;
+  }
+  const tiny = n * 2.220446049250313e-16;
   let top = 0; // stack pointer (doubles)
   for (let s = 0; s < nsuper; s++) {
     const f = superStart[s]!;
@@ -340,7 +351,8 @@ export function multifrontalFactor(
           }
         }
       }
-      if (!(colMax > 0) || colMax === Infinity) return f + k + 1;
+      // No usable pivot (none, or the column cancelled to rounding: numerically singular).
+      if (!(colMax > tiny * acol[f + k]!) || colMax === Infinity) return f + k + 1;
       if (best < tol * colMax) return MF_NEED_PIVOTING;
       piv[f + k] = f + p;
       if (p !== k) {
@@ -353,10 +365,10 @@ export function multifrontalFactor(
         }
       }
       const rk = k * m;
-      const inv = 1 / front[rk + k]!;
+      const pivot = front[rk + k]!;
       for (let i = k + 1; i < m; i++) {
         const ri = i * m;
-        const l = front[ri + k]! * inv;
+        const l = front[ri + k]! / pivot; // divided, so that a copy of the pivot row cancels exactly
         front[ri + k] = l;
         if (l !== 0) for (let j = k + 1; j < w; j++) front[ri + j] -= l * front[rk + j]!;
       }

@@ -22,14 +22,17 @@
  * factorisation with pivoting produces more fill than the symbolic estimate, and keeps the complex
  * variant (for RADAU5's complex iteration matrix) beside the real one.
  *
- * Results: 0 on success; k + 1 when column k has no usable pivot (structurally or numerically
- * singular, or NaN/Infinity entries); {@link LU_NEED_SPACE} when L or U outgrows its capacity;
+ * Results: 0 on success; k + 1 when column k has no usable pivot (none at all: structurally
+ * singular; all candidates below n·ε times the largest entry of A's column: numerically singular,
+ * the column cancelled to rounding; or NaN/Infinity entries); {@link LU_NEED_SPACE} when L or U outgrows its capacity;
  * {@link LU_NEED_PIVOTING} when a refactorisation meets a pivot that is zero, not finite or below
  * the threshold.
  */
 import { amdOrder, nestedDissectionOrder, symbolicCholesky } from "./amd.js";
 import { analyzeMultifrontal, multifrontalFactor, MF_NEED_PIVOTING, type MultifrontalSymbolic, multifrontalSolve } from "./multifrontal.js";
 import { type SparsePattern, symmetricAdjacency } from "./sparse-pattern.js";
+
+const EPS = 2.220446049250313e-16;
 
 /** The factorisation needs more room for L or U than it was given. */
 export const LU_NEED_SPACE = -1;
@@ -93,7 +96,12 @@ export function sparseLuFactor(
         }
       }
     }
-    for (let p = ap[col]!; p < ap[col + 1]!; p++) x[ai[p]!] += ax[p]!;
+    let aMax = 0;
+    for (let p = ap[col]!; p < ap[col + 1]!; p++) {
+      x[ai[p]!] += ax[p]!;
+      const v = Math.abs(ax[p]!);
+      if (v > aMax) aMax = v;
+    }
     // Numeric: x ← L⁻¹ x over the reach, in topological order.
     for (let t = top; t < n; t++) {
       const r = xi[t]!;
@@ -118,7 +126,8 @@ export function sparseLuFactor(
       } else if (!(v <= maxAbs)) bad = true;
       if (r === col) diagAbs = v;
     }
-    if (bad || piv < 0 || !(maxAbs > 0) || maxAbs === Infinity) {
+    // No usable pivot: none, NaN, or everything cancelled to rounding level (numerically singular).
+    if (bad || piv < 0 || !(maxAbs > n * EPS * aMax) || maxAbs === Infinity) {
       for (let t = top; t < n; t++) x[xi[t]!] = 0;
       return k + 1;
     }
@@ -131,7 +140,6 @@ export function sparseLuFactor(
     ud[k] = pivot;
     pinv[piv] = k;
     x[piv] = 0;
-    const inv = 1 / pivot;
     for (let t = top; t < n; t++) {
       const r = xi[t]!;
       const j = pinv[r]!;
@@ -140,8 +148,10 @@ export function sparseLuFactor(
         ui[nu] = j;
         ux[nu++] = x[r]!;
       } else {
+        // Divide (not multiply by 1/pivot): a row equal to the pivot row gets exactly 1 and
+        // cancels exactly, so exactly dependent rows end in an exact zero pivot.
         li[nl] = r;
-        lx[nl++] = x[r]! * inv;
+        lx[nl++] = x[r]! / pivot;
       }
       x[r] = 0;
     }
@@ -165,7 +175,12 @@ export function sparseLuRefactor(
 ): number {
   for (let k = 0; k < n; k++) {
     const col = q[k]!;
-    for (let p = ap[col]!; p < ap[col + 1]!; p++) x[pinv[ai[p]!]!] += ax[p]!;
+    let aMax = 0;
+    for (let p = ap[col]!; p < ap[col + 1]!; p++) {
+      x[pinv[ai[p]!]!] += ax[p]!;
+      const v = Math.abs(ax[p]!);
+      if (v > aMax) aMax = v;
+    }
     const u0 = up[k]!;
     const u1 = up[k + 1]!;
     for (let t = u0; t < u1; t++) {
@@ -188,15 +203,14 @@ export function sparseLuRefactor(
       else if (!(v <= maxAbs)) bad = true;
     }
     const pa = Math.abs(pivot);
-    if (bad || !(pa > 0) || pa === Infinity || pa < tol * maxAbs) {
+    if (bad || !(pa > n * EPS * aMax) || pa === Infinity || pa < tol * maxAbs) {
       for (let s = l0; s < l1; s++) x[li[s]!] = 0;
       return LU_NEED_PIVOTING;
     }
     ud[k] = pivot;
-    const inv = 1 / pivot;
     for (let s = l0; s < l1; s++) {
       const r = li[s]!;
-      lx[s] = x[r]! * inv;
+      lx[s] = x[r]! / pivot;
       x[r] = 0;
     }
   }
@@ -278,9 +292,12 @@ export function sparseLuFactorComplex(
         }
       }
     }
+    let aMax = 0;
     for (let p = ap[col]!; p < ap[col + 1]!; p++) {
       xr[ai[p]!] += axr[p]!;
       xim[ai[p]!] += axi[p]!;
+      const v = Math.abs(axr[p]!) + Math.abs(axi[p]!);
+      if (v > aMax) aMax = v;
     }
     for (let t = top; t < n; t++) {
       const r = xi[t]!;
@@ -311,7 +328,7 @@ export function sparseLuFactorComplex(
       } else if (!(v <= maxAbs)) bad = true;
       if (r === col) diagAbs = v;
     }
-    if (bad || piv < 0 || !(maxAbs > 0) || maxAbs === Infinity) {
+    if (bad || piv < 0 || !(maxAbs > n * EPS * aMax) || maxAbs === Infinity) {
       for (let t = top; t < n; t++) {
         xr[xi[t]!] = 0;
         xim[xi[t]!] = 0;
@@ -334,8 +351,6 @@ export function sparseLuFactorComplex(
     xr[piv] = 0;
     xim[piv] = 0;
     const den = pr * pr + pim * pim;
-    const ir = pr / den;
-    const ii = -pim / den;
     for (let t = top; t < n; t++) {
       const r = xi[t]!;
       const j = pinv[r]!;
@@ -347,9 +362,10 @@ export function sparseLuFactorComplex(
         uxr[nu] = vr;
         uxi[nu++] = vi;
       } else {
+        // v / pivot with one division per part (exactly 1 for v = pivot, as in the real case).
         li[nl] = r;
-        lxr[nl] = vr * ir - vi * ii;
-        lxi[nl++] = vr * ii + vi * ir;
+        lxr[nl] = (vr * pr + vi * pim) / den;
+        lxi[nl++] = (vi * pr - vr * pim) / den;
       }
       xr[r] = 0;
       xim[r] = 0;
@@ -369,10 +385,13 @@ export function sparseLuRefactorComplex(
 ): number {
   for (let k = 0; k < n; k++) {
     const col = q[k]!;
+    let aMax = 0;
     for (let p = ap[col]!; p < ap[col + 1]!; p++) {
       const r = pinv[ai[p]!]!;
       xr[r] += axr[p]!;
       xim[r] += axi[p]!;
+      const v = Math.abs(axr[p]!) + Math.abs(axi[p]!);
+      if (v > aMax) aMax = v;
     }
     for (let t = up[k]!, u1 = up[k + 1]!; t < u1; t++) {
       const j = ui[t]!;
@@ -406,7 +425,7 @@ export function sparseLuRefactorComplex(
       else if (!(v <= maxAbs)) bad = true;
     }
     const pa = Math.abs(pr) + Math.abs(pim);
-    if (bad || !(pa > 0) || pa === Infinity || pa < tol * maxAbs) {
+    if (bad || !(pa > n * EPS * aMax) || pa === Infinity || pa < tol * maxAbs) {
       for (let s = l0; s < l1; s++) {
         xr[li[s]!] = 0;
         xim[li[s]!] = 0;
@@ -416,14 +435,12 @@ export function sparseLuRefactorComplex(
     udr[k] = pr;
     udi[k] = pim;
     const den = pr * pr + pim * pim;
-    const ir = pr / den;
-    const ii = -pim / den;
     for (let s = l0; s < l1; s++) {
       const r = li[s]!;
       const vr = xr[r]!;
       const vi = xim[r]!;
-      lxr[s] = vr * ir - vi * ii;
-      lxi[s] = vr * ii + vi * ir;
+      lxr[s] = (vr * pr + vi * pim) / den;
+      lxi[s] = (vi * pr - vr * pim) / den;
       xr[r] = 0;
       xim[r] = 0;
     }
@@ -637,7 +654,7 @@ export class SparseLU {
    */
   factor(ax: Float64Array, axi?: Float64Array): number {
     if (!this.complex) {
-      const r = multifrontalFactor(this.sym.mf, ax, this.tol, this.mfU, this.mfL, this.mfPiv, this.mfFront, this.mfStack, this.mfLocal);
+      const r = multifrontalFactor(this.sym.mf, ax, this.tol, this.mfU, this.mfL, this.mfPiv, this.mfFront, this.mfStack, this.mfLocal, this.mfGather, this.sym.mf.colOf);
       if (r === 0) {
         this.numMultifrontal++;
         this.multifrontal = true;

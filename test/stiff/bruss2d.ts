@@ -15,6 +15,9 @@ export interface Brusselator2D {
   readonly y0: Float64Array;
   /** The vector field, in place (plain JavaScript loops). */
   readonly f: (t: number, y: Float64Array, args: unknown, dy: Float64Array) => void;
+  /** Its IMEX split: reaction and forcing (non-stiff), and diffusion (stiff); f = reaction + diffusion. */
+  readonly reaction: (t: number, y: Float64Array, args: unknown, dy: Float64Array) => void;
+  readonly diffusion: (t: number, y: Float64Array, args: unknown, dy: Float64Array) => void;
   /** The Jacobian's pattern, row by row. */
   readonly sparsity: number[][];
 }
@@ -53,6 +56,29 @@ export function brusselator2d(N: number): Brusselator2D {
       }
     }
   };
+  const reaction = (t: number, y: Float64Array, _args: unknown, dy: Float64Array): void => {
+    const forced = t >= 1.1;
+    for (let c = 0; c < N * N; c++) {
+      const u = y[2 * c]!;
+      const v = y[2 * c + 1]!;
+      const uuv = u * u * v;
+      dy[2 * c] = 1 + uuv - 4.4 * u + (forced && disk[c] === 1 ? 5 : 0);
+      dy[2 * c + 1] = 3.4 * u - uuv;
+    }
+  };
+  const diffusion = (_t: number, y: Float64Array, _args: unknown, dy: Float64Array): void => {
+    for (let i = 0; i < N; i++) {
+      for (let j = 0; j < N; j++) {
+        const k = 2 * (i * N + j);
+        const up = i > 0 ? k - 2 * N : k;
+        const dn = i < N - 1 ? k + 2 * N : k;
+        const lf = j > 0 ? k - 2 : k;
+        const rt = j < N - 1 ? k + 2 : k;
+        dy[k] = inv * (y[up]! + y[dn]! + y[lf]! + y[rt]! - 4 * y[k]!);
+        dy[k + 1] = inv * (y[up + 1]! + y[dn + 1]! + y[lf + 1]! + y[rt + 1]! - 4 * y[k + 1]!);
+      }
+    }
+  };
   const sparsity: number[][] = [];
   for (let i = 0; i < N; i++) {
     for (let j = 0; j < N; j++) {
@@ -67,5 +93,5 @@ export function brusselator2d(N: number): Brusselator2D {
       }
     }
   }
-  return { N, n, t1: 11.5, y0, f, sparsity };
+  return { N, n, t1: 11.5, y0, f, reaction, diffusion, sparsity };
 }

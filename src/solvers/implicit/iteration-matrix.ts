@@ -27,7 +27,6 @@ import {
   bandPattern, bandwidthOf, patternFromRows, patternOfDense, type SparsePattern, transposePattern, unionPatterns,
 } from "../../linalg/sparse-pattern.js";
 import { detectSparsity } from "../../linalg/sparsity-detection.js";
-import { luFactor } from "../../linalg/lu.js";
 import { describeValue } from "../../tree.js";
 import type { AbstractTerm, InPlaceVectorField, VectorFieldObject } from "../../terms.js";
 import { ODETerm } from "../../terms.js";
@@ -36,7 +35,7 @@ import { BandedSolver, bandedBytes, DenseSolver, denseBytes, SparseSolver, spars
 import { GmresSolver, gmresBytes, type LinearizationPoint } from "./krylov-solver.js";
 import {
   type KrylovOptions, type LinearSolver, type LinearSolverCounters, type LinearSolverName, massLayout, type PreconditionerName,
-  type UserPreconditioner,
+  STATUS_SINGULAR, type UserPreconditioner,
 } from "./linear-solver.js";
 
 export { STATUS_LINEAR_FAILED, STATUS_NEWTON_FAILED, STATUS_SINGULAR } from "./linear-solver.js";
@@ -247,6 +246,8 @@ export class IterationMatrix {
   /** Pattern of J from `jacSparsity` or `bandwidth` (CSR), or null until detected. */
   private jPattern: SparsePattern | null;
   private ls: LinearSolver | null = null;
+  /** An algebraic row (a zero row of M) with no entry of J: W is singular for every α. */
+  private structurallySingular = false;
   private fill = Fill.None;
   private colouring: ColouredPattern | null = null;
   private scratch: Float64Array = new Float64Array(0);
@@ -305,8 +306,13 @@ export class IterationMatrix {
     if (kind === "auto" && userPrec) kind = "gmres";
     this.requested = kind;
     // Build now when nothing has to be detected first (so that budget errors surface at once).
+    // A pattern is needed for banded and sparse LU and the built-in preconditioners, and (for the
+    // structural check of algebraic rows) whenever a Krylov solver meets a singular mass matrix.
+    let algebraicRows = false;
+    for (let i = 0; i < n && massP !== null; i++) if (massP.ptr[i + 1] === massP.ptr[i]) algebraicRows = true;
     const needsPattern =
-      (kind === "banded" || kind === "sparse" || (kind === "gmres" && !userPrec && p !== "none")) && this.jPattern === null && !hasCompiledPattern(vf);
+      (kind === "banded" || kind === "sparse" || (kind === "gmres" && (algebraicRows || (!userPrec && p !== "none")))) &&
+      this.jPattern === null && !hasCompiledPattern(vf);
     const autoDefers = kind === "auto" && this.jPattern === null && !hasCompiledPattern(vf) && n >= AUTO_DETECT_MIN_N;
     if (!needsPattern && !autoDefers) this.build(this.jPattern ?? compiledPattern(vf, n));
   }
@@ -319,7 +325,9 @@ export class IterationMatrix {
     const before = this.counter.numFnEvals;
     const detected = detectSparsity(this.f, t, y, this.args, this.counter, explicit ? 8 * n + 64 : Math.max(64, n));
     this.detectionEvals += this.counter.numFnEvals - before;
-    if (detected === null && explicit && !(this.requested === "gmres" && this.options.preconditioner === undefined)) {
+    const p = this.options.preconditioner;
+    const patternOptional = this.requested === "gmres" && (p === undefined || p === "none" || (typeof p === "object" && p !== null));
+    if (detected === null && explicit && !patternOptional) {
       throw new TypeError(
         `${this.name}: linearSolver ${JSON.stringify(this.requested)} needs the Jacobian's sparsity pattern, and it could not be detected from f at ` +
           `t = ${t} (f gives NaN at the initial state, throws when given NaN, or depends on nearly every component). ` +
@@ -448,6 +456,7 @@ export class IterationMatrix {
    * Sets up solves with W = α M − J. Returns 0, or a STATUS code (W singular to working precision).
    */
   factor(alpha: number): number {
+    if (this.structurallySingular) return STATUS_SINGULAR;
     const r = this.linearSolver.setup(alpha, this.jacChanged);
     if (r === 0) {
       this.alpha = alpha;
@@ -522,6 +531,13 @@ export class IterationMatrix {
     const n = this.n;
     const complex = this.role.complex;
     const wPattern = jPattern === null ? null : unionPatterns(this.massPattern === null ? [jPattern] : [jPattern, this.massPattern], n, true);
+    if (jPattern !== null && this.massPattern !== null) {
+      // A zero row of M without any entry of J: no α makes W regular (Krylov solvers would not see it).
+      const mp = this.massPattern;
+      for (let i = 0; i < n && !this.structurallySingular; i++) {
+        if (mp.ptr[i + 1] === mp.ptr[i] && jPattern.ptr[i + 1] === jPattern.ptr[i]) this.structurallySingular = true;
+      }
+    }
     let kind = this.requested;
     let sym: SparseLuSymbolic | null = null;
     if (kind === "auto") ({ kind, sym } = this.chooseAuto(wPattern));
@@ -701,8 +717,4 @@ function minOf(a: Float64Array): number {
   return m;
 }
 
-/** Whether a dense row-major n × n matrix is singular to working precision (for mass-matrix checks). */
-export function isSingularDense(a: Float64Array, n: number): boolean {
-  return luFactor(n, Float64Array.from(a), new Int32Array(n)) !== 0;
-}
 

@@ -105,8 +105,6 @@ export class GmresSolver implements LinearSolver {
   private alphaP = NaN;
   private ar = 0;
   private ai = 0;
-  /** The preconditioner's factorisation broke down at this α: solve unpreconditioned. */
-  private precBroken = false;
   private numPrecSetups = 0;
   private numPrecSolves = 0;
   private numLinearIterations = 0;
@@ -189,11 +187,6 @@ export class GmresSolver implements LinearSolver {
     this.numPrecSolves++;
     const n = this.n;
     const p = this.cfg.preconditioner;
-    if (this.precBroken) {
-      const inv = 1 / this.alpha;
-      for (let i = 0; i < n; i++) z[zOff + i] = r[rOff + i]! * inv;
-      return 0;
-    }
     if (p === "ilu0" || p === "block-jacobi") {
       for (let i = 0; i < n; i++) z[zOff + i] = r[rOff + i]!;
       if (p === "ilu0") {
@@ -216,7 +209,6 @@ export class GmresSolver implements LinearSolver {
     if (keepStale(true, jacChanged, alpha, this.alphaP)) return 0;
     this.alphaP = alpha;
     this.numPrecSetups++;
-    this.precBroken = false;
     const p = this.cfg.preconditioner;
     if (p === "none") return 0;
     if (p === "ilu0" || p === "block-jacobi") {
@@ -226,9 +218,11 @@ export class GmresSolver implements LinearSolver {
         ? ilu0Factor(this.n, (jac as CompressedStore).pattern.ptr, (jac as CompressedStore).pattern.idx, this.diagPos, this.Wx, this.iw)
         : blockLuFactor(this.n, this.cfg.blockSize, this.Wx, this.piv);
       if (r !== 0) {
-        // An incomplete factorisation can break down where W is regular: go on unpreconditioned.
-        this.precBroken = true;
+        // A zero pivot (W singular, or an incomplete factorisation that broke down): a smaller step
+        // (larger α) may cure it; going on unpreconditioned could let GMRES wander in W's null space.
+        this.alphaP = NaN;
         this.numPrecBreakdowns++;
+        return STATUS_LINEAR_FAILED;
       }
       return 0;
     }
