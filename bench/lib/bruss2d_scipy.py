@@ -3,8 +3,10 @@
 The 2-D Brusselator of test/stiff/bruss2d.ts (same grid, stencil, forcing and initial values),
 vectorised with numpy as a SciPy user would write it, and POLLU (Verwer 1994) replicated over
 independent cells. Reads a JSON job on stdin:
-  {"tasks": [{"problem": "BRUSS2D", "N": 32, "method": "BDF", "rtol": 1e-6, "atol": 1e-6}, ...],
-   "minTime": 0.3}
+  {"tasks": [{"problem": "BRUSS2D", "N": 32, "cells": 32, "method": "BDF", "rtol": 1e-6, "atol": 1e-6}, ...],
+   "minTime": 0.3, "maxTime": 5}
+(N is read for BRUSS2D, cells for POLLU); the peak resident memory of the process (KB) comes back
+with each result.
 For each task: one solve (final state, counts), then repeated timed solves (time.perf_counter, at
 least 2 calls and minTime seconds, fastest kept). BDF and Radau get `jac_sparsity` (the exact
 pattern, so SuperLU factors the sparse iteration matrix), LSODA a band. `"reference": true` in a
@@ -14,6 +16,7 @@ Run as a script with --reference N OUT to write the tight reference of the N × 
 (Radau and BDF at rtol = atol = 1e-12, difference reported) for test/reference/.
 """
 import json
+import resource
 import sys
 import time
 import warnings
@@ -69,8 +72,8 @@ def bruss2d(N):
 
 # POLLU: Verwer's air-pollution kinetics (20 species, 25 reactions); J. G. Verwer, "Gauss–Seidel
 # iteration for stiff ODEs from chemical kinetics", SIAM J. Sci. Comput. 15(5) (1994) 1243–1259;
-# Bari IVP test set (Mazzia & Magherini), problem POLLU. Replicated over `cells` independent cells,
-# species-major (y[s * cells + c]), so the Jacobian is sparse but not banded.
+# Bari IVP test set (Mazzia & Iavernaro), problem POLLU. Replicated over `cells` independent cells,
+# cell-major (y[20 c + s]) as in bench/lib/large_problems.ts and bench/c/cvode_large.c.
 K = [0.35, 0.266e2, 0.123e5, 0.86e-3, 0.82e-3, 0.15e5, 0.13e-3, 0.24e5, 0.165e5, 0.9e4, 0.22e-1, 0.12e5, 0.188e1,
      0.163e5, 0.48e7, 0.35e-3, 0.175e-1, 0.1e9, 0.444e12, 0.124e4, 0.21e1, 0.578e1, 0.474e-1, 0.178e4, 0.312e1]
 POLLU_Y0 = [0, 0.2, 0, 0.04, 0, 0, 0.1, 0.3, 0.01, 0, 0, 0, 0, 0, 0, 0, 0.007, 0, 0, 0]
@@ -109,15 +112,12 @@ def pollu_rhs(y):
     return d
 
 
-POLLU_PATTERN = None
-
-
 def pollu(cells):
     def f(t, y):
-        return pollu_rhs(y.reshape(20, cells)).ravel()
+        return pollu_rhs(y.reshape(cells, 20).T).T.ravel()
 
-    y0 = np.repeat(np.array(POLLU_Y0, dtype=float), cells)
-    # Pattern of one cell by NaN probing of the rhs (each species column), replicated.
+    y0 = np.tile(np.array(POLLU_Y0, dtype=float), cells)
+    # Pattern of one cell by NaN probing of the rhs (each species column), replicated block-diagonally.
     base = np.array(POLLU_Y0, dtype=float).reshape(20, 1) + 0.1
     rows, cols = [], []
     for j in range(20):
@@ -128,14 +128,11 @@ def pollu(cells):
         for i in np.nonzero(np.isnan(d))[0]:
             rows.append(int(i))
             cols.append(j)
-    R, C = [], []
-    for i, j in zip(rows, cols):
-        for c in range(cells):
-            R.append(i * cells + c)
-            C.append(j * cells + c)
+    R = [20 * c + i for c in range(cells) for i in rows]
+    C = [20 * c + j for c in range(cells) for j in cols]
     n = 20 * cells
     sparsity = coo_matrix((np.ones(len(R)), (R, C)), shape=(n, n)).tocsc()
-    return f, y0, 60.0, sparsity, 19 * cells
+    return f, y0, 60.0, sparsity, 19
 
 
 def problem(task):
@@ -182,6 +179,7 @@ def main():
         out.append({
             **task, "ok": True, "y": sol.y[:, -1].tolist(), "time": best, "fevals": int(sol.nfev),
             "steps": int(sol.t.size - 1), "jevals": int(sol.njev), "lus": int(sol.nlu),
+            "peakKB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         })
     json.dump({"results": out}, sys.stdout)
 
