@@ -146,6 +146,11 @@ function record(p: Problem, solver: string, rtol: number, out: RunOut): void {
   });
 }
 
+// Peak memory of the odeflow worker process on a trivial solve: Node, its TypeScript loader and the
+// library, before any large array (subtract it to see what a solve itself holds).
+const tiny = odeflow({ key: "BRUSS2D N=2", problem: "BRUSS2D", size: 2, n: 8, atolOf: (r) => r, ref: [], refNote: "" }, "BDF", {}, 1e-3, 1e-3);
+const baselineMB = tiny?.peakMB ?? NaN;
+
 for (const p of problems) {
   referenceOf(p);
   if (p.ref.length === 0) continue;
@@ -240,7 +245,8 @@ const machine = machineInfo({ python: true, gcc: true });
 const lines: string[] = [
   "# Large stiff systems: sparse direct and Krylov linear solvers", "", machineLine(machine), "",
   "Error: max-norm of y(t1) − reference. Ratio: peer time / time of the fastest odeflow solver at the same error. Time: fastest of repeated solves " +
-    `(repeated only below ${repeatBelow} s). Peak: the solving process's peak resident memory (Node itself ≈ 45 MB, Python with SciPy ≈ 90 MB). ` +
+    `(repeated only below ${repeatBelow} s). Peak: the solving process's peak resident memory (of it, an odeflow worker on a trivial problem: ` +
+    `${baselineMB.toFixed(0)} MB; Python with SciPy ≈ 90 MB; the C program ≈ 3 MB). ` +
     "odeflow gets the plain JavaScript f only (pattern detected, coloured differences); SciPy gets `jac_sparsity`; CVODE band and GMRES difference " +
     "quotients, CVODE KLU an analytic sparse Jacobian.", "",
 ];
@@ -283,6 +289,6 @@ for (const p of problems) {
 lines.push("", ...notes.map((n) => `- ${n}`));
 mkdirSync(join(BENCH, "results"), { recursive: true });
 const suffix = quick ? ".quick" : "";
-writeFileSync(join(BENCH, `results/large-systems${suffix}.json`), JSON.stringify({ machine, points, notes, references: problems.map((p) => ({ problem: p.key, note: p.refNote })) }, null, 2));
+writeFileSync(join(BENCH, `results/large-systems${suffix}.json`), JSON.stringify({ machine, baselineMB, points, notes, references: problems.map((p) => ({ problem: p.key, note: p.refNote })) }, null, 2));
 writeFileSync(join(BENCH, `results/large-systems${suffix}.md`), lines.join("\n") + "\n");
 console.log(lines.join("\n"));

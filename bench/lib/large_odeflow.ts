@@ -3,7 +3,8 @@
  * memory is its own): node --import tsx bench/lib/large_odeflow.ts '<json job>'. Solves once, then
  * repeats while a solve takes under `maxTime` seconds until `minTime` seconds are spent (fastest
  * kept); prints JSON with the time, the solve's statistics, the final state and the process's
- * peak resident set size (process.resourceUsage().maxRSS, KB; it includes Node itself, ~45 MB).
+ * peak resident set size (process.resourceUsage().maxRSS, KB; it includes Node, the TypeScript loader and
+ * the library: the benchmark measures that on a trivial problem).
  */
 import { loadOdeflow } from "./odeflow.js";
 import { bruss2dProblem, polluProblem } from "./large_problems.js";

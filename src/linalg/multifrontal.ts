@@ -71,7 +71,20 @@ export function analyzeMultifrontal(
   csc: SparsePattern, adj: SparsePattern, order: Int32Array, parent0: Int32Array, counts0: Int32Array,
 ): MultifrontalSymbolic {
   const n = csc.n;
-  // Postorder the elimination tree, so that each subtree is a contiguous range ending at its root.
+  const { q, pinv, parent, counts } = postordered(n, order, parent0, counts0);
+  const { superStart, superParent, nChildren } = supernodes(n, parent, counts);
+  const ns = superStart.length - 1;
+  const { rowPtr, rows } = rowStructure(adj, q, pinv, superStart, superParent);
+  const { uOff, lOff, maxFront, stackSize, nnz, flops } = storage(superStart, rowPtr, superParent);
+  const { asmPtr, asmDst, asmSrc, colOf } = assemblyMap(csc, pinv, superStart, rowPtr, rows);
+  return {
+    n, q, pinv, nsuper: ns, superStart, rowPtr, rows, nChildren, asmPtr, asmDst, asmSrc, colOf, uOff, lOff,
+    uSize: uOff[ns]!, lSize: lOff[ns]!, maxFront, stackSize, nnz, flops,
+  };
+}
+
+/** Relabels the elimination tree in postorder (each subtree a contiguous range ending at its root). */
+function postordered(n: number, order: Int32Array, parent0: Int32Array, counts0: Int32Array) {
   const head = new Int32Array(n).fill(-1);
   const next = new Int32Array(n).fill(-1);
   for (let j = n - 1; j >= 0; j--) {
@@ -113,59 +126,61 @@ export function analyzeMultifrontal(
   }
   const pinv = new Int32Array(n);
   for (let i = 0; i < n; i++) pinv[q[i]!] = i;
+  return { q, pinv, parent, counts };
+}
+
+/**
+ * Fundamental supernodes (a column joins the previous one when it is its only child and their
+ * structures nest), then relaxed amalgamation of a supernode into its parent when the parent is
+ * the next one (a last child) and the merge adds few explicit zeros (CHOLMOD's default limits:
+ * at most 4 columns, or 16 with < 80% zeros, or 48 with < 10%, or any size with < 5%).
+ */
+function supernodes(n: number, parent: Int32Array, counts: Int32Array) {
   const childCount = new Int32Array(n);
   for (let i = 0; i < n; i++) if (parent[i]! >= 0) childCount[parent[i]!]!++;
-
-  // Fundamental supernodes, then relaxed amalgamation of a supernode into its parent when the
-  // parent is the next one (a last child) and the merge adds few zeros (CHOLMOD's limits).
   const firstCol: number[] = [0];
   for (let j = 1; j < n; j++) {
     if (!(parent[j - 1] === j && counts[j - 1] === counts[j]! + 1 && childCount[j] === 1)) firstCol.push(j);
   }
   firstCol.push(n);
-  let ns = firstCol.length - 1;
+  const ns0 = firstCol.length - 1;
   const snodeOf = new Int32Array(n);
-  for (let s = 0; s < ns; s++) for (let j = firstCol[s]!; j < firstCol[s + 1]!; j++) snodeOf[j] = s;
-  const sParent = new Int32Array(ns);
-  const sCols = new Float64Array(ns);
-  const sRows = new Float64Array(ns);
-  const sZeros = new Float64Array(ns);
-  for (let s = 0; s < ns; s++) {
+  for (let s = 0; s < ns0; s++) for (let j = firstCol[s]!; j < firstCol[s + 1]!; j++) snodeOf[j] = s;
+  const sParent = new Int32Array(ns0);
+  const sCols = new Float64Array(ns0);
+  const sRows = new Float64Array(ns0);
+  const sZeros = new Float64Array(ns0);
+  for (let s = 0; s < ns0; s++) {
     const last = firstCol[s + 1]! - 1;
     sParent[s] = parent[last]! < 0 ? -1 : snodeOf[parent[last]!]!;
     sCols[s] = firstCol[s + 1]! - firstCol[s]!;
     sRows[s] = counts[last]!; // rows below the supernode: those of its last column
   }
-  const merged = new Int32Array(ns).fill(-1); // merged[s] = the supernode s was merged into
+  const merged = new Uint8Array(ns0);
   const entries = (w: number, r: number): number => (w * (w + 1)) / 2 + w * r;
-  for (let s = 0; s + 1 < ns; s++) {
+  for (let s = 0; s + 1 < ns0; s++) {
     if (sParent[s] !== s + 1) continue;
     const p = s + 1;
     const w = sCols[s]! + sCols[p]!;
-    const r = sRows[p]!;
-    const total = entries(w, r);
+    const total = entries(w, sRows[p]!);
     const zeros = total - (entries(sCols[s]!, sRows[s]!) - sZeros[s]!) - (entries(sCols[p]!, sRows[p]!) - sZeros[p]!);
     const z = zeros / total;
     if (w <= 4 || (w <= 16 && z < 0.8) || (w <= 48 && z < 0.1) || z < 0.05) {
-      merged[s] = p;
+      merged[s] = 1;
       sCols[p] = w;
       sZeros[p] = zeros;
     }
   }
-  const keep: number[] = [];
-  for (let s = 0; s < ns; s++) if (merged[s] === -1) keep.push(s);
-  const newId = new Int32Array(ns).fill(-1);
-  keep.forEach((s, i) => (newId[s] = i));
-  const superStart = new Int32Array(keep.length + 1);
-  {
-    let start = 0;
-    for (let i = 0; i < keep.length; i++) {
-      superStart[i] = start;
-      start = firstCol[keep[i]! + 1]!;
-    }
-    superStart[keep.length] = n;
+  const starts: number[] = [];
+  let start = 0;
+  for (let s = 0; s < ns0; s++) {
+    if (merged[s]) continue;
+    starts.push(start);
+    start = firstCol[s + 1]!;
   }
-  ns = keep.length;
+  starts.push(n);
+  const superStart = Int32Array.from(starts);
+  const ns = superStart.length - 1;
   for (let s = 0; s < ns; s++) for (let j = superStart[s]!; j < superStart[s + 1]!; j++) snodeOf[j] = s;
   const superParent = new Int32Array(ns);
   const nChildren = new Int32Array(ns);
@@ -174,44 +189,49 @@ export function analyzeMultifrontal(
     superParent[s] = parent[last]! < 0 ? -1 : snodeOf[parent[last]!]!;
     if (superParent[s]! >= 0) nChildren[superParent[s]!]!++;
   }
+  return { superStart, superParent, nChildren };
+}
 
-  // Rows below each supernode: its columns' entries of A + Aᵀ below it, and its children's rows.
-  const rowPtr = new Int32Array(ns + 1);
-  const rowLists: Int32Array[] = new Array(ns);
-  const mark = new Int32Array(n).fill(-1);
-  const childHead = new Int32Array(ns).fill(-1);
-  const childNext = new Int32Array(ns).fill(-1);
+/** Children of each supernode as linked lists (head[s], next[c]). */
+function childLists(superParent: Int32Array) {
+  const ns = superParent.length;
+  const head = new Int32Array(ns).fill(-1);
+  const next = new Int32Array(ns).fill(-1);
   for (let s = ns - 1; s >= 0; s--) {
     const p = superParent[s]!;
     if (p >= 0) {
-      childNext[s] = childHead[p]!;
-      childHead[p] = s;
+      next[s] = head[p]!;
+      head[p] = s;
     }
   }
+  return { head, next };
+}
+
+/** Rows below each supernode: its columns' entries of A + Aᵀ below it, and its children's rows. */
+function rowStructure(adj: SparsePattern, q: Int32Array, pinv: Int32Array, superStart: Int32Array, superParent: Int32Array) {
+  const n = adj.n;
+  const ns = superStart.length - 1;
+  const rowPtr = new Int32Array(ns + 1);
+  const rowLists: Int32Array[] = new Array(ns);
+  const mark = new Int32Array(n).fill(-1);
+  const { head, next } = childLists(superParent);
   const buf: number[] = [];
+  const add = (i: number, s: number, l: number): void => {
+    if (i > l && mark[i] !== s) {
+      mark[i] = s;
+      buf.push(i);
+    }
+  };
   for (let s = 0; s < ns; s++) {
-    const f = superStart[s]!;
     const l = superStart[s + 1]! - 1;
     buf.length = 0;
-    for (let j = f; j <= l; j++) {
+    for (let j = superStart[s]!; j <= l; j++) {
       const c = q[j]!;
-      for (let t = adj.ptr[c]!; t < adj.ptr[c + 1]!; t++) {
-        const i = pinv[adj.idx[t]!]!;
-        if (i > l && mark[i] !== s) {
-          mark[i] = s;
-          buf.push(i);
-        }
-      }
+      for (let t = adj.ptr[c]!; t < adj.ptr[c + 1]!; t++) add(pinv[adj.idx[t]!]!, s, l);
     }
-    for (let c = childHead[s]!; c !== -1; c = childNext[c]!) {
+    for (let c = head[s]!; c !== -1; c = next[c]!) {
       const list = rowLists[c]!;
-      for (let t = 0; t < list.length; t++) {
-        const i = list[t]!;
-        if (i > l && mark[i] !== s) {
-          mark[i] = s;
-          buf.push(i);
-        }
-      }
+      for (let t = 0; t < list.length; t++) add(list[t]!, s, l);
     }
     const list = Int32Array.from(buf).sort();
     rowLists[s] = list;
@@ -219,16 +239,21 @@ export function analyzeMultifrontal(
   }
   const rows = new Int32Array(rowPtr[ns]!);
   for (let s = 0; s < ns; s++) rows.set(rowLists[s]!, rowPtr[s]!);
+  return { rowPtr, rows };
+}
 
-  // Factor storage, stack size (simulated), flops.
+/** Offsets of the factors, the largest front, the contribution stack's peak (simulated), entries, flops. */
+function storage(superStart: Int32Array, rowPtr: Int32Array, superParent: Int32Array) {
+  const ns = superStart.length - 1;
+  const { head, next } = childLists(superParent);
   const uOff = new Float64Array(ns + 1);
   const lOff = new Float64Array(ns + 1);
+  const cbSize = new Float64Array(ns);
   let maxFront = 0;
   let flops = 0;
   let nnz = 0;
   let stackTop = 0;
-  let stackMax = 0;
-  const cbSize = new Float64Array(ns);
+  let stackSize = 0;
   for (let s = 0; s < ns; s++) {
     const w = superStart[s + 1]! - superStart[s]!;
     const r = rowPtr[s + 1]! - rowPtr[s]!;
@@ -236,25 +261,33 @@ export function analyzeMultifrontal(
     uOff[s + 1] = uOff[s]! + w * m;
     lOff[s + 1] = lOff[s]! + r * w;
     if (m > maxFront) maxFront = m;
-    for (let c = childHead[s]!; c !== -1; c = childNext[c]!) stackTop -= cbSize[c]!;
+    for (let c = head[s]!; c !== -1; c = next[c]!) stackTop -= cbSize[c]!;
     cbSize[s] = r > 0 ? r * r + r + 1 : 0; // values, row indices and the order (see multifrontalFactor)
     stackTop += cbSize[s]!;
-    if (stackTop > stackMax) stackMax = stackTop;
+    if (stackTop > stackSize) stackSize = stackTop;
     for (let i = 0; i < w; i++) flops += (m - i - 1) * (m - i - 1) + (m - i - 1);
     nnz += w * m + r * w;
   }
+  return { uOff, lOff, maxFront, stackSize, nnz, flops };
+}
 
-  // Assembly map: entry (i, j) of A (new indices) belongs to the supernode of min(i, j).
-  const local = new Int32Array(n);
-  const asmPtr = new Int32Array(ns + 1);
+/** Assembly map: entry (i, j) of A (new indices) goes to the front of the supernode of min(i, j). */
+function assemblyMap(csc: SparsePattern, pinv: Int32Array, superStart: Int32Array, rowPtr: Int32Array, rows: Int32Array) {
+  const n = csc.n;
+  const ns = superStart.length - 1;
+  const snodeOf = new Int32Array(n);
+  for (let s = 0; s < ns; s++) for (let j = superStart[s]!; j < superStart[s + 1]!; j++) snodeOf[j] = s;
   const nzA = csc.idx.length;
+  const asmPtr = new Int32Array(ns + 1);
   const owner = new Int32Array(nzA);
+  const colOf = new Int32Array(nzA);
   for (let c = 0; c < n; c++) {
     const j = pinv[c]!;
     for (let t = csc.ptr[c]!; t < csc.ptr[c + 1]!; t++) {
       const i = pinv[csc.idx[t]!]!;
       const s = snodeOf[i < j ? i : j]!;
       owner[t] = s;
+      colOf[t] = j;
       asmPtr[s + 1]!++;
     }
   }
@@ -262,8 +295,7 @@ export function analyzeMultifrontal(
   const asmSrc = new Int32Array(nzA);
   const fillPos = asmPtr.slice(0, ns);
   for (let t = 0; t < nzA; t++) asmSrc[fillPos[owner[t]!]!++] = t;
-  const colOf = new Int32Array(nzA);
-  for (let c = 0; c < n; c++) for (let t = csc.ptr[c]!; t < csc.ptr[c + 1]!; t++) colOf[t] = pinv[c]!;
+  const local = new Int32Array(n);
   const asmDst = new Int32Array(nzA);
   for (let s = 0; s < ns; s++) {
     const f = superStart[s]!;
@@ -278,22 +310,19 @@ export function analyzeMultifrontal(
       asmDst[a] = local[pinv[csc.idx[t]!]!]! * m + local[colOf[t]!]!;
     }
   }
-  return {
-    n, q, pinv, nsuper: ns, superStart, rowPtr, rows, nChildren, asmPtr, asmDst, asmSrc, colOf, uOff, lOff,
-    uSize: uOff[ns]!, lSize: lOff[ns]!, maxFront, stackSize: stackMax, nnz, flops,
-  };
+  return { asmPtr, asmDst, asmSrc, colOf };
 }
 
 /**
  * Numeric multifrontal factorisation of A (values `ax` aligned with the CSC pattern the symbolic
- * structure was built from). Work: front (maxFront²), stack (stackSize), local (n, Int32), acol (n);
- * colOf = sym.colOf.
+ * structure was built from). Work: front (maxFront²), stack (stackSize), local (n, Int32), map
+ * (maxFront, Int32), acol (n); colOf = sym.colOf.
  *
  * @returns 0, k + 1 when the pivot of column k is zero or not finite, or MF_NEED_PIVOTING
  */
 export function multifrontalFactor(
   sym: MultifrontalSymbolic, ax: Float64Array, tol: number, U: Float64Array, L: Float64Array, piv: Int32Array,
-  front: Float64Array, stack: Float64Array, local: Int32Array, acol: Float64Array, colOf: Int32Array,
+  front: Float64Array, stack: Float64Array, local: Int32Array, map: Int32Array, acol: Float64Array, colOf: Int32Array,
 ): number {
   const { n, nsuper, superStart, rowPtr, rows, nChildren, asmPtr, asmDst, asmSrc, uOff, lOff } = sym;
   // Largest entry of each column of A (new index), for the numerical-singularity test.
@@ -319,13 +348,14 @@ export function multifrontalFactor(
       for (let j = 0; j < w; j++) local[f + j] = j;
       for (let t = 0; t < r; t++) local[rows[r0 + t]!] = w + t;
       for (let c = 0; c < nChildren[s]!; c++) {
-        // Each block is stored as [order rc, rows (rc entries as doubles), values rc²] ending at top.
+        // Each block is stored as [rows (rc entries as doubles), values rc², order rc] ending at top.
         const rc = stack[top - 1]!;
         const base = top - 1 - rc * rc - rc;
+        for (let a = 0; a < rc; a++) map[a] = local[stack[base + a]!]!;
         for (let a = 0; a < rc; a++) {
-          const la = local[stack[base + a]!]! * m;
+          const la = map[a]! * m;
           const va = base + rc + a * rc;
-          for (let b = 0; b < rc; b++) front[la + local[stack[base + b]!]!] += stack[va + b]!;
+          for (let b = 0; b < rc; b++) front[la + map[b]!] += stack[va + b]!;
         }
         top = base;
       }

@@ -34,6 +34,9 @@ import { type SparsePattern, symmetricAdjacency } from "./sparse-pattern.js";
 
 const EPS = 2.220446049250313e-16;
 
+/** Default threshold τ of partial pivoting: a diagonal pivot is kept while |a_kk| ≥ τ max_i |a_ik| (UMFPACK's 0.1). */
+export const DEFAULT_PIVOT_THRESHOLD = 0.1;
+
 /** The factorisation needs more room for L or U than it was given. */
 export const LU_NEED_SPACE = -1;
 /** A refactorisation met a pivot below the threshold: factor again with pivoting. */
@@ -597,13 +600,14 @@ export class SparseLU {
   private readonly mfFront: Float64Array;
   private readonly mfStack: Float64Array;
   private readonly mfLocal: Int32Array;
+  private readonly mfMap: Int32Array;
   private readonly mfGather: Float64Array;
   /** The stored pivot order and structure are valid for left-looking refactorisation. */
   private haveStructure = false;
   /** The current factors are the multifrontal ones. */
   private multifrontal = false;
 
-  constructor(ap: Int32Array, ai: Int32Array, sym: SparseLuSymbolic, complex: boolean, tol = 0.1) {
+  constructor(ap: Int32Array, ai: Int32Array, sym: SparseLuSymbolic, complex: boolean, tol = DEFAULT_PIVOT_THRESHOLD) {
     const n = sym.n;
     this.n = n;
     this.ap = ap;
@@ -640,6 +644,7 @@ export class SparseLU {
     this.mfFront = complex ? empty : new Float64Array(mf.maxFront * mf.maxFront);
     this.mfStack = complex ? empty : new Float64Array(mf.stackSize);
     this.mfLocal = new Int32Array(complex ? 0 : n);
+    this.mfMap = new Int32Array(complex ? 0 : mf.maxFront);
     this.mfGather = complex ? empty : new Float64Array(n);
   }
 
@@ -654,7 +659,7 @@ export class SparseLU {
    */
   factor(ax: Float64Array, axi?: Float64Array): number {
     if (!this.complex) {
-      const r = multifrontalFactor(this.sym.mf, ax, this.tol, this.mfU, this.mfL, this.mfPiv, this.mfFront, this.mfStack, this.mfLocal, this.mfGather, this.sym.mf.colOf);
+      const r = multifrontalFactor(this.sym.mf, ax, this.tol, this.mfU, this.mfL, this.mfPiv, this.mfFront, this.mfStack, this.mfLocal, this.mfMap, this.mfGather, this.sym.mf.colOf);
       if (r === 0) {
         this.numMultifrontal++;
         this.multifrontal = true;

@@ -126,9 +126,19 @@ export class BandedSolver implements LinearSolver {
 }
 
 /**
+ * W is diagonally dominant enough to need no factorisation when α ≥ DIAGONAL_REGIME · ‖J‖∞
+ * (identity mass): then W⁻¹ ≈ diag(α − J_ii)⁻¹, and a Newton iteration with it contracts by
+ * ‖J − diag J‖∞ / (α − max |J_ii|) ≤ 1/19 per iteration. This is the regime of the first steps
+ * of a stiff solve, whose size grows from ~1e-12 by a factor ≤ 10 a step: each would otherwise
+ * cost a sparse factorisation.
+ */
+const DIAGONAL_REGIME = 20;
+
+/**
  * Sparse LU of W on the pattern of J ∪ diagonal ∪ M (compressed by columns): fill-reducing order
- * and symbolic analysis once (given), numeric refactorisation after the first factorisation, a
- * stale factorisation kept within the reuse rule when `staleOk`.
+ * and symbolic analysis once (given), numeric refactorisation after the first factorisation; for
+ * solvers inside a Newton iteration (`staleOk`), a stale factorisation kept within the reuse rule
+ * of linear-solver.ts, and the diagonal of W alone while α dwarfs J (see DIAGONAL_REGIME).
  */
 export class SparseSolver implements LinearSolver {
   readonly kind = "sparse";
@@ -139,10 +149,20 @@ export class SparseSolver implements LinearSolver {
   private readonly lu: SparseLU;
   private readonly luc: SparseLU | null;
   private readonly massLayout: MassLayout;
+  /** Diagonal positions of the store, and 1/(α − J_ii) in the diagonal regime. */
+  private readonly diagPos: Int32Array;
+  private readonly dinv: Float64Array;
   /** α of the factorisation, and α the solves are for. */
   private alphaW = NaN;
   private alpha = NaN;
+  /** The LU factors are of the current J (else only a refactorisation may serve). */
+  private luCurrent = false;
+  /** Solves use the diagonal of W (no factorisation). */
+  private diagonal = false;
+  /** ‖J‖∞ of the current J (NaN: not computed yet). */
+  private jacNorm = NaN;
   private numFactorizations = 0;
+  private numDiagonalSetups = 0;
   constructor(
     readonly n: number, pattern: SparsePattern, sym: SparseLuSymbolic, mass: (store: CompressedStore) => MassLayout,
     complex: boolean, private readonly staleOk: boolean, pivotThreshold: number,
@@ -154,24 +174,49 @@ export class SparseSolver implements LinearSolver {
     this.lu = new SparseLU(pattern.ptr, pattern.idx, sym, false, pivotThreshold);
     this.luc = complex ? new SparseLU(pattern.ptr, pattern.idx, sym, true, pivotThreshold) : null;
     this.massLayout = mass(this.jac);
+    this.diagPos = this.massLayout.diag ?? new Int32Array(0);
+    this.dinv = new Float64Array(this.massLayout.diag === null ? 0 : n);
     this.bytes = sparseBytes(nnz, sym, complex);
   }
   setup(alpha: number, jacChanged: boolean): number {
     this.alpha = alpha;
-    if (keepStale(this.staleOk, jacChanged, alpha, this.alphaW)) return 0;
+    if (jacChanged) {
+      this.luCurrent = false;
+      this.jacNorm = NaN;
+    }
+    this.diagonal = false;
+    if (this.staleOk && this.massLayout.diag !== null) {
+      if (!(this.jacNorm === this.jacNorm)) this.jacNorm = this.jac.normInf();
+      if (alpha >= DIAGONAL_REGIME * this.jacNorm) {
+        const J = this.jac.values;
+        const { diagPos, dinv } = this;
+        for (let i = 0; i < this.n; i++) dinv[i] = 1 / (alpha - J[diagPos[i]!]!);
+        this.diagonal = true;
+        this.numDiagonalSetups++;
+        return 0;
+      }
+    }
+    if (this.luCurrent && keepStale(this.staleOk, false, alpha, this.alphaW)) return 0;
     this.numFactorizations++;
     formIterationMatrix(this.Wx.length, this.Wx, this.jac.values, alpha, this.massLayout);
     const r = this.lu.factor(this.Wx);
     this.alphaW = r === 0 ? alpha : NaN;
+    this.luCurrent = r === 0;
     return r === 0 ? 0 : STATUS_SINGULAR;
   }
   solve(b: Float64Array): number {
+    const n = this.n;
+    if (this.diagonal) {
+      const dinv = this.dinv;
+      for (let i = 0; i < n; i++) b[i] *= dinv[i]!;
+      return 0;
+    }
     this.lu.solve(b);
     const a = this.alpha;
     const aw = this.alphaW;
     if (a !== aw) {
       const c = (2 * aw) / (a + aw);
-      for (let i = 0, n = this.n; i < n; i++) b[i] *= c;
+      for (let i = 0; i < n; i++) b[i] *= c;
     }
     return 0;
   }
@@ -189,5 +234,6 @@ export class SparseSolver implements LinearSolver {
     out.numLUDecompositions += this.numFactorizations;
     out.numPivotingFactorizations = (out.numPivotingFactorizations ?? 0) + this.lu.numPivotingFactorizations + (this.luc?.numPivotingFactorizations ?? 0);
     out.luNonzeros = this.lu.nnz;
+    if (this.numDiagonalSetups > 0) out.numDiagonalSetups = this.numDiagonalSetups;
   }
 }

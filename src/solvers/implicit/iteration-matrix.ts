@@ -22,7 +22,7 @@
  * detected; `evalJacobian`, `factor` and `solve` allocate nothing.
  */
 import { type ColouredPattern, colourPattern, colouredFdJacobian, denseFdJacobian } from "../../linalg/fdjac.js";
-import { analyzeSparseLu, type SparseLuSymbolic } from "../../linalg/sparse-lu.js";
+import { analyzeSparseLu, DEFAULT_PIVOT_THRESHOLD, type SparseLuSymbolic } from "../../linalg/sparse-lu.js";
 import {
   bandPattern, bandwidthOf, patternFromRows, patternOfDense, type SparsePattern, transposePattern, unionPatterns,
 } from "../../linalg/sparse-pattern.js";
@@ -566,7 +566,7 @@ export class IterationMatrix {
       if (bytes > this.budget) {
         over(`sparse LU (about ${sym.offDiagonal * 2 + n} entries in L and U)`, bytes, `Use linearSolver "gmres" (with preconditioner "ilu0"), or raise \`maxMemory\`.`);
       }
-      this.ls = new SparseSolver(n, csc, sym, massFn, complex, this.role.staleOk, this.options.pivotThreshold ?? 0.1);
+      this.ls = new SparseSolver(n, csc, sym, massFn, complex, this.role.staleOk, this.options.pivotThreshold ?? DEFAULT_PIVOT_THRESHOLD);
     } else {
       this.ls = this.makeGmres(wPattern);
     }

@@ -12,7 +12,7 @@
  *   solution is scaled by γ to approximate W⁻¹);
  * - `"none"`.
  *
- * The preconditioner is set up again when J changed or α moved outside [α_P/1.6, 1.6 α_P] (CVODE's
+ * The preconditioner is set up again when J changed or α moved outside [α_P/2, 2 α_P] (CVODE's
  * rule, widened; see linear-solver.ts); W itself is always applied with the current α. Tolerances as CVODE's: the linear
  * residual ‖D (b − W x)‖_RMS must fall below ε_lin · (Newton tolerance) · α (ε_lin = 0.05,
  * `krylov.epsLin`), so that the error the solve leaves in the Newton correction is ε_lin times
