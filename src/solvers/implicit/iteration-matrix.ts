@@ -246,6 +246,9 @@ export class IterationMatrix {
   /** Pattern of J from `jacSparsity` or `bandwidth` (CSR), or null until detected. */
   private jPattern: SparsePattern | null;
   private ls: LinearSolver | null = null;
+  /** The linear solver is matrix-free (GMRES): evalJacobian keeps the point (t, y, f(t, y)). */
+  private keepsPoint = false;
+  private readonly jacFn: ((t: number, y: Float64Array, args: any, J: Float64Array) => void) | null;
   /** An algebraic row (a zero row of M) with no entry of J: W is singular for every α. */
   private structurallySingular = false;
   private fill = Fill.None;
@@ -277,6 +280,7 @@ export class IterationMatrix {
     this.f = f;
     this.args = args;
     this.vf = vf;
+    this.jacFn = typeof vf?.jac === "function" ? vf.jac : null;
     this.options = options;
     this.role = role;
     this.budget = checkMemoryBudget(name, options.maxMemory);
@@ -410,12 +414,12 @@ export class IterationMatrix {
    * spent (0 with an exact Jacobian).
    */
   evalJacobian(t: number, y: Float64Array, fy: Float64Array, dt: number): number {
-    const ls = this.linearSolver;
+    const ls = this.ls!;
     this.numJacobianEvals++;
     this.alpha = NaN;
     this.jacChanged = true;
     const n = this.n;
-    if (ls.kind === "gmres") {
+    if (this.keepsPoint) {
       this.lin.t[0] = t;
       this.lin.y.set(y);
       this.lin.fy.set(fy);
@@ -424,7 +428,7 @@ export class IterationMatrix {
     const fill = this.fill;
     if (fill === Fill.None) return 0;
     const J = ls.jac!.values;
-    const jacFn = this.vf?.jac;
+    const jacFn = this.jacFn;
     if (fill === Fill.ExactDense) {
       jacFn!(t, y, this.args, J);
       return 0;
@@ -457,7 +461,7 @@ export class IterationMatrix {
    */
   factor(alpha: number): number {
     if (this.structurallySingular) return STATUS_SINGULAR;
-    const r = this.linearSolver.setup(alpha, this.jacChanged);
+    const r = this.ls!.setup(alpha, this.jacChanged);
     if (r === 0) {
       this.alpha = alpha;
       this.jacChanged = false;
@@ -472,7 +476,7 @@ export class IterationMatrix {
 
   /** Sets up solves with the complex matrix (ar + i·ai) M − J (RadauIIA5); 0 or a STATUS code. */
   factorComplex(ar: number, ai: number): number {
-    return this.linearSolver.setupComplex(ar, ai, this.jacChanged);
+    return this.ls!.setupComplex(ar, ai, this.jacChanged);
   }
 
   /** Solves with the complex matrix, b = br + i·bi in place; 0 or a STATUS code. */
@@ -482,6 +486,10 @@ export class IterationMatrix {
 
   /** out = M v (out = v for the identity); out must not alias v. */
   massMul(v: Float64Array, out: Float64Array): void {
+    if (this.mass === null) {
+      for (let i = 0, n = this.n; i < n; i++) out[i] = v[i]!;
+      return;
+    }
     this.massMulAt(v, 0, out);
   }
 
@@ -569,6 +577,7 @@ export class IterationMatrix {
       this.ls = new SparseSolver(n, csc, sym, massFn, complex, this.role.staleOk, this.options.pivotThreshold ?? DEFAULT_PIVOT_THRESHOLD);
     } else {
       this.ls = this.makeGmres(wPattern);
+      this.keepsPoint = true;
     }
     this.chooseFill();
   }
