@@ -44,13 +44,24 @@ interface Point {
 const points: Point[] = [];
 const notes: string[] = [];
 
-const rtols = quick ? [1e-4, 1e-6] : [1e-4, 1e-5, 1e-6, 1e-7, 1e-8];
+// A partial run (for a busy machine) narrows the sweep: BENCH_LARGE_N="32,64", BENCH_LARGE_RTOLS="1e-4,1e-6",
+// BENCH_LARGE_CURVES="BDF" (substring of the odeflow curve names), BENCH_LARGE_PEERS="scipy,klu", BENCH_LARGE_POLLU=0; it writes
+// large-systems.partial.{md,json} and leaves the full results alone.
+const envList = (name: string): string[] | null => (process.env[name] ? process.env[name]!.split(",").map((x) => x.trim()) : null);
+const partial = ["BENCH_LARGE_N", "BENCH_LARGE_RTOLS", "BENCH_LARGE_CURVES", "BENCH_LARGE_PEERS"].some((k) => process.env[k] !== undefined) || process.env.BENCH_LARGE_POLLU === "0";
+const rtols = envList("BENCH_LARGE_RTOLS")?.map(Number) ?? (quick ? [1e-4, 1e-6] : [1e-4, 1e-5, 1e-6, 1e-7, 1e-8]);
 const problems: Problem[] = [
-  ...(quick ? [32] : [32, 64, 128]).map((N) => ({
+  ...(envList("BENCH_LARGE_N")?.map(Number) ?? (quick ? [32] : [32, 64, 128])).map((N) => ({
     key: `BRUSS2D N=${N}`, problem: "BRUSS2D" as const, size: N, n: 2 * N * N, atolOf: (r: number) => r, ref: [] as number[], refNote: "",
   })),
-  { key: `POLLU x ${quick ? 100 : 1000}`, problem: "POLLU", size: quick ? 100 : 1000, n: 20 * (quick ? 100 : 1000), atolOf: (r) => r, ref: [], refNote: "published (Bari test set)" },
+  ...(process.env.BENCH_LARGE_POLLU === "0" ? [] : [
+    { key: `POLLU x ${quick ? 100 : 1000}`, problem: "POLLU" as const, size: quick ? 100 : 1000, n: 20 * (quick ? 100 : 1000), atolOf: (r: number) => r, ref: [] as number[], refNote: "published (Bari test set)" },
+  ]),
 ];
+const curveFilter = envList("BENCH_LARGE_CURVES");
+/** Peers to run (BENCH_LARGE_PEERS="scipy,band,gmres,klu"; default all). */
+const peerFilter = envList("BENCH_LARGE_PEERS");
+const peerWanted = (name: string): boolean => peerFilter === null || peerFilter.includes(name);
 
 // ---------- C peer ----------
 mkdirSync(join(BENCH, "build/refs"), { recursive: true });
@@ -157,6 +168,7 @@ for (const p of problems) {
   console.log(`${p.key}: reference ${p.refNote}`);
   for (const [label, solver, options, use] of ODEFLOW_CURVES) {
     if (p.problem === "POLLU" && label.includes("gmres")) continue; // block-diagonal: sparse LU is exact and cheap
+    if (curveFilter !== null && !curveFilter.some((c) => label.includes(c))) continue;
     for (const rtol of rtols.filter(use)) {
       const out = odeflow(p, solver, options, rtol, p.atolOf(rtol));
       if (out === null) break;
@@ -170,7 +182,7 @@ for (const p of problems) {
     }
   }
   if (cvOk) {
-    for (const ls of ["band", "gmres", "klu"]) {
+    for (const ls of ["band", "gmres", "klu"].filter(peerWanted)) {
       // The band solver's work grows as n · (2N)²: at N = 128 one solve takes many minutes.
       if (ls === "band" && p.problem === "BRUSS2D" && p.size >= 128) {
         notes.push(`CVODE band skipped at ${p.key}: a factorisation of half-bandwidth 2N = ${2 * p.size} costs n (2N)² ≈ ${fmtSci(p.n * 4 * p.size * p.size)} operations.`);
@@ -185,7 +197,7 @@ for (const p of problems) {
       }
     }
   }
-  if (py.ok) {
+  if (py.ok && peerWanted("scipy")) {
     for (const method of ["BDF"]) {
       for (const rtol of rtols) {
         const task = { problem: p.problem, N: p.size, cells: p.size, method, rtol, atol: p.atolOf(rtol) };
@@ -243,7 +255,8 @@ const minRatio = (sel: (q: Point) => boolean): number => {
 
 const machine = machineInfo({ python: true, gcc: true });
 const lines: string[] = [
-  "# Large stiff systems: sparse direct and Krylov linear solvers", "", machineLine(machine), "",
+  `# Large stiff systems: sparse direct and Krylov linear solvers${partial ? " (PARTIAL run: " + ["BENCH_LARGE_N", "BENCH_LARGE_RTOLS", "BENCH_LARGE_CURVES", "BENCH_LARGE_PEERS", "BENCH_LARGE_POLLU"].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`).join(", ") + ")" : ""}`,
+  "", machineLine(machine), "",
   "Error: max-norm of y(t1) − reference. Ratio: peer time / time of the fastest odeflow solver at the same error. Time: fastest of repeated solves " +
     `(repeated only below ${repeatBelow} s). Peak: the solving process's peak resident memory (of it, an odeflow worker on a trivial problem: ` +
     `${baselineMB.toFixed(0)} MB; Python with SciPy ≈ 90 MB; the C program ≈ 3 MB). ` +
@@ -288,7 +301,7 @@ for (const p of problems) {
 }
 lines.push("", ...notes.map((n) => `- ${n}`));
 mkdirSync(join(BENCH, "results"), { recursive: true });
-const suffix = quick ? ".quick" : "";
+const suffix = quick ? ".quick" : partial ? ".partial" : "";
 writeFileSync(join(BENCH, `results/large-systems${suffix}.json`), JSON.stringify({ machine, baselineMB, points, notes, references: problems.map((p) => ({ problem: p.key, note: p.refNote })) }, null, 2));
 writeFileSync(join(BENCH, `results/large-systems${suffix}.md`), lines.join("\n") + "\n");
 console.log(lines.join("\n"));
