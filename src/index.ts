@@ -39,7 +39,9 @@ export { Vern7 } from "./solvers/methods/vern7.js";
 export { Vern9 } from "./solvers/methods/vern9.js";
 export { luFactor, luSolve, complexLuFactor, complexLuSolve } from "./linalg/lu.js";
 export { bandLuFactor, bandLuSolve, bandIndex, bandWidth } from "./linalg/banded.js";
-export { IterationMatrix, type ImplicitOptions } from "./solvers/implicit/iteration-matrix.js";
+export {
+  IterationMatrix, type ImplicitOptions, type LinearSolverName, type PreconditionerName, type UserPreconditioner, type KrylovOptions,
+} from "./solvers/implicit/iteration-matrix.js";
 export { Rosenbrock23, Rodas5P, RodasMethod, RODAS5P_TABLEAU, type RosenbrockTableau, type RosenbrockState } from "./solvers/implicit/rosenbrock.js";
 export { philox4x32, normalPair, seedToKey, splitKey } from "./brownian/philox.js";
 export { AbstractBrownianPath, type BrownianPathOptions, type LevyArea } from "./brownian/path.js";
@@ -96,3 +98,9 @@ export { SRIW1 } from "./solvers/sde/sriw1.js";
 export { type Complex, complexState, complexValues } from "./complex.js";
 export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.js";
 export { Float32Steps, FLOAT32_RTOL_FLOOR } from "./solvers/float32.js";
+export { complexBandLuFactor, complexBandLuSolve } from "./linalg/banded.js";
+export { SparseLU, analyzeSparseLu, type SparseLuSymbolic } from "./linalg/sparse-lu.js";
+export { fgmres, GmresWorkspace, GMRES_CONVERGED, GMRES_REDUCED, GMRES_FAILED } from "./linalg/krylov.js";
+export { detectSparsity } from "./linalg/sparsity-detection.js";
+export { type SparsePattern, patternFromRows, patternToRows } from "./linalg/sparse-pattern.js";
+export { MemoryBudgetError, DEFAULT_MEMORY_BUDGET } from "./util/memory.js";

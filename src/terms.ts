@@ -32,6 +32,11 @@ export interface VectorFieldObject<A = any> {
   vjp?: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
   /** Structural sparsity of the Jacobian: for each row, the columns that may be non-zero. */
   jacSparsity?: readonly (readonly number[])[];
+  /**
+   * The entries of ∂f/∂y on `jacSparsity`, row by row in its order (compressed sparse rows), into
+   * `values`: a sparse Jacobian without an n × n array (what `compile` provides).
+   */
+  jacValues?: (t: number, y: Float64Array, args: A, values: Float64Array) => void;
   /** Number of state components, when known in advance. */
   n?: number;
   /** Jacobian ∂f/∂p with respect to the flat parameter vector p (see `argNames`), row-major n × nArgs. */

@@ -26,7 +26,7 @@ import { StepClipper } from "../controllers/clip.js";
 import { StallDetector } from "../controllers/stall.js";
 import type { EventDetector } from "../events/detector.js";
 import { eventSupport } from "../events/support.js";
-import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
+import { ContractError, ResourceError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
@@ -522,7 +522,7 @@ export class Integration<Y = unknown> {
     try {
       body();
     } catch (e) {
-      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof SolveError) throw e;
+      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof ResourceError || e instanceof SolveError) throw e;
       const culprit = CULPRIT[this.phase]!;
       const where = this.whereThrown();
       // The rows saved so far stay; nothing is saved for the step that failed.
