@@ -147,6 +147,8 @@ function notData<Y>(self: Integration<Y>): Set<unknown> {
   const addTerm = (term: unknown): void => {
     if (term === null || typeof term !== "object" || skip.has(term)) return;
     skip.add(term);
+    // An ODETerm's vector-field object (a getter, resolved when the solve started).
+    if ("vf" in (term as object)) skip.add((term as { vf: unknown }).vf);
     for (const value of Object.values(term as object)) {
       if (Array.isArray(value)) value.forEach(addTerm);
       else if (value !== null && typeof value === "object") skip.add(value);

@@ -1,6 +1,7 @@
 // Sparse LU (AMD / nested dissection order, multifrontal and left-looking numeric paths, complex
 // variant) against dense LU on random sparse matrices, including structurally and numerically
 // singular ones, which must give the singular code and never NaN.
+import { fuzzParams } from "../fuzz-params.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -98,7 +99,7 @@ test("sparse LU agrees with dense LU on random sparse matrices (real): factor, r
         assert.ok(residual(m, x, b) < 1e-10, `n = ${m.n}: residual ${residual(m, x, b)}`);
       }
     }),
-    { numRuns: 300, seed: 14 },
+    fuzzParams(14, 300),
   );
 });
 
@@ -124,7 +125,7 @@ test("sparse LU: structurally and numerically singular matrices give the singula
       const luc = new SparseLU(m.csc.ptr, m.csc.idx, analyzeSparseLu(m.csc), true, 0.1);
       assert.ok(luc.factor(m.ax, new Float64Array(m.ax.length)) > 0, `${kind} (complex): singular code expected`);
     }),
-    { numRuns: 200, seed: 1414 },
+    fuzzParams(1414, 200),
   );
   // NaN in the matrix: the singular code, not a NaN solution.
   const m = build(3, [[0, 0, 1], [1, 1, NaN], [2, 2, 1], [0, 2, 0.5]]);
@@ -166,7 +167,7 @@ test("complex sparse LU agrees with dense complex LU (RADAU5's (α + iβ) M − 
         }
       }
     }),
-    { numRuns: 150, seed: 1415 },
+    fuzzParams(1415, 150),
   );
 });
 
@@ -233,7 +234,7 @@ test("both numeric paths are exercised and agree: multifrontal (pivots in the su
         assert.ok(residual(m, x, b) < 1e-10, `τ = ${tol}: residual ${residual(m, x, b)}`);
       }
     }),
-    { numRuns: 200, seed: 1416 },
+    fuzzParams(1416, 200),
   );
   assert.ok(multifrontal > 50 && pivoting > 50, `multifrontal ${multifrontal}, pivoting ${pivoting}`);
 });
