@@ -17,6 +17,8 @@ import type { AbstractSolver, SolverState } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
 import { canGenerate, linearCombination, lit } from "./codegen.js";
+import { chooseBackend, checkBackendOptions, wasmWorkspace, type VectorBackend, type WasmBackendOption } from "../wasm/erk-backend.js";
+import type { WasmERKWorkspace } from "../wasm/erk-workspace.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
 type StepKernel = (
@@ -97,6 +99,13 @@ export interface ERKState extends SolverState {
    */
   y0Prev: Float64Array;
   y1Prev: Float64Array;
+  /**
+   * The WebAssembly workspace when the step's vector work runs there (its memory holds `ks`), or
+   * null on the JavaScript path.
+   */
+  readonly wasm: WasmERKWorkspace | null;
+  /** Whether the vector field is compiled into the WebAssembly module (one call per step). */
+  readonly fused: boolean;
 }
 
 const kernelCache = new WeakMap<Tableau, StepKernel>();
@@ -251,9 +260,10 @@ function fusedKernel(tab: Tableau, vf: object, inline: InlineVectorField): StepK
 }
 
 /** Options of every explicit Runge–Kutta solver. */
-export interface ERKOptions {
+export interface ERKOptions extends WasmBackendOption {
   /**
-   * Use the generated straight-line kernel (`true`) or the generic tableau loop (`false`).
+   * Use the generated straight-line kernel (`true`) or the generic tableau loop (`false`) on the
+   * JavaScript path.
    * @defaultValue `true` where `new Function` is allowed
    */
   generated?: boolean;
@@ -276,6 +286,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly hasSecondaryError: boolean;
   private readonly kernel: StepKernel;
   private readonly generated: boolean;
+  private readonly backend: Required<WasmBackendOption>;
 
   constructor(tableau: Tableau, options: ERKOptions = {}) {
     this.tableau = tableau;
@@ -285,6 +296,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.hasSecondaryError = tableau.bErr2 !== undefined;
     this.generated = options.generated ?? canGenerate();
     this.kernel = stepKernel(tableau, this.generated);
+    this.backend = checkBackendOptions(options, tableau);
   }
 
   /** The fused kernel when the term's vector field is compiled (and codegen is on), else the method's. */
@@ -300,11 +312,16 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms?: AbstractTerm): ERKState {
     const stages = this.tableau.dense.stages;
-    const K = new Float64Array(stages * n);
-    const ks: Float64Array[] = [];
-    for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
     const empty = new Float64Array(0);
     const kernel = this.kernelFor(n, terms);
+    const wasm = chooseBackend(this.backend, this.name, n) === "wasm" ? wasmWorkspace(this.tableau, n, terms) : null;
+    let ks: Float64Array[];
+    if (wasm !== null) ks = wasm.workspace.ks;
+    else {
+      const K = new Float64Array(stages * n);
+      ks = [];
+      for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
+    }
     return {
       numFnEvals: 0,
       kernel,
@@ -320,10 +337,21 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       extrasValid: false,
       y0Prev: empty,
       y1Prev: empty,
+      wasm: wasm === null ? null : wasm.workspace,
+      fused: wasm !== null && wasm.fused,
     };
   }
 
+  /**
+   * The zero-copy hook of the WebAssembly path: state buffers in the workspace's memory and the
+   * error norm computed there (null on the JavaScript path). See {@link VectorBackend}.
+   */
+  vectorBackend(state: ERKState): VectorBackend | null {
+    return state.wasm === null ? null : state.wasm;
+  }
+
   restart(state: ERKState, t: number, y: Float64Array): Float64Array {
+    state.wasm?.sync();
     state.f(t, y, state.args, state.ks[0]!);
     state.numFnEvals++;
     state.k0Valid = true;
@@ -341,10 +369,14 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       if (state.f1Valid) {
         // Reuse f(t1, y1) of the accepted step as k_0: swap buffers, copy nothing.
         const f1 = tab.f1Index;
-        const tmp = ks[0]!;
-        ks[0] = ks[f1]!;
-        ks[f1] = tmp;
+        if (state.wasm !== null) state.wasm.swapStages(0, f1);
+        else {
+          const tmp = ks[0]!;
+          ks[0] = ks[f1]!;
+          ks[f1] = tmp;
+        }
       } else {
+        state.wasm?.sync();
         state.f(t, y0, state.args, ks[0]!);
         state.numFnEvals++;
       }
@@ -356,10 +388,19 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     kt[0] = t;
     kt[1] = dt;
     kt[2] = t1;
-    state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, kt);
+    const ws = state.wasm;
+    if (ws === null) {
+      state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, kt);
+      state.y0Prev = y0;
+      state.y1Prev = y1;
+    } else {
+      if (state.fused) ws.stepFused(state.args, kt, y0, y1, yErr, yErr2);
+      else ws.step(state.f, state.args, kt, y0, y1, yErr, yErr2);
+      // The copies in the workspace's memory when the loop's buffers live elsewhere.
+      state.y0Prev = ws.y0Last;
+      state.y1Prev = ws.y1Last;
+    }
     state.numFnEvals += tab.stages - 1;
-    state.y0Prev = y0;
-    state.y1Prev = y1;
     return STEP_OK;
   }
 
@@ -373,6 +414,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   private ensureDense(state: ERKState): void {
     const tab = this.tableau;
     const d = tab.dense;
+    state.wasm?.sync();
     if (!state.f1Valid && (d.usesF1 || d.extraC.length > 0)) {
       state.f(state.times[0]! + state.times[1]!, state.y1Prev, state.args, state.ks[tab.f1Index]!);
       state.numFnEvals++;
@@ -385,15 +427,19 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       const width = d.stages;
       for (let e = 0; e < d.extraC.length; e++) {
         const idx = d.extraStart + e;
-        for (let j = 0; j < n; j++) {
-          let acc = 0;
-          for (let l = 0; l < idx; l++) {
-            const al = d.extraA[e * width + l]!;
-            if (al !== 0) acc += al * ks[l]![j]!;
+        let arg = ytmp;
+        if (state.wasm !== null) arg = state.wasm.extraArgument(e);
+        else {
+          for (let j = 0; j < n; j++) {
+            let acc = 0;
+            for (let l = 0; l < idx; l++) {
+              const al = d.extraA[e * width + l]!;
+              if (al !== 0) acc += al * ks[l]![j]!;
+            }
+            ytmp[j] = y0[j]! + dt * acc;
           }
-          ytmp[j] = y0[j]! + dt * acc;
         }
-        state.f(state.times[0]! + d.extraC[e]! * dt, ytmp, state.args, ks[idx]!);
+        state.f(state.times[0]! + d.extraC[e]! * dt, arg, state.args, ks[idx]!);
         state.numFnEvals++;
       }
       state.extrasValid = true;
@@ -403,13 +449,15 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   interpolate(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
     denseWeights(this.tableau, theta, false, state.w);
-    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
+    if (state.wasm !== null) state.wasm.interpolate(state.w, state.times[1]!, false, out);
+    else combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
   }
 
   interpolateDerivative(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
     denseWeights(this.tableau, theta, true, state.w);
-    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, 1, null, out);
+    if (state.wasm !== null) state.wasm.interpolate(state.w, 1, true, out);
+    else combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, 1, null, out);
   }
 
   denseSize(n: number): number {
