@@ -414,7 +414,13 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   private ensureDense(state: ERKState): void {
     const tab = this.tableau;
     const d = tab.dense;
-    state.wasm?.sync();
+    const ws = state.wasm;
+    if (ws !== null) {
+      // Views made before a memory growth are detached: take the last step's vectors afresh.
+      ws.sync();
+      state.y0Prev = ws.y0Last;
+      state.y1Prev = ws.y1Last;
+    }
     if (!state.f1Valid && (d.usesF1 || d.extraC.length > 0)) {
       state.f(state.times[0]! + state.times[1]!, state.y1Prev, state.args, state.ks[tab.f1Index]!);
       state.numFnEvals++;

@@ -87,6 +87,8 @@ export class WasmERKWorkspace {
   /** The last step's y0 and y1 (the loop's buffers when in memory, else the copies). */
   private lastY0: Float64Array | null = null;
   private lastY1: Float64Array | null = null;
+  private lastY0Addr = 0;
+  private lastY1Addr = 0;
   /** The norm kernel chosen by setTolerances. */
   private normFn: ((slot: number) => void) | null = null;
 
@@ -147,7 +149,6 @@ export class WasmERKWorkspace {
   sync(): void {
     const b = this.arena.memory.buffer;
     if (b === this.buffer) return;
-    const old = this.buffer;
     this.buffer = b;
     this.hf = new Float64Array(b, 0, 8);
     this.hi = new Int32Array(b, 0, I32.kBase + this.kRegions.length);
@@ -155,9 +156,9 @@ export class WasmERKWorkspace {
     this.ytmp = Arena.view(b, this.rTmp);
     this.weights = Arena.view(b, this.rWeights);
     this.params = this.rParams === null ? null : Arena.view(b, this.rParams);
-    const remap = (v: Float64Array | null): Float64Array | null => (v === null || v.buffer !== old ? v : new Float64Array(b, v.byteOffset, v.length));
-    this.lastY0 = remap(this.lastY0);
-    this.lastY1 = remap(this.lastY1);
+    // A detached view reads byteOffset 0: the addresses are kept apart.
+    if (this.lastY0 !== null) this.lastY0 = new Float64Array(b, this.lastY0Addr, this.n);
+    if (this.lastY1 !== null) this.lastY1 = new Float64Array(b, this.lastY1Addr, this.n);
     this.vY = Arena.view(b, this.rY);
     this.vY1 = Arena.view(b, this.rY1);
     this.vE1 = Arena.view(b, this.rE1);
@@ -214,6 +215,8 @@ export class WasmERKWorkspace {
     this.hi[I32.y1] = v1.byteOffset;
     this.lastY0 = v0;
     this.lastY1 = v1;
+    this.lastY0Addr = v0.byteOffset;
+    this.lastY1Addr = v1.byteOffset;
   }
 
   /** Binds the error outputs: in place when in memory, else the regions yErr/yErr2. */
@@ -292,7 +295,7 @@ export class WasmERKWorkspace {
   /** The argument of dense extra stage e of the last step, in `ytmp` (returned). */
   extraArgument(e: number): Float64Array {
     this.sync();
-    this.hi[I32.y0] = this.lastY0!.byteOffset;
+    this.hi[I32.y0] = this.lastY0Addr;
     this.extraFns[e]!();
     return this.ytmp;
   }
@@ -305,7 +308,7 @@ export class WasmERKWorkspace {
     this.sync();
     this.weights.set(w);
     this.hf[F64.dt] = dt;
-    this.hi[I32.y0] = this.lastY0!.byteOffset;
+    this.hi[I32.y0] = this.lastY0Addr;
     const direct = out.buffer === this.buffer;
     this.hi[I32.out] = direct ? out.byteOffset : this.rT.offset;
     (derivative ? this.ex.interpDeriv! : this.ex.interp!)();
@@ -338,8 +341,8 @@ export class WasmERKWorkspace {
   errorNorm(which: 0 | 1, result: Float64Array): void {
     this.sync();
     if (this.normFn === null) throw new Error("WasmERKWorkspace.errorNorm: call setTolerances first.");
-    this.hi[I32.y0] = this.lastY0!.byteOffset;
-    this.hi[I32.y1] = this.lastY1!.byteOffset;
+    this.hi[I32.y0] = this.lastY0Addr;
+    this.hi[I32.y1] = this.lastY1Addr;
     this.normFn(which === 0 ? I32.yErr : I32.yErr2);
     result[0] = this.hf[F64.norm]!;
   }
