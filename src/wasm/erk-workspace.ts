@@ -145,10 +145,14 @@ export class WasmERKWorkspace {
     }
   }
 
-  /** Re-derives every view if the memory has grown since they were made. */
+  /**
+   * Re-derives every view if the memory has grown since they were made. Growth detaches the old
+   * buffer, and a view of a detached buffer has length 0: that test costs a property read, where
+   * asking the memory for its buffer is a call into the engine.
+   */
   sync(): void {
+    if (this.hi !== undefined && this.hi.length !== 0) return;
     const b = this.arena.memory.buffer;
-    if (b === this.buffer) return;
     this.buffer = b;
     this.hf = new Float64Array(b, 0, 8);
     this.hi = new Int32Array(b, 0, I32.kBase + this.kRegions.length);
