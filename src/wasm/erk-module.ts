@@ -52,29 +52,72 @@ export function splatSlot(code: Code, slot: number): number {
   return v;
 }
 
+/** Where a loop body works: byte offset `j` plus the constant `off` (0 or 16, the unrolled copy). */
+export interface Lane {
+  j: number;
+  off: number;
+}
+
 /**
- * `for (j = 0; j < 16·⌈n/2⌉; j += 16) body(j)`: j is a byte offset, one pair of components per
- * iteration (n ≥ 1, so the body runs at least once).
+ * `for (j = 0; j < 32·⌈n/4⌉; j += 32) { body(j + 0); body(j + 16) }`: j is a byte offset, two
+ * pairs of components per iteration (unrolled once: the loop's own instructions are a fifth of a
+ * short body). Vectors are padded to a multiple of four doubles (layout.ts), n ≥ 1.
  */
-export function pairLoop(code: Code, body: (j: number) => void): void {
+export function pairLoop(code: Code, body: (at: Lane) => void): void {
   const j = code.local(ValType.I32);
   const end = code.local(ValType.I32);
-  code.i32Const(0).i32Load(i32Addr(I32.n)).i32Const(1).i32Add().i32Const(1).i32ShrU().i32Const(4).i32Shl().localSet(end);
+  code.i32Const(0).i32Load(i32Addr(I32.n)).i32Const(3).i32Add().i32Const(2).i32ShrU().i32Const(5).i32Shl().localSet(end);
   code.i32Const(0).localSet(j);
   code.loop();
-  body(j);
-  code.localGet(j).i32Const(16).i32Add().localTee(j).localGet(end).i32LtU().brIf(0);
+  body({ j, off: 0 });
+  body({ j, off: 16 });
+  code.localGet(j).i32Const(32).i32Add().localTee(j).localGet(end).i32LtU().brIf(0);
   code.end();
 }
 
-/** Pushes the pair at address p + j. */
-export function loadPair(code: Code, p: number, j: number): void {
-  code.localGet(p).localGet(j).i32Add().v128Load();
+/** Pushes the pair at address p + j + off. */
+export function loadPair(code: Code, p: number, at: Lane): void {
+  code.localGet(p).localGet(at.j).i32Add().v128Load(at.off);
 }
 
-/** Pushes the address p + j (for a store). */
-function address(code: Code, p: number, j: number): void {
-  code.localGet(p).localGet(j).i32Add();
+/** Pushes the address p + j (a store then adds `off` as its offset). */
+function address(code: Code, p: number, at: Lane): void {
+  code.localGet(p).localGet(at.j).i32Add();
+}
+
+/**
+ * v128 locals holding constants in both lanes, set once before a loop: a `v128.const` inside the
+ * loop body is rebuilt on every iteration by V8's code generator (several instructions each).
+ */
+class Splats {
+  private readonly locals = new Map<string, number>();
+  constructor(private readonly code: Code) {}
+
+  /** Declares and sets the locals for `values` (call before the loop). */
+  prepare(values: Iterable<number>): this {
+    for (const x of values) {
+      const key = Object.is(x, -0) ? "-0" : String(x);
+      if (this.locals.has(key)) continue;
+      const l = this.code.local(ValType.V128);
+      this.code.f64x2Const(x).localSet(l);
+      this.locals.set(key, l);
+    }
+    return this;
+  }
+
+  /** The local holding x (prepared before). */
+  get(x: number): number {
+    const l = this.locals.get(Object.is(x, -0) ? "-0" : String(x));
+    if (l === undefined) throw new Error(`odeflow WebAssembly kernels: constant ${x} was not prepared`);
+    return l;
+  }
+}
+
+/** The constants a sum needs (non-unit coefficients, and 0 when it starts from zero). */
+function sumConstants(terms: readonly Term[], fromZero: boolean): number[] {
+  const v = terms.filter((t) => t.coef !== 1).map((t) => t.coef);
+  if (fromZero) v.push(0);
+  return v;
 }
 
 /**
@@ -82,11 +125,11 @@ function address(code: Code, p: number, j: number): void {
  * `fromZero` the sum starts at 0 (`acc = 0; acc += …`, as the dense-output loops write it).
  * Returns false, pushing nothing, when there are no terms and the sum does not start at zero.
  */
-function pushSum(code: Code, j: number, terms: readonly Term[], stagePtr: readonly number[], fromZero: boolean): boolean {
+function pushSum(code: Code, j: Lane, terms: readonly Term[], stagePtr: readonly number[], fromZero: boolean, c: Splats): boolean {
   if (terms.length === 0 && !fromZero) return false;
-  if (fromZero) code.f64x2Const(0);
+  if (fromZero) code.localGet(c.get(0));
   terms.forEach((t, idx) => {
-    if (t.coef !== 1) code.f64x2Const(t.coef);
+    if (t.coef !== 1) code.localGet(c.get(t.coef));
     loadPair(code, stagePtr[t.stage]!, j);
     if (t.coef !== 1) code.f64x2Mul();
     if (idx > 0 || fromZero) code.f64x2Add();
@@ -105,29 +148,42 @@ export function emitAffine(code: Code, outSlot: number, terms: readonly Term[], 
   const out = loadPointer(code, outSlot);
   const dt = splatSlot(code, F64.dt);
   const k = stagePointers(code, stageCount);
+  const c = new Splats(code).prepare(sumConstants(terms, fromZero));
   pairLoop(code, (j) => {
     address(code, out, j);
     loadPair(code, y0, j);
     code.localGet(dt);
-    if (pushSum(code, j, terms, k, fromZero)) {
+    if (pushSum(code, j, terms, k, fromZero, c)) {
       code.f64x2Mul().f64x2Add();
     } else {
       code.drop(); // out = y0
     }
-    code.v128Store();
+    code.v128Store(j.off);
   });
 }
 
+/** The constants of the error combinations (0 for an all-zero one, written dt·0). */
+function errorConstants(tab: Tableau): number[] {
+  const v: number[] = [];
+  for (const coefs of [tab.bErr, tab.bErr2]) {
+    if (coefs === undefined) continue;
+    const terms = termsOf(coefs, tab.stages);
+    v.push(...sumConstants(terms, false));
+    if (terms.length === 0) v.push(0);
+  }
+  return v;
+}
+
 /** The error combinations: yErr = dt·(Σ bErr k) (dt·0 when all are zero), and yErr2 likewise. */
-function emitErrors(code: Code, tab: Tableau, j: number, k: readonly number[], dt: number, e1: number, e2: number): void {
+function emitErrors(code: Code, tab: Tableau, j: Lane, k: readonly number[], dt: number, e1: number, e2: number, c: Splats): void {
   const s = tab.stages;
   for (const [coefs, ptr] of [[tab.bErr, e1], [tab.bErr2, e2]] as const) {
     if (coefs === undefined) continue;
     address(code, ptr, j);
     code.localGet(dt);
-    if (!pushSum(code, j, termsOf(coefs, s), k, false)) code.f64x2Const(0);
+    if (!pushSum(code, j, termsOf(coefs, s), k, false, c)) code.localGet(c.get(0));
     code.f64x2Mul();
-    code.v128Store();
+    code.v128Store(j.off);
   }
 }
 
@@ -141,13 +197,14 @@ function emitFinal(code: Code, tab: Tableau): void {
   const dt = splatSlot(code, F64.dt);
   const k = stagePointers(code, s);
   const b = termsOf(tab.b, s);
+  const c = new Splats(code).prepare([...sumConstants(b, false), ...(tab.fsal ? [] : errorConstants(tab))]);
   pairLoop(code, (j) => {
     address(code, y1, j);
     loadPair(code, y0, j);
     code.localGet(dt);
-    pushSum(code, j, b, k, false);
-    code.f64x2Mul().f64x2Add().v128Store();
-    if (!tab.fsal) emitErrors(code, tab, j, k, dt, e1, e2);
+    pushSum(code, j, b, k, false, c);
+    code.f64x2Mul().f64x2Add().v128Store(j.off);
+    if (!tab.fsal) emitErrors(code, tab, j, k, dt, e1, e2, c);
   });
 }
 
@@ -157,7 +214,8 @@ function emitErrorOnly(code: Code, tab: Tableau): void {
   const e2 = loadPointer(code, I32.yErr2);
   const dt = splatSlot(code, F64.dt);
   const k = stagePointers(code, tab.stages);
-  pairLoop(code, (j) => emitErrors(code, tab, j, k, dt, e1, e2));
+  const c = new Splats(code).prepare(errorConstants(tab));
+  pairLoop(code, (j) => emitErrors(code, tab, j, k, dt, e1, e2, c));
 }
 
 /**
@@ -175,20 +233,22 @@ function emitInterpolation(code: Code, stages: number, derivative: boolean): voi
     return v;
   });
   const k = stagePointers(code, stages);
+  const zero = code.local(ValType.V128);
+  code.f64x2Const(0).localSet(zero);
   pairLoop(code, (j) => {
     address(code, out, j);
     if (!derivative) {
       loadPair(code, y0, j);
       code.localGet(dt);
     }
-    code.f64x2Const(0);
+    code.localGet(zero);
     for (let i = 0; i < stages; i++) {
       code.localGet(w[i]!);
       loadPair(code, k[i]!, j);
       code.f64x2Mul().f64x2Add();
     }
     if (!derivative) code.f64x2Mul().f64x2Add();
-    code.v128Store();
+    code.v128Store(j.off);
   });
 }
 
@@ -215,6 +275,7 @@ function normFunction(code: Code, kind: "rms" | "max", vectorTol: boolean): void
   const r = code.local(ValType.V128);
   const j = code.local(ValType.I32);
   const endFull = code.local(ValType.I32);
+  const at: Lane = { j, off: 0 };
   const ternary = kind === "rms" && !vectorTol;
   code.f64Const(0).localSet(acc);
   code.localGet(n).i32Const(1).i32ShrU().i32Const(4).i32Shl().localSet(endFull);
@@ -222,20 +283,20 @@ function normFunction(code: Code, kind: "rms" | "max", vectorTol: boolean): void
   // Whole pairs.
   code.block().loop();
   code.localGet(j).localGet(endFull).i32LtU().i32Eqz().brIf(1);
-  loadPair(code, e, j);
-  if (vectorTol) loadPair(code, atolV, j);
+  loadPair(code, e, at);
+  if (vectorTol) loadPair(code, atolV, at);
   else code.localGet(atolV);
-  if (vectorTol) loadPair(code, rtolV, j);
+  if (vectorTol) loadPair(code, rtolV, at);
   else code.localGet(rtolV);
   if (ternary) {
-    loadPair(code, y1, j);
+    loadPair(code, y1, at);
     code.f64x2Abs();
-    loadPair(code, y0, j);
+    loadPair(code, y0, at);
     code.f64x2Abs().f64x2Pmax(); // pmax(a1, a0) = a1 < a0 ? a0 : a1 = (a0 > a1 ? a0 : a1)
   } else {
-    loadPair(code, y0, j);
+    loadPair(code, y0, at);
     code.f64x2Abs();
-    loadPair(code, y1, j);
+    loadPair(code, y1, at);
     code.f64x2Abs().f64x2Max();
   }
   code.f64x2Mul().f64x2Add().f64x2Div().localSet(r);

@@ -12,8 +12,9 @@
  * - 128 …: i32 addresses of the stage vectors k_0 … k_(S−1) (S = the dense-output stage count),
  *   permuted by JavaScript when first-same-as-last swaps two stages.
  *
- * Vectors start on 16-byte boundaries and are padded to an even length, so the SIMD loops (two
- * f64 lanes) run over whole pairs; the padding lane is scratch that no result reads.
+ * Vectors start on 16-byte boundaries and are padded to a multiple of four doubles, so the SIMD
+ * loops (two f64 lanes, two pairs per iteration) run over whole groups; the padding is scratch
+ * that no result reads.
  */
 
 /** f64 slot indices (byte offset = 8 × index). */
@@ -66,9 +67,9 @@ export function roundUp16(bytes: number): number {
   return (bytes + 15) & ~15;
 }
 
-/** Bytes of a vector of n doubles, padded to an even length. */
+/** Bytes of a vector of n doubles, padded to a multiple of four (the loops do two pairs per iteration). */
 export function vectorBytes(n: number): number {
-  return 8 * (n + (n & 1));
+  return 8 * ((n + 3) & ~3);
 }
 
 /** WebAssembly page size. */

@@ -126,6 +126,14 @@ function relativeExpression(g: Graph, varying: Uint8Array, o: number, i: number)
       if (d < dmin) dmin = d;
       sig.push(`y${d}`);
       top = { op, d, args: [] };
+    } else if (op === Op.NEG) {
+      // −x as (−1)·x (equal bits but for the sign of a NaN), so that −y_i joins a run of c_i·y_i:
+      // the graph folds (−1)·y_i into −y_i, which would split y' = −k⊙y wherever k_i = 1.
+      sig.push(`(${Op.MUL}c`);
+      consts.push(-1);
+      const args = [{ kind: RefKind.Const, v: consts.length - 1 }, visit(g.a[id]!)];
+      sig.push(")");
+      top = { op: Op.MUL, d: 0, args };
     } else {
       sig.push(`(${op}`);
       const args = operandsOf(g, id).map(visit);
@@ -478,18 +486,19 @@ function addTemplate(m: ModuleBuilder, t: Template, uniform: readonly (number | 
       }
     }
     const opLocal = t.ops.map(() => c.local(T));
-    const body = (): void => {
+    /** One pair (or one component): y, table and output read at the pointers plus these offsets. */
+    const body = (yOff: number, tOff: number, oOff: number): void => {
       for (const s of varyingSlots) {
         c.localGet(TB);
-        if (simd) c.v128Load(16 * tableIndex.get(s)!);
-        else c.f64Load(16 * tableIndex.get(s)!);
+        if (simd) c.v128Load(tOff + 16 * tableIndex.get(s)!);
+        else c.f64Load(tOff + 16 * tableIndex.get(s)!);
         c.localSet(constLocal[s]!);
       }
       t.ops.forEach((o, k) => {
         if (o.op === Op.Y) {
           c.localGet(yb);
-          if (simd) c.v128Load(8 * (o.d - t.dmin));
-          else c.f64Load(8 * (o.d - t.dmin));
+          if (simd) c.v128Load(yOff + 8 * (o.d - t.dmin));
+          else c.f64Load(yOff + 8 * (o.d - t.dmin));
           c.localSet(opLocal[k]!);
           return;
         }
@@ -497,23 +506,32 @@ function addTemplate(m: ModuleBuilder, t: Template, uniform: readonly (number | 
         emitOp(c, o.op, args, opLocal[k]!, simd, imports);
       });
       c.localGet(ob).localGet(opLocal[t.ops.length - 1]!);
-      if (simd) c.v128Store();
-      else c.f64Store();
+      if (simd) c.v128Store(oOff);
+      else c.f64Store(oOff);
+    };
+    const advance = (pairs: number): void => {
+      c.localGet(yb).i32Const(16 * pairs).i32Add().localSet(yb);
+      c.localGet(ob).i32Const(16 * pairs).i32Add().localSet(ob);
+      if (stride > 0) c.localGet(TB).i32Const(stride * pairs).i32Add().localSet(TB);
+      c.localGet(M).i32Const(2 * pairs).i32Sub().localSet(M);
     };
     if (simd) {
-      // while (m >= 2) { two outputs; advance }
+      // while (m >= 4) { two pairs; advance }  (unrolled once, as the method's loops)
       c.block().loop();
-      c.localGet(M).i32Const(2).i32LtU().brIf(1);
-      body();
-      c.localGet(yb).i32Const(16).i32Add().localSet(yb);
-      c.localGet(ob).i32Const(16).i32Add().localSet(ob);
-      if (stride > 0) c.localGet(TB).i32Const(stride).i32Add().localSet(TB);
-      c.localGet(M).i32Const(2).i32Sub().localSet(M);
+      c.localGet(M).i32Const(4).i32LtU().brIf(1);
+      body(0, 0, 0);
+      body(16, stride, 16);
+      advance(2);
       c.br(0);
       c.end().end();
+      // if (m >= 2) { one pair }
+      c.localGet(M).i32Const(2).i32LtU().i32Eqz().if();
+      body(0, 0, 0);
+      advance(1);
+      c.end();
     } else {
       c.localGet(M).if();
-      body();
+      body(0, 0, 0);
       c.end();
     }
   }
