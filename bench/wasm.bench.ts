@@ -18,7 +18,8 @@
  *    same tableau) and SciPy solve_ivp RK45 and DOP853 (NumPy-vectorised f).
  *
  * Writes bench/results/wasm.json and bench/results/wasm.md. BENCH_QUICK=1: a reduced sweep that
- * checks the harness (smaller n, short timings, no 2-D wave at full size).
+ * checks the harness (smaller n, short timings, no 2-D wave at full size). BENCH_WASM_PARTS=1,3
+ * (any of 1, 2, 3): run only those parts (the results files then hold only them).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -39,6 +40,7 @@ const QUICK = process.env.BENCH_QUICK === "1";
 const OUT_NAME = QUICK ? "wasm.quick" : "wasm";
 const timing = QUICK ? { minTime: 0.05, runs: 3, warmup: 0.02 } : { minTime: 0.3, runs: 5, warmup: 0.1 };
 const log = (s: string): void => console.log(`[wasm] ${s}`);
+const PARTS = new Set((process.env.BENCH_WASM_PARTS ?? "1,2,3").split(",").map((x) => x.trim()));
 
 const { lib, from } = await loadOdeflow();
 const machine = machineInfo({ gcc: true, python: true });
@@ -183,7 +185,7 @@ function maxDiff(a: Float64Array, b: Float64Array): number {
 const SIZES = QUICK ? [10, 1000, 10_000] : [10, 100, 1000, 10_000, 100_000];
 interface SweepRow { n: number; mode: "fixed" | "adaptive"; compileSeconds: number | null; c: CResult | { skipped: string }; odeflow: Measured[] }
 const sweep: SweepRow[] = [];
-for (const n of SIZES) {
+for (const n of PARTS.has("1") ? SIZES : []) {
   const y0 = Float64Array.from({ length: n }, (_, i) => 1 + 0.5 * Math.sin(i));
   const f = decayField(n);
   const compiled = compileTimed(decaySource, { N: n });
@@ -213,7 +215,7 @@ const CROSS_N = QUICK ? [8, 64, 512] : [4, 8, 16, 32, 64, 128, 256, 512, 1024, 2
 const CROSS_METHODS: Method[] = QUICK ? ["Dopri5", "Tsit5"] : ["Heun", "Bosh3", "Dopri5", "Tsit5", "Dopri8", "Vern7", "Vern9"];
 interface CrossRow { method: string; field: "plain" | "compiled"; points: { n: number; js: number; wasm: number }[]; crossover: number | null }
 const crossovers: CrossRow[] = [];
-for (const method of CROSS_METHODS) {
+for (const method of PARTS.has("2") ? CROSS_METHODS : []) {
   for (const field of ["plain", "compiled"] as const) {
     const points: CrossRow["points"] = [];
     for (const n of CROSS_N) {
@@ -222,9 +224,10 @@ for (const method of CROSS_METHODS) {
       const vf = field === "compiled" ? compileTimed(decaySource, { N: n })?.vf : undefined;
       if (field === "compiled" && vf === undefined) continue;
       const steps = Math.max(50, Math.round((QUICK ? 2e4 : 1e5) / n));
+      // CPU time: less disturbed than wall-clock time by other processes on a shared machine.
       const per = (backend: "js" | "wasm"): number => {
         const run = odeflowRun(method, { label: "", backend, field, loop: "diffeqsolve" }, f, vf, y0, 0, 1, { fixed: steps });
-        return timeIt(run, { ...timing, minTime: timing.minTime / 2 }).min / steps;
+        return timeIt(run, { ...timing, minTime: timing.minTime / 2 }).cpu / steps;
       };
       points.push({ n, js: per("js"), wasm: per("wasm") });
     }
@@ -260,7 +263,7 @@ const problems3 = [
       return y;
     } },
 ];
-for (const p of problems3) {
+for (const p of PARTS.has("3") ? problems3 : []) {
   const { n, t1 } = p;
   const y0 = p.y0(n);
   const f = p.field(n);
@@ -331,7 +334,7 @@ for (const r of sweep) {
   md.push(`| ${r.n} | ${r.mode} | ${Number.isNaN(target) ? "no slower than JS" : `≤ ${target}× C`} | ${fmtRatio(hookRatio)} | ${verdict} | ${fmtRatio(get("Wasm, compiled f (fused)") / c)} | ${fmtRatio(autoVsJs)} |`);
 }
 md.push("", `Compile times of the decay field (compile + WebAssembly on first solve not included): ${sweep.filter((r) => r.mode === "fixed").map((r) => `n = ${r.n}: ${r.compileSeconds?.toFixed(2) ?? "—"} s`).join(", ")}.`, "");
-md.push("### 2. Crossover: smallest n from which WebAssembly beats JavaScript (diffeqsolve, fixed steps, y' = −k⊙y)", "");
+md.push("### 2. Crossover: smallest n from which WebAssembly beats JavaScript (diffeqsolve, fixed steps, y' = −k⊙y; CPU time)", "");
 md.push(`| method | f | crossover n | JS / Wasm time per step at n = ${CROSS_N.join(", ")} |`, "|---|---|---:|---|");
 for (const r of crossovers) md.push(`| ${r.method} | ${r.field} | ${r.crossover ?? "none"} | ${r.points.map((p) => fmtRatio(p.js / p.wasm)).join(", ")} |`);
 md.push("");

@@ -11,6 +11,9 @@ import { lower } from "./lower.js";
 import { parseFunction } from "./parse.js";
 import type { ModelBuilder } from "./builder.js";
 import type { VectorFieldObject } from "../terms.js";
+import { wasmFieldSource, type WasmFieldSource } from "../wasm/vector-field.js";
+import { fusedWorkspace } from "../wasm/fused.js";
+import type { WasmVectorFieldHook } from "../wasm/erk-backend.js";
 
 /** Options of {@link compile}. */
 export interface CompileOptions {
@@ -270,6 +273,19 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     (obj as Record<string, unknown>)[name] = lazy;
   }
   Object.defineProperty(obj, COMPILED_GRAPH, { value: { graph: g, outputs, layout, n } satisfies CompiledGraphInfo, enumerable: false });
+  // The explicit Runge–Kutta engine's WebAssembly path compiles f into its module through this
+  // hook (wasm/fused.ts), in either mode: a page may allow WebAssembly but not new Function.
+  let wasm: WasmFieldSource | null | undefined;
+  const source = (): WasmFieldSource | null => (wasm === undefined ? (wasm = wasmFieldSource(g, outputs, layout)) : wasm);
+  const hook: WasmVectorFieldHook = {
+    f,
+    source,
+    workspace: (tab, size) => {
+      const src = source();
+      return src === null ? null : fusedWorkspace(tab, size, src);
+    },
+  };
+  Object.defineProperty(obj, Symbol.for("odeflow.wasmVectorField"), { value: hook, enumerable: false });
   if (mode === "codegen") {
     // The explicit Runge–Kutta engine fuses f into its stage loop through this hook (erk.ts).
     let inline: (InlineSource & { n: number }) | undefined;

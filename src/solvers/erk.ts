@@ -286,7 +286,11 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly hasSecondaryError: boolean;
   private readonly kernel: StepKernel;
   private readonly generated: boolean;
-  private readonly backend: Required<WasmBackendOption>;
+  /** Where the vector work runs ("auto": by state size) and the size from which "auto" picks WebAssembly. */
+  private readonly backend: "auto" | "js" | "wasm";
+  private readonly wasmThreshold: number;
+  /** The options given (so that ensemble workers can rebuild the solver). */
+  readonly options: ERKOptions;
 
   constructor(tableau: Tableau, options: ERKOptions = {}) {
     this.tableau = tableau;
@@ -296,7 +300,8 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.hasSecondaryError = tableau.bErr2 !== undefined;
     this.generated = options.generated ?? canGenerate();
     this.kernel = stepKernel(tableau, this.generated);
-    this.backend = checkBackendOptions(options, tableau);
+    ({ backend: this.backend, wasmThreshold: this.wasmThreshold } = checkBackendOptions(options, tableau));
+    this.options = options;
   }
 
   /** The fused kernel when the term's vector field is compiled (and codegen is on), else the method's. */
@@ -314,7 +319,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     const stages = this.tableau.dense.stages;
     const empty = new Float64Array(0);
     const kernel = this.kernelFor(n, terms);
-    const wasm = chooseBackend(this.backend, this.name, n) === "wasm" ? wasmWorkspace(this.tableau, n, terms) : null;
+    const wasm = chooseBackend(this.backend, this.wasmThreshold, n) === "wasm" ? wasmWorkspace(this.tableau, n, terms) : null;
     let ks: Float64Array[];
     if (wasm !== null) ks = wasm.workspace.ks;
     else {

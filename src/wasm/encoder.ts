@@ -149,11 +149,9 @@ export class Code {
   block(): this { this.out.byte(0x02); this.out.byte(EMPTY_BLOCK); return this; }
   loop(): this { this.out.byte(0x03); this.out.byte(EMPTY_BLOCK); return this; }
   if(): this { this.out.byte(0x04); this.out.byte(EMPTY_BLOCK); return this; }
-  else(): this { this.out.byte(0x05); return this; }
   end(): this { this.out.byte(0x0b); return this; }
   br(depth: number): this { this.out.byte(0x0c); this.out.u32(depth); return this; }
   brIf(depth: number): this { this.out.byte(0x0d); this.out.u32(depth); return this; }
-  return(): this { this.out.byte(0x0f); return this; }
   call(func: number): this { this.out.byte(0x10); this.out.u32(func); return this; }
   drop(): this { this.out.byte(0x1a); return this; }
 
@@ -182,41 +180,31 @@ export class Code {
     return this;
   }
   i32Eqz(): this { this.out.byte(0x45); return this; }
-  i32Ne(): this { this.out.byte(0x47); return this; }
   i32LtU(): this { this.out.byte(0x49); return this; }
-  i32GtU(): this { this.out.byte(0x4b); return this; }
-  i32LeU(): this { this.out.byte(0x4d); return this; }
   i32Add(): this { this.out.byte(0x6a); return this; }
-  i32Sub(): this { this.out.byte(0x6b); return this; }
-  i32Mul(): this { this.out.byte(0x6c); return this; }
   i32And(): this { this.out.byte(0x71); return this; }
-  i32Or(): this { this.out.byte(0x72); return this; }
   i32Shl(): this { this.out.byte(0x74); return this; }
   i32ShrU(): this { this.out.byte(0x76); return this; }
-  f64Eq(): this { this.out.byte(0x61); return this; }
-  f64Ne(): this { this.out.byte(0x62); return this; }
-  f64Lt(): this { this.out.byte(0x63); return this; }
   f64Gt(): this { this.out.byte(0x64); return this; }
-  f64Le(): this { this.out.byte(0x65); return this; }
-  f64Ge(): this { this.out.byte(0x66); return this; }
   f64Abs(): this { this.out.byte(0x99); return this; }
-  f64Neg(): this { this.out.byte(0x9a); return this; }
-  f64Ceil(): this { this.out.byte(0x9b); return this; }
-  f64Floor(): this { this.out.byte(0x9c); return this; }
-  f64Trunc(): this { this.out.byte(0x9d); return this; }
   f64Sqrt(): this { this.out.byte(0x9f); return this; }
   f64Add(): this { this.out.byte(0xa0); return this; }
   f64Sub(): this { this.out.byte(0xa1); return this; }
   f64Mul(): this { this.out.byte(0xa2); return this; }
   f64Div(): this { this.out.byte(0xa3); return this; }
-  f64Min(): this { this.out.byte(0xa4); return this; }
   f64Max(): this { this.out.byte(0xa5); return this; }
-  f64ConvertI32S(): this { this.out.byte(0xb7); return this; }
   f64ConvertI32U(): this { this.out.byte(0xb8); return this; }
   select(): this { this.out.byte(0x1b); return this; }
 
+  /** An instruction of one opcode byte and no immediates (§5.4), by number. */
+  op(opcode: number): this {
+    this.out.byte(opcode);
+    return this;
+  }
+
   // ---- SIMD (§5.4.8) ----
-  private simd(op: number): this {
+  /** A SIMD instruction with no immediates (0xFD prefix, then the opcode), by number. */
+  simd(op: number): this {
     this.out.byte(SIMD);
     this.out.u32(op);
     return this;
@@ -232,29 +220,12 @@ export class Code {
   }
   f64x2Splat(): this { return this.simd(0x14); }
   f64x2ExtractLane(lane: 0 | 1): this { this.simd(0x21); this.out.byte(lane); return this; }
-  f64x2ReplaceLane(lane: 0 | 1): this { this.simd(0x22); this.out.byte(lane); return this; }
-  f64x2Eq(): this { return this.simd(0x47); }
-  f64x2Ne(): this { return this.simd(0x48); }
-  f64x2Lt(): this { return this.simd(0x49); }
-  f64x2Gt(): this { return this.simd(0x4a); }
-  f64x2Le(): this { return this.simd(0x4b); }
-  f64x2Ge(): this { return this.simd(0x4c); }
-  v128Not(): this { return this.simd(0x4d); }
-  v128And(): this { return this.simd(0x4e); }
-  v128AndNot(): this { return this.simd(0x4f); }
-  v128Or(): this { return this.simd(0x50); }
-  v128Bitselect(): this { return this.simd(0x52); }
-  f64x2Ceil(): this { return this.simd(0x74); }
-  f64x2Floor(): this { return this.simd(0x75); }
-  f64x2Trunc(): this { return this.simd(0x7a); }
+  /** The lane-index immediate of the instruction just written (replace_lane). */
+  lane(lane: 0 | 1): this { this.out.byte(lane); return this; }
   f64x2Abs(): this { return this.simd(0xec); }
-  f64x2Neg(): this { return this.simd(0xed); }
-  f64x2Sqrt(): this { return this.simd(0xef); }
   f64x2Add(): this { return this.simd(0xf0); }
-  f64x2Sub(): this { return this.simd(0xf1); }
   f64x2Mul(): this { return this.simd(0xf2); }
   f64x2Div(): this { return this.simd(0xf3); }
-  f64x2Min(): this { return this.simd(0xf4); }
   f64x2Max(): this { return this.simd(0xf5); }
   f64x2Pmax(): this { return this.simd(0xf7); }
 

@@ -13,7 +13,7 @@ import type { Tableau } from "../solvers/tableau.js";
 import { methodModule } from "./erk-module.js";
 import { type StateBuffers, WasmERKWorkspace } from "./erk-workspace.js";
 import { compileModule, wasmSupport } from "./support.js";
-import { fusedWorkspace } from "./fused.js";
+import type { WasmFieldSource } from "./vector-field.js";
 
 /** Options shared by the solvers that have a WebAssembly path. */
 export interface WasmBackendOption {
@@ -46,22 +46,25 @@ export interface VectorBackend {
 }
 
 /**
- * State sizes from which WebAssembly is faster than the generated JavaScript kernels with a
- * plain JavaScript vector field (one call per stage), per method: measured with
- * bench/wasm.bench.ts ("crossover"), rounded to a power of two. Methods not listed use
- * {@link FALLBACK_THRESHOLD}.
+ * State sizes from which WebAssembly is faster than the generated JavaScript kernels, per method:
+ * the crossovers measured by bench/wasm.bench.ts (part 2, fixed steps on y' = −k⊙y, CPU time),
+ * the larger of the plain-function and compiled-field ones, as powers of two. Methods with more
+ * stages amortise the fixed cost of a WebAssembly step (a few calls and bindings, about half a
+ * microsecond) sooner. The one- and two-stage methods are taken as Heun.
  */
-const THRESHOLDS: Readonly<Record<string, number>> = {};
+const THRESHOLDS: Readonly<Record<string, number>> = {
+  Euler: 128, Midpoint: 128, Ralston: 128, Heun: 128, Bosh3: 64, Dopri5: 32, Tsit5: 32, Dopri8: 16, Vern7: 32, Vern9: 16,
+};
 
 /** Threshold of a method that has no measured crossover (a user-defined tableau). */
-const FALLBACK_THRESHOLD = 256;
+const FALLBACK_THRESHOLD = 64;
 
 /**
  * The state size from which `backend: "auto"` picks WebAssembly for method `name`.
  *
  * @example
  * ```ts
- * defaultWasmThreshold("Tsit5"); // e.g. 128
+ * defaultWasmThreshold("Tsit5"); // 32
  * ```
  */
 export function defaultWasmThreshold(name: string): number {
@@ -86,9 +89,9 @@ export function checkBackendOptions(options: WasmBackendOption, tab: Tableau): R
 }
 
 /** The backend a solve of n components takes. */
-export function chooseBackend(options: Required<WasmBackendOption>, _name: string, n: number): "js" | "wasm" {
-  if (options.backend !== "auto") return options.backend;
-  return n >= options.wasmThreshold && wasmSupport().ok ? "wasm" : "js";
+export function chooseBackend(backend: "auto" | "js" | "wasm", threshold: number, n: number): "js" | "wasm" {
+  if (backend !== "auto") return backend;
+  return n >= threshold && wasmSupport().ok ? "wasm" : "js";
 }
 
 const moduleCache = new WeakMap<Tableau, WebAssembly.Module>();
@@ -104,14 +107,39 @@ export function methodKernels(tab: Tableau): WebAssembly.Module {
 }
 
 /**
+ * Hook for fused WebAssembly kernels: `compile` defines, as an own property of the vector field
+ * object under this symbol, the compiled f it describes, its WebAssembly source
+ * (vector-field.ts) and a maker of workspaces whose module has the field compiled in
+ * (fused.ts). The engine fuses only when `vf.f` is that f (a wrapper object overriding f is
+ * called per stage instead). The field's code generator thus stays out of bundles that never
+ * call `compile`.
+ */
+export const WASM_VECTOR_FIELD: unique symbol = Symbol.for("odeflow.wasmVectorField") as never;
+
+/** What {@link WASM_VECTOR_FIELD} holds. */
+export interface WasmVectorFieldHook {
+  readonly f: unknown;
+  /** The field's WebAssembly source, or null when it does not compile to WebAssembly. */
+  source(): WasmFieldSource | null;
+  /** A workspace with the field compiled into the method's module, or null (not n components, or no source). */
+  workspace(tab: Tableau, n: number): WasmERKWorkspace | null;
+}
+
+/** The hook of a vector field object from `compile` whose f is unchanged, or null. */
+export function wasmHookOf(vf: object): WasmVectorFieldHook | null {
+  if (!Object.prototype.hasOwnProperty.call(vf, WASM_VECTOR_FIELD)) return null;
+  const hook = (vf as Record<symbol, WasmVectorFieldHook>)[WASM_VECTOR_FIELD]!;
+  return hook.f === (vf as { f?: unknown }).f ? hook : null;
+}
+
+/**
  * The WebAssembly workspace of a solve: with the vector field compiled into the module when
  * `terms` is an ODETerm of a vector field from `compile` (of n components), else with the
  * method's kernels alone (the JavaScript vector field is called per stage).
  */
 export function wasmWorkspace(tab: Tableau, n: number, terms: AbstractTerm | undefined): { workspace: WasmERKWorkspace; fused: boolean } {
-  if (terms instanceof ODETerm) {
-    const fused = fusedWorkspace(tab, n, terms.vf);
-    if (fused !== null) return { workspace: fused, fused: true };
-  }
+  const hook = terms instanceof ODETerm ? wasmHookOf(terms.vf) : null;
+  const fused = hook === null ? null : hook.workspace(tab, n);
+  if (fused !== null) return { workspace: fused, fused: true };
   return { workspace: new WasmERKWorkspace(tab, n, methodKernels(tab)), fused: false };
 }

@@ -5,26 +5,15 @@
  * JavaScript per stage. The stage times are computed as the JavaScript kernels compute them
  * (t, t1 or t + c_i·dt), so a fused step is bit-identical to the JavaScript one.
  */
-import type { Graph } from "../compile/graph.js";
-import type { ArgLayout } from "../compile/args.js";
 import type { Tableau } from "../solvers/tableau.js";
 import type { VectorFieldObject } from "../terms.js";
-import { Code, ModuleBuilder, ValType } from "./encoder.js";
+import { Code, ModuleBuilder } from "./encoder.js";
+import { wasmHookOf } from "./erk-backend.js";
 import { addMethodKernels } from "./erk-module.js";
 import { WasmERKWorkspace, type FusedFieldHost } from "./erk-workspace.js";
 import { F64, f64Addr, I32, i32Addr } from "./layout.js";
 import { compileModule } from "./support.js";
-import { addField, declareFieldImports, fieldImports, planField } from "./vector-field.js";
-
-/** What `compile` attaches to a vector field under Symbol.for("odeflow.compiledGraph"). */
-interface CompiledGraph {
-  graph: Graph;
-  outputs: readonly number[];
-  layout: ArgLayout;
-  n: number;
-}
-
-const COMPILED_GRAPH = Symbol.for("odeflow.compiledGraph");
+import type { WasmFieldSource } from "./vector-field.js";
 
 interface FusedModule {
   module: WebAssembly.Module;
@@ -32,13 +21,8 @@ interface FusedModule {
   imports: WebAssembly.Imports;
 }
 
-/** null: the field cannot be compiled (cached so that it is not retried). */
-const cache = new WeakMap<object, Map<Tableau, FusedModule | null>>();
-
-/** The compiled graph of a vector field object, if it came from `compile`. */
-export function compiledGraphOf(vf: VectorFieldObject): CompiledGraph | undefined {
-  return (vf as unknown as Record<symbol, CompiledGraph | undefined>)[COMPILED_GRAPH];
-}
+/** Fused modules per field source and tableau. */
+const cache = new WeakMap<WasmFieldSource, Map<Tableau, FusedModule>>();
 
 /** Emits `f(tc, yPtr, kPtr)` for stage time tc = t, t1 or t + c·dt (as the JavaScript kernels write it). */
 function callField(code: Code, f: number, c: number, ySlot: number, kSlot: number): void {
@@ -50,14 +34,12 @@ function callField(code: Code, f: number, c: number, ySlot: number, kSlot: numbe
   code.call(f);
 }
 
-/** Builds the fused module of a method and a compiled field, or null if the field does not compile. */
-function buildFused(tab: Tableau, info: CompiledGraph): FusedModule | null {
-  const plan = planField(info.graph, info.outputs);
-  if (plan === null) return null;
+/** Builds the fused module of a method and a compiled field. */
+function buildFused(tab: Tableau, src: WasmFieldSource): FusedModule {
   const m = new ModuleBuilder();
-  const importIdx = declareFieldImports(m, plan);
+  // The field's imports come first (a module's imported functions precede its own).
+  const field = src.emit(m);
   const fns = addMethodKernels(m, tab);
-  const field = addField(m, plan, info.layout, importIdx);
   m.export("f", field.f);
   const code = new Code(0);
   const s = tab.stages;
@@ -76,25 +58,23 @@ function buildFused(tab: Tableau, info: CompiledGraph): FusedModule | null {
   return {
     module,
     host: { paramCount: field.paramCount, constants: field.constants, scratchCount: field.scratchCount, flattenArgs: field.flattenArgs },
-    imports: { m: fieldImports(plan) },
+    imports: { m: src.imports },
   };
 }
 
 /**
- * A workspace whose module has the vector field compiled in, when `vf` comes from `compile` with
- * n components and its graph compiles to WebAssembly; null otherwise.
+ * A workspace whose module has the field compiled in (the module is built once per field and
+ * tableau); null when the field has other than n components.
  */
-export function fusedWorkspace(tab: Tableau, n: number, vf: VectorFieldObject): WasmERKWorkspace | null {
-  const info = compiledGraphOf(vf);
-  if (info === undefined || info.n !== n) return null;
-  let perField = cache.get(vf);
-  if (perField === undefined) cache.set(vf, (perField = new Map()));
+export function fusedWorkspace(tab: Tableau, n: number, src: WasmFieldSource): WasmERKWorkspace | null {
+  if (src.n !== n) return null;
+  let perField = cache.get(src);
+  if (perField === undefined) cache.set(src, (perField = new Map()));
   let fused = perField.get(tab);
   if (fused === undefined) {
-    fused = buildFused(tab, info);
+    fused = buildFused(tab, src);
     perField.set(tab, fused);
   }
-  if (fused === null) return null;
   return new WasmERKWorkspace(tab, n, fused.module, fused.host, fused.imports);
 }
 
@@ -104,15 +84,13 @@ export function fusedWorkspace(tab: Tableau, n: number, vf: VectorFieldObject): 
  * the two code generators; null when the field does not compile to WebAssembly.
  */
 export function wasmFieldEvaluator(vf: VectorFieldObject): ((t: number, y: Float64Array, args: unknown, dy: Float64Array) => void) | null {
-  const info = compiledGraphOf(vf);
-  if (info === undefined) return null;
-  const plan = planField(info.graph, info.outputs);
-  if (plan === null) return null;
+  const hook = wasmHookOf(vf);
+  const src = hook === null ? null : hook.source();
+  if (src === null) return null;
   const m = new ModuleBuilder();
-  const importIdx = declareFieldImports(m, plan);
-  const field = addField(m, plan, info.layout, importIdx);
+  const field = src.emit(m);
   m.export("f", field.f);
-  const n = info.n;
+  const n = src.n;
   const header = 4 * (I32.kBase + 1);
   const align = (x: number): number => (x + 15) & ~15;
   const pParams = align(header);
@@ -122,7 +100,7 @@ export function wasmFieldEvaluator(vf: VectorFieldObject): ((t: number, y: Float
   const pOut = align(pY + 8 * (n + 1));
   const bytes = align(pOut + 8 * (n + 1));
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) });
-  const inst = new WebAssembly.Instance(compileModule(m.encode()), { m: fieldImports(plan), env: { memory } });
+  const inst = new WebAssembly.Instance(compileModule(m.encode()), { m: src.imports, env: { memory } });
   const hi = new Int32Array(memory.buffer, 0, header / 4);
   hi[I32.params] = pParams;
   hi[I32.consts] = pConsts;

@@ -249,27 +249,35 @@ export function declareFieldImports(m: ModuleBuilder, plan: FieldPlan): Map<Op, 
   return idx;
 }
 
-const SIMD_UNARY: Partial<Record<Op, (c: Code) => void>> = {
-  [Op.NEG]: (c) => c.f64x2Neg(), [Op.ABS]: (c) => c.f64x2Abs(), [Op.SQRT]: (c) => c.f64x2Sqrt(),
-  [Op.FLOOR]: (c) => c.f64x2Floor(), [Op.CEIL]: (c) => c.f64x2Ceil(), [Op.TRUNC]: (c) => c.f64x2Trunc(),
+/**
+ * Opcodes of the graph's operations that are single instructions (WebAssembly 2.0 §5.4.7 and the
+ * SIMD table of §5.4.8): f64x2 ones after the 0xFD prefix, f64 ones as one byte. Exported for the
+ * encoder tests, which run each against the JavaScript operation.
+ */
+export const FIELD_OPCODES: { readonly simd: Partial<Record<Op, number>>; readonly scalar: Partial<Record<Op, number>> } = {
+  simd: {
+    [Op.NEG]: 0xed, [Op.ABS]: 0xec, [Op.SQRT]: 0xef, [Op.FLOOR]: 0x75, [Op.CEIL]: 0x74, [Op.TRUNC]: 0x7a,
+    [Op.ADD]: 0xf0, [Op.SUB]: 0xf1, [Op.MUL]: 0xf2, [Op.DIV]: 0xf3, [Op.MIN]: 0xf4, [Op.MAX]: 0xf5,
+    [Op.EQ]: 0x47, [Op.NE]: 0x48, [Op.LT]: 0x49, [Op.GT]: 0x4a, [Op.LE]: 0x4b, [Op.GE]: 0x4c,
+  },
+  scalar: {
+    [Op.NEG]: 0x9a, [Op.ABS]: 0x99, [Op.SQRT]: 0x9f, [Op.FLOOR]: 0x9c, [Op.CEIL]: 0x9b, [Op.TRUNC]: 0x9d,
+    [Op.ADD]: 0xa0, [Op.SUB]: 0xa1, [Op.MUL]: 0xa2, [Op.DIV]: 0xa3, [Op.MIN]: 0xa4, [Op.MAX]: 0xa5,
+    [Op.EQ]: 0x61, [Op.NE]: 0x62, [Op.LT]: 0x63, [Op.GT]: 0x64, [Op.LE]: 0x65, [Op.GE]: 0x66,
+  },
 };
-const SCALAR_UNARY: Partial<Record<Op, (c: Code) => void>> = {
-  [Op.NEG]: (c) => c.f64Neg(), [Op.ABS]: (c) => c.f64Abs(), [Op.SQRT]: (c) => c.f64Sqrt(),
-  [Op.FLOOR]: (c) => c.f64Floor(), [Op.CEIL]: (c) => c.f64Ceil(), [Op.TRUNC]: (c) => c.f64Trunc(),
-};
-const SIMD_BINARY: Partial<Record<Op, (c: Code) => void>> = {
-  [Op.ADD]: (c) => c.f64x2Add(), [Op.SUB]: (c) => c.f64x2Sub(), [Op.MUL]: (c) => c.f64x2Mul(),
-  [Op.DIV]: (c) => c.f64x2Div(), [Op.MIN]: (c) => c.f64x2Min(), [Op.MAX]: (c) => c.f64x2Max(),
-  [Op.LT]: (c) => c.f64x2Lt(), [Op.LE]: (c) => c.f64x2Le(), [Op.GT]: (c) => c.f64x2Gt(),
-  [Op.GE]: (c) => c.f64x2Ge(), [Op.EQ]: (c) => c.f64x2Eq(), [Op.NE]: (c) => c.f64x2Ne(),
-};
-const SCALAR_BINARY: Partial<Record<Op, (c: Code) => void>> = {
-  [Op.ADD]: (c) => c.f64Add(), [Op.SUB]: (c) => c.f64Sub(), [Op.MUL]: (c) => c.f64Mul(),
-  [Op.DIV]: (c) => c.f64Div(), [Op.MIN]: (c) => c.f64Min(), [Op.MAX]: (c) => c.f64Max(),
-  [Op.LT]: (c) => c.f64Lt(), [Op.LE]: (c) => c.f64Le(), [Op.GT]: (c) => c.f64Gt(),
-  [Op.GE]: (c) => c.f64Ge(), [Op.EQ]: (c) => c.f64Eq(), [Op.NE]: (c) => c.f64Ne(),
-};
+const UNARY = new Set([Op.NEG, Op.ABS, Op.SQRT, Op.FLOOR, Op.CEIL, Op.TRUNC]);
 const COMPARISONS = new Set([Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE]);
+/** Bitwise and mask instructions (0xFD prefix) and i32.or. */
+const V128_AND = 0x4e;
+const V128_OR = 0x50;
+const V128_BITSELECT = 0x52;
+const F64X2_EQ = 0x47;
+const F64X2_NE = 0x48;
+const F64_EQ = 0x61;
+const F64_NE = 0x62;
+const I32_OR = 0x72;
+const F64X2_REPLACE_LANE = 0x22;
 
 /**
  * Emits `out = op(args)` on locals: v128 locals when `simd`, f64 locals otherwise. Comparisons
@@ -278,25 +286,34 @@ const COMPARISONS = new Set([Op.LT, Op.LE, Op.GT, Op.GE, Op.EQ, Op.NE]);
  */
 function emitOp(c: Code, op: Op, args: readonly number[], out: number, simd: boolean, imports: Map<Op, number>): void {
   const [a, b, s] = args;
-  const un = (simd ? SIMD_UNARY : SCALAR_UNARY)[op];
-  const bin = (simd ? SIMD_BINARY : SCALAR_BINARY)[op];
-  if (un !== undefined) {
+  const code = (simd ? FIELD_OPCODES.simd : FIELD_OPCODES.scalar)[op];
+  const emit = (x: number): Code => (simd ? c.simd(x) : c.op(x));
+  if (code !== undefined) {
     c.localGet(a!);
-    un(c);
-  } else if (bin !== undefined) {
-    c.localGet(a!).localGet(b!);
-    bin(c);
+    if (!UNARY.has(op)) c.localGet(b!);
+    emit(code);
     if (COMPARISONS.has(op)) {
-      if (simd) c.f64x2Const(1).v128And();
+      if (simd) c.f64x2Const(1).simd(V128_AND);
       else c.f64ConvertI32U();
     }
   } else if (op === Op.NOT) {
-    if (simd) c.localGet(a!).f64x2Const(0).f64x2Eq().localGet(a!).localGet(a!).f64x2Ne().v128Or().f64x2Const(1).v128And();
-    else c.localGet(a!).f64Const(0).f64Eq().localGet(a!).localGet(a!).f64Ne().i32Or().f64ConvertI32U();
+    // (a == 0) | (a != a), as 1 or 0
+    c.localGet(a!);
+    if (simd) c.f64x2Const(0);
+    else c.f64Const(0);
+    emit(simd ? F64X2_EQ : F64_EQ).localGet(a!).localGet(a!);
+    emit(simd ? F64X2_NE : F64_NE);
+    if (simd) c.simd(V128_OR).f64x2Const(1).simd(V128_AND);
+    else c.op(I32_OR).f64ConvertI32U();
   } else if (op === Op.SELECT) {
-    c.localGet(b!).localGet(s!);
-    if (simd) c.localGet(a!).f64x2Const(0).f64x2Ne().localGet(a!).localGet(a!).f64x2Eq().v128And().v128Bitselect();
-    else c.localGet(a!).f64Const(0).f64Ne().localGet(a!).localGet(a!).f64Eq().i32And().select();
+    // b where (a != 0) & (a == a), else s
+    c.localGet(b!).localGet(s!).localGet(a!);
+    if (simd) c.f64x2Const(0);
+    else c.f64Const(0);
+    emit(simd ? F64X2_NE : F64_NE).localGet(a!).localGet(a!);
+    emit(simd ? F64X2_EQ : F64_EQ);
+    if (simd) c.simd(V128_AND).simd(V128_BITSELECT);
+    else c.i32And().select();
   } else {
     const fn = imports.get(op);
     if (fn === undefined) throw new Error(`odeflow WebAssembly field: no code for operation ${Op[op]}.`);
@@ -312,7 +329,7 @@ function emitOp(c: Code, op: Op, args: readonly number[], out: number, simd: boo
         if (arity === 2) c.localGet(b!).f64x2ExtractLane(lane);
         c.call(fn);
         if (lane === 0) c.f64x2Splat().localSet(out);
-        else c.f64x2ReplaceLane(1);
+        else c.simd(F64X2_REPLACE_LANE).lane(1);
       }
     }
   }
@@ -513,7 +530,7 @@ function addTemplate(m: ModuleBuilder, t: Template, uniform: readonly (number | 
       c.localGet(yb).i32Const(16 * pairs).i32Add().localSet(yb);
       c.localGet(ob).i32Const(16 * pairs).i32Add().localSet(ob);
       if (stride > 0) c.localGet(TB).i32Const(stride * pairs).i32Add().localSet(TB);
-      c.localGet(M).i32Const(2 * pairs).i32Sub().localSet(M);
+      c.localGet(M).i32Const(-2 * pairs).i32Add().localSet(M);
     };
     if (simd) {
       // while (m >= 4) { two pairs; advance }  (unrolled once, as the method's loops)
@@ -631,4 +648,28 @@ function addStraight(m: ModuleBuilder, g: Graph, plan: FieldPlan, mark: Uint8Arr
   groups.forEach((ids, ci) => emitChunk(ci, ids));
   if (outputsOf.has(-1)) emitChunk(-1, []);
   return { chunks, crossSlots: cross.size };
+}
+
+/**
+ * What a compiled vector field offers the WebAssembly backend (see `WASM_VECTOR_FIELD` in
+ * fused.ts): the plan of its code and the means to emit it into a module.
+ */
+export interface WasmFieldSource {
+  /** Number of state components. */
+  readonly n: number;
+  /** The JavaScript functions the code imports (module "m"). */
+  readonly imports: Record<string, (a: number, b: number) => number>;
+  /** Declares the imports in `m` and adds f and its helpers (call before adding other functions' imports … none follow). */
+  emit(m: ModuleBuilder): FieldCode;
+}
+
+/** The WebAssembly source of a compiled field, or null when it does not compile to WebAssembly. */
+export function wasmFieldSource(g: Graph, outputs: readonly number[], layout: ArgLayout): WasmFieldSource | null {
+  const plan = planField(g, outputs);
+  if (plan === null) return null;
+  return {
+    n: outputs.length,
+    imports: fieldImports(plan),
+    emit: (m) => addField(m, plan, layout, declareFieldImports(m, plan)),
+  };
 }
