@@ -22,24 +22,36 @@ export interface DriveResult {
   fevals: number;
 }
 
-/** y(t1) after `steps` equal steps, or adaptively at (rtol, atol). `hook`: use the zero-copy hook when offered. */
-export function drive(
+/**
+ * A reusable solve: the solver's workspace (and with the hook, the state buffers in its memory)
+ * is made once, as the C harness allocates once; each `run` restarts from y0. Returns y(t1) after
+ * `mode.fixed` equal steps, or adaptively at (rtol, atol). `hook`: use the zero-copy hook when
+ * the solver offers it.
+ */
+export function driver(
   solver: ExplicitRungeKutta,
   f: InPlaceVectorField,
-  y0: Float64Array,
-  t0: number,
-  t1: number,
-  mode: { fixed: number } | { rtol: number; atol: number },
+  n: number,
   hook: boolean,
   args?: unknown,
   terms?: unknown,
-): DriveResult {
-  const n = y0.length;
+): (y0: Float64Array, t0: number, t1: number, mode: { fixed: number } | { rtol: number; atol: number }) => DriveResult {
   const state = solver.init(f, n, args, terms as never) as ERKState;
   const backend = hook ? solver.vectorBackend(state) : null;
-  let y: Float64Array, y1: Float64Array, yErr: Float64Array, yErr2: Float64Array;
-  if (backend !== null) ({ y, y1, yErr, yErr2 } = backend.stateBuffers());
-  else [y, y1, yErr, yErr2] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  let ya: Float64Array, yb: Float64Array, yErr: Float64Array, yErr2: Float64Array;
+  if (backend !== null) ({ y: ya, y1: yb, yErr, yErr2 } = backend.stateBuffers());
+  else [ya, yb, yErr, yErr2] = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)];
+  const ytmp = new Float64Array(n);
+  const f1 = new Float64Array(n);
+  return (y0, t0, t1, mode) => run(solver, state, backend, f, args, ya, yb, yErr, yErr2, ytmp, f1, y0, t0, t1, mode);
+}
+
+function run(solver: ExplicitRungeKutta, state: ERKState, backend: ReturnType<ExplicitRungeKutta["vectorBackend"]>, f: InPlaceVectorField, args: unknown,
+  ya: Float64Array, yb: Float64Array, yErr: Float64Array, yErr2: Float64Array, ytmp: Float64Array, f1: Float64Array,
+  y0: Float64Array, t0: number, t1: number, mode: { fixed: number } | { rtol: number; atol: number }): DriveResult {
+  const evals0 = state.numFnEvals;
+  let y = ya;
+  let y1 = yb;
   y.set(y0);
   const times = new Float64Array(2);
   let t = t0;
@@ -62,14 +74,12 @@ export function drive(
       y1 = sw;
       t = tn;
     }
-    return { y, steps, accepted, rejected, fevals: state.numFnEvals };
+    return { y, steps, accepted, rejected, fevals: state.numFnEvals - evals0 };
   }
   const { rtol, atol } = mode;
   const ctrl = new PIDController({ rtol, atol });
   const k = solver.errorOrder;
   const dtmax = Math.abs(t1 - t0);
-  const ytmp = new Float64Array(n);
-  const f1 = new Float64Array(n);
   let dt = initialStepSize(f, args, t0, y, f0, 1, solver.order, ctrl, dtmax, ytmp, f1);
   const extra = 1;
   const result = new Float64Array(1);
@@ -124,7 +134,7 @@ export function drive(
     }
     dt = Math.abs(h) * factor;
   }
-  return { y, steps, accepted, rejected, fevals: state.numFnEvals + extra };
+  return { y, steps, accepted, rejected, fevals: state.numFnEvals - evals0 + extra };
 }
 
 /** The loop's RMS norm with scalar tolerances. */
