@@ -202,7 +202,9 @@ export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name
       lines.push(opLine(g, id));
       if (slot.has(id)) lines.push(`W[${slot.get(id)}] = v${id};`);
     }
-    lines.push(...outputLines(g, spec, "out", "out2", outSlots[c]!));
+    // Not push(...list): a chunk can own hundreds of thousands of outputs (du = v of a large
+    // wave equation), more arguments than a call may take.
+    for (const line of outputLines(g, spec, "out", "out2", outSlots[c]!)) lines.push(line);
     parts.push(`function ${name}_${c}(t, y, P, x, out, out2) {\n${lines.join("\n")}\n}`);
   });
   const calls = chunks.map((_, c) => `${name}_${c}(t, y, P, ${spec.hasX ? x : "null"}, ${out}, ${two ? out2 : "null"});`).join("\n");

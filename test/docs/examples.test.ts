@@ -26,6 +26,7 @@ export const GUIDES: Record<string, number> = {
   "docs/sdes.md": 3,
   "docs/performance.md": 3,
   "docs/command-line.md": 1,
+  "docs/webassembly.md": 3,
 };
 
 /** Splits a command line into words (single and double quotes, no expansions). */
