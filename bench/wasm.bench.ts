@@ -19,10 +19,11 @@
  *
  * Writes bench/results/wasm.json and bench/results/wasm.md. BENCH_QUICK=1: a reduced sweep that
  * checks the harness (smaller n, short timings, no 2-D wave at full size). BENCH_WASM_PARTS=1,3
- * (any of 1, 2, 3): run only those parts (the results files then hold only them).
+ * (any of 1, 2, 3): run only those parts; the others are kept from the previous results file
+ * (each part records the machine and load it ran under).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ExplicitRungeKutta, InPlaceVectorField } from "../src/index.js";
@@ -248,7 +249,7 @@ for (const method of PARTS.has("2") ? CROSS_METHODS : []) {
 
 // ---- 3. end to end: heat 1-D and wave 2-D with Tsit5 ----
 
-interface E2E { problem: string; n: number; t1: number; rtol: number; atol: number; compileSeconds: number | null; c: CResult | { skipped: string }; odeflow: Measured[]; scipy: { method: string; time: number; steps: number; fevals: number; yMid: number }[] | { skipped: string }; yMidJs: number }
+interface E2E { problem: string; n: number; t1: number; rtol: number; atol: number; compileSeconds: number | null; c: CResult | { skipped: string }; odeflow: Measured[]; scipy: { method: string; time: number; cpu: number; steps: number; fevals: number; yMid: number }[] | { skipped: string }; yMidJs: number }
 const e2e: E2E[] = [];
 const py = pythonAvailable();
 const E2E_RTOL = 1e-6;
@@ -278,7 +279,9 @@ for (const p of PARTS.has("3") ? problems3 : []) {
   const c = runC("Tsit5", p.problem, y0, 0, t1, mode);
   const rows: Measured[] = [];
   let ref: Float64Array | undefined;
-  for (const v of VARIANTS.filter((x) => x.backend !== "auto")) {
+  // Not "JS, compiled f": the JavaScript code of a compiled field of 10⁵–10⁶ operations takes tens
+  // of seconds per solve (part 1 shows it at n = 10⁵); the WebAssembly path is what such fields get.
+  for (const v of VARIANTS.filter((x) => x.backend !== "auto" && !(x.backend === "js" && x.field === "compiled"))) {
     if (v.field === "compiled" && compiled === null) continue;
     const run = odeflowRun("Tsit5", v, f, compiled?.vf, y0, 0, t1, mode);
     const out = run();
@@ -290,11 +293,11 @@ for (const p of PARTS.has("3") ? problems3 : []) {
   let scipy: E2E["scipy"];
   if (py.ok) {
     const file = y0File(`${p.problem}_${n}`, y0);
-    const r = runPythonJSON<{ results: { id: string; time: number; steps: number; fevals: number; yMid: number }[] }>(join(HERE, "lib", "wasm_scipy.py"), {
+    const r = runPythonJSON<{ results: { id: string; time: number; cpu: number; steps: number; fevals: number; yMid: number }[] }>(join(HERE, "lib", "wasm_scipy.py"), {
       tasks: ["RK45", "DOP853"].map((method) => ({ id: method, problem: p.problem, n, y0file: file, t0: 0, t1, method, rtol: E2E_RTOL, atol: E2E_ATOL })),
       minTime: timing.minTime,
     }, 3600);
-    scipy = r.ok ? r.data.results.map((x) => ({ method: x.id, time: x.time, steps: x.steps, fevals: x.fevals, yMid: x.yMid })) : { skipped: r.reason };
+    scipy = r.ok ? r.data.results.map((x) => ({ method: x.id, time: x.time, cpu: x.cpu, steps: x.steps, fevals: x.fevals, yMid: x.yMid })) : { skipped: r.reason };
   } else scipy = { skipped: py.reason };
   const cText = "skipped" in c ? `C skipped (${c.skipped})` : `C ${fmtTime(c.time)} (${c.steps} steps)`;
   log(`  ${cText}; SciPy ${"skipped" in scipy ? scipy.skipped : scipy.map((s) => `${s.method} ${fmtTime(s.time)} (${s.steps} steps)`).join(", ")}`);
@@ -303,12 +306,22 @@ for (const p of PARTS.has("3") ? problems3 : []) {
 
 // ---- results ----
 
-const json = { benchmark: "wasm", quick: QUICK, machine, odeflow: from, timing, sweep, crossovers, e2e };
-writeFileSync(join(RESULTS_DIR, `${OUT_NAME}.json`), JSON.stringify(json, null, 1));
+// Parts not run this time are kept from the previous results (with the machine block they ran under).
+type PartMachines = Record<string, typeof machine>;
+const jsonFile = join(RESULTS_DIR, `${OUT_NAME}.json`);
+const previous = existsSync(jsonFile) ? (JSON.parse(readFileSync(jsonFile, "utf8")) as { sweep?: SweepRow[]; crossovers?: CrossRow[]; e2e?: E2E[]; machines?: PartMachines }) : {};
+const machines: PartMachines = { ...(previous.machines ?? {}) };
+for (const p of PARTS) machines[p] = machine;
+if (!PARTS.has("1")) sweep.push(...(previous.sweep ?? []));
+if (!PARTS.has("2")) crossovers.push(...(previous.crossovers ?? []));
+if (!PARTS.has("3")) e2e.push(...(previous.e2e ?? []));
+const json = { benchmark: "wasm", quick: QUICK, machine, machines, odeflow: from, timing, sweep, crossovers, e2e };
+writeFileSync(jsonFile, JSON.stringify(json, null, 1));
 
 const md: string[] = [];
 md.push(`## WebAssembly SIMD path of the explicit solvers${QUICK ? " (QUICK harness check, not a result)" : ""}`, "");
 md.push(machineLine(machine), "");
+for (const [part, m] of Object.entries(machines).sort()) if (!PARTS.has(part)) md.push(`Part ${part} is from an earlier run: ${machineLine(m)}`, "");
 md.push(`odeflow from ${from}. Times: fastest of ${timing.runs} timed batches after warm-up (bench/lib/timing.ts); ns per element-step = time / (steps × n). ` +
   "C: bench/c/rk_vec.c around the step generated from the same tableau (bench/lib/rk-c.ts), same run. " +
   "\"hook\": a minimal loop over the solver protocol that uses the zero-copy hook (state buffers in WebAssembly memory, the error norm there; bench/lib/erk-driver.ts) " +
@@ -352,14 +365,18 @@ md.push("");
 md.push("### 3. End to end, Tsit5 adaptive (rtol 1e-6, atol 1e-9)", "");
 for (const r of e2e) {
   md.push(`**${r.problem}**, n = ${r.n}, t ∈ [0, ${r.t1}]; compile of the field: ${r.compileSeconds === null ? "failed" : `${r.compileSeconds.toFixed(1)} s`} (not in the times below).`, "");
-  md.push("| solver | time (wall) | CPU | steps | vs C (wall) | vs SciPy RK45 | vs SciPy DOP853 | y_mid |", "|---|---:|---:|---:|---:|---:|---:|---:|");
+  md.push("| solver | wall | CPU | steps | time / C's (wall, CPU) | SciPy RK45's / this (wall, CPU) | SciPy DOP853's / this (wall, CPU) | y at n/2 |", "|---|---:|---:|---:|---:|---:|---:|---:|");
   const cT = "skipped" in r.c ? NaN : r.c.time;
+  const cC = "skipped" in r.c ? NaN : r.c.cpu;
   const sp = "skipped" in r.scipy ? [] : r.scipy;
-  const rk45 = sp.find((s) => s.method === "RK45")?.time ?? NaN;
-  const dop = sp.find((s) => s.method === "DOP853")?.time ?? NaN;
-  if (!("skipped" in r.c)) md.push(`| C Tsit5 (gcc -O3 -march=native) | ${fmtTime(r.c.time)} | ${fmtTime(r.c.cpu)} | ${r.c.steps} | 1 | ${fmtRatio(rk45 / r.c.time)} faster | ${fmtRatio(dop / r.c.time)} faster | ${r.c.yMid.toPrecision(10)} |`);
-  for (const m of r.odeflow) md.push(`| odeflow Tsit5, ${m.label} | ${fmtTime(m.seconds)} | ${fmtTime(m.cpu)} | ${m.steps} | ${fmtRatio(m.seconds / cT)} | ${fmtRatio(rk45 / m.seconds)} faster | ${fmtRatio(dop / m.seconds)} faster | — |`);
-  for (const s of sp) md.push(`| SciPy ${s.method} | ${fmtTime(s.time)} | — | ${s.steps} | ${fmtRatio(s.time / cT)} | — | — | ${s.yMid.toPrecision(10)} |`);
+  const rk45 = sp.find((s) => s.method === "RK45");
+  const dop = sp.find((s) => s.method === "DOP853");
+  const vs = (w: number, c: number): string => `${fmtRatio(w)}, ${fmtRatio(c)}`;
+  const row = (name: string, wall: number, cpu: number, steps: number, y: string): string =>
+    `| ${name} | ${fmtTime(wall)} | ${fmtTime(cpu)} | ${steps} | ${vs(wall / cT, cpu / cC)} | ${rk45 ? vs(rk45.time / wall, rk45.cpu / cpu) : "—"} | ${dop ? vs(dop.time / wall, dop.cpu / cpu) : "—"} | ${y} |`;
+  if (!("skipped" in r.c)) md.push(row("C Tsit5 (gcc -O3 -march=native)", r.c.time, r.c.cpu, r.c.steps, r.c.yMid.toPrecision(10)));
+  for (const m of r.odeflow) md.push(row(`odeflow Tsit5, ${m.label}`, m.seconds, m.cpu, m.steps, "—"));
+  for (const s of sp) md.push(row(`SciPy ${s.method}`, s.time, s.cpu, s.steps, s.yMid.toPrecision(10)));
   if ("skipped" in r.scipy) md.push("", `SciPy skipped: ${r.scipy.skipped}`);
   md.push("", `odeflow y_mid = ${r.yMidJs.toPrecision(10)}.`, "");
 }
