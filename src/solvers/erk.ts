@@ -335,7 +335,8 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       args,
       n,
       ks,
-      ytmp: new Float64Array(n),
+      // The WebAssembly path keeps its stage argument in its own memory.
+      ytmp: wasm === null ? new Float64Array(n) : empty,
       w: new Float64Array(stages),
       k0Valid: false,
       f1Valid: false,
