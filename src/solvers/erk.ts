@@ -358,7 +358,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
 
   restart(state: ERKState, t: number, y: Float64Array): Float64Array {
     state.wasm?.sync();
-    state.f(t, y, state.args, state.ks[0]!);
+    evaluate(state, t, y, state.ks[0]!);
     state.numFnEvals++;
     state.k0Valid = true;
     state.f1Valid = false;
@@ -383,7 +383,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
         }
       } else {
         state.wasm?.sync();
-        state.f(t, y0, state.args, ks[0]!);
+        evaluate(state, t, y0, ks[0]!);
         state.numFnEvals++;
       }
       state.k0Valid = true;
@@ -428,7 +428,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       state.y1Prev = ws.y1Last;
     }
     if (!state.f1Valid && (d.usesF1 || d.extraC.length > 0)) {
-      state.f(state.times[0]! + state.times[1]!, state.y1Prev, state.args, state.ks[tab.f1Index]!);
+      evaluate(state, state.times[0]! + state.times[1]!, state.y1Prev, state.ks[tab.f1Index]!);
       state.numFnEvals++;
       state.f1Valid = true;
     }
@@ -451,7 +451,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
             ytmp[j] = y0[j]! + dt * acc;
           }
         }
-        state.f(state.times[0]! + d.extraC[e]! * dt, arg, state.args, ks[idx]!);
+        evaluate(state, state.times[0]! + d.extraC[e]! * dt, arg, ks[idx]!);
         state.numFnEvals++;
       }
       state.extrasValid = true;
@@ -493,6 +493,16 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       out[j] = derivative ? acc : data[offset + j]! + dt * acc;
     }
   }
+}
+
+/**
+ * One evaluation of the vector field outside the step kernel (k_0, f(t1, y1), dense extra
+ * stages): by the WebAssembly module when the field is compiled into it (same bits as the
+ * JavaScript f, without its per-call cost for large fields), else by f.
+ */
+function evaluate(state: ERKState, t: number, y: Float64Array, out: Float64Array): void {
+  if (state.fused) state.wasm!.evaluateField(t, y, out, state.args);
+  else state.f(t, y, state.args, out);
 }
 
 let scratch = new Float64Array(32);

@@ -286,6 +286,25 @@ export class WasmERKWorkspace {
     this.copyOut(y1, yErr, yErr2);
   }
 
+  /**
+   * out = f(t, y) by the field compiled into the module (fused workspaces only). `out` must be a
+   * view of this memory (a stage vector); `y` outside it is copied into the region y, which is
+   * free at the times the engine asks (before a step, and for dense output, whose arguments are
+   * already in memory).
+   */
+  evaluateField(t: number, y: Float64Array, out: Float64Array, args: unknown): void {
+    this.sync();
+    this.fused!.flattenArgs(args, this.params!);
+    this.hf[F64.tEval] = t;
+    if (y.buffer === this.buffer) this.hi[I32.fIn] = y.byteOffset;
+    else {
+      this.vY.set(y);
+      this.hi[I32.fIn] = this.rY.offset;
+    }
+    this.hi[I32.fOut] = out.byteOffset;
+    (this.ex.evalF as () => void)();
+  }
+
   /** The last step's y0 and y1 (views valid until the next step). */
   get y0Last(): Float64Array {
     this.sync();

@@ -54,6 +54,10 @@ function buildFused(tab: Tableau, src: WasmFieldSource): FusedModule {
     if (fns.error !== null) code.call(fns.error);
   }
   m.export("step", m.func([], [], code));
+  // One evaluation at the header's tEval, fIn and fOut (k_0, f(t1, y1), dense extra stages).
+  const ev = new Code(0);
+  ev.i32Const(0).f64Load(f64Addr(F64.tEval)).i32Const(0).i32Load(i32Addr(I32.fIn)).i32Const(0).i32Load(i32Addr(I32.fOut)).call(field.f);
+  m.export("evalF", m.func([], [], ev));
   const module = compileModule(m.encode());
   return {
     module,
