@@ -463,96 +463,122 @@ function pushTable(out: number[], consts: number[][], uniform: readonly (number 
   }
 }
 
+/** Parameters of a template function: tmpl(yPtr, outPtr, i0, m, table). */
+const [YP, OP, I0, M, TB] = [0, 1, 2, 3, 4];
+
+/** The locals and layout a template's code works with. */
+interface TemplateFrame {
+  c: Code;
+  t: Template;
+  /** Running pointers: y at the run's first output plus dmin, and the output. */
+  yb: number;
+  ob: number;
+  /** Varying constant slots, in table order, and the table's bytes per pair. */
+  varyingSlots: number[];
+  stride: number;
+  imports: Map<Op, number>;
+}
+
 /**
  * The loop of a template: tmpl(yPtr, outPtr, i0, m, table) computes outputs i0 … i0+m−1, two per
- * iteration, the last one alone when m is odd.
+ * lane pair and two pairs per iteration, then a last pair, then a last component when m is odd.
  */
 function addTemplate(m: ModuleBuilder, t: Template, uniform: readonly (number | null)[], invSlot: Map<number, number>, imports: Map<Op, number>): number {
   const c = new Code(5);
-  const [YP, OP, I0, M, TB] = [0, 1, 2, 3, 4];
   const yb = c.local(ValType.I32);
   const ob = c.local(ValType.I32);
   const scratch = c.local(ValType.I32);
   const varyingSlots = uniform.flatMap((u, s) => (u === null ? [s] : []));
-  const tableIndex = new Map<number, number>(varyingSlots.map((s, k) => [s, k]));
-  const stride = 16 * varyingSlots.length;
+  const fr: TemplateFrame = { c, t, yb, ob, varyingSlots, stride: 16 * varyingSlots.length, imports };
   // yb = yPtr + 8·(i0 + dmin), ob = outPtr + 8·i0.
   c.localGet(YP).localGet(I0).i32Const(t.dmin).i32Add().i32Const(3).i32Shl().i32Add().localSet(yb);
   c.localGet(OP).localGet(I0).i32Const(3).i32Shl().i32Add().localSet(ob);
   c.i32Const(0).i32Load(i32Addr(I32.scratch)).localSet(scratch);
-  for (const simd of [true, false]) {
-    const T = simd ? ValType.V128 : ValType.F64;
-    // Values that are the same for every output of the run: per-evaluation values and uniform constants.
-    const invLocal = new Map<number, number>();
-    for (const id of t.invs) {
-      const l = c.local(T);
-      c.localGet(scratch).f64Load(8 * invSlot.get(id)!);
-      if (simd) c.f64x2Splat();
-      c.localSet(l);
-      invLocal.set(id, l);
-    }
-    const constLocal: number[] = [];
-    for (let s = 0; s < t.constCount; s++) {
-      const l = c.local(T);
-      constLocal.push(l);
-      const u = uniform[s];
-      if (u !== null && u !== undefined) {
-        if (simd) c.f64x2Const(u);
-        else c.f64Const(u);
-        c.localSet(l);
-      }
-    }
-    const opLocal = t.ops.map(() => c.local(T));
-    /** One pair (or one component): y, table and output read at the pointers plus these offsets. */
-    const body = (yOff: number, tOff: number, oOff: number): void => {
-      for (const s of varyingSlots) {
-        c.localGet(TB);
-        if (simd) c.v128Load(tOff + 16 * tableIndex.get(s)!);
-        else c.f64Load(tOff + 16 * tableIndex.get(s)!);
-        c.localSet(constLocal[s]!);
-      }
-      t.ops.forEach((o, k) => {
-        if (o.op === Op.Y) {
-          c.localGet(yb);
-          if (simd) c.v128Load(yOff + 8 * (o.d - t.dmin));
-          else c.f64Load(yOff + 8 * (o.d - t.dmin));
-          c.localSet(opLocal[k]!);
-          return;
-        }
-        const args = o.args.map((a) => (a.kind === RefKind.Op ? opLocal[a.v]! : a.kind === RefKind.Const ? constLocal[a.v]! : invLocal.get(a.v)!));
-        emitOp(c, o.op, args, opLocal[k]!, simd, imports);
-      });
-      c.localGet(ob).localGet(opLocal[t.ops.length - 1]!);
-      if (simd) c.v128Store(oOff);
-      else c.f64Store(oOff);
-    };
-    const advance = (pairs: number): void => {
-      c.localGet(yb).i32Const(16 * pairs).i32Add().localSet(yb);
-      c.localGet(ob).i32Const(16 * pairs).i32Add().localSet(ob);
-      if (stride > 0) c.localGet(TB).i32Const(stride * pairs).i32Add().localSet(TB);
-      c.localGet(M).i32Const(-2 * pairs).i32Add().localSet(M);
-    };
-    if (simd) {
-      // while (m >= 4) { two pairs; advance }  (unrolled once, as the method's loops)
-      c.block().loop();
-      c.localGet(M).i32Const(4).i32LtU().brIf(1);
-      body(0, 0, 0);
-      body(16, stride, 16);
-      advance(2);
-      c.br(0);
-      c.end().end();
-      // if (m >= 2) { one pair }
-      c.localGet(M).i32Const(2).i32LtU().i32Eqz().if();
-      body(0, 0, 0);
-      advance(1);
-      c.end();
-    } else {
-      c.localGet(M).if();
-      body(0, 0, 0);
-      c.end();
-    }
-  }
+  const simdBody = templateBody(fr, true, templateValues(fr, true, uniform, invSlot, scratch));
+  // while (m >= 4) { two pairs; advance }; if (m >= 2) { one pair; advance }
+  c.block().loop();
+  c.localGet(M).i32Const(4).i32LtU().brIf(1);
+  simdBody(0, 0, 0);
+  simdBody(16, fr.stride, 16);
+  advance(fr, 2);
+  c.br(0);
+  c.end().end();
+  c.localGet(M).i32Const(2).i32LtU().i32Eqz().if();
+  simdBody(0, 0, 0);
+  advance(fr, 1);
+  c.end();
+  // if (m) { the last component, in scalar code }
+  const scalarBody = templateBody(fr, false, templateValues(fr, false, uniform, invSlot, scratch));
+  c.localGet(M).if();
+  scalarBody(0, 0, 0);
+  c.end();
   return m.func([ValType.I32, ValType.I32, ValType.I32, ValType.I32, ValType.I32], [], c);
+}
+
+/** Locals for the values that are the same along the run: per-evaluation values and uniform constants (set here). */
+function templateValues(fr: TemplateFrame, simd: boolean, uniform: readonly (number | null)[], invSlot: Map<number, number>, scratch: number):
+  { inv: Map<number, number>; consts: number[] } {
+  const { c, t } = fr;
+  const T = simd ? ValType.V128 : ValType.F64;
+  const inv = new Map<number, number>();
+  for (const id of t.invs) {
+    const l = c.local(T);
+    c.localGet(scratch).f64Load(8 * invSlot.get(id)!);
+    if (simd) c.f64x2Splat();
+    c.localSet(l);
+    inv.set(id, l);
+  }
+  const consts: number[] = [];
+  for (let s = 0; s < t.constCount; s++) {
+    const l = c.local(T);
+    consts.push(l);
+    const u = uniform[s];
+    if (u === null || u === undefined) continue; // varying: read from the table per iteration
+    if (simd) c.f64x2Const(u);
+    else c.f64Const(u);
+    c.localSet(l);
+  }
+  return { inv, consts };
+}
+
+/**
+ * The emitter of one pair (simd) or one component: the table's varying constants, the template's
+ * operations and the store, at the running pointers plus the offsets given.
+ */
+function templateBody(fr: TemplateFrame, simd: boolean, values: { inv: Map<number, number>; consts: number[] }): (yOff: number, tOff: number, oOff: number) => void {
+  const { c, t } = fr;
+  const opLocal = t.ops.map(() => c.local(simd ? ValType.V128 : ValType.F64));
+  return (yOff, tOff, oOff) => {
+    fr.varyingSlots.forEach((s, k) => {
+      c.localGet(TB);
+      if (simd) c.v128Load(tOff + 16 * k);
+      else c.f64Load(tOff + 16 * k);
+      c.localSet(values.consts[s]!);
+    });
+    t.ops.forEach((o, k) => {
+      if (o.op === Op.Y) {
+        c.localGet(fr.yb);
+        if (simd) c.v128Load(yOff + 8 * (o.d - t.dmin));
+        else c.f64Load(yOff + 8 * (o.d - t.dmin));
+        c.localSet(opLocal[k]!);
+        return;
+      }
+      const args = o.args.map((a) => (a.kind === RefKind.Op ? opLocal[a.v]! : a.kind === RefKind.Const ? values.consts[a.v]! : values.inv.get(a.v)!));
+      emitOp(c, o.op, args, opLocal[k]!, simd, fr.imports);
+    });
+    c.localGet(fr.ob).localGet(opLocal[t.ops.length - 1]!);
+    if (simd) c.v128Store(oOff);
+    else c.f64Store(oOff);
+  };
+}
+
+/** Moves the running pointers on by `pairs` lane pairs. */
+function advance(fr: TemplateFrame, pairs: number): void {
+  const { c } = fr;
+  c.localGet(fr.yb).i32Const(16 * pairs).i32Add().localSet(fr.yb);
+  c.localGet(fr.ob).i32Const(16 * pairs).i32Add().localSet(fr.ob);
+  if (fr.stride > 0) c.localGet(TB).i32Const(fr.stride * pairs).i32Add().localSet(TB);
+  c.localGet(M).i32Const(-2 * pairs).i32Add().localSet(M);
 }
 
 /** Pushes the scalar value of a node that does not depend on y (constant, or its scratch slot). */
