@@ -21,29 +21,20 @@ export const enum ValType {
 /** Block type of a block, loop or if with no result. */
 const EMPTY_BLOCK = 0x40;
 
-/** Growable byte buffer with the LEB128 encodings of §5.2.2. */
+/** A byte buffer with the LEB128 encodings of §5.2.2. */
 class Bytes {
-  data = new Uint8Array(256);
-  length = 0;
+  readonly data: number[] = [];
 
-  private reserve(extra: number): void {
-    if (this.length + extra <= this.data.length) return;
-    let cap = this.data.length * 2;
-    while (cap < this.length + extra) cap *= 2;
-    const d = new Uint8Array(cap);
-    d.set(this.data.subarray(0, this.length));
-    this.data = d;
+  get length(): number {
+    return this.data.length;
   }
 
   byte(b: number): void {
-    this.reserve(1);
-    this.data[this.length++] = b;
+    this.data.push(b);
   }
 
   bytes(bs: ArrayLike<number>): void {
-    this.reserve(bs.length);
-    this.data.set(bs, this.length);
-    this.length += bs.length;
+    for (let i = 0; i < bs.length; i++) this.data.push(bs[i]!);
   }
 
   /** Unsigned LEB128 of a non-negative integer < 2³². */
@@ -83,7 +74,7 @@ class Bytes {
   }
 
   view(): Uint8Array {
-    return this.data.subarray(0, this.length);
+    return Uint8Array.from(this.data);
   }
 }
 
@@ -344,6 +335,6 @@ export class ModuleBuilder {
         b.bytes(body);
       }
     });
-    return out.view().slice();
+    return out.view();
   }
 }

@@ -105,11 +105,9 @@ class Splats {
     return this;
   }
 
-  /** The local holding x (prepared before). */
+  /** The local holding x (prepared before the loop). */
   get(x: number): number {
-    const l = this.locals.get(Object.is(x, -0) ? "-0" : String(x));
-    if (l === undefined) throw new Error(`odeflow WebAssembly kernels: constant ${x} was not prepared`);
-    return l;
+    return this.locals.get(Object.is(x, -0) ? "-0" : String(x))!;
   }
 }
 

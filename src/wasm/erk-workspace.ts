@@ -9,8 +9,8 @@
  * buffers are views of this memory too ({@link WasmERKWorkspace.stateBuffers}); buffers that live
  * elsewhere are copied in before the step and out after it (n doubles each, a `TypedArray.set`).
  *
- * The memory is sized once, when the workspace is made; if it is grown later (on purpose: see
- * {@link WasmERKWorkspace.grow}) every view is re-derived before its next use.
+ * The memory is sized once, when the workspace is made; if it is grown later (only on purpose,
+ * through `arena.reserve`) every view is re-derived before its next use.
  */
 import type { InPlaceVectorField } from "../terms.js";
 import type { Tableau } from "../solvers/tableau.js";
@@ -45,7 +45,8 @@ export interface StateBuffers {
 
 export class WasmERKWorkspace {
   readonly n: number;
-  private readonly arena: Arena;
+  /** The memory (its `reserve` grows it: the tests of view re-derivation use it). */
+  readonly arena: Arena;
   private readonly ex: MethodExports;
   private readonly stageFns: (() => void)[];
   private readonly extraFns: (() => void)[];
@@ -170,14 +171,6 @@ export class WasmERKWorkspace {
     this.vT = Arena.view(b, this.rT);
     this.vRtol = Arena.view(b, this.rRtol);
     this.vAtol = Arena.view(b, this.rAtol);
-  }
-
-  /**
-   * Grows the memory by `bytes` (detaching every view made before). Solvers never call it during
-   * a solve; it exists so that tests can prove the views are re-derived.
-   */
-  grow(bytes: number): void {
-    this.arena.reserve(this.arena.memory.buffer.byteLength + bytes);
   }
 
   /**
@@ -360,18 +353,14 @@ export class WasmERKWorkspace {
   /**
    * The scaled norm of the last step's error estimate (`which` 0: yErr, 1: yErr2) with the
    * integration loop's formula, into result[0] (a typed array, so that no double is boxed).
+   * Call {@link setTolerances} first.
    */
   errorNorm(which: 0 | 1, result: Float64Array): void {
     this.sync();
-    if (this.normFn === null) throw new Error("WasmERKWorkspace.errorNorm: call setTolerances first.");
     this.hi[I32.y0] = this.lastY0Addr;
     this.hi[I32.y1] = this.lastY1Addr;
-    this.normFn(which === 0 ? I32.yErr : I32.yErr2);
+    this.normFn!(which === 0 ? I32.yErr : I32.yErr2);
     result[0] = this.hf[F64.norm]!;
   }
 
-  /** Byte length of the memory (for tests and the allocation report). */
-  get byteLength(): number {
-    return this.arena.memory.buffer.byteLength;
-  }
 }
