@@ -104,3 +104,4 @@ export { fgmres, GmresWorkspace, GMRES_CONVERGED, GMRES_REDUCED, GMRES_FAILED } 
 export { detectSparsity } from "./linalg/sparsity-detection.js";
 export { type SparsePattern, patternFromRows, patternToRows } from "./linalg/sparse-pattern.js";
 export { MemoryBudgetError, DEFAULT_MEMORY_BUDGET } from "./util/memory.js";
+export type { VectorBackend, WasmBackendOption } from "./wasm/erk-backend.js";

@@ -3,6 +3,9 @@
  * derivatives built from one expression graph, derivative kernels generated on first use.
  * Shared by {@link compile} and the automatic compilation of `new ODETerm(f)` (auto.ts).
  */
+import { wasmFieldSource, type WasmFieldSource } from "../wasm/vector-field.js";
+import { fusedWorkspace } from "../wasm/fused.js";
+import type { WasmVectorFieldHook } from "../wasm/erk-backend.js";
 import { argNamesOf, type ArgLayout } from "./args.js";
 import { inlineSource, instantiate, kernelSource, operationCount, type InlineSource, type KernelSpec } from "./codegen.js";
 import { colorColumns, jvpNodes, sparseJacobian, vjpNodes, type SparseJacobian } from "./derivatives.js";
@@ -223,6 +226,19 @@ class KernelSet {
     if (typeof f === "function" && !Object.prototype.hasOwnProperty.call(f, COMPILED_GRAPH)) {
       Object.defineProperty(f, COMPILED_GRAPH, { value: info, enumerable: false });
     }
+    // The explicit Runge–Kutta engine's WebAssembly path compiles f into its module through this
+    // hook (wasm/fused.ts), in either mode: a page may allow WebAssembly but not new Function.
+    let wasm: WasmFieldSource | null | undefined;
+    const source = (): WasmFieldSource | null => (wasm === undefined ? (wasm = wasmFieldSource(g, outputs, layout)) : wasm);
+    const hook: WasmVectorFieldHook = {
+      f: f as WasmVectorFieldHook["f"],
+      source,
+      workspace: (tab, size) => {
+        const src = source();
+        return src === null ? null : fusedWorkspace(tab, size, src);
+      },
+    };
+    Object.defineProperty(obj, Symbol.for("odeflow.wasmVectorField"), { value: hook, enumerable: false });
     if (this.mode === "codegen") {
       // The explicit Runge–Kutta engine fuses f into its stage loop through this hook (erk.ts).
       let inline: (InlineSource & { n: number }) | undefined;

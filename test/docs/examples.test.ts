@@ -30,6 +30,7 @@ export const GUIDES: Record<string, number> = {
   "docs/command-line.md": 1,
   "docs/integrator.md": 4,
   "docs/ensembles-on-the-gpu.md": 2,
+  "docs/webassembly.md": 3,
 };
 
 /** Splits a command line into words (single and double quotes, no expansions). */
