@@ -71,7 +71,7 @@ async function afterBuild(): Promise<void> {
 // package is.
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
+    entry: { index: "src/entry.ts" },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,

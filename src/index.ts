@@ -105,3 +105,4 @@ export { detectSparsity } from "./linalg/sparsity-detection.js";
 export { type SparsePattern, patternFromRows, patternToRows } from "./linalg/sparse-pattern.js";
 export { MemoryBudgetError, DEFAULT_MEMORY_BUDGET } from "./util/memory.js";
 export type { VectorBackend, WasmBackendOption } from "./wasm/erk-backend.js";
+export { enableWebAssembly } from "./wasm/install.js";

@@ -25,7 +25,7 @@ test("describeValue says what a value is: undefined, functions, symbols", () => 
 
 test("solver options: not an object, unknown keys, wrong types are named", () => {
   assert.throws(() => new Tsit5(null as never), /^TypeError: new Tsit5\(options\): `options` must be an object; got null\./);
-  assert.throws(() => new Tsit5({ generate: true } as never), /new Tsit5\(options\): unknown option `generate`; the options are generated\./);
+  assert.throws(() => new Tsit5({ generate: true } as never), /new Tsit5\(options\): unknown option `generate`; the options are generated, backend, wasmThreshold\./);
   assert.throws(() => new Tsit5({ generated: "yes" } as never), /new Tsit5\(options\): `generated` must be true or false; got the string "yes"\./);
   assert.throws(() => new Rodas5P({ rtol: 1e-6 } as never), /new Rodas5P\(options\): unknown option `rtol`; the options are massMatrix, linearSolver, bandwidth, autonomous, preconditioner, blockSize, krylov, pivotThreshold, maxMemory\./);
   assert.throws(() => new BDF({ maxOrder: 3, order: 2 } as never), /new BDF\(options\): unknown option `order`; the options are massMatrix, linearSolver, bandwidth, autonomous, preconditioner, blockSize, krylov, pivotThreshold, maxMemory, maxOrder\./);

@@ -6,7 +6,7 @@
 import { wasmFieldSource, type WasmFieldSource } from "../wasm/vector-field.js";
 import { fusedWorkspace } from "../wasm/fused.js";
 import type { WasmVectorFieldHook } from "../wasm/erk-backend.js";
-import { argNamesOf, type ArgLayout } from "./args.js";
+import { argNamesOf, argsProblem, type ArgLayout } from "./args.js";
 import { inlineSource, instantiate, kernelSource, operationCount, type InlineSource, type KernelSpec } from "./codegen.js";
 import { colorColumns, jvpNodes, sparseJacobian, vjpNodes, type SparseJacobian } from "./derivatives.js";
 import { Graph, Op } from "./graph.js";
@@ -87,6 +87,10 @@ export interface CompiledGraphInfo {
   outputs: readonly number[];
   layout: ArgLayout;
   n: number;
+  /** Why `args` cannot feed this field (a missing or mistyped parameter), or null. */
+  argsProblem: (args: unknown) => string | null;
+  /** The parameters' names, in layout order. */
+  argNames: readonly string[];
 }
 
 /** The names of the kernels a compiled vector field can have, in `toSource` order. */
@@ -219,7 +223,7 @@ class KernelSet {
   /** Attaches the graph (COMPILED_GRAPH) and, for generated code, the fused-kernel hook of erk.ts. */
   attachHooks(obj: object): void {
     const { g, outputs, layout, n } = this;
-    const info = { graph: g, outputs, layout, n } satisfies CompiledGraphInfo;
+    const info: CompiledGraphInfo = { graph: g, outputs, layout, n, argsProblem: (args) => argsProblem(layout, args), argNames: argNamesOf(layout) };
     Object.defineProperty(obj, COMPILED_GRAPH, { value: info, enumerable: false });
     // Also on `f` itself, which is what a ControlTerm's diffusion receives (new ControlTerm(sigma.f, bm)).
     const f = (obj as { f?: unknown }).f;

@@ -85,9 +85,11 @@ export class Integration<Y = unknown> {
   readonly rec = new Float64Array(REC_SIZE);
   y: Float64Array;
   y1: Float64Array;
-  readonly yErr: Float64Array;
-  readonly yErr2: Float64Array;
-  readonly ytmp: Float64Array;
+  yErr: Float64Array;
+  yErr2: Float64Array;
+  ytmp: Float64Array;
+  /** The loop's own state vectors (used unless the solver keeps them in its memory: `vectorBackend`). */
+  private readonly own: { y: Float64Array; y1: Float64Array; yErr: Float64Array; yErr2: Float64Array; ytmp: Float64Array };
   readonly rows: Rows;
   readonly events: EventDetector | null;
   readonly clip: StepClipper;
@@ -137,11 +139,8 @@ export class Integration<Y = unknown> {
     const nts = saveat.ts === undefined ? 0 : saveat.ts.length;
     const rows = (saveat.t0 ? 1 : 0) + nts + (saveat.t1 ? 1 : 0) + (saveat.steps > 0 ? 64 : 0);
     this.rows = new Rows(this.width, rows, options.plan === true, v.maxOutputBytes);
-    this.y = new Float64Array(n);
-    this.y1 = new Float64Array(n);
-    this.yErr = new Float64Array(n);
-    this.yErr2 = new Float64Array(n);
-    this.ytmp = new Float64Array(n);
+    this.own = { y: new Float64Array(n), y1: new Float64Array(n), yErr: new Float64Array(n), yErr2: new Float64Array(n), ytmp: new Float64Array(n) };
+    ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = this.own);
     this.probeY = new Float64Array(n);
     this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
     this.stall = v.controller.adaptive ? new StallDetector() : null;
@@ -183,7 +182,6 @@ export class Integration<Y = unknown> {
     this.args = args;
     this.rows.count = 0;
     this.dense = saveat.dense ? new DenseStore(solver.denseSize(this.n)) : null;
-    this.y.set(y0);
     rec.fill(0);
     rec[T] = t0;
     rec[T_END] = t0;
@@ -203,6 +201,8 @@ export class Integration<Y = unknown> {
     this.guarded(() => {
       this.phase = IN_LOOP; // errors of init are the solver's own (bad options), not a user function's
       this.solverState = solver.init(v.f, this.n, args, v.terms);
+      this.bindBuffers();
+      this.y.set(y0);
       if (v.progress !== null) {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);
@@ -224,6 +224,20 @@ export class Integration<Y = unknown> {
       this.controllerState = v.controller.init(problem, { solverState: this.solverState, y0: this.y, f0 });
     });
     if (this.status === RUNNING && (t0 === t1 || this.rec[T] === t1)) this.end(RESULTS.successful, "");
+  }
+
+  /**
+   * @internal The state vectors of this solve: the solver's own memory when it has a vector
+   * backend (the WebAssembly path: no copies per step), else the loop's. Called after `init`.
+   */
+  bindBuffers(): void {
+    const vb = this.v.solver.vectorBackend?.(this.solverState!) ?? null;
+    const b = vb === null ? this.own : vb.stateBuffers();
+    this.y = b.y;
+    this.y1 = b.y1;
+    this.yErr = b.yErr;
+    this.yErr2 = b.yErr2;
+    this.ytmp = b.ytmp;
   }
 
   /** Runs the loop to the end. */

@@ -83,6 +83,7 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   self.args = args;
   const solverState = solver.init(v.f, self.n, args, v.terms);
   self.solverState = solverState;
+  self.bindBuffers();
   const problem: ControllerProblem = { t0, t1, dir: self.dir, dt0: v.dt0 ?? t1 - t0, n: self.n, solver, f: v.f, args };
   self.controllerState = t0 === t1 ? null : v.controller.init(problem, { solverState, y0: self.y, f0: self.ytmp });
   self.events?.attach(solver, solverState, args);

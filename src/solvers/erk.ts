@@ -15,11 +15,11 @@
 import { ODETerm, type AbstractTerm, type InPlaceVectorField } from "../terms.js";
 import { describeValue } from "../tree.js";
 import { checkKeys } from "../util/options.js";
-import type { AbstractSolver, SolverState } from "./solver.js";
+import type { AbstractSolver, SolverState, VectorBackend } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
 import { canGenerate, linearCombination, lit } from "./codegen.js";
-import { chooseBackend, checkBackendOptions, wasmWorkspace, type VectorBackend, type WasmBackendOption } from "../wasm/erk-backend.js";
+import { chooseBackend, checkBackendOptions, type WasmBackendOption, wasmProvider } from "./wasm-provider.js";
 import type { WasmERKWorkspace } from "../wasm/erk-workspace.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
@@ -295,7 +295,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly options: ERKOptions;
 
   constructor(tableau: Tableau, options: ERKOptions = {}) {
-    checkKeys(options, ["generated"], `new ${tableau.name}(options)`);
+    checkKeys(options, ["generated", "backend", "wasmThreshold"], `new ${tableau.name}(options)`);
     if (options.generated !== undefined && typeof options.generated !== "boolean") {
       throw new TypeError(`new ${tableau.name}(options): \`generated\` must be true or false; got ${describeValue(options.generated)}.`);
     }
@@ -348,7 +348,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     const stages = this.tableau.dense.stages;
     const empty = new Float64Array(0);
     const kernel = this.kernelFor(n, terms);
-    const wasm = chooseBackend(this.backend, this.wasmThreshold, n) === "wasm" ? wasmWorkspace(this.tableau, n, terms) : null;
+    const wasm = chooseBackend(this.backend, this.wasmThreshold, n) === "wasm" ? wasmProvider()!.workspace(this.tableau, n, terms) : null;
     let ks: Float64Array[];
     if (wasm !== null) ks = wasm.workspace.ks;
     else {

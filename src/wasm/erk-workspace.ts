@@ -34,14 +34,8 @@ export interface FusedFieldHost {
 }
 
 /** Names of the loop's state buffers, in the order {@link WasmERKWorkspace.stateBuffers} returns them. */
-export interface StateBuffers {
-  y: Float64Array;
-  y1: Float64Array;
-  yErr: Float64Array;
-  yErr2: Float64Array;
-  /** Output of interpolation (the loop's `ytmp`). */
-  ytmp: Float64Array;
-}
+import type { StateBuffers } from "../solvers/solver.js";
+export type { StateBuffers };
 
 export class WasmERKWorkspace {
   readonly n: number;

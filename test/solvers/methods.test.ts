@@ -38,6 +38,9 @@ import { DOPRI8_TABLEAU, Dopri8 } from "../../src/solvers/methods/dopri8.js";
 import { VERN7_TABLEAU, Vern7 } from "../../src/solvers/methods/vern7.js";
 import { VERN9_TABLEAU, Vern9 } from "../../src/solvers/methods/vern9.js";
 import { RK4_TABLEAU } from "../../src/solvers/methods/rk4.js";
+import { enableWebAssembly } from "../../src/wasm/install.js";
+
+enableWebAssembly();
 
 const TOL = 0.25;
 /** Set ODEFLOW_REPORT_SLOPES=1 to print every measured slope with its errors. */

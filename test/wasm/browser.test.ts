@@ -24,7 +24,8 @@ const dir = mkdtempSync(join(tmpdir(), "odeflow-wasm-browser-"));
 
 /** The page script: solves with each backend and reports what it saw. */
 const PAGE_SCRIPT = `
-import { compile, diffeqsolve, ODETerm, Dopri5, Tsit5, PIDController, SaveAt } from "./odeflow.js";
+import { compile, diffeqsolve, enableWebAssembly, ODETerm, Dopri5, Tsit5, PIDController, SaveAt } from "./odeflow.js";
+enableWebAssembly(); // a bundle made with a bundler includes the kernels when the application asks
 const n = 1000;
 const k = Float64Array.from({ length: n }, (_, i) => 1 + (i % 7) / 10);
 const f = (t, y, a, dy) => { for (let i = 0; i < n; i++) dy[i] = -k[i] * y[i] + 0.1 * Math.sin(t); };

@@ -14,6 +14,9 @@ import {
 import type { InPlaceVectorField } from "../../src/terms.js";
 import { defaultWasmThreshold } from "../../src/wasm/erk-backend.js";
 import { overrideWasmSupport, probeWasm } from "../../src/wasm/support.js";
+import { enableWebAssembly } from "../../src/wasm/install.js";
+
+enableWebAssembly();
 
 const METHODS = [Euler, Heun, Midpoint, Ralston, Bosh3, Dopri5, Tsit5, Dopri8, Vern7, Vern9];
 

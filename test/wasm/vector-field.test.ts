@@ -7,6 +7,9 @@ import { test } from "node:test";
 import { compile } from "../../src/index.js";
 import { wasmFieldEvaluator } from "../../src/wasm/fused.js";
 import { planField } from "../../src/wasm/vector-field.js";
+import { enableWebAssembly } from "../../src/wasm/install.js";
+
+enableWebAssembly();
 
 const COMPILED_GRAPH = Symbol.for("odeflow.compiledGraph");
 
