@@ -8,8 +8,6 @@ import type { ProgressMeter } from "../progress.js";
 import type { SaveAt } from "../saveat.js";
 import { ODETerm, type AbstractTerm } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
-import type { LockstepOptions } from "./lockstep.js";
-import type { EnsembleWorkerLike } from "./threads.js";
 
 /**
  * A value given per trajectory: a function of the trajectory index, or an array of N values.
@@ -85,7 +83,26 @@ export interface EnsembleReduce<R> {
 }
 
 /**
- * Options of `solveEnsemble`: those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
+ * A worker the caller made (a browser `Worker` running `runEnsembleWorker(self)`, or any
+ * `MessagePort`-like object answering the same protocol).
+ *
+ * @example
+ * ```ts
+ * const workers = [1, 2, 3, 4].map(() => new Worker(new URL("./ensemble-worker.js", import.meta.url), { type: "module" }));
+ * const sol = await solveEnsemble({ ...options, workers });
+ * ```
+ */
+export interface EnsembleWorkerLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message" | "error", listener: (event: any) => void): void;
+  removeEventListener(type: "message" | "error", listener: (event: any) => void): void;
+  /** Called when present (a `MessagePort` delivers messages only once started). */
+  start?(): void;
+}
+
+/**
+ * The options of `solveEnsemble` that every way of running it shares (all but `lockstep`, which
+ * `EnsembleOptions` adds): those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
  * stepsizeController, maxSteps, …), with y0 and args given per trajectory.
  *
  * @example
@@ -95,7 +112,7 @@ export interface EnsembleReduce<R> {
  *   module: { url: new URL("./model.js", import.meta.url).href, vectorField: "lorenz" } }
  * ```
  */
-export interface EnsembleOptions<A = any, R = any>
+export interface EnsembleBaseOptions<A = any, R = any>
   extends Omit<DiffeqsolveOptions<StateLike, A>, "y0" | "args" | "terms" | "progressMeter" | "throw"> {
   /** The terms; may be omitted when `module` names the vector field. */
   terms?: AbstractTerm;
@@ -120,8 +137,6 @@ export interface EnsembleOptions<A = any, R = any>
   output?: EnsembleOutput<A>;
   /** Fold over the trajectories' output rows (or final saved rows). */
   reduce?: EnsembleReduce<R>;
-  /** Lockstep batched mode (structure-of-arrays) for a vectorised vector field. */
-  lockstep?: LockstepOptions<A>;
   /** Throw a `SolveError` for the first failed trajectory (after all are solved). @defaultValue false */
   throw?: boolean;
   /** Progress over trajectories: `t` counts trajectories done, from 0 to N. */
@@ -163,7 +178,7 @@ export interface PreparedEnsemble {
   readonly keepSaved: boolean;
   readonly throwOnFailure: boolean;
   readonly structure: Structure<StateLike>;
-  readonly options: EnsembleOptions;
+  readonly options: EnsembleBaseOptions;
 }
 
 function renamed(e: unknown): unknown {
@@ -196,7 +211,7 @@ function perTrajectory(value: unknown, N: number, name: string, sharedAllowed: b
  * Checks the ensemble options and evaluates every trajectory's y0 and args.
  * @internal
  */
-export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): PreparedEnsemble {
+export function prepareEnsemble(options: EnsembleBaseOptions, terms: AbstractTerm): PreparedEnsemble {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`solveEnsemble(options): \`options\` must be an object; got ${describeValue(options)}.`);
   }
@@ -299,7 +314,7 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
  * validated once (trajectory 0), the initial states and args are taken as they are.
  * @internal
  */
-export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N: number, n: number, y0s: Float64Array, args: unknown[]): PreparedEnsemble {
+export function prepareTrusted(options: EnsembleBaseOptions, terms: AbstractTerm, N: number, n: number, y0s: Float64Array, args: unknown[]): PreparedEnsemble {
   const single: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
     if (!ENSEMBLE_KEYS.includes(key)) single[key] = (options as unknown as Record<string, unknown>)[key];
@@ -328,7 +343,7 @@ export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N:
 }
 
 /** The terms of an ensemble: given, or built from the vector field a module exports. */
-export function ensembleTerms(options: EnsembleOptions, imported: unknown): AbstractTerm {
+export function ensembleTerms(options: EnsembleBaseOptions, imported: unknown): AbstractTerm {
   if (options.terms !== undefined) return options.terms;
   if (imported !== undefined) return new ODETerm(imported as never);
   throw new TypeError("solveEnsemble: give `terms` (for example new ODETerm(f)), or `module` naming the module that exports the vector field.");

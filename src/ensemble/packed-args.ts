@@ -45,20 +45,28 @@ export function packArgs(args: readonly unknown[], shared: boolean): PackedArgs 
   return { kind: "records", keys, data };
 }
 
-/** The args of every trajectory, rebuilt in a worker. */
-export function unpackArgs(packed: PackedArgs, N: number): unknown[] {
-  if (packed.kind === "cloned") return packed.values as unknown[];
-  const out: unknown[] = new Array(N);
+/** The args of trajectories [start, end), rebuilt in a worker into `out` (indexed by trajectory). */
+export function unpackArgsInto(packed: PackedArgs, out: unknown[], start: number, end: number): void {
+  if (packed.kind === "cloned") {
+    for (let i = start; i < end; i++) out[i] = packed.values[i];
+    return;
+  }
   if (packed.kind === "shared") {
-    out.fill(packed.value);
-    return out;
+    for (let i = start; i < end; i++) out[i] = packed.value;
+    return;
   }
   const { keys, data } = packed;
   const k = keys.length;
-  for (let i = 0; i < N; i++) {
+  for (let i = start; i < end; i++) {
     const o: Record<string, number> = {};
     for (let j = 0; j < k; j++) o[keys[j]!] = data[i * k + j]!;
     out[i] = o;
   }
+}
+
+/** The args of every trajectory, rebuilt in a worker. */
+export function unpackArgs(packed: PackedArgs, N: number): unknown[] {
+  const out: unknown[] = new Array(N);
+  unpackArgsInto(packed, out, 0, N);
   return out;
 }

@@ -5,12 +5,29 @@
 import { type Result, SolveError } from "../results.js";
 import { describeValue } from "../tree.js";
 import type { AbstractTerm } from "../terms.js";
-import { runLockstep } from "./lockstep.js";
-import { type EnsembleOptions, ensembleTerms, type PreparedEnsemble, prepareEnsemble } from "./options.js";
+import { type LockstepOptions, runLockstep } from "./lockstep.js";
+import { type EnsembleBaseOptions, ensembleTerms, type PreparedEnsemble, prepareEnsemble } from "./options.js";
 import { createSerialWorkspace, runTrajectories } from "./serial.js";
 import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStorage, type StorageShape } from "./solution.js";
-import { availableCores, defaultLibraryUrl, runOnWorkers, runThreads } from "./threads.js";
-import { describeProblem, type ModuleExports } from "./transfer.js";
+import { availableCores, defaultWorkerScript, prestartPool, runOnWorkers, runThreads } from "./threads.js";
+import type { ModuleExports, ProblemDescriptor } from "./transfer.js";
+
+/**
+ * Options of `solveEnsemble`: those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
+ * stepsizeController, maxSteps, …), with y0 and args given per trajectory, and how to run it
+ * (`threads`, `lockstep`, …).
+ *
+ * @example
+ * ```ts
+ * { terms, solver: new Tsit5(), t0: 0, t1: 1, trajectories: 1000,
+ *   y0: () => [1, 0, 0], args: (i) => ({ rho: 21 * i / 999 }), threads: "auto",
+ *   module: { url: new URL("./model.js", import.meta.url).href, vectorField: "lorenz" } }
+ * ```
+ */
+export interface EnsembleOptions<A = any, R = any> extends EnsembleBaseOptions<A, R> {
+  /** Lockstep batched mode (structure-of-arrays) for a vectorised vector field. */
+  lockstep?: LockstepOptions<A>;
+}
 
 const warned = new Set<string>();
 
@@ -45,7 +62,7 @@ function finish<R>(
   notice: string | null,
 ): EnsembleSolution<R> {
   let reduced: R | undefined;
-  const reduce = p.options.reduce as EnsembleOptions<unknown, R>["reduce"];
+  const reduce = p.options.reduce as EnsembleBaseOptions<unknown, R>["reduce"];
   if (reduce !== undefined) {
     let acc = reduce.init;
     const K = shape.rowsPerTrajectory;
@@ -179,13 +196,18 @@ export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptio
   const mod = await importModule(options);
   const m = options.module;
   const terms = ensembleTerms(options, mod === null ? undefined : mod[m!.vectorField ?? "default"]);
-  const p = prepareEnsemble(options, terms);
-  if (options.lockstep !== undefined) return lockstep<R>(p, options);
   const workers = options.workers;
   const requested = workers !== undefined ? workers.length : options.threads === "auto" ? await availableCores() : options.threads ?? 1;
+  // Whether the problem can travel, before anything is started for it.
+  const travel = options.lockstep === undefined && (requested > 1 || workers !== undefined) ? await describeForThreads(options, terms, mod) : null;
+  const source = workers === undefined ? options.libraryUrl ?? defaultWorkerScript() : null;
+  // Start the pool now: the workers boot while the trajectories' y0 and args are prepared.
+  if (travel !== null && typeof travel !== "string" && source !== null && workers === undefined) await prestartPool(requested, source);
+  const p = prepareEnsemble(options, terms);
+  if (options.lockstep !== undefined) return lockstep<R>(p, options);
   let notice: string | null = null;
-  if ((requested > 1 || (workers !== undefined && requested > 0)) && p.N > 1) {
-    const outcome = await tryThreads<R>(p, options, terms, mod, requested);
+  if (travel !== null && p.N > 1) {
+    const outcome = typeof travel === "string" ? travel : await tryThreads<R>(p, options, travel, requested, source);
     if (typeof outcome !== "string") return outcome;
     const asked = workers !== undefined ? `${workers.length} workers were given` : `threads: ${String(options.threads)} was asked for`;
     notice = `${asked}, but ${outcome}; the ensemble ran in the calling thread.`;
@@ -194,35 +216,54 @@ export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptio
   return runSerial<R>(p, notice);
 }
 
+type Travel = { descriptor: ProblemDescriptor; key: string };
+
+/** The problem as it travels to workers, or why it cannot (the catalog of solvers is loaded only here). */
+async function describeForThreads(options: EnsembleOptions, terms: AbstractTerm, mod: ModuleExports): Promise<Travel | string> {
+  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
+  if ((options.saveat?.steps ?? 0) > 0 && (options.output === undefined || options.output.keepSaved === true)) {
+    return "`SaveAt({ steps })` saves a different number of rows per trajectory, which the worker threads do not collect";
+  }
+  const { describeProblem, descriptorKey } = await import("./transfer.js");
+  const described = describeProblem(options, terms, mod);
+  if (!described.ok) return described.reason;
+  return { descriptor: described.descriptor, key: descriptorKey(described.descriptor) };
+}
+
 async function tryThreads<R>(
   p: PreparedEnsemble,
   options: EnsembleOptions,
-  terms: AbstractTerm,
-  mod: ModuleExports,
+  travel: Travel,
   requested: number,
+  source: string | null,
 ): Promise<EnsembleSolution<R> | string> {
-  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
-  if (p.variableRows && p.keepSaved) return "`SaveAt({ steps })` saves a different number of rows per trajectory, which the worker threads do not collect";
-  const lib = (await import("../index.js")) as unknown as Record<string, unknown>;
-  const described = describeProblem(options, terms, mod, lib);
-  if (!described.ok) return described.reason;
-  const chunk = options.chunkSize ?? 16;
+  const chunk = options.chunkSize ?? 0;
   const given = options.workers;
-  const threads = Math.min(requested, Math.ceil(p.N / chunk));
+  if (given === undefined && source === null) {
+    return "the CommonJS build cannot locate odeflow's worker script (pass `libraryUrl`, or import odeflow as an ES module)";
+  }
   const shape = shapeOf(p, saveWidth(p));
   const storage = allocateStorage(shape, true);
   const progress = options.progressMeter ?? null;
-  let details: Map<number, string> | string;
+  if (progress !== null) progress.start(0, p.N);
+  let details: Map<number, string>;
+  let threads: number;
   if (given !== undefined) {
-    if (progress !== null) progress.start(0, p.N);
-    details = await runOnWorkers(p, described.descriptor, storage, given.slice(0, threads), chunk);
+    threads = given.length;
+    details = await runOnWorkers(p, travel, storage, given, chunk);
   } else {
-    const libraryUrl = options.libraryUrl ?? defaultLibraryUrl();
-    if (libraryUrl === null) return "the CommonJS build cannot locate odeflow's module for workers (pass `libraryUrl`, or import odeflow as an ES module)";
-    if (progress !== null) progress.start(0, p.N);
-    details = await runThreads(p, described.descriptor, storage, threads, chunk, libraryUrl);
+    threads = Math.min(requested, p.N);
+    const outcome = await runThreads(p, travel, storage, threads, chunk, source!);
+    if (typeof outcome === "string") return outcome;
+    details = outcome.details;
+    if (outcome.failure !== null) {
+      // The calling thread solved everything while the workers failed to start: say so.
+      if (progress !== null) progress.finish(p.N);
+      const notice = `threads: ${String(options.threads)} was asked for, but ${outcome.failure}; the ensemble ran in the calling thread.`;
+      warnOnce(outcome.failure.slice(0, 40), notice);
+      return finish<R>(p, storage, shape, details, "serial", 1, notice);
+    }
   }
-  if (typeof details === "string") return details;
   if (progress !== null) progress.finish(p.N);
   return finish<R>(p, storage, shape, details, "threads", threads, null);
 }

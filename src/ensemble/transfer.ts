@@ -1,6 +1,7 @@
 /**
  * What travels to a worker: a structured-cloneable description of the problem, from which the
- * worker rebuilds the same terms, solver, controller and SaveAt from odeflow's public exports.
+ * worker rebuilds the same terms, solver (by its class's export name, see catalog.ts),
+ * controller and SaveAt.
  * Functions cannot be cloned, so the vector field (and hooks) travel as a module URL plus export
  * name, or as the generated source of a compiled vector field (`toSource()`).
  */
@@ -8,10 +9,11 @@ import type { AbstractStepSizeController } from "../controllers/base.js";
 import { ConstantStepSize } from "../controllers/constant.js";
 import { PIDController } from "../controllers/pid.js";
 import { StepTo } from "../controllers/stepto.js";
-import type { SaveAt } from "../saveat.js";
+import { SaveAt } from "../saveat.js";
 import type { AbstractSolver } from "../solvers/solver.js";
 import { ODETerm } from "../terms.js";
-import type { EnsembleOptions } from "./options.js";
+import { SOLVERS, solverClassName } from "./catalog.js";
+import type { EnsembleBaseOptions } from "./options.js";
 
 /** Where a function comes from in a worker. */
 export type FunctionSource =
@@ -56,18 +58,11 @@ function isSame(a: unknown, b: unknown): boolean {
  * Describes a solver as its exported class name and constructor options (`solver.options` when it
  * keeps them), after checking that rebuilding it that way gives an equal solver.
  */
-function describeSolver(solver: AbstractSolver<any>, exportsOf: Record<string, unknown>): { name: string; options: unknown } | string {
-  // The export whose prototype the solver has (not constructor.name, which minifiers may change).
-  const proto = Object.getPrototypeOf(solver);
-  let name = "";
-  for (const [key, value] of Object.entries(exportsOf)) {
-    if (typeof value === "function" && (value as { prototype?: unknown }).prototype === proto) {
-      name = key;
-      break;
-    }
-  }
-  const Ctor = exportsOf[name];
-  if (name === "" || typeof Ctor !== "function") {
+function describeSolver(solver: AbstractSolver<any>): { name: string; options: unknown } | string {
+  // The class whose prototype the solver has (not constructor.name, which minifiers may change).
+  const name = solverClassName(solver);
+  const Ctor = name === null ? undefined : SOLVERS[name];
+  if (name === null || Ctor === undefined) {
     return `the solver ${solver.name} (class ${solver.constructor.name}) is not one of odeflow's exported solver classes, so a worker cannot rebuild it`;
   }
   const options = (solver as unknown as { options?: unknown }).options;
@@ -114,9 +109,9 @@ function fromModule(mod: ModuleExports, url: string | undefined, name: string | 
 
 /**
  * Describes the problem for workers, or says why it cannot travel.
- * `mod` holds the exports of `options.module` (imported by the caller), `lib` odeflow's exports.
+ * `mod` holds the exports of `options.module` (imported by the caller).
  */
-export function describeProblem(options: EnsembleOptions, terms: ODETerm | unknown, mod: ModuleExports, lib: Record<string, unknown>): Described {
+export function describeProblem(options: EnsembleBaseOptions, terms: ODETerm | unknown, mod: ModuleExports): Described {
   const m = options.module;
   const url = m === undefined ? undefined : String(m.url);
   if (!(terms instanceof ODETerm)) return { ok: false, reason: "only ODE terms (new ODETerm(f)) can run on worker threads" };
@@ -137,7 +132,7 @@ export function describeProblem(options: EnsembleOptions, terms: ODETerm | unkno
         '(module: { url, vectorField: "name" }) or use a compiled vector field',
     };
   }
-  const solver = describeSolver(options.solver, lib);
+  const solver = describeSolver(options.solver);
   if (typeof solver === "string") return { ok: false, reason: solver };
   const controller = describeController(options.stepsizeController);
   if (typeof controller === "string") return { ok: false, reason: controller };
@@ -192,24 +187,32 @@ export async function loadFunction(src: FunctionSource, cache: Map<string, Recor
 }
 
 /** Rebuilds the options of `solveEnsemble` (less y0, args and trajectories) in a worker. */
-export async function rebuildOptions(
-  d: ProblemDescriptor,
-  lib: Record<string, unknown>,
-  cache: Map<string, Record<string, unknown>>,
-): Promise<Record<string, unknown>> {
-  const L = lib as Record<string, new (...a: unknown[]) => unknown>;
+export async function rebuildOptions(d: ProblemDescriptor, cache: Map<string, Record<string, unknown>>): Promise<Record<string, unknown>> {
   const vf = await loadFunction(d.vectorField, cache);
   const options: Record<string, unknown> = { ...d.rest };
-  options.terms = new L.ODETerm!(vf);
-  options.solver = new L[d.solver.name]!(d.solver.options);
-  if (d.controller !== null) options.stepsizeController = new L[d.controller.name]!(d.controller.name === "ConstantStepSize" ? undefined : d.controller.options);
+  options.terms = new ODETerm(vf as never);
+  const Solver = SOLVERS[d.solver.name];
+  if (Solver === undefined) throw new Error(`solveEnsemble worker: this odeflow has no solver class ${d.solver.name}; run the same odeflow version everywhere.`);
+  options.solver = new Solver(d.solver.options);
+  const c = d.controller;
+  if (c !== null) {
+    options.stepsizeController =
+      c.name === "PIDController" ? new PIDController(c.options) : c.name === "StepTo" ? new StepTo(c.options as never) : new ConstantStepSize();
+  }
   if (d.saveat !== null) {
     const so: Record<string, unknown> = { t0: d.saveat.t0, t1: d.saveat.t1 };
     if (d.saveat.ts !== undefined) so.ts = d.saveat.ts;
     if (d.saveat.fn !== null) so.fn = await loadFunction(d.saveat.fn, cache);
-    options.saveat = new L.SaveAt!(so);
+    options.saveat = new SaveAt(so);
   }
   if (d.output !== null) options.output = { width: d.output.width, keepSaved: d.output.keepSaved, fn: await loadFunction(d.output.fn, cache) };
   return options;
 }
 
+/**
+ * A key that is equal for equal descriptors: a worker keeps what it rebuilt under it. (Numbers are
+ * written exactly by JSON; typed arrays as arrays of their numbers.)
+ */
+export function descriptorKey(d: ProblemDescriptor): string {
+  return JSON.stringify(d, (_k, v: unknown) => (ArrayBuffer.isView(v) ? { typed: v.constructor.name, values: Array.from(v as unknown as ArrayLike<number>) } : v));
+}
