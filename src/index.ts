@@ -68,3 +68,5 @@ export type { AdjointStats, Gradients, VjpResult } from "./adjoint/outputs.js";
 export { KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, type ARKTableau, type ARKState } from "./solvers/implicit/kencarp.js";
 export { RadauIIA5, type RadauState } from "./solvers/implicit/radau.js";
 export { AutoSwitch, type AutoSwitchOptions, type AutoSwitchState } from "./solvers/implicit/autoswitch.js";
+export { planEnsemble, solveEnsembleRange, EnsemblePlan, type EnsembleProblem, type EnsembleInputs, type EnsemblePart } from "./ensemble/portable.js";
+export type { PackedArgs } from "./ensemble/packed-args.js";

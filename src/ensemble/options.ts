@@ -161,7 +161,10 @@ const ENSEMBLE_KEYS = [
 export interface PreparedEnsemble {
   /** Validated with trajectory 0's y0 and args. */
   readonly v: Validated<StateLike>;
+  /** Trajectories held: [first, first + N). */
   readonly N: number;
+  /** Index of the first trajectory held (y0s, args and outputs start with it); 0 but for a range of a larger ensemble. */
+  readonly first: number;
   /** State length. */
   readonly n: number;
   /** Initial states, N × n. */
@@ -295,6 +298,7 @@ export function prepareEnsemble(options: EnsembleBaseOptions, terms: AbstractTer
   return {
     v,
     N,
+    first: 0,
     n,
     y0s: flat,
     args,
@@ -314,7 +318,15 @@ export function prepareEnsemble(options: EnsembleBaseOptions, terms: AbstractTer
  * validated once (trajectory 0), the initial states and args are taken as they are.
  * @internal
  */
-export function prepareTrusted(options: EnsembleBaseOptions, terms: AbstractTerm, N: number, n: number, y0s: Float64Array, args: unknown[]): PreparedEnsemble {
+export function prepareTrusted(
+  options: EnsembleBaseOptions,
+  terms: AbstractTerm,
+  N: number,
+  n: number,
+  y0s: Float64Array,
+  args: unknown[],
+  first = 0,
+): PreparedEnsemble {
   const single: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
     if (!ENSEMBLE_KEYS.includes(key)) single[key] = (options as unknown as Record<string, unknown>)[key];
@@ -328,6 +340,7 @@ export function prepareTrusted(options: EnsembleBaseOptions, terms: AbstractTerm
   return {
     v,
     N,
+    first,
     n,
     y0s,
     args,

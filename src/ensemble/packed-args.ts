@@ -16,8 +16,11 @@ function isPlainRecord(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
 }
 
-/** Packs the args of N trajectories for workers (`shared` when all are one value). */
-export function packArgs(args: readonly unknown[], shared: boolean): PackedArgs {
+/**
+ * Packs the args of N trajectories for workers (`shared` when all are one value); records of
+ * numbers go into shared memory unless `sharedMemory` is false (for a journey to another process).
+ */
+export function packArgs(args: readonly unknown[], shared: boolean, sharedMemory = true): PackedArgs {
   const N = args.length;
   const first = args[0];
   if (shared) return { kind: "shared", value: first };
@@ -29,7 +32,7 @@ export function packArgs(args: readonly unknown[], shared: boolean): PackedArgs 
   const k = keys.length;
   if (k === 0) return { kind: "cloned", values: args };
   for (const key of keys) if (typeof first[key] !== "number") return { kind: "cloned", values: args };
-  const data = new Float64Array(new SharedArrayBuffer(8 * N * k));
+  const data = sharedMemory ? new Float64Array(new SharedArrayBuffer(8 * N * k)) : new Float64Array(N * k);
   for (let i = 0; i < N; i++) {
     const a = args[i];
     if (!isPlainRecord(a)) return { kind: "cloned", values: args };

@@ -61,14 +61,15 @@ export function allocateStorage(shape: StorageShape, shared: boolean): EnsembleS
 }
 
 /**
- * How an ensemble was run: in the calling thread, on worker threads, or in lockstep batches.
+ * How an ensemble was run: in the calling thread, on worker threads, in lockstep batches, or in
+ * ranges solved elsewhere (`planEnsemble`, `odeflow/distributed`).
  *
  * @example
  * ```ts
  * if (sol.mode !== "threads") console.log(sol.notice);
  * ```
  */
-export type EnsembleMode = "serial" | "threads" | "lockstep";
+export type EnsembleMode = "serial" | "threads" | "lockstep" | "distributed";
 
 /**
  * What `solveEnsemble` returns: packed saved times and states of every trajectory, per-trajectory

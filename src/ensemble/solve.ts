@@ -38,7 +38,8 @@ function warnOnce(kind: string, message: string): void {
   console.warn(`odeflow: ${message}`);
 }
 
-function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
+/** @internal The storage shape of a prepared ensemble whose saved rows are `width` wide. */
+export function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
   return {
     N: p.N,
     rowsPerTrajectory: p.keepSaved ? p.rowsPerTrajectory : 0,
@@ -48,11 +49,13 @@ function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
   };
 }
 
-function saveWidth(p: PreparedEnsemble): number {
+/** @internal The width of a saved row (the state's length, or SaveAt.fn's). */
+export function saveWidth(p: PreparedEnsemble): number {
   return createSerialWorkspace(p).loop.width;
 }
 
-function finish<R>(
+/** @internal The EnsembleSolution of solved storage: the reduction, and `throw` when asked. */
+export function finish<R>(
   p: PreparedEnsemble,
   storage: EnsembleStorage,
   shape: StorageShape,
@@ -120,7 +123,8 @@ function runSerial<R>(p: PreparedEnsemble, notice: string | null): EnsembleSolut
   return finish(p, packed, shape, details, "serial", 1, notice);
 }
 
-function checkEnsembleOptions(options: EnsembleOptions): void {
+/** @internal Checks the options that say how to run (threads, workers, module, progressMeter). */
+export function checkEnsembleOptions(options: EnsembleOptions): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`solveEnsemble(options): \`options\` must be an object; got ${describeValue(options)}.`);
   }
@@ -144,7 +148,8 @@ function checkEnsembleOptions(options: EnsembleOptions): void {
   }
 }
 
-async function importModule(options: EnsembleOptions): Promise<ModuleExports> {
+/** @internal Imports `options.module` in the calling thread (null without one). */
+export async function importModule(options: EnsembleOptions): Promise<ModuleExports> {
   const m = options.module;
   if (m === undefined) return null;
   const url = String(m.url);
