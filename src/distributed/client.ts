@@ -1,0 +1,324 @@
+/**
+ * The client side: an ensemble split into jobs on a BullMQ queue, their results gathered as they
+ * finish and merged into the `EnsembleSolution` that `solveEnsemble` would return.
+ *
+ * Nothing is lost and nothing is counted twice: results arrive through the queue's event stream
+ * (and a periodic sweep of finished jobs, for events missed); a job whose worker died is retried
+ * by BullMQ once its lock lapses (stalled-job handling); a job that comes back twice must carry
+ * the same bits (`plan.accept` checks). If Redis restarts without its data, the run adds its
+ * missing jobs again (every job carries its whole input). If Redis stays unreachable longer than
+ * `unreachableMs`, the run rejects, saying so.
+ */
+import { type ConnectionOptions, Queue, QueueEvents } from "bullmq";
+import { type EnsembleOptions, type EnsemblePlan, type EnsembleSolution, planEnsemble } from "../index.js";
+import { DEFAULT_QUEUE, decodePart, encodeInputs, encodeProblem, jobId, type JobData, parseJobId } from "./jobs.js";
+
+/** Trajectories per job unless `chunkSize` says otherwise (see bench/results/distributed.md). */
+export const DEFAULT_CHUNK_SIZE = 1024;
+
+/** Progress of a distributed ensemble. */
+export interface DistributedProgress {
+  /** Jobs finished (their results merged) and all jobs. */
+  jobsDone: number;
+  jobs: number;
+  /** Trajectories merged and all trajectories. */
+  trajectoriesDone: number;
+  trajectories: number;
+  /** Jobs taken back from workers that stopped (each is retried). */
+  stalled: number;
+  /** Jobs added again after Redis lost them (a restart without persistence). */
+  readded: number;
+}
+
+/** How `distributeEnsemble` uses the queue. */
+export interface DistributeOptions {
+  /** Redis connection (BullMQ's `connection`: `{ host, port }`, `{ url }`, or an ioredis instance). */
+  connection: ConnectionOptions;
+  /** Trajectories per job. @defaultValue 1024 */
+  chunkSize?: number;
+  /** Queue name (the workers' too). @defaultValue "odeflow-ensemble" */
+  queue?: string;
+  /** BullMQ key prefix. @defaultValue "bull" */
+  prefix?: string;
+  /** Hears progress after each merged job. */
+  onProgress?: (progress: DistributedProgress) => void;
+  /** Attempts of a job that fails for a reason other than its vector field (a worker that cannot load the model). @defaultValue 3 */
+  attempts?: number;
+  /** Reject when Redis has been unreachable this long (ms). @defaultValue 60000 */
+  unreachableMs?: number;
+  /** How often finished jobs are swept up besides the event stream, and Redis is checked (ms). @defaultValue 1000 */
+  pollMs?: number;
+}
+
+function checkQueueOptions(q: DistributeOptions): void {
+  if (q === null || typeof q !== "object" || q.connection === undefined) {
+    throw new TypeError('distributeEnsemble(options, queue): give the queue\'s `connection`, for example { connection: { host: "127.0.0.1", port: 6379 } }.');
+  }
+  const c = q.chunkSize;
+  if (c !== undefined && !(Number.isInteger(c) && c >= 1)) throw new RangeError(`distributeEnsemble: \`chunkSize\` = ${String(c)} must be a whole number ≥ 1.`);
+  const a = q.attempts;
+  if (a !== undefined && !(Number.isInteger(a) && a >= 1)) throw new RangeError(`distributeEnsemble: \`attempts\` = ${String(a)} must be a whole number ≥ 1.`);
+}
+
+/** Redis client events the run listens to (an ioredis client). */
+interface RedisEvents {
+  on(event: "ready" | "close" | "reconnecting" | "end" | "error", listener: (...a: unknown[]) => void): unknown;
+  off(event: "ready" | "close" | "reconnecting" | "end" | "error", listener: (...a: unknown[]) => void): unknown;
+}
+
+/** Resolves with `p`, or with undefined after `ms` (closing a connection to a dead Redis can wait forever). */
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, new Promise<undefined>((r) => void (setTimeout(r, ms) as unknown as { unref?: () => void }).unref?.())]);
+}
+
+/** One distributed ensemble in flight. */
+class Run<R> {
+  readonly id = globalThis.crypto.randomUUID();
+  /** First trajectory → end, for jobs not merged yet. */
+  private readonly open = new Map<number, number>();
+  private readonly jobs: number;
+  private readonly progress: DistributedProgress;
+  private downSince: number | null = Date.now(); // until the first "ready"
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private settled = false;
+  /** The last connection error, for the message when Redis stays unreachable. */
+  lastError: Error | null = null;
+  private resolve!: (s: EnsembleSolution<R>) => void;
+  private reject!: (e: Error) => void;
+  readonly done: Promise<EnsembleSolution<R>>;
+
+  constructor(
+    private readonly plan: EnsemblePlan<R>,
+    private readonly options: EnsembleOptions,
+    private readonly q: DistributeOptions,
+    private readonly queue: Queue<JobData>,
+    private readonly events: QueueEvents,
+  ) {
+    const chunk = q.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    for (let s = 0; s < plan.trajectories; s += chunk) this.open.set(s, Math.min(plan.trajectories, s + chunk));
+    this.jobs = this.open.size;
+    this.progress = { jobsDone: 0, jobs: this.jobs, trajectoriesDone: 0, trajectories: plan.trajectories, stalled: 0, readded: 0 };
+    this.done = new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  private readonly problem = (): unknown => encodeProblem(this.plan.problem);
+
+  /** Adds the jobs of the given first trajectories (in batches; a job id already there is left as is). */
+  private async add(starts: number[]): Promise<void> {
+    const problem = this.problem();
+    const attempts = this.q.attempts ?? 3;
+    for (let k = 0; k < starts.length && !this.settled; k += 500) {
+      const batch = starts.slice(k, k + 500).map((s) => ({
+        name: "range",
+        data: { run: this.id, problem, inputs: encodeInputs(this.plan.inputs(s, this.open.get(s)!)) },
+        opts: { jobId: jobId(this.id, s), attempts, backoff: { type: "fixed" as const, delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+      }));
+      await this.queue.addBulk(batch);
+    }
+  }
+
+  /** Merges a finished job's result. */
+  private completed(id: string, value: unknown): void {
+    const at = parseJobId(id);
+    if (this.settled || at === null || at.run !== this.id || !this.open.has(at.start)) return;
+    try {
+      const part = decodePart(value);
+      this.plan.accept(part);
+      this.open.delete(at.start);
+      this.progress.jobsDone++;
+      this.progress.trajectoriesDone += part.end - part.start;
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+      return;
+    }
+    void this.queue.remove(id).catch(() => undefined);
+    this.q.onProgress?.({ ...this.progress });
+    this.options.progressMeter?.update(this.progress.trajectoriesDone);
+    if (this.open.size === 0) this.finish();
+  }
+
+  /** A failed attempt: the run fails once the job has no attempt left. */
+  private async failed(id: string, reason: string): Promise<void> {
+    const at = parseJobId(id);
+    if (this.settled || at === null || at.run !== this.id || !this.open.has(at.start)) return;
+    const state = await this.queue.getJobState(id).catch(() => "unknown");
+    if (state === "failed") this.fail(new Error(`distributeEnsemble: the job of trajectories [${at.start}, ${this.open.get(at.start)}) failed: ${reason}`));
+  }
+
+  /** Finished jobs whose events were missed (a reconnect, a trimmed stream). */
+  private async sweep(): Promise<void> {
+    for (const job of await this.queue.getJobs("completed", 0, 999, true)) if (job.id !== undefined) this.completed(job.id, job.returnvalue);
+    for (const job of await this.queue.getJobs("failed", 0, 999, true)) {
+      const at = job.id === undefined ? null : parseJobId(job.id);
+      if (at !== null && at.run === this.id && this.open.has(at.start)) {
+        this.fail(new Error(`distributeEnsemble: the job of trajectories [${at.start}, ${this.open.get(at.start)}) failed: ${job.failedReason}`));
+      }
+    }
+  }
+
+  /** After Redis came back: the jobs it lost (a restart without persistence) are added again. */
+  private async reconcile(): Promise<void> {
+    const starts = [...this.open.keys()];
+    const lost: number[] = [];
+    for (let k = 0; k < starts.length; k += 200) {
+      const states = await Promise.all(starts.slice(k, k + 200).map((s) => this.queue.getJobState(jobId(this.id, s))));
+      states.forEach((st, j) => st === "unknown" && lost.push(starts[k + j]!));
+    }
+    if (lost.length > 0) {
+      this.progress.readded += lost.length;
+      await this.add(lost);
+    }
+    await this.sweep();
+  }
+
+  private tick = async (): Promise<void> => {
+    const down = this.downSince;
+    const limit = this.q.unreachableMs ?? 60_000;
+    if (down !== null) {
+      if (Date.now() - down > limit) {
+        const why = this.lastError === null ? "" : ` (last error: ${this.lastError.message})`;
+        this.fail(
+          new Error(
+            `distributeEnsemble: Redis has been unreachable for ${((Date.now() - down) / 1000).toFixed(0)} s${why}; ` +
+              `unreachableMs = ${limit}; ${this.progress.jobsDone} of ${this.jobs} jobs were done. Start Redis and run the ensemble again.`,
+          ),
+        );
+      }
+      return;
+    }
+    try {
+      await this.sweep();
+    } catch {
+      // Redis went away meanwhile: the connection events say so.
+    }
+  };
+
+  /** Adds the jobs and listens; `done` settles when every result is in, or the run fails. */
+  async start(): Promise<void> {
+    this.timer = setInterval(() => void this.tick(), this.q.pollMs ?? 1000);
+    this.options.progressMeter?.start(0, this.plan.trajectories);
+    const stopped = this.done.then(() => undefined, () => undefined);
+    const client = (await Promise.race([this.queue.getBackend().client, stopped])) as unknown as RedisEvents | undefined;
+    if (this.settled || client === undefined) return;
+    const onDown = (): void => {
+      this.downSince ??= Date.now();
+    };
+    const onReady = (): void => {
+      const wasDown = this.downSince !== null;
+      this.downSince = null;
+      if (wasDown) void this.reconcile().catch(() => undefined); // Redis went away again: the next "ready" retries
+    };
+    const on = ["close", "reconnecting", "end"] as const;
+    for (const e of on) client.on(e, onDown);
+    client.on("ready", onReady);
+    void stopped.then(() => {
+      for (const e of on) client.off(e, onDown);
+      client.off("ready", onReady);
+    });
+    this.events.on("completed", ({ jobId: id, returnvalue }) => this.completed(id, returnvalue));
+    this.events.on("failed", ({ jobId: id, failedReason }) => void this.failed(id, failedReason));
+    this.events.on("stalled", ({ jobId: id }) => {
+      if (parseJobId(id)?.run === this.id) this.progress.stalled++;
+    });
+    await Promise.race([Promise.all([this.queue.waitUntilReady(), this.events.waitUntilReady()]), stopped]);
+    if (this.settled) return;
+    this.downSince = null;
+    try {
+      await this.add([...this.open.keys()]);
+    } catch (e) {
+      // Redis went away while the jobs were being added: reconcile adds what is missing on "ready".
+      if (this.downSince === null) throw e;
+    }
+  }
+
+  private finish(): void {
+    if (this.settled) return;
+    try {
+      const sol = this.plan.solution();
+      this.options.progressMeter?.finish(this.plan.trajectories);
+      this.settle();
+      this.resolve(sol);
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  fail(e: Error): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(e);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    if (this.timer !== null) clearInterval(this.timer);
+  }
+
+  /** Whether Redis answers now. */
+  get reachable(): boolean {
+    return this.downSince === null;
+  }
+
+  /** Removes the run's unfinished jobs (after a failure), as far as Redis answers. */
+  async cleanUp(): Promise<void> {
+    if (!this.reachable) return;
+    const ids = [...this.open.keys()].map((s) => jobId(this.id, s));
+    await within(Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0))), 2000);
+  }
+}
+
+/**
+ * Solves an ensemble on any number of machines through a BullMQ queue on Redis: the trajectories
+ * are split into jobs of `chunkSize`, solved by workers (`startEnsembleWorker`, or
+ * `odeflow worker --redis …`), and merged into the same `EnsembleSolution` (and reduction) as
+ * `solveEnsemble(options)` returns, bit for bit, whatever the number of workers and whatever
+ * happens to them. The vector field must travel: name its module in `options.module` (a URL the
+ * workers can import) or use a compiled vector field; a closure is refused with a TypeError.
+ *
+ * @example
+ * ```ts
+ * import { distributeEnsemble } from "odeflow/distributed";
+ * const sol = await distributeEnsemble(
+ *   { ...options, module: { url: "file:///srv/models/lorenz.mjs", vectorField: "lorenz" } },
+ *   { connection: { host: "10.0.0.5", port: 6379 }, chunkSize: 1024, onProgress: (p) => console.log(`${p.jobsDone}/${p.jobs}`) },
+ * );
+ * ```
+ */
+export async function distributeEnsemble<A = any, R = unknown>(options: EnsembleOptions<A, R>, queue: DistributeOptions): Promise<EnsembleSolution<R>> {
+  checkQueueOptions(queue);
+  let plan: EnsemblePlan<R>;
+  try {
+    plan = await planEnsemble<A, R>(options);
+  } catch (e) {
+    if (e instanceof Error) e.message = e.message.replace(/^planEnsemble: /, "distributeEnsemble: ").replace(/to a worker/g, "to another machine");
+    throw e;
+  }
+  const name = queue.queue ?? DEFAULT_QUEUE;
+  const q = new Queue<JobData>(name, { connection: queue.connection, prefix: queue.prefix });
+  const events = new QueueEvents(name, { connection: queue.connection, prefix: queue.prefix });
+  const run = new Run<R>(plan, options as EnsembleOptions, queue, q, events);
+  // Connection errors come through here (unheard, they would be printed); the run reports them
+  // when Redis stays unreachable.
+  const heard = (e: Error): void => {
+    run.lastError = e;
+  };
+  q.on("error", heard);
+  events.on("error", heard);
+  try {
+    await run.start();
+    return await run.done;
+  } catch (e) {
+    run.fail(e instanceof Error ? e : new Error(String(e)));
+    await run.cleanUp();
+    throw e;
+  } finally {
+    // Closing a connection to a Redis that is down waits for it for ever: force it instead.
+    const gentle = run.reachable;
+    for (const c of [events, q]) {
+      if (!gentle || (await within(c.close().then(() => true), 2000)) !== true) await within(c.getBackend().close(true), 1000);
+    }
+  }
+}
