@@ -10,11 +10,23 @@
  * `unreachableMs`, the run rejects, saying so.
  */
 import { type ConnectionOptions, Queue, QueueEvents } from "bullmq";
-import { type EnsembleOptions, type EnsemblePlan, type EnsembleSolution, planEnsemble } from "../index.js";
+import { type EnsembleOptions, type EnsemblePlan, type EnsembleSolution, planEnsemble, solveEnsembleRange } from "../index.js";
 import { DEFAULT_QUEUE, decodePart, encodeInputs, encodeProblem, jobId, type JobData, parseJobId } from "./jobs.js";
 
-/** Trajectories per job unless `chunkSize` says otherwise (see bench/results/distributed.md). */
-export const DEFAULT_CHUNK_SIZE = 1024;
+/**
+ * What a job should last when `chunkSize` is "auto" (ms): long against the queue's own cost of
+ * a job, a few milliseconds (bench/results/distributed.md), so that cost stays near 1%.
+ */
+export const TARGET_JOB_MS = 250;
+
+/**
+ * The chunk size for "auto": jobs of about {@link TARGET_JOB_MS} at the cost per trajectory
+ * measured on a sample, but at least 16 jobs (so that workers share even a small ensemble).
+ */
+export function autoChunkSize(trajectories: number, msPerTrajectory: number): number {
+  const byTime = msPerTrajectory > 0 ? Math.floor(TARGET_JOB_MS / msPerTrajectory) : trajectories;
+  return Math.max(1, Math.min(byTime, Math.floor(trajectories / 16)));
+}
 
 /** Progress of a distributed ensemble. */
 export interface DistributedProgress {
@@ -34,8 +46,11 @@ export interface DistributedProgress {
 export interface DistributeOptions {
   /** Redis connection (BullMQ's `connection`: `{ host, port }`, `{ url }`, or an ioredis instance). */
   connection: ConnectionOptions;
-  /** Trajectories per job. @defaultValue 1024 */
-  chunkSize?: number;
+  /**
+   * Trajectories per job, or "auto": the client solves a few trajectories itself (they count),
+   * and sizes jobs to last about 250 ms at that speed, with at least 16 jobs. @defaultValue "auto"
+   */
+  chunkSize?: number | "auto";
   /** Queue name (the workers' too). @defaultValue "odeflow-ensemble" */
   queue?: string;
   /** BullMQ key prefix. @defaultValue "bull" */
@@ -55,7 +70,9 @@ function checkQueueOptions(q: DistributeOptions): void {
     throw new TypeError('distributeEnsemble(options, queue): give the queue\'s `connection`, for example { connection: { host: "127.0.0.1", port: 6379 } }.');
   }
   const c = q.chunkSize;
-  if (c !== undefined && !(Number.isInteger(c) && c >= 1)) throw new RangeError(`distributeEnsemble: \`chunkSize\` = ${String(c)} must be a whole number ≥ 1.`);
+  if (c !== undefined && c !== "auto" && !(Number.isInteger(c) && c >= 1)) {
+    throw new RangeError(`distributeEnsemble: \`chunkSize\` = ${String(c)} must be "auto" or a whole number ≥ 1.`);
+  }
   const a = q.attempts;
   if (a !== undefined && !(Number.isInteger(a) && a >= 1)) throw new RangeError(`distributeEnsemble: \`attempts\` = ${String(a)} must be a whole number ≥ 1.`);
 }
@@ -87,17 +104,22 @@ class Run<R> {
   private reject!: (e: Error) => void;
   readonly done: Promise<EnsembleSolution<R>>;
 
+  /** When the event stream last brought news (the sweep is its fallback). */
+  private lastEvent = 0;
+
+  /** Jobs of `chunk` trajectories for [first, N) (the client solved [0, first) itself). */
   constructor(
     private readonly plan: EnsemblePlan<R>,
     private readonly options: EnsembleOptions,
     private readonly q: DistributeOptions,
     private readonly queue: Queue<JobData>,
     private readonly events: QueueEvents,
+    chunk: number,
+    first: number,
   ) {
-    const chunk = q.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    for (let s = 0; s < plan.trajectories; s += chunk) this.open.set(s, Math.min(plan.trajectories, s + chunk));
+    for (let s = first; s < plan.trajectories; s += chunk) this.open.set(s, Math.min(plan.trajectories, s + chunk));
     this.jobs = this.open.size;
-    this.progress = { jobsDone: 0, jobs: this.jobs, trajectoriesDone: 0, trajectories: plan.trajectories, stalled: 0, readded: 0 };
+    this.progress = { jobsDone: 0, jobs: this.jobs, trajectoriesDone: first, trajectories: plan.trajectories, stalled: 0, readded: 0 };
     this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -122,6 +144,7 @@ class Run<R> {
 
   /** Merges a finished job's result. */
   private completed(id: string, value: unknown): void {
+    this.lastEvent = Date.now();
     const at = parseJobId(id);
     if (this.settled || at === null || at.run !== this.id || !this.open.has(at.start)) return;
     try {
@@ -189,6 +212,8 @@ class Run<R> {
       }
       return;
     }
+    // The event stream brings results; the sweep looks for what it missed when it falls quiet.
+    if (Date.now() - this.lastEvent < (this.q.pollMs ?? 1000)) return;
     try {
       await this.sweep();
     } catch {
@@ -200,6 +225,7 @@ class Run<R> {
   async start(): Promise<void> {
     this.timer = setInterval(() => void this.tick(), this.q.pollMs ?? 1000);
     this.options.progressMeter?.start(0, this.plan.trajectories);
+      if (this.open.size === 0) return this.finish(); // the client's sample was all of it
     const stopped = this.done.then(() => undefined, () => undefined);
     const client = (await Promise.race([this.queue.getBackend().client, stopped])) as unknown as RedisEvents | undefined;
     if (this.settled || client === undefined) return;
@@ -271,6 +297,31 @@ class Run<R> {
 }
 
 /**
+ * The chunk size, and how many leading trajectories the client solved to measure their cost
+ * ("auto"): one at a time until 50 ms have passed (at most 64, and a quarter of N), timing the
+ * second half only (the first run cold code).
+ */
+async function chunking<R>(plan: EnsemblePlan<R>, chunkSize: number | "auto"): Promise<{ chunk: number; first: number }> {
+  if (chunkSize !== "auto") return { chunk: chunkSize, first: 0 };
+  const N = plan.trajectories;
+  const limit = Math.min(64, Math.ceil(N / 4));
+  const times: number[] = [];
+  let spent = 0;
+  let i = 0;
+  while (i < limit && (spent < 50 || times.length < 2)) {
+    const t = performance.now();
+    plan.accept(await solveEnsembleRange(plan.problem, plan.inputs(i, i + 1)));
+    const ms = performance.now() - t;
+    times.push(ms);
+    spent += ms;
+    i++;
+  }
+  const warm = times.slice(Math.floor(times.length / 2));
+  const msPer = warm.reduce((a, b) => a + b, 0) / warm.length;
+  return { chunk: autoChunkSize(N - i, msPer), first: i };
+}
+
+/**
  * Solves an ensemble on any number of machines through a BullMQ queue on Redis: the trajectories
  * are split into jobs of `chunkSize`, solved by workers (`startEnsembleWorker`, or
  * `odeflow worker --redis …`), and merged into the same `EnsembleSolution` (and reduction) as
@@ -296,10 +347,11 @@ export async function distributeEnsemble<A = any, R = unknown>(options: Ensemble
     if (e instanceof Error) e.message = e.message.replace(/^planEnsemble: /, "distributeEnsemble: ").replace(/to a worker/g, "to another machine");
     throw e;
   }
+  const { chunk, first } = await chunking(plan, queue.chunkSize ?? "auto");
   const name = queue.queue ?? DEFAULT_QUEUE;
   const q = new Queue<JobData>(name, { connection: queue.connection, prefix: queue.prefix });
   const events = new QueueEvents(name, { connection: queue.connection, prefix: queue.prefix });
-  const run = new Run<R>(plan, options as EnsembleOptions, queue, q, events);
+  const run = new Run<R>(plan, options as EnsembleOptions, queue, q, events, chunk, first);
   // Connection errors come through here (unheard, they would be printed); the run reports them
   // when Redis stays unreachable.
   const heard = (e: Error): void => {

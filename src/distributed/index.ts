@@ -9,6 +9,6 @@
  *
  * @packageDocumentation
  */
-export { distributeEnsemble, DEFAULT_CHUNK_SIZE, type DistributeOptions, type DistributedProgress } from "./client.js";
+export { autoChunkSize, distributeEnsemble, TARGET_JOB_MS, type DistributeOptions, type DistributedProgress } from "./client.js";
 export { startEnsembleWorker, type EnsembleWorkerOptions, type EnsembleWorkerHandle } from "./worker.js";
 export { DEFAULT_QUEUE } from "./jobs.js";

@@ -154,15 +154,20 @@ export class EnsemblePlan<R = unknown> {
         throw new RangeError(`plan.accept(part): part.${key} holds ${got?.length ?? "nothing"} numbers; trajectories [${start}, ${end}) need ${count * per[key]}.`);
       }
     }
+    let seen = 0;
     for (let i = start; i < end; i++) {
-      if (this.have[i] === 1) this.compare(part, i, per);
+      if (this.have[i] === 1) {
+        this.compare(part, i, per);
+        seen++;
+      }
     }
     for (const key of PART_ARRAYS) {
       const into = this.storage[key] as unknown as { set(a: ArrayLike<number>, at: number): void };
-      const from = part[key] as unknown as { subarray(a: number, b: number): ArrayLike<number> };
-      for (let i = start; i < end; i++) {
-        if (this.have[i] === 0) into.set(from.subarray((i - start) * per[key], (i - start + 1) * per[key]), i * per[key]);
-      }
+      const from = part[key] as unknown as ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> };
+      const m = per[key];
+      // The common case, a range not seen before, is one copy per array.
+      if (seen === 0) into.set(from, start * m);
+      else for (let i = start; i < end; i++) if (this.have[i] === 0) into.set(from.subarray((i - start) * m, (i - start + 1) * m), i * m);
     }
     for (const [i, detail] of part.failures) if (i >= start && i < end && this.have[i] === 0) this.details.set(i, detail);
     for (let i = start; i < end; i++) {

@@ -123,7 +123,9 @@ test("output hooks, saved times and numerical failures come back as solveEnsembl
     stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }), saveat: new SaveAt({ ts: [0.5, 1, 2] }),
     output: { width: 4, keepSaved: true, fn: finalAndCount }, maxSteps: 150, // the largest ρ run out of steps
   };
-  const sol = await distributeEnsemble(o, { connection: connection(), queue, chunkSize: 7 });
+  let jobs = 0;
+  const sol = await distributeEnsemble(o, { connection: connection(), queue, onProgress: (p) => void (jobs = p.jobs) }); // chunkSize "auto"
+  assert.ok(jobs >= 16, `"auto" makes at least 16 jobs (${jobs})`);
   const local = await solveEnsemble({ ...o, terms: new ODETerm(lorenz) });
   assert.ok(local.failed.length > 0 && local.failed.length < N, "some trajectories fail numerically (maxSteps)");
   assertIdentical(sol, local);
@@ -154,7 +156,7 @@ test("closures are refused before anything is queued; a Redis that is not there 
   );
   await assert.rejects(
     distributeEnsemble({ ...costly(4), reduce: undefined }, { connection: { host: "127.0.0.1", port: 1, maxRetriesPerRequest: null }, unreachableMs: 1000, pollMs: 200 }),
-    /distributeEnsemble: Redis has been unreachable for \d+ s \(last error: connect ECONNREFUSED 127\.0\.0\.1:1\); unreachableMs = 1000; 0 of 1 jobs were done/,
+    /distributeEnsemble: Redis has been unreachable for \d+ s \(last error: connect ECONNREFUSED 127\.0\.0\.1:1\); unreachableMs = 1000; 0 of \d+ jobs were done/,
   );
 });
 
