@@ -10,6 +10,8 @@ import { ConstantStepSize } from "../controllers/constant.js";
 import { PIDController } from "../controllers/pid.js";
 import { StepTo } from "../controllers/stepto.js";
 import { SaveAt } from "../saveat.js";
+import { canGenerate } from "../solvers/codegen.js";
+import { INLINE_VECTOR_FIELD, type InlineVectorField } from "../solvers/erk.js";
 import type { AbstractSolver } from "../solvers/solver.js";
 import { ODETerm } from "../terms.js";
 import { SOLVERS, solverClassName } from "./catalog.js";
@@ -18,7 +20,52 @@ import type { EnsembleBaseOptions } from "./options.js";
 /** Where a function comes from in a worker. */
 export type FunctionSource =
   | { readonly kind: "module"; readonly url: string; readonly name: string }
-  | { readonly kind: "source"; readonly source: string };
+  | { readonly kind: "source"; readonly source: string; readonly inline?: InlineTemplate };
+
+/**
+ * A compiled vector field's inlinable source (the explicit RK kernels fuse it into their stage
+ * loop, see INLINE_VECTOR_FIELD in solvers/erk.ts), as templates: its generators were called with
+ * placeholder names, which the worker replaces with the names the kernel generator asks for, so
+ * the worker fuses the same code (without it a worker would run the unfused kernel, ~25% slower).
+ */
+export interface InlineTemplate {
+  readonly n: number;
+  readonly operations: number;
+  readonly prelude: string;
+  readonly body: string;
+  readonly scalar: { readonly code: string; readonly outputs: readonly string[] } | null;
+}
+
+const T_MARK = "\u00a7T\u00a7";
+const Y_MARK = (j: number): string => `\u00a7Y${j}\u00a7`;
+const P_MARK = "\u00a7P\u00a7";
+const O_MARK = "\u00a7O\u00a7";
+
+/** The template of a compiled vector field's inline hook, or undefined without one. */
+function inlineTemplate(vf: object): InlineTemplate | undefined {
+  const hook = (vf as Record<symbol, unknown>)[INLINE_VECTOR_FIELD];
+  if (typeof hook !== "function") return undefined;
+  const inline = (hook as () => InlineVectorField)();
+  const scalar = inline.scalar === undefined ? null : inline.scalar(T_MARK, Y_MARK, P_MARK);
+  return { n: inline.n, operations: inline.operations, prelude: inline.prelude, body: inline.body(T_MARK, Y_MARK(0).replace("0", "A"), O_MARK), scalar };
+}
+
+/** The inline hook rebuilt from its template (the same strings the original generators give). */
+function inlineFromTemplate(t: InlineTemplate): InlineVectorField {
+  const fill = (code: string, tx: string, y: (j: number) => string, prefix: string): string =>
+    code.replace(/\u00a7T\u00a7/g, () => tx).replace(/\u00a7Y(\d+)\u00a7/g, (_, j: string) => y(Number(j))).replace(/\u00a7P\u00a7/g, () => prefix);
+  const scalar = t.scalar;
+  return {
+    n: t.n,
+    operations: t.operations,
+    prelude: t.prelude,
+    body: (tx, y, out) => t.body.replace(/\u00a7T\u00a7/g, () => tx).replace(/\u00a7YA\u00a7/g, () => y).replace(/\u00a7O\u00a7/g, () => out),
+    scalar:
+      scalar === null
+        ? undefined
+        : (tx, y, prefix) => ({ code: fill(scalar.code, tx, y, prefix), outputs: scalar.outputs.map((o) => fill(o, tx, y, prefix)) }),
+  };
+}
 
 /** The problem, as plain data. */
 export interface ProblemDescriptor {
@@ -121,7 +168,9 @@ export function describeProblem(options: EnsembleBaseOptions, terms: ODETerm | u
   if (mod !== null && (mod[exportName] === vf || mod[exportName] === vf.f)) {
     vectorField = { kind: "module", url: url!, name: exportName };
   } else if (typeof (vf as { toSource?: unknown }).toSource === "function") {
-    vectorField = { kind: "source", source: String((vf as unknown as { toSource(): string }).toSource()) };
+    const source = String((vf as unknown as { toSource(): string }).toSource());
+    const inline = inlineTemplate(vf);
+    vectorField = inline === undefined ? { kind: "source", source } : { kind: "source", source, inline };
   } else if (mod !== null) {
     return { ok: false, reason: `the vector field in \`terms\` is not the export \`${exportName}\` of ${url}; pass the imported function itself, or omit \`terms\`` };
   } else {
@@ -166,12 +215,28 @@ export function describeProblem(options: EnsembleBaseOptions, terms: ODETerm | u
   return { ok: true, descriptor: { vectorField, solver, controller, saveat, output, rest } };
 }
 
+/**
+ * The exports of a compiled vector field's generated module (`toSource()`: a list of
+ * `export const name = …;` with no imports), evaluated as a function body: no ES module loader
+ * to start in a fresh worker. Null when the source has another shape, or code generation is off.
+ */
+function evaluateGenerated(source: string): Record<string, unknown> | null {
+  if (!canGenerate()) return null;
+  const names: string[] = [];
+  const body = source.replace(/^export const ([A-Za-z_$][\w$]*) =/gm, (_, name: string) => {
+    names.push(name);
+    return `const ${name} =`;
+  });
+  if (names.length === 0 || /^\s*(export|import)\b/m.test(body)) return null;
+  return new Function(`"use strict";\n${body}\nreturn { ${names.join(", ")} };`)() as Record<string, unknown>;
+}
+
 /** Loads a function in a worker from its source. */
 export async function loadFunction(src: FunctionSource, cache: Map<string, Record<string, unknown>>): Promise<unknown> {
   const url = src.kind === "module" ? src.url : "data:text/javascript," + encodeURIComponent(src.source);
   let mod = cache.get(url);
   if (mod === undefined) {
-    mod = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+    mod = (src.kind === "source" ? evaluateGenerated(src.source) : null) ?? ((await import(/* @vite-ignore */ url)) as Record<string, unknown>);
     cache.set(url, mod);
   }
   if (src.kind === "module") return mod[src.name];
@@ -181,6 +246,11 @@ export async function loadFunction(src: FunctionSource, cache: Map<string, Recor
   if (typeof mod.f === "function") {
     const vf: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(mod)) if (typeof value === "function" || key === "n" || key === "jacSparsity") vf[key] = value;
+    const inline = src.inline;
+    if (inline !== undefined) {
+      const hook = inlineFromTemplate(inline);
+      Object.defineProperty(vf, INLINE_VECTOR_FIELD, { value: () => hook, enumerable: false });
+    }
     return vf;
   }
   throw new Error("solveEnsemble worker: the compiled vector field's source exports no vector field.");
