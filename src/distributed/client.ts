@@ -136,7 +136,8 @@ class Run<R> {
       const batch = starts.slice(k, k + 500).map((s) => ({
         name: "range",
         data: { run: this.id, problem, inputs: encodeInputs(this.plan.inputs(s, this.open.get(s)!)) },
-        opts: { jobId: jobId(this.id, s), attempts, backoff: { type: "fixed" as const, delay: 1000 }, removeOnComplete: false, removeOnFail: false },
+        // The client removes each job once merged; the ages only clear up after a client that died.
+        opts: { jobId: jobId(this.id, s), attempts, backoff: { type: "fixed" as const, delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 604_800 } },
       }));
       await this.queue.addBulk(batch);
     }

@@ -126,9 +126,10 @@ export interface EnsembleBaseOptions<A = any, R = any>
    */
   args?: PerTrajectory<A> | A;
   /**
-   * Worker threads: a number, or `"auto"` (the number of cores). Threads need a vector field that
-   * can travel (`module`, or a compiled vector field with `toSource()`); otherwise the ensemble
-   * runs in the calling thread and `sol.notice` says why. @defaultValue 1
+   * Threads: a number T (the calling thread and T − 1 pooled worker threads share the work), or
+   * `"auto"` (one per core). Threads need a vector field that can travel (`module`, or a compiled
+   * vector field with `toSource()`); otherwise the ensemble runs in the calling thread and
+   * `sol.notice` says why. @defaultValue 1
    */
   threads?: "auto" | number;
   /** Where workers load the vector field (and hooks) from. */
@@ -141,14 +142,21 @@ export interface EnsembleBaseOptions<A = any, R = any>
   throw?: boolean;
   /** Progress over trajectories: `t` counts trajectories done, from 0 to N. */
   progressMeter?: ProgressMeter;
-  /** Trajectories a worker claims at a time. @defaultValue 16 */
+  /**
+   * Trajectories a thread claims at a time. @defaultValue sized by each thread's observed speed
+   * (about 2 ms of work, at most a 1/(2T) share of what is left)
+   */
   chunkSize?: number;
-  /** URL workers import odeflow from. @defaultValue this package's `dist/index.js` */
+  /**
+   * What pooled workers load: odeflow's ES module at this URL (they then run its
+   * runEnsembleWorker). @defaultValue the package's worker script, dist/ensemble-worker.cjs
+   */
   libraryUrl?: string;
   /**
    * Workers you made, instead of Node's pool: in a browser, module Web Workers whose script runs
-   * `import * as odeflow from "odeflow"; odeflow.runEnsembleWorker(self, odeflow);` (outputs need
-   * `SharedArrayBuffer`, so the page must be cross-origin isolated). Overrides `threads`.
+   * `import { runEnsembleWorker } from "odeflow"; runEnsembleWorker(self);` (outputs need
+   * `SharedArrayBuffer`, so the page must be cross-origin isolated). Overrides `threads`; the
+   * calling thread then only waits.
    */
   workers?: readonly EnsembleWorkerLike[];
 }

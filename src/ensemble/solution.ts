@@ -117,7 +117,7 @@ export class EnsembleSolution<R = unknown> {
   readonly reduced: R | undefined;
   /** How it ran. */
   readonly mode: EnsembleMode;
-  /** Threads used (1 for serial and lockstep). */
+  /** Threads that shared the work (1 for serial, lockstep and distributed). */
   readonly threads: number;
   /** Why the ensemble did not run as asked (for example threads requested for a closure), or null. */
   readonly notice: string | null;

@@ -13,18 +13,22 @@ import { redisAvailable, type RedisServer, startRedis, startWorker, type WorkerP
 
 const url = new URL("../ensemble/fixtures/models.mjs", import.meta.url).href;
 const missing = redisAvailable();
+/** Workers that give up a stopped worker's job after 1.5 s (BullMQ's default is 30 s). */
+const FAST_RECOVERY = ["--lock-ms", "1500", "--stalled-ms", "500"];
 let redis: RedisServer;
 const workers: WorkerProcess[] = [];
+/** Two workers on the queue "shared", for the tests that need no worker of their own. */
+const SHARED = "shared";
 before(async () => {
-  if (missing === null) redis = await startRedis();
+  if (missing !== null) return;
+  redis = await startRedis();
+  workers.push(...(await Promise.all([startWorker(redis.url, SHARED, FAST_RECOVERY), startWorker(redis.url, SHARED, FAST_RECOVERY)])));
 });
 after(async () => {
   await Promise.all(workers.map((w) => w.kill("SIGKILL")));
   await redis?.stop();
 });
 
-/** Workers that give up a stopped worker's job after 1.5 s (BullMQ's default is 30 s). */
-const FAST_RECOVERY = ["--lock-ms", "1500", "--stalled-ms", "500"];
 const connection = () => ({ host: "127.0.0.1", port: redis.port });
 
 function assertIdentical(a: EnsembleSolution, b: EnsembleSolution): void {
@@ -87,8 +91,8 @@ test("3 worker processes, one killed with SIGKILL mid-run and one joining late: 
         // After a few jobs: kill a worker that has solved one (it holds its next job), and start a third.
         if (joining.late === null && p.jobsDone >= 3 && a.jobs().length >= 1) {
           joining.late = (async () => {
+            await a.kill("SIGKILL"); // first: it holds a job now (a paused queue would leave it idle)
             await control.pause();
-            await a.kill("SIGKILL");
             const c = await startWorker(redis.url, queue, FAST_RECOVERY);
             workers.push(c);
             await control.resume();
@@ -113,9 +117,7 @@ test("3 worker processes, one killed with SIGKILL mid-run and one joining late: 
 });
 
 test("output hooks, saved times and numerical failures come back as solveEnsemble gives them", { skip: missing ?? false }, async () => {
-  const queue = "rows-test";
-  const w = await startWorker(redis.url, queue);
-  workers.push(w);
+  const queue = SHARED;
   const N = 60;
   const o = {
     module: { url, vectorField: "lorenz", output: "finalAndCount" }, solver: new Tsit5(), t0: 0, t1: 2, trajectories: N,
@@ -133,9 +135,8 @@ test("output hooks, saved times and numerical failures come back as solveEnsembl
 });
 
 test("a vector field that throws fails its job once (no retries) and the run, naming the trajectory", { skip: missing ?? false }, async () => {
-  const queue = "throw-test";
-  const w = await startWorker(redis.url, queue);
-  workers.push(w);
+  const queue = SHARED;
+  const failedBefore = workers.map((w) => (w.output().match(/job .* failed/g) ?? []).length).reduce((a, b) => a + b, 0);
   await assert.rejects(
     distributeEnsemble(
       { module: { url, vectorField: "throwing" }, solver: new Tsit5(), t0: 0, t1: 1, trajectories: 40, y0: () => [1], args: (i: number) => ({ bad: i === 33 }) },
@@ -143,7 +144,9 @@ test("a vector field that throws fails its job once (no retries) and the run, na
     ),
     /distributeEnsemble: the job of trajectories \[30, 40\) failed: solveEnsemble: trajectory 33: .*bad parameter/,
   );
-  assert.equal((w.output().match(/job .* failed/g) ?? []).length, 1, "the job was tried once");
+  await new Promise((r) => setTimeout(r, 200)); // the worker's line about it
+  const failedAfter = workers.map((w) => (w.output().match(/job .* failed/g) ?? []).length).reduce((a, b) => a + b, 0);
+  assert.equal(failedAfter - failedBefore, 1, "the job was tried once");
 });
 
 test("closures are refused before anything is queued; a Redis that is not there is reported", { skip: missing ?? false }, async () => {
@@ -161,10 +164,7 @@ test("closures are refused before anything is queued; a Redis that is not there 
 });
 
 test("Redis restarting empty mid-run: the run adds its lost jobs again and finishes, bit-identical", { skip: missing ?? false }, async () => {
-  const queue = "restart-test";
-  const w1 = await startWorker(redis.url, queue, FAST_RECOVERY);
-  const w2 = await startWorker(redis.url, queue, FAST_RECOVERY);
-  workers.push(w1, w2);
+  const queue = SHARED; // the shared workers reconnect to the restarted server by themselves
   const o = costly(1800);
   let restarted: Promise<void> | null = null;
   const seen: DistributedProgress[] = [];
