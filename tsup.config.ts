@@ -128,6 +128,9 @@ export default defineConfig({
   target: "es2020",
   platform: "neutral",
   treeshake: true,
+  // One file per format: a lazy import() inside the library (the ensemble's catalog of solvers)
+  // stays in the bundle instead of becoming a chunk (dist/esm/ keeps it a separate module).
+  splitting: false,
   // The compiler's parser is bundled so that the published package has no runtime dependency.
   noExternal: ["acorn"],
   onSuccess: afterBuild,

@@ -6,7 +6,7 @@ import {
   compile, Dopri5, ODETerm, runEnsembleWorker, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers,
   startEnsembleWorkers, Tsit5, type EnsembleSolution,
 } from "../../src/index.js";
-import { awaitWorkers, blowup, finalAndCount, lorenz, solvedBy, xPlusZ } from "./fixtures/models.mjs";
+import { barrier, blowup, finalAndCount, lorenz, solvedBy, xPlusZ } from "./fixtures/models.mjs";
 
 const url = new URL("./fixtures/models.mjs", import.meta.url).href;
 after(() => shutdownEnsembleWorkers());
@@ -177,14 +177,14 @@ test("SaveAt fn named in the module travels; rows of its width are packed", asyn
 
 /**
  * An ensemble whose `solvedBy` output hook records the thread that solved each trajectory
- * (0: the calling thread); on the calling thread the vector field waits until `need` workers
- * have evaluated it, so the test does not depend on how fast workers start.
+ * (0: the calling thread); its vector field is a barrier of `threads` threads (each holds its first
+ * trajectory until all have one), so the test does not depend on how fast workers start.
  */
-function awaiting(N: number, need: number) {
-  const joined = new Int32Array(new SharedArrayBuffer(4));
+function awaiting(N: number, threads: number) {
+  const arrived = new Int32Array(new SharedArrayBuffer(4));
   return {
-    module: { url, vectorField: "awaitWorkers", output: "solvedBy" }, solver: new Tsit5(), t0: 0, t1: 1, trajectories: N,
-    y0: (i: number) => [1 + i / N], args: { joined, need }, stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-9 }),
+    module: { url, vectorField: "barrier", output: "solvedBy" }, solver: new Tsit5(), t0: 0, t1: 1, trajectories: N,
+    y0: (i: number) => [1 + i / N], args: { arrived, threads }, stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-9 }),
     output: { width: 1, keepSaved: true, fn: solvedBy },
   };
 }
@@ -193,26 +193,26 @@ const threadsOf = (sol: EnsembleSolution): number[] => [...new Set(Array.from(so
 test("a worker that starts during the first call joins it; the pool is kept and reused; shutdown closes it", async () => {
   await shutdownEnsembleWorkers();
   // The job is posted to the worker while it starts; the calling thread begins alone.
-  const first = await solveEnsemble({ ...awaiting(300, 1), threads: 2 });
+  const first = await solveEnsemble({ ...awaiting(300, 2), threads: 2 });
   assert.equal(first.mode, "threads", first.notice ?? "");
   assert.equal(first.threads, 2);
   const [main, worker] = threadsOf(first);
   assert.equal(main, 0, "the calling thread solved trajectories");
   assert.ok(worker! > 0 && threadsOf(first).length === 2, `one worker solved the rest: threads ${threadsOf(first)}`);
-  const serial = await solveEnsemble({ ...awaiting(300, 0), terms: new ODETerm(awaitWorkers) });
+  const serial = await solveEnsemble({ ...awaiting(300, 1), terms: new ODETerm(barrier) });
   for (const key of ["ys", "results", "numSteps", "numFnEvals", "tFinal"] as const) assert.deepEqual(first[key], serial[key], key);
 
-  const again = await solveEnsemble({ ...awaiting(100, 1), threads: 2 });
+  const again = await solveEnsemble({ ...awaiting(100, 2), threads: 2 });
   assert.deepEqual(threadsOf(again), [0, worker], "the same worker thread answers the next call");
   await shutdownEnsembleWorkers();
-  const fresh = await solveEnsemble({ ...awaiting(100, 1), threads: 2 });
+  const fresh = await solveEnsemble({ ...awaiting(100, 2), threads: 2 });
   assert.ok(!threadsOf(fresh).includes(worker!) && threadsOf(fresh).length === 2, "after shutdown a new worker thread is started");
 });
 
 test("startEnsembleWorkers starts the pool ahead of the first call", async () => {
   await shutdownEnsembleWorkers();
   assert.equal(await startEnsembleWorkers(3), 2, "threads: 3 is the calling thread and two workers");
-  const sol = await solveEnsemble({ ...awaiting(200, 2), threads: 3 });
+  const sol = await solveEnsemble({ ...awaiting(200, 3), threads: 3 });
   assert.equal(threadsOf(sol).length, 3, `all three threads took part: ${threadsOf(sol)}`);
   await assert.rejects(startEnsembleWorkers(0), /threads = 0 must be "auto" or a whole number ≥ 1/);
 });
