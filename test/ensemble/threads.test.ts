@@ -238,14 +238,15 @@ test("workers that cannot start leave the calling thread to solve it all, with a
 });
 
 test("idle pooled workers do not keep the process alive", () => {
-  // A process that runs a threaded ensemble and never shuts the pool down exits by itself.
+  // A process that runs a threaded ensemble and never shuts the pool down exits by itself (the
+  // built package, as a user's program loads it).
   const script = `
-    import { solveEnsemble, Tsit5, PIDController } from ${JSON.stringify(new URL("../../src/index.ts", import.meta.url).href)};
+    import { solveEnsemble, Tsit5, PIDController } from ${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)};
     const sol = await solveEnsemble({ module: { url: ${JSON.stringify(url)}, vectorField: "lorenz" }, solver: new Tsit5(), t0: 0, t1: 1,
       trajectories: 64, y0: () => [1, 0, 0], args: { sigma: 10, rho: 28, beta: 8 / 3 }, threads: 2,
       stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-6 }) });
     console.log(sol.mode);`;
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
   assert.equal(r.error, undefined, "the process exited by itself");
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), "threads");
