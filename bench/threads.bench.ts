@@ -45,6 +45,7 @@ const MODES: Mode[] = ["serial", "threads", "prestarted"];
 
 interface Run {
   times: number[];
+  cpu: number[];
   mode: string;
   threads: number;
   notice: string | null;
@@ -72,6 +73,9 @@ interface Row {
   first: number[];
   /** Fastest later call of each program (ms). */
   later: number[];
+  /** CPU time of the first call and of the fastest later call, all threads (ms). */
+  firstCpu: number[];
+  laterCpu: number[];
   identical: boolean;
   stepsPerTrajectory: number;
   loadavg: number[];
@@ -91,6 +95,8 @@ for (const c of CASES) {
         case: c.name, t1: c.t1, N, mode,
         first: runs.map((r) => r.times[0]!),
         later: runs.map((r) => Math.min(...r.times.slice(1))),
+        firstCpu: runs.map((r) => r.cpu[0]!),
+        laterCpu: runs.map((r) => Math.min(...r.cpu.slice(1))),
         identical: runs.every((r) => r.hash === ref),
         stepsPerTrajectory: runs[0]!.stepsPerTrajectory,
         loadavg: load.map((x) => Math.round(x * 100) / 100),
@@ -180,6 +186,17 @@ for (const c of CASES) {
     );
   }
 }
+lines.push(
+  "",
+  "CPU time of the process, all threads (less sensitive to other load than wall time; threaded ≈ serial means the threads add little work): " +
+    CASES.flatMap((c) =>
+      c.sizes.map((N) => {
+        const se = get(c.name, N, "serial");
+        const th = get(c.name, N, "threads");
+        return `${c.name} N = ${N.toLocaleString("en-US")}: first call ${median(se.firstCpu).toFixed(0)} ms serial, ${median(th.firstCpu).toFixed(0)} ms threaded; later ${median(se.laterCpu).toFixed(0)} / ${median(th.laterCpu).toFixed(0)} ms`;
+      }),
+    ).join("; ") + ".",
+);
 lines.push(
   "",
   `What a fresh worker costs before it solves (medians, ms): Node boots an empty thread in ${costs.boot.toFixed(1)}; ` +
