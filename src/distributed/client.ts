@@ -350,7 +350,9 @@ export async function distributeEnsemble<A = any, R = unknown>(options: Ensemble
   }
   const { chunk, first } = await chunking(plan, queue.chunkSize ?? "auto");
   const name = queue.queue ?? DEFAULT_QUEUE;
-  const q = new Queue<JobData>(name, { connection: queue.connection, prefix: queue.prefix });
+  // Completion events carry each job's result: a short event stream keeps Redis's memory to about
+  // a thousand results (the client reads them as they come; the sweep finds any it missed).
+  const q = new Queue<JobData>(name, { connection: queue.connection, prefix: queue.prefix, streams: { events: { maxLen: 1000 } } });
   const events = new QueueEvents(name, { connection: queue.connection, prefix: queue.prefix });
   const run = new Run<R>(plan, options as EnsembleOptions, queue, q, events, chunk, first);
   // Connection errors come through here (unheard, they would be printed); the run reports them
