@@ -63,6 +63,11 @@ export interface DistributeOptions {
   unreachableMs?: number;
   /** How often finished jobs are swept up besides the event stream, and Redis is checked (ms). @defaultValue 1000 */
   pollMs?: number;
+  /**
+   * Jobs in Redis at once: more are added as results come in, so Redis holds the inputs of at most
+   * this many jobs (a 10⁸-trajectory sweep would otherwise put all its inputs there). @defaultValue 1000
+   */
+  maxQueuedJobs?: number;
 }
 
 function checkQueueOptions(q: DistributeOptions): void {
@@ -73,8 +78,10 @@ function checkQueueOptions(q: DistributeOptions): void {
   if (c !== undefined && c !== "auto" && !(Number.isInteger(c) && c >= 1)) {
     throw new RangeError(`distributeEnsemble: \`chunkSize\` = ${String(c)} must be "auto" or a whole number ≥ 1.`);
   }
-  const a = q.attempts;
-  if (a !== undefined && !(Number.isInteger(a) && a >= 1)) throw new RangeError(`distributeEnsemble: \`attempts\` = ${String(a)} must be a whole number ≥ 1.`);
+  for (const key of ["attempts", "maxQueuedJobs"] as const) {
+    const v = q[key];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new RangeError(`distributeEnsemble: \`${key}\` = ${String(v)} must be a whole number ≥ 1.`);
+  }
 }
 
 /** Redis client events the run listens to (an ioredis client). */
@@ -93,6 +100,11 @@ class Run<R> {
   readonly id = globalThis.crypto.randomUUID();
   /** First trajectory → end, for jobs not merged yet. */
   private readonly open = new Map<number, number>();
+  /** First trajectories of the jobs in Redis now (added, not merged). */
+  private readonly queued = new Set<number>();
+  /** First trajectories of the jobs not added yet, in order (see `maxQueuedJobs`). */
+  private readonly waiting: number[];
+  private filling = false;
   private readonly jobs: number;
   private readonly progress: DistributedProgress;
   private downSince: number | null = Date.now(); // until the first "ready"
@@ -119,6 +131,7 @@ class Run<R> {
   ) {
     for (let s = first; s < plan.trajectories; s += chunk) this.open.set(s, Math.min(plan.trajectories, s + chunk));
     this.jobs = this.open.size;
+    this.waiting = [...this.open.keys()].reverse(); // popped from the end: in order
     this.progress = { jobsDone: 0, jobs: this.jobs, trajectoriesDone: first, trajectories: plan.trajectories, stalled: 0, readded: 0 };
     this.done = new Promise((resolve, reject) => {
       this.resolve = resolve;
@@ -128,14 +141,31 @@ class Run<R> {
 
   private readonly problem = (): unknown => encodeProblem(this.plan.problem);
 
+  /** Adds waiting jobs while fewer than `maxQueuedJobs` are in Redis (one filler at a time). */
+  private async fill(): Promise<void> {
+    if (this.filling) return;
+    this.filling = true;
+    try {
+      const window = this.q.maxQueuedJobs ?? 1000;
+      while (!this.settled && this.waiting.length > 0 && this.queued.size < window) {
+        const starts: number[] = [];
+        while (this.waiting.length > 0 && this.queued.size + starts.length < window && starts.length < 500) starts.push(this.waiting.pop()!);
+        await this.add(starts);
+      }
+    } finally {
+      this.filling = false;
+    }
+  }
+
   /** Adds the jobs of the given first trajectories (in batches; a job id already there is left as is). */
   private async add(starts: number[]): Promise<void> {
+    for (const s of starts) this.queued.add(s);
     const problem = this.problem();
     const attempts = this.q.attempts ?? 3;
     for (let k = 0; k < starts.length && !this.settled; k += 500) {
       const batch = starts.slice(k, k + 500).map((s) => ({
         name: "range",
-        data: { run: this.id, problem, inputs: encodeInputs(this.plan.inputs(s, this.open.get(s)!)) },
+        data: { run: this.id, problem, inputs: encodeInputs(this.plan.inputs(s, this.open.get(s)!), this.plan.problem.n) },
         // The client removes each job once merged; the ages only clear up after a client that died.
         opts: { jobId: jobId(this.id, s), attempts, backoff: { type: "fixed" as const, delay: 1000 }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 604_800 } },
       }));
@@ -152,6 +182,7 @@ class Run<R> {
       const part = decodePart(value);
       this.plan.accept(part);
       this.open.delete(at.start);
+      this.queued.delete(at.start);
       this.progress.jobsDone++;
       this.progress.trajectoriesDone += part.end - part.start;
     } catch (e) {
@@ -162,6 +193,9 @@ class Run<R> {
     this.q.onProgress?.({ ...this.progress });
     this.options.progressMeter?.update(this.progress.trajectoriesDone);
     if (this.open.size === 0) this.finish();
+    else if (this.waiting.length > 0 && this.queued.size <= (this.q.maxQueuedJobs ?? 1000) / 2) {
+      void this.fill().catch(() => undefined); // Redis went away: reconcile adds them on "ready"
+    }
   }
 
   /** A failed attempt: the run fails once the job has no attempt left. */
@@ -185,7 +219,7 @@ class Run<R> {
 
   /** After Redis came back: the jobs it lost (a restart without persistence) are added again. */
   private async reconcile(): Promise<void> {
-    const starts = [...this.open.keys()];
+    const starts = [...this.queued];
     const lost: number[] = [];
     for (let k = 0; k < starts.length; k += 200) {
       const states = await Promise.all(starts.slice(k, k + 200).map((s) => this.queue.getJobState(jobId(this.id, s))));
@@ -196,6 +230,7 @@ class Run<R> {
       await this.add(lost);
     }
     await this.sweep();
+    await this.fill();
   }
 
   private tick = async (): Promise<void> => {
@@ -254,7 +289,7 @@ class Run<R> {
     if (this.settled) return;
     this.downSince = null;
     try {
-      await this.add([...this.open.keys()]);
+      await this.fill();
     } catch (e) {
       // Redis went away while the jobs were being added: reconcile adds what is missing on "ready".
       if (this.downSince === null) throw e;
@@ -292,7 +327,7 @@ class Run<R> {
   /** Removes the run's unfinished jobs (after a failure), as far as Redis answers. */
   async cleanUp(): Promise<void> {
     if (!this.reachable) return;
-    const ids = [...this.open.keys()].map((s) => jobId(this.id, s));
+    const ids = [...this.queued].map((s) => jobId(this.id, s));
     await within(Promise.all(ids.map((id) => this.queue.remove(id).catch(() => 0))), 2000);
   }
 }

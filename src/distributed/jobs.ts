@@ -35,12 +35,30 @@ export function encodeProblem(problem: EnsembleProblem): unknown {
   return encode(problem, "the problem");
 }
 
-export function encodeInputs(inputs: EnsembleInputs): unknown {
-  return encode(inputs, `the inputs of trajectories [${inputs.start}, ${inputs.end})`);
+/** The row all initial states of a range share (the common `y0: () => [...]`), or null. */
+function sharedRow(y0s: Float64Array, n: number): Float64Array | null {
+  for (let k = n; k < y0s.length; k++) if (!Object.is(y0s[k], y0s[k % n])) return null;
+  return y0s.subarray(0, n);
+}
+
+/**
+ * A range's inputs for the queue; initial states that are all one row travel as that row
+ * (`y0Row`), which keeps a job of 1,000 trajectories of a 3-component state 32 KB smaller.
+ */
+export function encodeInputs(inputs: EnsembleInputs, n: number): unknown {
+  const what = `the inputs of trajectories [${inputs.start}, ${inputs.end})`;
+  const row = sharedRow(inputs.y0s, n);
+  if (row === null) return encode(inputs, what);
+  return encode({ start: inputs.start, end: inputs.end, y0Row: row, args: inputs.args }, what);
 }
 
 export function decodeJob(data: JobData): { problem: EnsembleProblem; inputs: EnsembleInputs } {
-  return { problem: decode(data.problem) as EnsembleProblem, inputs: decode(data.inputs) as EnsembleInputs };
+  const problem = decode(data.problem) as EnsembleProblem;
+  const got = decode(data.inputs) as EnsembleInputs & { y0Row?: Float64Array };
+  if (got.y0Row === undefined) return { problem, inputs: got };
+  const y0s = new Float64Array((got.end - got.start) * problem.n);
+  for (let k = 0; k < y0s.length; k += problem.n) y0s.set(got.y0Row, k);
+  return { problem, inputs: { start: got.start, end: got.end, y0s, args: got.args } };
 }
 
 export function encodePart(part: EnsemblePart): unknown {

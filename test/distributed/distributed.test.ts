@@ -7,7 +7,8 @@ import { after, before, test } from "node:test";
 import { Queue } from "bullmq";
 import { distributeEnsemble, type DistributedProgress } from "../../src/distributed/index.js";
 import { decode, encode } from "../../src/distributed/codec.js";
-import { ODETerm, PIDController, SaveAt, solveEnsemble, Tsit5, type EnsembleSolution } from "../../src/index.js";
+import { decodeJob, encodeInputs, encodeProblem } from "../../src/distributed/jobs.js";
+import { ODETerm, PIDController, SaveAt, solveEnsemble, Tsit5, type EnsembleProblem, type EnsembleSolution } from "../../src/index.js";
 import { costlyDecay, finalAndCount, lorenz } from "../ensemble/fixtures/models.mjs";
 import { redisAvailable, type RedisServer, startRedis, startWorker, type WorkerProcess } from "./servers.js";
 
@@ -69,6 +70,16 @@ test("the queue's JSON keeps every bit: typed arrays, NaN, ±Infinity, −0, und
   assert.deepEqual(back.nested, value.nested);
   assert.deepEqual([back.s, back.b, back.nil], ["text", false, null]);
   assert.throws(() => encode({ when: new Date(0) }, "args(3)"), /args\(3\)\.when is a Date, which cannot travel through the queue/);
+  // Initial states that are all one row travel as that row; others as they are.
+  const problem = { n: 2 } as unknown as EnsembleProblem;
+  for (const [y0s, shared] of [[Float64Array.of(1, -0, 1, -0, 1, -0), true], [Float64Array.of(1, 0, 1, -0, 1, 0), false]] as const) {
+    const inputs = { start: 4, end: 7, y0s, args: { kind: "shared" as const, value: 1 } };
+    const data = JSON.parse(JSON.stringify({ run: "r", problem: encodeProblem(problem), inputs: encodeInputs(inputs, 2) }));
+    assert.equal("y0Row" in data.inputs, shared, "−0 and 0 are different rows");
+    const back = decodeJob(data).inputs;
+    assert.deepEqual([back.start, back.end, back.args], [4, 7, inputs.args]);
+    assert.deepEqual(Array.from(back.y0s).map((x) => Object.is(x, -0)), Array.from(y0s).map((x) => Object.is(x, -0)));
+  }
   assert.throws(() => encode({ f: () => 1 }, "args(0)"), /args\(0\)\.f is a function, which cannot travel/);
 });
 
@@ -85,7 +96,7 @@ test("3 worker processes, one killed with SIGKILL mid-run and one joining late: 
   const seen: DistributedProgress[] = [];
   try {
     const sol = await distributeEnsemble(o, {
-      connection: connection(), queue, chunkSize: 150, pollMs: 250,
+      connection: connection(), queue, chunkSize: 150, pollMs: 250, maxQueuedJobs: 6, // more are added as results come
       onProgress: (p) => {
         seen.push(p);
         // After a few jobs: kill a worker that has solved one (it holds its next job), and start a third.
@@ -169,7 +180,7 @@ test("Redis restarting empty mid-run: the run adds its lost jobs again and finis
   let restarted: Promise<void> | null = null;
   const seen: DistributedProgress[] = [];
   const sol = await distributeEnsemble(o, {
-    connection: connection(), queue, chunkSize: 150, pollMs: 250,
+    connection: connection(), queue, chunkSize: 150, pollMs: 250, maxQueuedJobs: 4,
     onProgress: (p) => {
       seen.push(p);
       if (restarted === null && p.jobsDone >= 2) restarted = redis.kill().then(() => new Promise((r) => setTimeout(r, 300))).then(() => redis.restart());
