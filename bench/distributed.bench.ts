@@ -13,6 +13,7 @@
  * Writes bench/results/distributed.json and .md (BENCH_QUICK=1: smaller N, *.quick.*). Needs
  * redis-server (apt-get install redis-server) and bullmq + ioredis (dev dependencies).
  */
+import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { dirname, join } from "node:path";
@@ -103,6 +104,10 @@ async function withWorkers<T>(count: number, fn: (queue: string) => Promise<T>):
   }
 }
 
+// How much CPU a second thread (or process) of this session gets now (see bench/lib/thread_costs.mjs).
+const share = JSON.parse(spawnSync(process.execPath, [join(HERE, "lib", "thread_costs.mjs"), "1"], { encoding: "utf8" }).stdout.trim()).secondThreadShare as number;
+log(`a second thread gets ${share.toFixed(2)}× the CPU of one now`);
+
 try {
   // ---- scaling: 1, 2, 4 worker processes ----
   const scaling: { workers: number; seconds: number[]; clientCpuPerTrajectory: number; identical: boolean; speedup: number; load: number }[] = [];
@@ -166,7 +171,7 @@ try {
   mkdirSync(join(HERE, "results"), { recursive: true });
   writeFileSync(
     join(HERE, "results", `${OUT_NAME}.json`),
-    JSON.stringify({ machine, from, N, runs: RUNS, chunk: CHUNK, serialSeconds: serialTimes, perTrajectory, scaling, perChunk, fit: { a, b }, chunkFor2pc, estimate }, null, 2) + "\n",
+    JSON.stringify({ machine, from, secondThreadShare: share, N, runs: RUNS, chunk: CHUNK, serialSeconds: serialTimes, perTrajectory, scaling, perChunk, fit: { a, b }, chunkFor2pc, estimate }, null, 2) + "\n",
   );
   const lines: string[] = [];
   lines.push(`## Distributed ensembles (BullMQ on Redis)${QUICK ? " — QUICK harness check, not results" : ""}`, "");
@@ -177,6 +182,10 @@ try {
       `(${(perTrajectory * 1e6).toFixed(1)} µs per trajectory). Results bit-identical to the serial run: ${scaling.every((s) => s.identical) ? "yes" : "NO"}.`,
     "",
     machineLine(machine),
+    "",
+    `CPU a second thread of this session got meanwhile: ${fmtRatio(share)} that of one (about 2× on an idle 2-core machine). The worker ` +
+      "processes, the client and Redis all belong to this session, and Linux shares the CPU between sessions (autogroups): " +
+      (share < 1.7 ? "with other work on the machine, more workers cannot get more CPU here, so the scaling below says nothing about the queue; rerun on an idle machine." : "the machine was idle enough for scaling to show."),
     "",
     `| worker processes | wall time (chunk ${CHUNK}) | serial / distributed | client CPU per trajectory | load (1 min) |`,
     "|---:|---:|---:|---:|---:|",

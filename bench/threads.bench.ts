@@ -110,7 +110,7 @@ for (const c of CASES) {
 // ---- what a fresh worker costs ----
 const costRun = spawnSync(process.execPath, [join(HERE, "lib", "thread_costs.mjs"), QUICK ? "3" : "9"], { encoding: "utf8" });
 if (costRun.status !== 0) throw new Error(`threads bench: thread_costs.mjs failed:\n${costRun.stderr}`);
-const costs = JSON.parse(costRun.stdout.trim()) as { boot: number; spawnSync: number; workerScript: number; libraryAsEsm: number; modelImport: number };
+const costs = JSON.parse(costRun.stdout.trim()) as { boot: number; spawnSync: number; workerScript: number; libraryAsEsm: number; modelImport: number; secondThreadShare: number };
 log(`worker costs (median ms): ${JSON.stringify(costs)}`);
 
 const get = (c: string, N: number, m: Mode): Row => rows.find((r) => r.case === c && r.N === N && r.mode === m)!;
@@ -167,6 +167,14 @@ lines.push(
   "",
 );
 lines.push(machineLine(machine), "");
+lines.push(
+  `CPU a second thread of one process got while this ran: ${fmtRatio(costs.secondThreadShare)} the CPU of one thread alone (two threads spinning ` +
+    "for a second against one; about 2× on an idle 2-core machine). Linux shares the CPU between sessions (autogroups), not threads: " +
+    (costs.secondThreadShare < 1.7
+      ? "with other work on the machine a process's threads share its slice, so these thread speed-ups say nothing about the code; rerun on an idle machine."
+      : "the machine was idle enough for thread speed-ups to show."),
+  "",
+);
 lines.push("| trajectories | N | steps each | serial first / later | threads first / later | first call: threads / serial | later calls | pre-started first call | identical bits | load (1 min) |");
 lines.push("|:--|---:|---:|---:|---:|---:|---:|---:|:--|---:|");
 for (const c of CASES) {

@@ -45,4 +45,29 @@ for (let r = 0; r < reps; r++) {
   }
 }
 const result = Object.fromEntries(Object.entries(out).map(([k, v]) => [k, median(v)]));
+
+// How much CPU a second thread of this process gets now: two threads spinning for a second
+// against one. About 2 on an idle 2-core machine; near 1 when other processes compete, since
+// Linux shares the CPU between sessions (autogroups), not threads, and thread speed-ups vanish.
+const spin = (ms) => {
+  const end = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < end) for (let i = 0; i < 1e5; i++) x += Math.sqrt(i);
+  return x;
+};
+const spinner = new Worker('const { parentPort } = require("node:worker_threads"); parentPort.on("message", (ms) => { const end = Date.now() + ms; let x = 0; while (Date.now() < end) for (let i = 0; i < 1e5; i++) x += Math.sqrt(i); parentPort.postMessage(x); });', { ...opts, eval: true });
+await new Promise((r) => setTimeout(r, 200));
+const cpuDuring = async (both) => {
+  const c = process.cpuUsage();
+  const done = both ? new Promise((r) => spinner.once("message", r)) : null;
+  if (both) spinner.postMessage(1000);
+  spin(1000);
+  await done;
+  const u = process.cpuUsage(c);
+  return (u.user + u.system) / 1e3;
+};
+const one = await cpuDuring(false);
+const two = await cpuDuring(true);
+await spinner.terminate();
+result.secondThreadShare = two / one;
 console.log(JSON.stringify(result));
