@@ -55,10 +55,11 @@ export { SRA1 } from "./solvers/sde/sra1.js";
 export { ShARK } from "./solvers/sde/shark.js";
 export { solveEnsemble, solveEnsembleSync } from "./ensemble/solve.js";
 export { EnsembleSolution, type EnsembleMode } from "./ensemble/solution.js";
-export type { EnsembleOptions, EnsembleModule, EnsembleOutput, EnsembleOutputFn, EnsembleReduce, PerTrajectory } from "./ensemble/options.js";
+export type { EnsembleOptions } from "./ensemble/solve.js";
+export type { EnsembleBaseOptions, EnsembleModule, EnsembleOutput, EnsembleOutputFn, EnsembleReduce, EnsembleWorkerLike, PerTrajectory } from "./ensemble/options.js";
 export type { LockstepOptions, BatchVectorField } from "./ensemble/lockstep.js";
 export { runEnsembleWorker, type WorkerPort } from "./ensemble/worker.js";
-export { shutdownEnsembleWorkers, type EnsembleWorkerLike } from "./ensemble/threads.js";
+export { shutdownEnsembleWorkers, startEnsembleWorkers } from "./ensemble/threads.js";
 export { compile, type CompileOptions, type CompiledVectorField } from "./compile/compile.js";
 export { CompileError } from "./compile/errors.js";
 export { ModelBuilder, Expr, type Operand } from "./compile/builder.js";
@@ -76,7 +77,7 @@ export { RadauIIA5, type RadauState } from "./solvers/implicit/radau.js";
 export { AutoSwitch, type AutoSwitchOptions, type AutoSwitchState } from "./solvers/implicit/autoswitch.js";
 export { RK4 } from "./solvers/methods/rk4.js";
 export type { EnsembleMoments } from "./ensemble/solution.js";
-export type { WebGPUEnsembleOptions, WebGPUProfile } from "./ensemble/webgpu/run.js";
+export type { WebGPUEnsembleOptions, WebGPUProfile } from "./ensemble/webgpu/types.js";
 export type { WebGPUDevice } from "./ensemble/webgpu/types.js";
 export { AdditiveNoiseError } from "./solvers/sde/base.js";
 export {
@@ -106,3 +107,5 @@ export { type SparsePattern, patternFromRows, patternToRows } from "./linalg/spa
 export { MemoryBudgetError, DEFAULT_MEMORY_BUDGET } from "./util/memory.js";
 export type { VectorBackend, WasmBackendOption } from "./wasm/erk-backend.js";
 export { enableWebAssembly } from "./wasm/install.js";
+export { planEnsemble, solveEnsembleRange, EnsemblePlan, type EnsembleProblem, type EnsembleInputs, type EnsemblePart } from "./ensemble/portable.js";
+export type { PackedArgs } from "./ensemble/packed-args.js";

@@ -216,12 +216,12 @@ function straightNodes(g: Graph, varying: Uint8Array, outputs: readonly number[]
 
 /** JavaScript functions the code imports (module "m"), by op. */
 const IMPORTED = new Map<Op, { name: string; arity: 1 | 2; fn: (a: number, b: number) => number }>();
-for (const [name, op] of Object.entries(MATH_UNARY)) {
+for (const [name, op] of MATH_UNARY) {
   if (![Op.SQRT, Op.ABS, Op.FLOOR, Op.CEIL, Op.TRUNC].includes(op)) {
     IMPORTED.set(op, { name, arity: 1, fn: (Math as unknown as Record<string, (a: number, b: number) => number>)[name]! });
   }
 }
-for (const [name, op] of Object.entries(MATH_BINARY)) {
+for (const [name, op] of MATH_BINARY) {
   if (op !== Op.MIN && op !== Op.MAX) IMPORTED.set(op, { name, arity: 2, fn: (Math as unknown as Record<string, (a: number, b: number) => number>)[name]! });
 }
 // `**` and `%` as JavaScript evaluates them (the generated code writes `a ** b` and `a % b`).
