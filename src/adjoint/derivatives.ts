@@ -388,6 +388,84 @@ export class VectorFieldDerivatives {
     for (let i = 0; i < n; i++) out[i] += (this.f1[i]! - this.f2[i]!) / (2 * h);
   }
 
+  /**
+   * outY += ∂/∂y and pbar += ∂/∂p of uᵀ (∂f/∂y) v at (t, y): the second-order term of adjoints
+   * through methods that use the Jacobian itself (Rosenbrock). Exact from the vector field's `hvp`
+   * (`compile` generates it); otherwise central differences of {@link vjpYP} along v.
+   */
+  hvpAdd(t: number, y: Float64Array, u: Float64Array, v: Float64Array, outY: Float64Array, pbar: Float64Array): void {
+    const n = this.n;
+    const nP = this.nP;
+    const vf = this.vf;
+    if (vf.hvp !== undefined) {
+      const nVf = vf.nArgs ?? nP;
+      const x = this.hvpX ?? (this.hvpX = new Float64Array(2 * n + nVf));
+      const oy = this.hvpY ?? (this.hvpY = new Float64Array(n));
+      const op = this.hvpP ?? (this.hvpP = new Float64Array(Math.max(nVf, 1)));
+      for (let i = 0; i < n; i++) {
+        x[i] = u[i]!;
+        x[n + i] = v[i]!;
+      }
+      for (let k = 2 * n; k < x.length; k++) x[k] = 0;
+      vf.hvp(t, y, this.args, x, oy, op);
+      for (let i = 0; i < n; i++) outY[i] += oy[i]!;
+      const perm = this.perm;
+      if (perm === null) for (let k = 0; k < nP; k++) pbar[k] += op[k]!;
+      else for (let k = 0; k < nP; k++) pbar[perm[k]!] += op[k]!;
+      return;
+    }
+    let vn = 0;
+    let yn = 0;
+    for (let i = 0; i < n; i++) {
+      vn = Math.max(vn, Math.abs(v[i]!));
+      yn = Math.max(yn, Math.abs(y[i]!));
+    }
+    if (vn === 0) return;
+    const h = (1e-5 * Math.max(1, yn)) / vn;
+    const ys = this.hvpYs ?? (this.hvpYs = new Float64Array(n));
+    const gy = this.hvpY ?? (this.hvpY = new Float64Array(n));
+    const gp = this.hvpPp ?? (this.hvpPp = new Float64Array(Math.max(nP, 1)));
+    const gm = this.hvpPm ?? (this.hvpPm = new Float64Array(Math.max(nP, 1)));
+    gp.fill(0);
+    gm.fill(0);
+    const inv = 1 / (2 * h);
+    for (let i = 0; i < n; i++) ys[i] = y[i]! + h * v[i]!;
+    this.vjpYP(t, ys, u, gy, gp);
+    for (let i = 0; i < n; i++) outY[i] += gy[i]! * inv;
+    for (let i = 0; i < n; i++) ys[i] = y[i]! - h * v[i]!;
+    this.vjpYP(t, ys, u, gy, gm);
+    for (let i = 0; i < n; i++) outY[i] -= gy[i]! * inv;
+    for (let k = 0; k < nP; k++) pbar[k] += (gp[k]! - gm[k]!) * inv;
+  }
+
+  /**
+   * out = (d/dε) J(t, y + ε ẏ; p + ε ṗ) w: the tangent of a Jacobian product, for the discrete
+   * forward mode of Rosenbrock methods. Needs the vector field's `hvp` (one call per component).
+   */
+  jacTangent(t: number, y: Float64Array, yDot: Float64Array, pDot: Float64Array, w: Float64Array, out: Float64Array): void {
+    const n = this.n;
+    const nP = this.nP;
+    const vf = this.vf;
+    if (vf.hvp === undefined) {
+      throw new TypeError("the discrete forward mode of a Rosenbrock method needs the vector field's second derivatives (`hvp`): compile the vector field.");
+    }
+    const nVf = vf.nArgs ?? nP;
+    const x = new Float64Array(2 * n + nVf);
+    const oy = new Float64Array(n);
+    const op = new Float64Array(Math.max(nVf, 1));
+    const perm = this.perm;
+    for (let i = 0; i < n; i++) x[n + i] = yDot[i]!;
+    for (let k = 0; k < nP; k++) x[2 * n + k] = pDot[perm === null ? k : perm[k]!]!;
+    // With u = e_i, hvp gives the derivative along (ẏ, ṗ) of row i of J; its product with w is out_i.
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) x[j] = j === i ? 1 : 0;
+      vf.hvp(t, y, this.args, x, oy, op);
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += oy[j]! * w[j]!;
+      out[i] = acc;
+    }
+  }
+
   /** J = ∂f/∂y, row-major n × n (exact from `jac`, else column by column from `jvpY`). */
   jacY(t: number, y: Float64Array, J: Float64Array): void {
     const n = this.n;
@@ -435,4 +513,10 @@ export class VectorFieldDerivatives {
   private pScratchE: Float64Array | null = null;
   private colScratch: Float64Array | null = null;
   private JPraw: Float64Array | null = null;
+  private hvpX: Float64Array | null = null;
+  private hvpY: Float64Array | null = null;
+  private hvpP: Float64Array | null = null;
+  private hvpYs: Float64Array | null = null;
+  private hvpPp: Float64Array | null = null;
+  private hvpPm: Float64Array | null = null;
 }

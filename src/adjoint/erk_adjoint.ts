@@ -18,9 +18,11 @@
  * reproduces the solve's state bit for bit.
  */
 import { canGenerate, linearCombination, lit } from "../solvers/codegen.js";
+import type { ERKState, ExplicitRungeKutta } from "../solvers/erk.js";
 import type { Tableau } from "../solvers/tableau.js";
 import type { InPlaceVectorField } from "../terms.js";
-import type { VectorFieldDerivatives } from "./derivatives.js";
+import { VectorFieldDerivatives } from "./derivatives.js";
+import { NEED_OUTPUTS, NEED_THETA, odeVectorField, type StepAdjoint, type StepAdjointContext, type StepLog } from "./step_adjoint.js";
 
 /** Recorded stages of one step and its reverse sweep; all buffers allocated once. */
 export class RKStepAdjoint {
@@ -94,7 +96,7 @@ export class RKStepAdjoint {
   }
 
   /** Stage time exactly as the generated kernel forms it. */
-  private stageTime(i: number, t: number, h: number): number {
+  stageTime(i: number, t: number, h: number): number {
     const ci = this.c[i]!;
     return ci === 1 ? t + h : ci === 0 ? t : t + ci * h;
   }
@@ -155,6 +157,60 @@ export class RKStepAdjoint {
     }
     (count === this.stepStages ? kern.tapeStep : kern.tapeDense)(this.f, this.args, this.n, t, h, y0, y1, this.K, this.Y);
     this.numFnEvals += count - 1;
+  }
+
+  /**
+   * Records a step from its stage derivatives K_0 … K_(stepStages−1) as the solver computed them
+   * (kept at the step hook, `kept[offset + l n + j]`): the stage inputs Y_i are formed with the
+   * kernel's own sums, so they are the solve's, bit for bit, and no f is evaluated.
+   */
+  fromKept(h: number, y0: Float64Array, kept: Float64Array, offset: number): void {
+    const kern = this.kernels;
+    if (kern !== null) {
+      kern.inputsFromKept(this.n, h, y0, kept, offset, this.Y);
+      return;
+    }
+    const { n, R, Y } = this;
+    const D = this.denseStages;
+    for (let i = 0; i < this.stepStages; i++) {
+      const Yi = Y[i]!;
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let l = 0; l < i; l++) {
+          const a = R[i * D + l]!;
+          if (a !== 0) acc += a * kept[offset + l * n + j]!;
+        }
+        Yi[j] = i === 0 ? y0[j]! : y0[j]! + h * acc;
+      }
+    }
+  }
+
+  /**
+   * The discrete forward mode of a step (for tests): y1 and ẏ1 from y0 and ẏ0 (`yDot`, overwritten
+   * with ẏ1), with K̇_i = ∂f/∂y(Y_i) Ẏ_i + ∂f/∂p ṗ and Ẏ_i = ẏ0 + h Σ R_il K̇_l.
+   */
+  tangentStep(t: number, h: number, y0: Float64Array, y1: Float64Array, yDot: Float64Array, pDot: Float64Array): void {
+    const { n, R, b, K, Y, deriv } = this;
+    const sb = this.stepStages;
+    const D = this.denseStages;
+    this.forward(t, h, y0, y1, sb);
+    const Kd = this.Kbar;
+    const Yd = this.Ybar;
+    for (let i = 0; i < sb; i++) {
+      for (let j = 0; j < n; j++) {
+        let acc = 0;
+        for (let l = 0; l < i; l++) acc += R[i * D + l]! * Kd[l]![j]!;
+        Yd[j] = yDot[j]! + h * acc;
+      }
+      deriv.jvpY(this.stageTime(i, t, h), Y[i]!, Yd, Kd[i]!);
+      deriv.jvpPAdd(this.stageTime(i, t, h), Y[i]!, pDot, Kd[i]!);
+    }
+    for (let j = 0; j < n; j++) {
+      let acc = 0;
+      for (let l = 0; l < sb; l++) acc += b[l]! * Kd[l]![j]!;
+      yDot[j] += h * acc;
+    }
+    void K;
   }
 
   /** Output at θ inside the recorded step (needs {@link denseStages} stages), as the solver interpolates. */
@@ -264,6 +320,7 @@ function denseWeights(tab: Tableau, theta: number, w: Float64Array): void {
 
 type ForwardKernel = (f: InPlaceVectorField, args: unknown, n: number, t: number, h: number, y0: Float64Array, y1: Float64Array, K: Float64Array[], Y: Float64Array[]) => void;
 type BeginKernel = (n: number, h: number, lambda: Float64Array, Kbar: Float64Array[]) => void;
+type KeptKernel = (n: number, h: number, y0: Float64Array, kept: Float64Array, offset: number, Y: Float64Array[]) => void;
 type ReverseKernel = (
   deriv: VectorFieldDerivatives, n: number, t: number, h: number, Y: Float64Array[], Kbar: Float64Array[], Ybar: Float64Array, lambda: Float64Array, pbar: Float64Array,
 ) => void;
@@ -276,6 +333,7 @@ interface AdjointKernels {
   beginDense: BeginKernel;
   reverseStep: ReverseKernel;
   reverseDense: ReverseKernel;
+  inputsFromKept: KeptKernel;
 }
 
 const kernelCache = new WeakMap<Tableau, AdjointKernels>();
@@ -340,9 +398,144 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
     }
     return new Function("deriv", "n", "t", "h", "Y", "Kbar", "Ybar", "lambda", "pbar", lines.join("\n")) as ReverseKernel;
   };
+  const inputsFromKept = (): KeptKernel => {
+    const lines = [`"use strict";`, views("Y", sb)];
+    for (let i = 0; i < sb; i++) {
+      if (i === 0) {
+        lines.push("for (let j = 0; j < n; j++) Y0[j] = y0[j];");
+        continue;
+      }
+      // The kernel's own sums, with stage l read from the kept row at offset + l n.
+      const comb = linearCombination(R.subarray(i * D), i, "K").replace(/K(\d+)\[j\]/g, (_m, l: string) => `kept[o${l} + j]`);
+      const offsets = Array.from({ length: i }, (_, l) => `o${l} = offset + ${l} * n`).join(", ");
+      lines.push(`{ const ${offsets}; for (let j = 0; j < n; j++) Y${i}[j] = y0[j]${comb ? ` + h * (${comb})` : ""}; }`);
+    }
+    return new Function("n", "h", "y0", "kept", "offset", "Y", lines.join("\n")) as KeptKernel;
+  };
   const k: AdjointKernels = {
     forwardStep: forward(sb), forwardDense: forward(D), tapeStep: forward(sb, true), tapeDense: forward(D, true), beginStep: begin(sb), beginDense: begin(D), reverseStep: reverse(sb), reverseDense: reverse(D),
+    inputsFromKept: inputsFromKept(),
   };
   kernelCache.set(tab, k);
   return k;
+}
+
+/**
+ * {@link StepAdjoint} of the explicit Runge–Kutta methods: the carried state is y; a solve that
+ * keeps every step also keeps each step's stage derivatives from the solver's workspace, so that
+ * its reverse sweep evaluates no f at all (see {@link RKStepAdjoint.fromKept}).
+ */
+export class ERKStepAdjoint implements StepAdjoint {
+  readonly stateSize: number;
+  readonly keptPerStep: number;
+  private readonly rk: RKStepAdjoint;
+  private readonly steps: StepLog;
+  private readonly n: number;
+  /** Stages of the recorded step (the method's, or with the interpolant's). */
+  private count = 0;
+  private h = 0;
+  private kept: Float64Array | null = null;
+  private keptCount = 0;
+
+  constructor(solver: ExplicitRungeKutta, ctx: StepAdjointContext) {
+    const vf = odeVectorField(ctx.v.terms, solver.name, ctx.who);
+    const n = ctx.v.y0.length;
+    const deriv = new VectorFieldDerivatives(vf, n, ctx.layout, ctx.v.f);
+    this.rk = new RKStepAdjoint(solver.tableau, ctx.v.f, ctx.args, deriv, n);
+    this.steps = ctx.steps;
+    this.n = n;
+    this.stateSize = n;
+    this.keptPerStep = this.rk.stepStages * n;
+  }
+
+  get numFnEvals(): number {
+    return this.rk.numFnEvals;
+  }
+  get numVjpEvals(): number {
+    return this.rk.numVjpEvals;
+  }
+
+  capture(i: number, y0: Float64Array, state: ERKState, out: Float64Array, keep: boolean): number {
+    const n = this.n;
+    for (let j = 0; j < n; j++) out[j] = y0[j]!;
+    if (keep) {
+      const w = this.keptPerStep;
+      let kept = this.kept;
+      if (kept === null || kept.length < (i + 1) * w) {
+        const grown = new Float64Array(Math.max(64 * w, 2 * (i + 1) * w));
+        if (kept !== null) grown.set(kept.subarray(0, i * w));
+        this.kept = kept = grown;
+      }
+      // The accepted step's stages are still in the workspace (FSAL swaps happen at the next step).
+      const ks = state.ks;
+      for (let l = 0; l < this.rk.stepStages; l++) {
+        const k = ks[l]!;
+        const o = i * w + l * n;
+        for (let j = 0; j < n; j++) kept[o + j] = k[j]!;
+      }
+      this.keptCount = i + 1;
+    }
+    return 0;
+  }
+
+  dropKept(): void {
+    this.kept = null;
+    this.keptCount = 0;
+  }
+
+  start(y0: Float64Array, out: Float64Array): void {
+    out.set(y0);
+  }
+
+  advance(i: number, x0: Float64Array, x1: Float64Array): void {
+    this.rk.forward(this.steps.t[i]!, this.steps.h[i]!, x0, x1, this.rk.stepStages);
+  }
+
+  private y1Scratch: Float64Array | null = null;
+
+  record(i: number, x0: Float64Array, need: number): void {
+    const t = this.steps.t[i]!;
+    const h = this.steps.h[i]!;
+    this.h = h;
+    const rk = this.rk;
+    const y1 = this.y1Scratch ?? (this.y1Scratch = new Float64Array(this.n));
+    if (need === NEED_THETA) {
+      // The event's step needs every K (the interpolant's θ-derivative).
+      this.count = rk.denseStages;
+      rk.forward(t, h, x0, y1, this.count);
+    } else if (need === NEED_OUTPUTS) {
+      this.count = rk.denseStages;
+      rk.tape(t, h, x0, y1, this.count);
+    } else if (this.kept !== null && i < this.keptCount) {
+      this.count = rk.stepStages;
+      rk.fromKept(h, x0, this.kept, i * this.keptPerStep);
+    } else {
+      this.count = rk.stepStages;
+      rk.tape(t, h, x0, y1, this.count);
+    }
+    this.t = t;
+  }
+  private t = 0;
+
+  outputThetaDerivative(theta: number, out: Float64Array): void {
+    this.rk.outputThetaDerivative(this.h, theta, out);
+  }
+
+  beginReverse(lambda: Float64Array): void {
+    this.rk.beginReverse(lambda, this.h, this.count);
+  }
+
+  addOutputCotangent(theta: number, obar: ArrayLike<number>, offset: number, lambda: Float64Array): void {
+    this.rk.addOutputCotangent(this.h, theta, obar, offset);
+    // The output is y0 + h Σ b_i(θ) K_i: its y0 part passes straight to λ0.
+    for (let j = 0; j < this.n; j++) lambda[j] += obar[offset + j]!;
+  }
+
+  reverse(lambda: Float64Array, pbar: Float64Array): void {
+    this.rk.reverse(this.t, this.h, lambda, pbar, this.count);
+  }
+
+  tangent(i: number, x0: Float64Array, x1: Float64Array, xDot: Float64Array, pDot: Float64Array): void {
+    this.rk.tangentStep(this.steps.t[i]!, this.steps.h[i]!, x0, x1, xDot, pDot);
+  }
 }

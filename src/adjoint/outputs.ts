@@ -10,15 +10,21 @@ import { describeValue, type Structure, type Structured } from "../tree.js";
 /** Throws a TypeError naming what cannot be differentiated (SaveAt fn/steps, non-ODE terms). */
 export function checkDifferentiable(v: Validated<unknown>, who: string): VectorFieldObject {
   if (!(v.terms instanceof ODETerm)) {
-    throw new TypeError(`${who}: gradients are taken through ODE solves; \`terms\` must be new ODETerm(f), got a ${v.terms.constructor.name}.`);
+    const imex = v.solver.stepMap?.kind === "imex" ? ` (for ${v.solver.name}'s IMEX split, use the default adjoint: new RecursiveCheckpointAdjoint())` : "";
+    throw new TypeError(`${who}: gradients are taken through ODE solves; \`terms\` must be new ODETerm(f), got a ${v.terms.constructor.name}${imex}.`);
   }
+  checkSavedOutputs(v, who);
+  return v.terms.vf;
+}
+
+/** Throws a TypeError naming a saved output that is not differentiated (SaveAt fn, SaveAt steps). */
+export function checkSavedOutputs(v: Validated<unknown>, who: string): void {
   if (v.saveat.fn !== undefined) {
     throw new TypeError(`${who}: SaveAt fn is not differentiated; save the state (SaveAt t0, ts, t1) and apply fn to the rows in your loss.`);
   }
   if (v.saveat.steps > 0) {
     throw new TypeError(`${who}: SaveAt steps is not differentiated (the saved rows would depend on step-size decisions); save at fixed times with SaveAt({ ts }).`);
   }
-  return v.terms.vf;
 }
 
 /**

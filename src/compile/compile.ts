@@ -67,6 +67,13 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
    * `outArgs = wᵀ ∂f/∂p` (length nArgs), the same values as `vjp` and `vjpArgs`.
    */
   vjpBoth: (t: number, y: Float64Array, args: A, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
+  /**
+   * Second-order adjoint product, for the discrete adjoints of Rosenbrock methods (whose step uses
+   * ∂f/∂y itself): with `x` = [u (n), v (n), vArgs (nArgs)], `outY` and `outArgs` are the
+   * derivatives along (v, vArgs) of uᵀ ∂f/∂y and uᵀ ∂f/∂p, i.e. ∂/∂y and ∂/∂p of uᵀ (∂f/∂y v + ∂f/∂p vArgs)
+   * (a Hessian-vector product of ⟨u, f⟩; forward mode over reverse mode).
+   */
+  hvp: (t: number, y: Float64Array, args: A, x: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
   /** out = ∂f/∂t (length n), for Rosenbrock methods. */
   dfdt: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
   /** The non-zero entries of ∂f/∂y in row-major order of `jacSparsity` (CSR values). */
@@ -85,7 +92,7 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
   readonly operations: number;
   /** Whether the kernels are generated code or interpreted. */
   readonly mode: "codegen" | "interpreter";
-  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpBoth, dfdt. */
+  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpBoth, hvp, dfdt. */
   toSource(): string;
 }
 
@@ -232,6 +239,16 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       const bar = outputs.map((_, i) => g.input(Op.X, i));
       return { params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: vjpNodes(g, outputs, bar, [...yVars, ...pVars]), hasX: true, split: n };
     },
+    hvp: () => {
+      // Reverse mode for uᵀ ∂f/∂(y, p), then forward mode of that along (v, vArgs).
+      const bar = outputs.map((_, i) => g.input(Op.X, i));
+      const grads = vjpNodes(g, outputs, bar, [...yVars, ...pVars]);
+      const seed = new Map<number, number>([
+        ...yVars.map((v, j): [number, number] => [v, g.input(Op.X, n + j)]),
+        ...pVars.map((v, k): [number, number] => [v, g.input(Op.X, 2 * n + k)]),
+      ]);
+      return { params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: jvpNodes(g, grads, seed), hasX: true, split: n };
+    },
     dfdt: () => ({ params: ["t", "y", "args", "out"], outputs: jvpNodes(g, outputs, new Map([[g.input(Op.T), g.constant(1)]])), hasX: false }),
   };
   const build = (name: string): Kernel => {
@@ -257,7 +274,7 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       return moduleSource(g, outputs, layout, specs, sources, n, argNamesOf(layout));
     },
   } as unknown as CompiledVectorField<A> & Record<string, unknown>;
-  for (const name of ["jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpBoth", "dfdt"]) {
+  for (const name of ["jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpBoth", "hvp", "dfdt"]) {
     // Built on first use; the lazy wrapper then replaces itself on the object.
     let k: Kernel | undefined;
     const lazy = (t: number, y: Float64Array, args: unknown, a: Float64Array, b?: Float64Array, c?: Float64Array): void => {

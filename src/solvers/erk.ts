@@ -17,6 +17,7 @@ import type { AbstractSolver, SolverState } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
 import { canGenerate, linearCombination, lit } from "./codegen.js";
+import type { StepMap } from "./step-map.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
 type StepKernel = (
@@ -285,6 +286,11 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.hasSecondaryError = tableau.bErr2 !== undefined;
     this.generated = options.generated ?? canGenerate();
     this.kernel = stepKernel(tableau, this.generated);
+  }
+
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "explicitRungeKutta", solver: this };
   }
 
   /** The fused kernel when the term's vector field is compiled (and codegen is on), else the method's. */

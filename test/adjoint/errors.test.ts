@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  BacksolveAdjoint, diffeqsolveJvp, diffeqsolveVjp, ForwardSensitivity, ODETerm, RecursiveCheckpointAdjoint, Rodas5P, SaveAt, Tsit5,
+  AutoSwitch, BacksolveAdjoint, diffeqsolveJvp, diffeqsolveVjp, ForwardSensitivity, ODETerm, RecursiveCheckpointAdjoint, Rodas5P, SaveAt, Tsit5,
 } from "../../src/index.js";
 
 const f = (_t: number, y: Float64Array, a: { k: number }, dy: Float64Array) => { dy[0] = -a.k * y[0]!; };
@@ -10,7 +10,8 @@ const base = { terms: new ODETerm(f), solver: new Tsit5(), t0: 0, t1: 1, y0: [1]
 test("bad adjoint options name the option, the value and the fix", () => {
   assert.throws(() => new RecursiveCheckpointAdjoint({ checkpoints: 0 }), /`checkpoints` = 0 must be a whole number ≥ 1 \(the initial state takes one\)/);
   assert.throws(() => new RecursiveCheckpointAdjoint({ checkpoints: 2.5 }), /`checkpoints` = 2.5 must be a whole number/);
-  assert.throws(() => new RecursiveCheckpointAdjoint({ checkpoint: 3 } as never), /unknown option `checkpoint`; the only option is checkpoints/);
+  assert.throws(() => new RecursiveCheckpointAdjoint({ keepAllBytes: -1 }), /`keepAllBytes` = -1 must be a number of bytes ≥ 0/);
+  assert.throws(() => new RecursiveCheckpointAdjoint({ checkpoint: 3 } as never), /unknown option `checkpoint`; the options are checkpoints and keepAllBytes/);
   assert.throws(() => new BacksolveAdjoint({ rtol: 1e-6 } as never), /unknown option `rtol`; the options are solver, stepsizeController, maxSteps and state/);
   assert.throws(() => new BacksolveAdjoint({ state: "store" as never }), /`state` = "store" must be "backsolve" or "interpolate"/);
   assert.throws(() => diffeqsolveVjp({ ...base, adjoint: {} as never }), /`adjoint` must be new RecursiveCheckpointAdjoint\(\), new BacksolveAdjoint\(\) or new ForwardSensitivity\(\)/);
@@ -19,8 +20,8 @@ test("bad adjoint options name the option, the value and the fix", () => {
 
 test("what cannot be differentiated is refused with the alternative", () => {
   assert.throws(
-    () => diffeqsolveVjp({ ...base, solver: new Rodas5P(), adjoint: new RecursiveCheckpointAdjoint() }),
-    /implemented for the explicit Runge–Kutta solvers .* not Rodas5P; use adjoint: new BacksolveAdjoint\(\) or new ForwardSensitivity\(\)/,
+    () => diffeqsolveVjp({ ...base, solver: new AutoSwitch({ nonstiff: new Tsit5(), stiff: new Rodas5P() }), adjoint: new RecursiveCheckpointAdjoint() }),
+    /AutoSwitch\(Tsit5, Rodas5P\) declares no step map .*; use adjoint: new BacksolveAdjoint\(\) or new ForwardSensitivity\(\) with it/,
   );
   assert.throws(() => diffeqsolveVjp({ ...base, saveat: new SaveAt({ ts: [0.5], fn: (_t, y) => y[0]! ** 2 }) }), /SaveAt fn is not differentiated; save the state/);
   assert.throws(() => diffeqsolveVjp({ ...base, saveat: new SaveAt({ steps: true }) }), /SaveAt steps is not differentiated .* SaveAt\(\{ ts \}\)/);

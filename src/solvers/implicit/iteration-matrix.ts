@@ -8,13 +8,23 @@
  * Reuse policy lives in the solvers (as in CVODE and RADAU5): they decide when J is stale and when
  * W must be refactored; this class counts both for the solve statistics.
  */
-import { bandIndex, bandLuFactor, bandLuSolve, bandWidth } from "../../linalg/banded.js";
+import { bandIndex, bandLuFactor, bandLuSolve, bandLuSolveTransposed, bandWidth } from "../../linalg/banded.js";
 import { type ColouredPattern, colourPattern, colouredFdJacobian, denseFdJacobian, fdIncrement } from "../../linalg/fdjac.js";
 const CBRT_EPS = Math.cbrt(2.220446049250313e-16);
-import { luFactor, luSolve } from "../../linalg/lu.js";
+import { luFactor, luSolve, luSolveTransposed } from "../../linalg/lu.js";
 import { describeValue } from "../../tree.js";
 import type { AbstractTerm, InPlaceVectorField, VectorFieldObject } from "../../terms.js";
 import { ODETerm } from "../../terms.js";
+
+/**
+ * The increment δ of the central difference (f(t + δ, y) − f(t − δ, y)) / 2δ that approximates
+ * ∂f/∂t for Rosenbrock methods: δ ∝ ε^{1/3} (a forward difference's O(δ) error would enter the
+ * stages through d_i dt ∂f/∂t and degrade their dense output). The discrete adjoints differentiate
+ * this same difference.
+ */
+export function timeIncrement(t: number): number {
+  return CBRT_EPS * Math.max(Math.abs(t), 1);
+}
 
 /** Options shared by the implicit solvers (Rosenbrock, ESDIRK, BDF, Radau). */
 export interface ImplicitOptions {
@@ -270,6 +280,12 @@ export class IterationMatrix {
     else luSolve(this.n, this.W, this.piv, b);
   }
 
+  /** Solves Wᵀ x = b in place with the current factors (for the discrete adjoints). */
+  solveTransposed(b: Float64Array): void {
+    if (this.banded) bandLuSolveTransposed(this.n, this.ml, this.mu, this.W, this.piv, b);
+    else luSolveTransposed(this.n, this.W, this.piv, b);
+  }
+
   /** out = M v (out = v for the identity); out must not alias v. */
   massMul(v: Float64Array, out: Float64Array): void {
     const n = this.n;
@@ -290,9 +306,7 @@ export class IterationMatrix {
    * Central-difference ∂f/∂t at (t, y) into `out`; two evaluations of f, using `scratch`.
    */
   timeDerivative(t: number, y: Float64Array, fy: Float64Array, out: Float64Array, scratch: Float64Array): void {
-    // Central difference with δ ∝ ε^{1/3}: a forward difference's O(δ) error enters the stages
-    // through d_i dt ∂f/∂t and degrades the dense output of Rosenbrock methods.
-    const d = CBRT_EPS * Math.max(Math.abs(t), 1);
+    const d = timeIncrement(t);
     const tp = t + d;
     const tm = t - d;
     this.f(tp, y, this.args, scratch);
