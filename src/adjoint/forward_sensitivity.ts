@@ -26,7 +26,7 @@ import { checkEvents, eventAt } from "./events.js";
 import { Solution } from "../solution.js";
 import { ODETerm } from "../terms.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
-import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
+import { checkDifferentiable, emptyStats, packCotangents, packState, type Gradients, type VjpResult } from "./outputs.js";
 
 /**
  * Forward-mode sensitivities: the gradient is assembled from n + nP tangent directions (one per
@@ -250,11 +250,7 @@ export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: 
   const layout = new ArgsLayout(args);
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
   const dirY0 = new Float64Array(n);
-  if (y0Dot !== undefined) {
-    if ((ArrayBuffer.isView(y0Dot) || Array.isArray(y0Dot)) && (y0Dot as ArrayLike<unknown>).length === n && typeof (y0Dot as ArrayLike<unknown>)[0] === "number") {
-      for (let j = 0; j < n; j++) dirY0[j] = (y0Dot as ArrayLike<number>)[j]!;
-    } else v.structure.flatten(y0Dot, dirY0);
-  }
+  if (y0Dot !== undefined) packState(y0Dot, n, v.structure as never, dirY0, 0, "diffeqsolveJvp", "tangents.y0");
   const dirP = new Float64Array(Math.max(layout.size, 1));
   if (argsDot !== undefined && layout.size > 0) layout.flatten(argsDot, dirP);
   for (let k = 0; k < dirP.length; k++) {

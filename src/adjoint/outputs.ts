@@ -5,7 +5,7 @@
 import type { Validated } from "../integrate.js";
 import { ODETerm, type VectorFieldObject } from "../terms.js";
 import type { Solution } from "../solution.js";
-import { describeValue, type Structure, type Structured } from "../tree.js";
+import { describeValue, Structure, type Structured } from "../tree.js";
 
 /** Throws a TypeError naming what cannot be differentiated (SaveAt fn/steps, non-ODE terms). */
 export function checkDifferentiable(v: Validated<unknown>, who: string): VectorFieldObject {
@@ -50,15 +50,7 @@ export function packCotangents(ysBar: unknown, rows: number, n: number, structur
   for (let r = 0; r < rows; r++) {
     const row = ysBar[r] as unknown;
     if (row === null || row === undefined) continue;
-    if ((ArrayBuffer.isView(row) || Array.isArray(row)) && (row as ArrayLike<unknown>).length === n && typeof (row as ArrayLike<unknown>)[0] === "number") {
-      for (let j = 0; j < n; j++) out[r * n + j] = (row as ArrayLike<number>)[j]!;
-    } else {
-      try {
-        structure.flatten(row, out, r * n);
-      } catch {
-        throw new TypeError(`${who}: \`ysBar[${r}]\` must be ${n} numbers or a value shaped like y0; got ${describeValue(row)}.`);
-      }
-    }
+    packState(row, n, structure, out, r * n, who, `ysBar[${r}]`);
     for (let j = 0; j < n; j++) {
       if (!Number.isFinite(out[r * n + j]!)) {
         throw new RangeError(`${who}: \`ysBar[${r}]\` component ${j} is ${out[r * n + j]}; cotangents must be finite numbers.`);
@@ -66,6 +58,32 @@ export function packCotangents(ysBar: unknown, rows: number, n: number, structur
     }
   }
   return out;
+}
+
+/**
+ * Copies a state-shaped value (n numbers, or a value shaped like y0) into `out` at `offset`; a
+ * TypeError or RangeError naming `name` when it has more or fewer components than the state.
+ */
+export function packState(value: unknown, n: number, structure: Structure<unknown>, out: Float64Array, offset: number, who: string, name: string): void {
+  const numbers = ArrayBuffer.isView(value) || (Array.isArray(value) && (value.length === 0 || typeof value[0] === "number"));
+  if (numbers && (value as ArrayLike<unknown>).length === n) {
+    for (let j = 0; j < n; j++) out[offset + j] = (value as ArrayLike<number>)[j]!;
+    return;
+  }
+  if (numbers && structure.isFlat) {
+    throw new RangeError(`${who}: \`${name}\` has ${(value as ArrayLike<unknown>).length} numbers but the state has ${n} components; give ${n}.`);
+  }
+  // A value shaped like y0: as many components as the state, no more and no fewer.
+  let size = -1;
+  try {
+    size = Structure.of(value, name).size;
+    if (size === n) structure.flatten(value, out, offset);
+  } catch {
+    size = -1;
+  }
+  if (size !== n) {
+    throw new TypeError(`${who}: \`${name}\` must be ${n} numbers or a value shaped like y0${size >= 0 ? ` (it has ${size} components, the state ${n})` : ""}; got ${describeValue(value)}.`);
+  }
 }
 
 /** Counters of a gradient computation. */

@@ -3,6 +3,7 @@
  * method family's implementation of {@link StepAdjoint}.
  */
 import type { StepMap } from "../solvers/step-map.js";
+import { ODETerm } from "../terms.js";
 import { BDFStepAdjoint } from "./bdf_adjoint.js";
 import { ERKStepAdjoint } from "./erk_adjoint.js";
 import { DIRKStepAdjoint } from "./esdirk_adjoint.js";
@@ -41,6 +42,12 @@ export function stepAdjointFor(map: StepMap, ctx: StepAdjointContext): StepAdjoi
 export function stepAdjointOf(ctx: StepAdjointContext): StepAdjoint {
   const solver = ctx.v.solver;
   const map = solver.stepMap;
+  if (map === undefined && !(ctx.v.terms instanceof ODETerm)) {
+    throw new TypeError(
+      `${ctx.who}: ${solver.name} on a ${ctx.v.terms.constructor.name} (not an ODE) has no discrete adjoint, and the other adjoints need \`terms\` = new ODETerm(f); ` +
+        "gradients are taken through ODE solves and the IMEX splits of KenCarp3/4/5.",
+    );
+  }
   if (map === undefined) {
     throw new TypeError(
       `${ctx.who}: the discrete adjoint differentiates solvers step by step, and ${solver.name} declares no step map ` +
