@@ -15,35 +15,31 @@ import { describeValue } from "../tree.js";
 export class ArgsLayout {
   /** Number of parameters. */
   readonly size: number;
-  /** Slot names, `"k"` or `"W[3]"` (`"args[i]"` for flat args). */
-  readonly names: readonly string[];
   private readonly kind: "none" | "number" | "typed" | "array" | "object";
   private readonly entries: readonly { key: string; length: number | null; offset: number }[];
+  private slotNames: string[] | null = null;
 
   constructor(readonly args: unknown) {
     const entries: { key: string; length: number | null; offset: number }[] = [];
-    const names: string[] = [];
+    let size = 0;
     if (args === undefined || args === null) {
       this.kind = "none";
     } else if (typeof args === "number") {
       this.kind = "number";
-      names.push("args");
+      size = 1;
     } else if (args instanceof Float64Array || (Array.isArray(args) && args.every((x) => typeof x === "number"))) {
       this.kind = args instanceof Float64Array ? "typed" : "array";
-      for (let i = 0; i < (args as ArrayLike<number>).length; i++) names.push(`args[${i}]`);
+      size = (args as ArrayLike<number>).length;
     } else if (typeof args === "object") {
       this.kind = "object";
-      let offset = 0;
       for (const [key, v] of Object.entries(args as Record<string, unknown>)) {
         if (typeof v === "number") {
-          entries.push({ key, length: null, offset });
-          names.push(key);
-          offset++;
+          entries.push({ key, length: null, offset: size });
+          size++;
         } else if (isNumberArray(v)) {
           const m = (v as ArrayLike<number>).length;
-          entries.push({ key, length: m, offset });
-          for (let i = 0; i < m; i++) names.push(`${key}[${i}]`);
-          offset += m;
+          entries.push({ key, length: m, offset: size });
+          size += m;
         }
         // Other entries (strings, functions, nested objects) are not differentiated.
       }
@@ -51,8 +47,22 @@ export class ArgsLayout {
       throw new TypeError(`diffeqsolveVjp: \`args\` must be an object of numbers and number arrays, a Float64Array or a number array; got ${describeValue(args)}.`);
     }
     this.entries = entries;
-    this.names = names;
-    this.size = names.length;
+    this.size = size;
+  }
+
+  /** Slot names, `"k"` or `"W[3]"` (`"args[i]"` for flat args); built on first use. */
+  get names(): readonly string[] {
+    if (this.slotNames !== null) return this.slotNames;
+    const names: string[] = [];
+    if (this.kind === "number") names.push("args");
+    else if (this.kind === "typed" || this.kind === "array") for (let i = 0; i < this.size; i++) names.push(`args[${i}]`);
+    else {
+      for (const e of this.entries) {
+        if (e.length === null) names.push(e.key);
+        else for (let i = 0; i < e.length; i++) names.push(`${e.key}[${i}]`);
+      }
+    }
+    return (this.slotNames = names);
   }
 
   /** Copies the parameters out of `value` (shaped like `args`) into `out`. */
@@ -175,6 +185,11 @@ export class VectorFieldDerivatives {
   private readonly J: Float64Array | null;
   private readonly JP: Float64Array | null;
   private readonly mutable: ReturnType<ArgsLayout["mutableCopy"]> | null;
+  /**
+   * The vector field's `vjpBoth` when it can be called directly for {@link vjpYP} (its parameters
+   * in our layout's order): one call per product, the parameter part then added to p̄ by the caller.
+   */
+  readonly directVjpBoth: ((t: number, y: Float64Array, args: any, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void) | null;
 
   /** `f`: the in-place form of `vf.f` (as the loop prepared it); defaults to `vf.f`. */
   constructor(readonly vf: VectorFieldObject, readonly n: number, readonly layout: ArgsLayout, f?: InPlaceVectorField) {
@@ -212,6 +227,7 @@ export class VectorFieldDerivatives {
     const pExact = layout.size === 0 || (vf.vjpArgs !== undefined && vf.jvpArgs !== undefined) || vf.jacArgs !== undefined;
     this.exact = (vf.vjp !== undefined && vf.jvp !== undefined) || vf.jac !== undefined ? pExact : false;
     this.mutable = layout.size > 0 && !((vf.vjpArgs !== undefined && vf.jvpArgs !== undefined) || vf.jacArgs !== undefined) ? layout.mutableCopy() : null;
+    this.directVjpBoth = vf.vjpBoth !== undefined && perm === null && layout.size > 0 && nVf === layout.size ? vf.vjpBoth : null;
   }
 
   /** out = wᵀ ∂f/∂y (length n). */

@@ -19,7 +19,7 @@ class TangentRecorder implements StepHook {
   readonly states: Float64Array[] = [];
   constructor(readonly steps: StepRecord, readonly adj: StepAdjoint) {}
   accepted(y0: Float64Array): void {
-    const i = this.steps.push(this.times[0]!, this.times[1]!, this.times[2]!);
+    const i = this.steps.push(this.times);
     const x = new Float64Array(this.adj.stateSize);
     this.steps.meta[i] = this.adj.capture(i, y0, this.ws!.solverState!, x, false);
     this.states.push(x);

@@ -22,7 +22,7 @@ import type { ERKState, ExplicitRungeKutta } from "../solvers/erk.js";
 import type { Tableau } from "../solvers/tableau.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { VectorFieldDerivatives } from "./derivatives.js";
-import { NEED_OUTPUTS, NEED_THETA, odeVectorField, type StepAdjoint, type StepAdjointContext, type StepLog } from "./step_adjoint.js";
+import { NEED_OUTPUTS, NEED_STEP, NEED_THETA, odeVectorField, type StepAdjoint, type StepAdjointContext, type StepLog } from "./step_adjoint.js";
 
 /** Recorded stages of one step and its reverse sweep; all buffers allocated once. */
 export class RKStepAdjoint {
@@ -43,11 +43,15 @@ export class RKStepAdjoint {
   private readonly Kbar: Float64Array[];
   private readonly Ybar: Float64Array;
   private readonly w: Float64Array;
+  /** The parameter part of a direct VJP, before it is added to p̄. */
+  private readonly pTmp: Float64Array;
   /** Vector-field evaluations and products, counted. */
   numFnEvals = 0;
   numVjpEvals = 0;
   /** Generated straight-line kernels (null: the generic loops, where `new Function` is not allowed). */
   private readonly kernels: AdjointKernels | null;
+  /** Reverse kernels with a compiled vector field's VJP inlined (null: not compiled, or too large). */
+  private readonly fused: FusedReverse | null;
 
   constructor(
     private readonly tab: Tableau,
@@ -92,7 +96,9 @@ export class RKStepAdjoint {
     }
     this.Ybar = new Float64Array(n);
     this.w = new Float64Array(D);
+    this.pTmp = new Float64Array(Math.max(deriv.nP, 1));
     this.kernels = generated ? adjointKernels(tab, this.R, this.b, this.c, this.f1Index, this.stepStages, D) : null;
+    this.fused = generated ? fusedReverse(tab, deriv, n, this.R, this.b, this.c, this.f1Index, this.stepStages, D) : null;
   }
 
   /** Stage time exactly as the generated kernel forms it. */
@@ -160,19 +166,31 @@ export class RKStepAdjoint {
   }
 
   /**
-   * Records a step from its stage derivatives K_0 … K_(stepStages−1) as the solver computed them
-   * (kept at the step hook, `kept[offset + l n + j]`): the stage inputs Y_i are formed with the
-   * kernel's own sums, so they are the solve's, bit for bit, and no f is evaluated.
+   * Stages the solver has computed when a step is accepted: the method's, which for a
+   * first-same-as-last method without extra interpolation stages are all the interpolant needs.
    */
-  fromKept(h: number, y0: Float64Array, kept: Float64Array, offset: number): void {
+  get keptStages(): number {
+    const tab = this.tab;
+    return tab.fsal && this.f1Index === tab.stages - 1 && this.denseStages === tab.stages ? this.denseStages : this.stepStages;
+  }
+
+  /**
+   * Records a step from its first `count` stage derivatives as the solver computed them (kept at
+   * the step hook, `kept[offset + l n + j]`; count is {@link stepStages}, or {@link denseStages}
+   * when {@link keptStages} covers it): the stage inputs Y_i are formed with the kernel's own
+   * sums, so they are the solve's, bit for bit, and no f is evaluated. `withK` also copies the
+   * K_i (for the interpolant's θ-derivative).
+   */
+  fromKept(h: number, y0: Float64Array, kept: Float64Array, offset: number, count: number, withK: boolean): void {
+    const { n, R, Y, K } = this;
+    if (withK) for (let l = 0; l < count; l++) for (let j = 0; j < n; j++) K[l]![j] = kept[offset + l * n + j]!;
     const kern = this.kernels;
     if (kern !== null) {
-      kern.inputsFromKept(this.n, h, y0, kept, offset, this.Y);
+      (count === this.stepStages ? kern.inputsFromKeptStep : kern.inputsFromKeptDense)(n, h, y0, kept, offset, Y);
       return;
     }
-    const { n, R, Y } = this;
     const D = this.denseStages;
-    for (let i = 0; i < this.stepStages; i++) {
+    for (let i = 0; i < count; i++) {
       const Yi = Y[i]!;
       for (let j = 0; j < n; j++) {
         let acc = 0;
@@ -275,8 +293,15 @@ export class RKStepAdjoint {
    */
   reverse(t: number, h: number, lambda: Float64Array, pbar: Float64Array, count: number): void {
     const { n, R, b, Kbar, Y, Ybar, deriv } = this;
+    if (this.fused !== null) {
+      (count === this.stepStages ? this.fused.step : this.fused.dense)(this.args, t, h, Y, Kbar, lambda, pbar);
+      this.numVjpEvals += count;
+      return;
+    }
     if (this.kernels !== null) {
-      (count === this.stepStages ? this.kernels.reverseStep : this.kernels.reverseDense)(deriv, n, t, h, Y, Kbar, Ybar, lambda, pbar);
+      (count === this.stepStages ? this.kernels.reverseStep : this.kernels.reverseDense)(
+        deriv, deriv.directVjpBoth, this.args, this.pTmp, deriv.nP, n, t, h, Y, Kbar, Ybar, lambda, pbar,
+      );
       this.numVjpEvals += count;
       return;
     }
@@ -321,8 +346,10 @@ function denseWeights(tab: Tableau, theta: number, w: Float64Array): void {
 type ForwardKernel = (f: InPlaceVectorField, args: unknown, n: number, t: number, h: number, y0: Float64Array, y1: Float64Array, K: Float64Array[], Y: Float64Array[]) => void;
 type BeginKernel = (n: number, h: number, lambda: Float64Array, Kbar: Float64Array[]) => void;
 type KeptKernel = (n: number, h: number, y0: Float64Array, kept: Float64Array, offset: number, Y: Float64Array[]) => void;
+type DirectVjp = (t: number, y: Float64Array, args: unknown, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
 type ReverseKernel = (
-  deriv: VectorFieldDerivatives, n: number, t: number, h: number, Y: Float64Array[], Kbar: Float64Array[], Ybar: Float64Array, lambda: Float64Array, pbar: Float64Array,
+  deriv: VectorFieldDerivatives, direct: DirectVjp | null, args: unknown, pTmp: Float64Array, nP: number,
+  n: number, t: number, h: number, Y: Float64Array[], Kbar: Float64Array[], Ybar: Float64Array, lambda: Float64Array, pbar: Float64Array,
 ) => void;
 interface AdjointKernels {
   forwardStep: ForwardKernel;
@@ -333,7 +360,8 @@ interface AdjointKernels {
   beginDense: BeginKernel;
   reverseStep: ReverseKernel;
   reverseDense: ReverseKernel;
-  inputsFromKept: KeptKernel;
+  inputsFromKeptStep: KeptKernel;
+  inputsFromKeptDense: KeptKernel;
 }
 
 const kernelCache = new WeakMap<Tableau, AdjointKernels>();
@@ -384,7 +412,9 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
     const lines = [`"use strict";`, "const t1 = t + h;", views("Kbar", count), views("Y", count)];
     for (let i = count - 1; i >= 0; i--) {
       lines.push(`{ const ti = ${timeExpr(c[i]!)};`);
-      lines.push(`deriv.vjpYP(ti, Y${i}, Kbar${i}, Ybar, pbar);`);
+      // The vector field's fused VJP called straight (one call, one boxed time), else the wrapper.
+      lines.push(`if (direct !== null) { direct(ti, Y${i}, args, Kbar${i}, Ybar, pTmp); for (let k = 0; k < nP; k++) pbar[k] += pTmp[k]; }`);
+      lines.push(`else deriv.vjpYP(ti, Y${i}, Kbar${i}, Ybar, pbar);`);
       const body = ["const yb = Ybar[j];", "lambda[j] += yb;"];
       const coefs: string[] = [];
       for (let l = 0; l < i; l++) {
@@ -396,11 +426,11 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
       lines.push(coefs.join(" "));
       lines.push(`for (let j = 0; j < n; j++) { ${body.join(" ")} } }`);
     }
-    return new Function("deriv", "n", "t", "h", "Y", "Kbar", "Ybar", "lambda", "pbar", lines.join("\n")) as ReverseKernel;
+    return new Function("deriv", "direct", "args", "pTmp", "nP", "n", "t", "h", "Y", "Kbar", "Ybar", "lambda", "pbar", lines.join("\n")) as ReverseKernel;
   };
-  const inputsFromKept = (): KeptKernel => {
-    const lines = [`"use strict";`, views("Y", sb)];
-    for (let i = 0; i < sb; i++) {
+  const inputsFromKept = (count: number): KeptKernel => {
+    const lines = [`"use strict";`, views("Y", count)];
+    for (let i = 0; i < count; i++) {
       if (i === 0) {
         lines.push("for (let j = 0; j < n; j++) Y0[j] = y0[j];");
         continue;
@@ -414,9 +444,83 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
   };
   const k: AdjointKernels = {
     forwardStep: forward(sb), forwardDense: forward(D), tapeStep: forward(sb, true), tapeDense: forward(D, true), beginStep: begin(sb), beginDense: begin(D), reverseStep: reverse(sb), reverseDense: reverse(D),
-    inputsFromKept: inputsFromKept(),
+    inputsFromKeptStep: inputsFromKept(sb), inputsFromKeptDense: inputsFromKept(D),
   };
   kernelCache.set(tab, k);
+  return k;
+}
+
+/**
+ * What a compiled vector field offers under `Symbol.for("odeflow.inlineVjpBoth")`: its `vjpBoth`
+ * as inlinable source on scalar locals (n outputs uᵀ ∂f/∂y, then nArgs outputs uᵀ ∂f/∂p; u is the
+ * extra input x), with the same operations in the same order as the generated `vjpBoth`.
+ */
+interface InlineVjp {
+  readonly n: number;
+  readonly nArgs: number;
+  readonly operations: number;
+  readonly prelude: string;
+  scalar(t: string, y: (j: number) => string, prefix: string, x?: (j: number) => string): { code: string; outputs: string[] };
+}
+
+const INLINE_VJP: unique symbol = Symbol.for("odeflow.inlineVjpBoth") as never;
+/** Largest state kept in scalar locals, and largest fused reverse kernel (as for the forward's). */
+const MAX_FUSED_N = 16;
+const MAX_FUSED_OPERATIONS = 4000;
+
+type FusedKernel = (args: unknown, t: number, h: number, Y: Float64Array[], Kbar: Float64Array[], lambda: Float64Array, pbar: Float64Array) => void;
+interface FusedReverse {
+  step: FusedKernel;
+  dense: FusedKernel;
+}
+const fusedCache = new WeakMap<object, Map<Tableau, FusedReverse>>();
+
+/**
+ * The reverse kernels with the vector field's VJP inlined on scalar locals: no call per stage
+ * (the forward's fused kernels do the same with f). Only for compiled vector fields whose
+ * parameters are our layout's, with small n; the sums are the generated kernel's, term for term.
+ */
+function fusedReverse(
+  tab: Tableau, deriv: VectorFieldDerivatives, n: number, R: Float64Array, b: Float64Array, c: Float64Array, f1Index: number, sb: number, D: number,
+): FusedReverse | null {
+  const hook = (deriv.vf as unknown as Record<symbol, unknown>)[INLINE_VJP];
+  if (deriv.directVjpBoth === null || typeof hook !== "function" || n > MAX_FUSED_N) return null;
+  const vf = deriv.vf as object;
+  let byTab = fusedCache.get(vf);
+  const cached = byTab?.get(tab);
+  if (cached !== undefined) return cached;
+  const inline = (hook as () => InlineVjp)();
+  if (inline.n !== n || inline.nArgs !== deriv.nP || inline.operations * D > MAX_FUSED_OPERATIONS) return null;
+  const build = (count: number): FusedKernel => {
+    const lines = [`"use strict";`, inline.prelude, "const t1 = t + h;"];
+    lines.push(`const ${Array.from({ length: count }, (_, i) => `Kbar${i} = Kbar[${i}], Y${i} = Y[${i}]`).join(", ")};`);
+    for (let i = count - 1; i >= 0; i--) {
+      const loads: string[] = [];
+      for (let j = 0; j < n; j++) loads.push(`const Y${i}_${j} = Y${i}[${j}], W${i}_${j} = Kbar${i}[${j}];`);
+      const { code, outputs } = inline.scalar(timeExpr(c[i]!), (j) => `Y${i}_${j}`, `r${i}_`, (j) => `W${i}_${j}`);
+      lines.push(`{ ${loads.join(" ")}`, code);
+      const coefs: string[] = [];
+      const terms: [number, string][] = [];
+      for (let l = 0; l < i; l++) {
+        const a = i === f1Index ? b[l]! : R[i * D + l]!;
+        if (a === 0) continue;
+        coefs.push(`const a${l} = h * ${lit(a)};`);
+        terms.push([l, `a${l}`]);
+      }
+      lines.push(coefs.join(" "));
+      for (let k = 0; k < inline.nArgs; k++) lines.push(`pbar[${k}] += ${outputs[n + k]};`);
+      for (let j = 0; j < n; j++) {
+        const body = [`const yb = ${outputs[j]};`, `lambda[${j}] += yb;`];
+        for (const [l, a] of terms) body.push(`Kbar${l}[${j}] += ${a} * yb;`);
+        lines.push(`{ ${body.join(" ")} }`);
+      }
+      lines.push("}");
+    }
+    return new Function("args", "t", "h", "Y", "Kbar", "lambda", "pbar", lines.join("\n")) as FusedKernel;
+  };
+  const k: FusedReverse = { step: build(sb), dense: build(D) };
+  if (byTab === undefined) fusedCache.set(vf, (byTab = new Map()));
+  byTab.set(tab, k);
   return k;
 }
 
@@ -445,7 +549,7 @@ export class ERKStepAdjoint implements StepAdjoint {
     this.steps = ctx.steps;
     this.n = n;
     this.stateSize = n;
-    this.keptPerStep = this.rk.stepStages * n;
+    this.keptPerStep = this.rk.keptStages * n;
   }
 
   get numFnEvals(): number {
@@ -462,13 +566,13 @@ export class ERKStepAdjoint implements StepAdjoint {
       const w = this.keptPerStep;
       let kept = this.kept;
       if (kept === null || kept.length < (i + 1) * w) {
-        const grown = new Float64Array(Math.max(64 * w, 2 * (i + 1) * w));
+        const grown = new Float64Array(Math.max(this.steps.t.length * w, 2 * (i + 1) * w));
         if (kept !== null) grown.set(kept.subarray(0, i * w));
         this.kept = kept = grown;
       }
       // The accepted step's stages are still in the workspace (FSAL swaps happen at the next step).
       const ks = state.ks;
-      for (let l = 0; l < this.rk.stepStages; l++) {
+      for (let l = 0; l < this.rk.keptStages; l++) {
         const k = ks[l]!;
         const o = i * w + l * n;
         for (let j = 0; j < n; j++) kept[o + j] = k[j]!;
@@ -499,16 +603,17 @@ export class ERKStepAdjoint implements StepAdjoint {
     this.h = h;
     const rk = this.rk;
     const y1 = this.y1Scratch ?? (this.y1Scratch = new Float64Array(this.n));
-    if (need === NEED_THETA) {
+    const kept = this.kept !== null && i < this.keptCount;
+    if (kept && (need === NEED_STEP || rk.keptStages === rk.denseStages)) {
+      this.count = need === NEED_STEP ? rk.stepStages : rk.denseStages;
+      rk.fromKept(h, x0, this.kept!, i * this.keptPerStep, this.count, need === NEED_THETA);
+    } else if (need === NEED_THETA) {
       // The event's step needs every K (the interpolant's θ-derivative).
       this.count = rk.denseStages;
       rk.forward(t, h, x0, y1, this.count);
     } else if (need === NEED_OUTPUTS) {
       this.count = rk.denseStages;
       rk.tape(t, h, x0, y1, this.count);
-    } else if (this.kept !== null && i < this.keptCount) {
-      this.count = rk.stepStages;
-      rk.fromKept(h, x0, this.kept, i * this.keptPerStep);
     } else {
       this.count = rk.stepStages;
       rk.tape(t, h, x0, y1, this.count);

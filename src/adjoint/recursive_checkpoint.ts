@@ -210,7 +210,7 @@ class ForwardRecorder implements StepHook {
     this.size = size;
     this.xLast = new Float64Array(size);
     this.x = new Float64Array(size);
-    this.all = keepAllBytes > 0 ? new Float64Array(64 * size) : null;
+    this.all = keepAllBytes > 0 ? new Float64Array(steps.t.length * size) : null;
     this.online = new DynamicCheckpoints(budget > 0 ? Math.min(budget, 64) : 16);
     this.sw = budget > 0 && known === null ? new StummWaltherR2(budget) : null;
   }
@@ -243,25 +243,45 @@ class ForwardRecorder implements StepHook {
 
   accepted(y0: Float64Array): void {
     const times = this.times;
-    const i = this.steps.push(times[0]!, times[1]!, times[2]!);
+    const i = this.steps.push(times);
     const S = this.size;
     const adj = this.adj;
     const x = this.x;
     let all = this.all;
     if (all !== null && (i + 1) * (S + adj.keptPerStep) * 8 > this.keepAllBytes) {
       // Past the budget: from here on, checkpoints only.
-      this.all = all = null;
-      adj.dropKept();
+      this.dropAll(i);
+      all = null;
     }
     this.steps.meta[i] = adj.capture(i, y0, this.ws!.solverState!, x, all !== null);
-    if (all !== null) {
-      if (all.length < (i + 1) * S) {
-        const grown = new Float64Array(2 * all.length);
-        grown.set(all);
-        this.all = all = grown;
-      }
-      copyAt(S, x, 0, all, i * S);
+    if (all === null) {
+      this.place(i, x);
+      return;
     }
+    // Every state kept: no checkpoint to place.
+    if (all.length < (i + 1) * S) {
+      const grown = new Float64Array(2 * all.length);
+      grown.set(all);
+      this.all = all = grown;
+    }
+    copyAt(S, x, 0, all, i * S);
+  }
+
+  /** Leaves keeping every state at step i: places the checkpoints steps 0 … i − 1 would have had. */
+  private dropAll(i: number): void {
+    const all = this.all!;
+    const x = new Float64Array(this.size);
+    for (let k = 0; k < i; k++) {
+      copyAt(this.size, all, k * this.size, x, 0);
+      this.place(k, x);
+    }
+    this.all = null;
+    this.adj.dropKept();
+  }
+
+  /** Decides whether the state x_i (in `x`) becomes a checkpoint, and keeps it as the last state. */
+  private place(i: number, x: Float64Array): void {
+    const S = this.size;
     const known = this.known;
     if (known === null && this.budget > 0) {
       // The state of step i − 1 is decided only now, when step i exists: the solve's last state
@@ -303,7 +323,8 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const known = knownStepCount(v as Validated<unknown>);
   const budget = adjoint.checkpoints ?? (known >= 0 ? defaultCheckpoints(known) : 0);
   const keepAll = adjoint.checkpoints === undefined ? adjoint.keepAllBytes : 0;
-  const steps = new StepRecord();
+  // Room for the known step count, or a few hundred steps to start with (the arrays grow).
+  const steps = new StepRecord(known >= 0 ? known + 1 : 256);
   const adj = stepAdjointOf({ v: v as Validated<unknown>, args, layout, steps, who });
   const S = adj.stateSize;
   const pool = new SlotPool(S);

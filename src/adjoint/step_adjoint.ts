@@ -42,13 +42,22 @@ export interface StepLog {
 /** The accepted steps of a solve, growable: what the step adjoints read. */
 export class StepRecord implements StepLog {
   count = 0;
-  t: Float64Array = new Float64Array(64);
-  h: Float64Array = new Float64Array(64);
-  tEnd: Float64Array = new Float64Array(64);
-  meta: Int32Array = new Int32Array(64);
+  t: Float64Array;
+  h: Float64Array;
+  meta: Int32Array;
+  /** `capacity`: steps before the arrays first grow. */
+  constructor(capacity = 64) {
+    const c = Math.max(capacity, 1);
+    this.t = new Float64Array(c);
+    this.h = new Float64Array(c);
+    this.meta = new Int32Array(c);
+  }
 
-  /** Appends step `count` (its integer is set by the caller) and returns its index. */
-  push(t: number, tEnd: number, h: number): number {
+  /**
+   * Appends a step from a step hook's `times` (start, end, size; read here so that no double is
+   * boxed to cross the call) and returns its index; its integer is set by the caller.
+   */
+  push(times: Float64Array): number {
     const i = this.count;
     if (i === this.t.length) {
       const grow = <T extends Float64Array | Int32Array>(a: T): T => {
@@ -58,12 +67,10 @@ export class StepRecord implements StepLog {
       };
       this.t = grow(this.t);
       this.h = grow(this.h);
-      this.tEnd = grow(this.tEnd);
       this.meta = grow(this.meta);
     }
-    this.t[i] = t;
-    this.tEnd[i] = tEnd;
-    this.h[i] = h;
+    this.t[i] = times[0]!;
+    this.h[i] = times[2]!;
     this.count = i + 1;
     return i;
   }

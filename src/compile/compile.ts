@@ -199,6 +199,9 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     return { kernel: instantiate<Kernel>(source), source };
   };
   const sources = new Map<string, string>();
+  let vjpBoth: number[] | undefined;
+  /** uᵀ ∂f/∂y then uᵀ ∂f/∂p, with u the extra input X. */
+  const vjpBothNodes = (): number[] => (vjpBoth ??= vjpNodes(g, outputs, outputs.map((_, i) => g.input(Op.X, i)), [...yVars, ...pVars]));
   let jy: SparseJacobian | undefined;
   const jacY = (): SparseJacobian => (jy ??= sparseJacobian(g, outputs, yVars));
   let coloring: { colors: Int32Array; count: number } | undefined;
@@ -235,10 +238,7 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
       const bar = outputs.map((_, i) => g.input(Op.X, i));
       return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, pVars), hasX: true };
     },
-    vjpBoth: () => {
-      const bar = outputs.map((_, i) => g.input(Op.X, i));
-      return { params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: vjpNodes(g, outputs, bar, [...yVars, ...pVars]), hasX: true, split: n };
-    },
+    vjpBoth: () => ({ params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: vjpBothNodes(), hasX: true, split: n }),
     hvp: () => {
       // Reverse mode for uᵀ ∂f/∂(y, p), then forward mode of that along (v, vArgs).
       const bar = outputs.map((_, i) => g.input(Op.X, i));
@@ -295,6 +295,13 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     let inline: (InlineSource & { n: number }) | undefined;
     Object.defineProperty(obj, Symbol.for("odeflow.inlineVectorField"), {
       value: () => (inline ??= Object.assign(inlineSource(g, outputs, layout), { n })),
+      enumerable: false,
+    });
+    // The discrete adjoint of the explicit RK methods fuses vjpBoth into its reverse kernel
+    // (adjoint/erk_adjoint.ts): outputs n entries of uᵀ ∂f/∂y, then nArgs of uᵀ ∂f/∂p, u = x.
+    let inlineVjp: (InlineSource & { n: number; nArgs: number }) | undefined;
+    Object.defineProperty(obj, Symbol.for("odeflow.inlineVjpBoth"), {
+      value: () => (inlineVjp ??= Object.assign(inlineSource(g, vjpBothNodes(), layout), { n, nArgs })),
       enumerable: false,
     });
   }
