@@ -231,6 +231,82 @@ export class RKStepAdjoint {
     void K;
   }
 
+  /**
+   * The discrete forward mode of the recorded step (its stage inputs Y from {@link record}-like
+   * calls) for m directions at once. `S` (m × n, direction after direction) holds the tangents of
+   * y0; `Kd` (count × m × n) receives the stage tangents K̇_i = ∂f/∂y(Y_i) Ẏ_i + ∂f/∂p ṗ from
+   * `stageTangent(t_i, Y_i, Ẏ_i, Kd, offset)`, with Ẏ_i = ẏ0 + h Σ_l R_il K̇_l formed here.
+   */
+  stageTangents(
+    t: number, h: number, count: number, m: number, S: Float64Array, Kd: Float64Array, Yd: Float64Array,
+    stageTangent: (t: number, y: Float64Array, yDot: Float64Array, out: Float64Array, offset: number) => void,
+  ): void {
+    const { n, R } = this;
+    const D = this.denseStages;
+    const mn = m * n;
+    for (let i = 0; i < count; i++) {
+      if (i === 0) for (let q = 0; q < mn; q++) Yd[q] = S[q]!;
+      else {
+        for (let q = 0; q < mn; q++) {
+          let acc = 0;
+          for (let l = 0; l < i; l++) {
+            const a = R[i * D + l]!;
+            if (a !== 0) acc += a * Kd[l * mn + q]!;
+          }
+          Yd[q] = S[q]! + h * acc;
+        }
+      }
+      stageTangent(this.stageTime(i, t, h), this.Y[i]!, Yd, Kd, i * mn);
+    }
+  }
+
+  /**
+   * {@link stageTangents} with the Jacobians themselves: per stage J = ∂f/∂y(Y_i) (and, with
+   * `JP`, ∂f/∂p: direction d gains column unitP[d] when that is ≥ 0), K̇_i = J Ẏ_i (+ JP e_u).
+   * Generated straight-line code for small n (the gradient's case: many directions, few states);
+   * `Kd` holds one view per stage (m × n each). Returns false when it does not apply (large n, no
+   * code generation), leaving the caller to {@link stageTangents}.
+   */
+  stageTangentsJacobian(
+    t: number, h: number, count: number, m: number, S: Float64Array, Kd: Float64Array[], unitP: Int32Array, J: Float64Array, JP: Float64Array | null,
+    advance: boolean,
+  ): boolean {
+    const n = this.n;
+    if (this.kernels === null || n > MAX_TANGENT_N) return false;
+    let k = this.tangentKernels;
+    if (k === null) this.tangentKernels = k = tangentKernels(this.tab, this.R, this.b, this.c, n, this.stepStages, this.denseStages, inlineJacobians(this.deriv, n));
+    (count !== this.stepStages ? k.dense : advance ? k.stepAdvance : k.step)(this.deriv, this.args, this.deriv.nP, unitP, m, t, h, this.Y, S, Kd, J, JP);
+    return true;
+  }
+  private tangentKernels: TangentKernels | null = null;
+
+  /** y1's tangents from the stage tangents: S ← S + h Σ b_l K̇_l (m × n). */
+  advanceTangents(h: number, m: number, S: Float64Array, Kd: Float64Array): void {
+    const mn = m * this.n;
+    const b = this.b;
+    for (let q = 0; q < mn; q++) {
+      let acc = 0;
+      for (let l = 0; l < this.stepStages; l++) {
+        const bl = b[l]!;
+        if (bl !== 0) acc += bl * Kd[l * mn + q]!;
+      }
+      S[q] += h * acc;
+    }
+  }
+
+  /** The tangents of the output at θ: out = S + h Σ_i b_i(θ) K̇_i over the interpolant's stages (m × n). */
+  interpolateTangents(h: number, theta: number, m: number, S: Float64Array, Kd: Float64Array, out: Float64Array, offset: number): void {
+    const D = this.denseStages;
+    const w = this.w;
+    const mn = m * this.n;
+    denseWeights(this.tab, theta, w);
+    for (let q = 0; q < mn; q++) {
+      let acc = 0;
+      for (let i = 0; i < D; i++) acc += w[i]! * Kd[i * mn + q]!;
+      out[offset + q] = S[q]! + h * acc;
+    }
+  }
+
   /** Output at θ inside the recorded step (needs {@link denseStages} stages), as the solver interpolates. */
   interpolate(y0: Float64Array, h: number, theta: number, out: Float64Array): void {
     const D = this.denseStages;
@@ -450,6 +526,93 @@ function adjointKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
   return k;
 }
 
+/** Largest state the generated tangent kernels keep the Jacobian of in scalar locals. */
+const MAX_TANGENT_N = 8;
+
+type TangentKernel = (
+  deriv: VectorFieldDerivatives, args: unknown, nP: number, unitP: Int32Array, m: number, t: number, h: number,
+  Y: Float64Array[], S: Float64Array, Kd: Float64Array[], J: Float64Array, JP: Float64Array | null,
+) => void;
+interface TangentKernels {
+  step: TangentKernel;
+  /** The step's stages, then S ← S + h Σ b_l K̇_l (y1's tangents), as advanceTangents. */
+  stepAdvance: TangentKernel;
+  dense: TangentKernel;
+}
+const tangentCache = new WeakMap<Tableau, Map<number, TangentKernels>>();
+const tangentFusedCache = new WeakMap<object, Map<Tableau, TangentKernels>>();
+const INLINE_JACOBIANS: unique symbol = Symbol.for("odeflow.inlineJacobians") as never;
+
+/**
+ * A compiled vector field's Jacobians as inlinable source (n² entries of ∂f/∂y, then n × nArgs of
+ * ∂f/∂p), when its parameters are our layout's and the code is small; null otherwise.
+ */
+function inlineJacobians(deriv: VectorFieldDerivatives, n: number): InlineVjp | null {
+  const hook = (deriv.vf as unknown as Record<symbol, unknown>)[INLINE_JACOBIANS];
+  if (deriv.directVjpBoth === null && deriv.nP > 0) return null;
+  if (typeof hook !== "function") return null;
+  const inline = (hook as () => InlineVjp)();
+  if (inline.n !== n || inline.nArgs !== deriv.nP || inline.operations > MAX_FUSED_OPERATIONS / 4) return null;
+  return inline;
+}
+
+/**
+ * Straight-line stage-tangent kernels for states of n components (see
+ * RKStepAdjoint.stageTangentsJacobian): the Jacobian in scalar locals, the loop over the
+ * directions kept, the stage sums unrolled with the tableau's coefficients.
+ */
+function tangentKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float64Array, n: number, sb: number, D: number, inline: InlineVjp | null): TangentKernels {
+  let byN = inline === null ? tangentCache.get(tab) : undefined;
+  let byVf = inline !== null ? tangentFusedCache.get(inline) : undefined;
+  const cached = inline === null ? byN?.get(n) : byVf?.get(tab);
+  if (cached !== undefined) return cached;
+  const nP = inline === null ? 0 : inline.nArgs;
+  const build = (count: number, advance = false): TangentKernel => {
+    const lines = [`"use strict";`, inline === null ? "" : inline.prelude, "const t1 = t + h;", `const ${Array.from({ length: count }, (_, i) => `Kd${i} = Kd[${i}]`).join(", ")};`];
+    for (let i = 0; i < count; i++) {
+      if (inline === null) {
+        lines.push(`{ const ti = ${timeExpr(c[i]!)}; deriv.jacY(ti, Y[${i}], J); if (JP !== null) deriv.jacP(ti, Y[${i}], JP);`);
+        lines.push(`const ${Array.from({ length: n * n }, (_, q) => `J${q} = J[${q}]`).join(", ")};`);
+      } else {
+        // The Jacobians inlined on the stage's scalars; ∂f/∂p into JP for the directions' columns.
+        lines.push(`{ const Yi = Y[${i}]; const ${Array.from({ length: n }, (_, j) => `Y${i}_${j} = Yi[${j}]`).join(", ")};`);
+        const { code, outputs } = inline.scalar(timeExpr(c[i]!), (j) => `Y${i}_${j}`, `s${i}_`);
+        lines.push(code);
+        lines.push(`const ${Array.from({ length: n * n }, (_, q) => `J${q} = ${outputs[q]}`).join(", ")};`);
+        if (nP > 0) lines.push(`if (JP !== null) { ${Array.from({ length: n * nP }, (_, q) => `JP[${q}] = ${outputs[n * n + q]};`).join(" ")} }`);
+      }
+      lines.push(`for (let d = 0; d < m; d++) { const o = d * ${n};`);
+      for (let j = 0; j < n; j++) {
+        const terms: string[] = [];
+        for (let l = 0; l < i; l++) {
+          const a = R[i * D + l]!;
+          if (a !== 0) terms.push(`${lit(a)} * Kd${l}[o + ${j}]`);
+        }
+        lines.push(`const y${j} = S[o + ${j}]${terms.length > 0 ? ` + h * (${terms.join(" + ")})` : ""};`);
+      }
+      for (let a = 0; a < n; a++) lines.push(`Kd${i}[o + ${a}] = ${Array.from({ length: n }, (_, j) => `J${a * n + j} * y${j}`).join(" + ")};`);
+      lines.push(`if (JP !== null) { const u = unitP[d]; if (u >= 0) { ${Array.from({ length: n }, (_, a) => `Kd${i}[o + ${a}] += JP[${a} * nP + u];`).join(" ")} } }`);
+      lines.push("} }");
+    }
+    if (advance) {
+      // As advanceTangents: S[q] += h * Σ_l b_l K̇_l[q], the sum in stage order.
+      const terms: string[] = [];
+      for (let l = 0; l < sb; l++) if (b[l] !== 0) terms.push(`${lit(b[l]!)} * Kd${l}[q]`);
+      lines.push(`for (let q = 0, mn = m * ${n}; q < mn; q++) S[q] += h * (${terms.join(" + ") || "0"});`);
+    }
+    return new Function("deriv", "args", "nP", "unitP", "m", "t", "h", "Y", "S", "Kd", "J", "JP", lines.join("\n")) as TangentKernel;
+  };
+  const k: TangentKernels = { step: build(sb), stepAdvance: build(sb, true), dense: build(D) };
+  if (inline === null) {
+    if (byN === undefined) tangentCache.set(tab, (byN = new Map()));
+    byN.set(n, k);
+  } else {
+    if (byVf === undefined) tangentFusedCache.set(inline, (byVf = new Map()));
+    byVf.set(tab, k);
+  }
+  return k;
+}
+
 /**
  * What a compiled vector field offers under `Symbol.for("odeflow.inlineVjpBoth")`: its `vjpBoth`
  * as inlinable source on scalar locals (n outputs uᵀ ∂f/∂y, then nArgs outputs uᵀ ∂f/∂p; u is the
@@ -532,7 +695,8 @@ function fusedReverse(
 export class ERKStepAdjoint implements StepAdjoint {
   readonly stateSize: number;
   readonly keptPerStep: number;
-  private readonly rk: RKStepAdjoint;
+  /** The step's recorder and reverse sweep (its stage inputs after {@link record}). */
+  readonly rk: RKStepAdjoint;
   private readonly steps: StepLog;
   private readonly n: number;
   /** Stages of the recorded step (the method's, or with the interpolant's). */

@@ -3,6 +3,7 @@
  * cotangents as the user gives them, and the checks shared by every adjoint.
  */
 import type { Validated } from "../integrate.js";
+import { ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
 import { ODETerm, type VectorFieldObject } from "../terms.js";
 import type { Solution } from "../solution.js";
 import { describeValue, Structure, type Structured } from "../tree.js";
@@ -126,4 +127,42 @@ export interface VjpResult<Y = unknown, A = unknown> {
    * (one per row of `solution.ys`; shaped as `solution.ys` or its flat rows). May be called more than once.
    */
   pullback(ysBar: unknown): Gradients<Y, A>;
+}
+
+/**
+ * The saved rows grouped by where they come from, as the loop's output plan records it: a state
+ * (the start of step k, or the end N), or a point inside step k at θ (an output time, or a
+ * terminating event), each as a compressed row list per state and per step.
+ */
+export function rowsByStep(plan: Rows, N: number) {
+  const rows = plan.count;
+  const kindOf = plan.rowKind!;
+  const stepOf = plan.rowStep!;
+  const thetaOf = plan.rowTheta!;
+  // A terminating event at t0 (no step taken) leaves the initial state.
+  const isState = (q: number): boolean => kindOf[q] === ROW_STATE || (kindOf[q] === ROW_EVENT && stepOf[q]! < 0);
+  const stateStart = new Int32Array(N + 2);
+  const interpStart = new Int32Array(N + 1);
+  for (let q = 0; q < rows; q++) {
+    if (isState(q)) stateStart[Math.max(0, stepOf[q]!) + 1]++;
+    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) interpStart[stepOf[q]! + 1]++;
+  }
+  for (let k = 0; k <= N; k++) stateStart[k + 1] += stateStart[k]!;
+  for (let k = 0; k < N; k++) interpStart[k + 1] += interpStart[k]!;
+  const stateRows = new Int32Array(stateStart[N + 1]!);
+  const interpRows = new Int32Array(interpStart[N]!);
+  const interpTheta = new Float64Array(interpStart[N]!);
+  const interpEvent = new Uint8Array(interpStart[N]!);
+  const fillS = stateStart.slice();
+  const fillI = interpStart.slice();
+  for (let q = 0; q < rows; q++) {
+    if (isState(q)) stateRows[fillS[Math.max(0, stepOf[q]!)]!++] = q;
+    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) {
+      const at = fillI[stepOf[q]!]!++;
+      interpRows[at] = q;
+      interpTheta[at] = thetaOf[q]!;
+      interpEvent[at] = kindOf[q] === ROW_EVENT ? 1 : 0;
+    }
+  }
+  return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent };
 }

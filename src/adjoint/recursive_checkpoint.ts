@@ -17,14 +17,13 @@
  * it (see {@link StepAdjoint}).
  */
 import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
-import { ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
 import { RESULTS } from "../results.js";
 import { checkEvents, eventAt } from "./events.js";
 import type { LoopWorkspace } from "../integrate.js";
 import { ArgsLayout } from "./derivatives.js";
 import { DynamicCheckpoints } from "./online.js";
 import { StummWaltherR2, SW_APPEND, SW_DONE, SW_SKIP } from "./online_stumm_walther.js";
-import { checkSavedOutputs, emptyStats, packCotangents, type AdjointStats, type Gradients, type VjpResult } from "./outputs.js";
+import { checkSavedOutputs, emptyStats, packCotangents, rowsByStep, type AdjointStats, type Gradients, type VjpResult } from "./outputs.js";
 import { stepAdjointOf } from "./registry.js";
 import { optimalSplit } from "./revolve.js";
 import { NEED_OUTPUTS, NEED_STEP, NEED_THETA, type StepAdjoint, StepRecord } from "./step_adjoint.js";
@@ -499,42 +498,4 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
     return { y0: v.structure.unflatten(lambda.subarray(0, n)) as never, args: layout.unflatten(pbar) as A, stats };
   };
   return { solution, pullback };
-}
-
-/**
- * The saved rows grouped by where they come from, as the loop's output plan records it: a state
- * (the start of step k, or the end N), or a point inside step k at θ (an output time, or a
- * terminating event), each as a compressed row list per state and per step.
- */
-function rowsByStep(plan: Rows, N: number) {
-  const rows = plan.count;
-  const kindOf = plan.rowKind!;
-  const stepOf = plan.rowStep!;
-  const thetaOf = plan.rowTheta!;
-  // A terminating event at t0 (no step taken) leaves the initial state.
-  const isState = (q: number): boolean => kindOf[q] === ROW_STATE || (kindOf[q] === ROW_EVENT && stepOf[q]! < 0);
-  const stateStart = new Int32Array(N + 2);
-  const interpStart = new Int32Array(N + 1);
-  for (let q = 0; q < rows; q++) {
-    if (isState(q)) stateStart[Math.max(0, stepOf[q]!) + 1]++;
-    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) interpStart[stepOf[q]! + 1]++;
-  }
-  for (let k = 0; k <= N; k++) stateStart[k + 1] += stateStart[k]!;
-  for (let k = 0; k < N; k++) interpStart[k + 1] += interpStart[k]!;
-  const stateRows = new Int32Array(stateStart[N + 1]!);
-  const interpRows = new Int32Array(interpStart[N]!);
-  const interpTheta = new Float64Array(interpStart[N]!);
-  const interpEvent = new Uint8Array(interpStart[N]!);
-  const fillS = stateStart.slice();
-  const fillI = interpStart.slice();
-  for (let q = 0; q < rows; q++) {
-    if (isState(q)) stateRows[fillS[Math.max(0, stepOf[q]!)]!++] = q;
-    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) {
-      const at = fillI[stepOf[q]!]!++;
-      interpRows[at] = q;
-      interpTheta[at] = thetaOf[q]!;
-      interpEvent[at] = kindOf[q] === ROW_EVENT ? 1 : 0;
-    }
-  }
-  return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent };
 }

@@ -299,6 +299,23 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     });
     // The discrete adjoint of the explicit RK methods fuses vjpBoth into its reverse kernel
     // (adjoint/erk_adjoint.ts): outputs n entries of uᵀ ∂f/∂y, then nArgs of uᵀ ∂f/∂p, u = x.
+    // The discrete forward mode of the explicit RK methods (adjoint/forward_sensitivity.ts) inlines
+    // the Jacobians: n² entries of ∂f/∂y (row-major), then n × nArgs of ∂f/∂p.
+    let inlineJac: (InlineSource & { n: number; nArgs: number }) | undefined;
+    Object.defineProperty(obj, Symbol.for("odeflow.inlineJacobians"), {
+      value: () => {
+        if (inlineJac !== undefined) return inlineJac;
+        const zero = g.constant(0);
+        const dense = (J: SparseJacobian, cols: number): number[] => {
+          const out = new Array<number>(n * cols).fill(zero);
+          J.pattern.forEach((cs, i) => cs.forEach((j, q) => { out[i * cols + j] = J.entries[i]![q]!; }));
+          return out;
+        };
+        const entries = [...dense(jacY(), n), ...dense(sparseJacobian(g, outputs, pVars), nArgs)];
+        return (inlineJac = Object.assign(inlineSource(g, entries, layout), { n, nArgs }));
+      },
+      enumerable: false,
+    });
     let inlineVjp: (InlineSource & { n: number; nArgs: number }) | undefined;
     Object.defineProperty(obj, Symbol.for("odeflow.inlineVjpBoth"), {
       value: () => (inlineVjp ??= Object.assign(inlineSource(g, vjpBothNodes(), layout), { n, nArgs })),
