@@ -274,11 +274,15 @@ export class RKStepAdjoint {
     const n = this.n;
     if (this.kernels === null || n > MAX_TANGENT_N) return false;
     let k = this.tangentKernels;
-    if (k === null) this.tangentKernels = k = tangentKernels(this.tab, this.R, this.b, this.c, n, this.stepStages, this.denseStages, inlineJacobians(this.deriv, n));
+    if (k === null || this.tangentM !== m) {
+      this.tangentKernels = k = tangentKernels(this.tab, this.R, this.b, this.c, n, m, this.stepStages, this.denseStages, inlineJacobians(this.deriv, n));
+      this.tangentM = m;
+    }
     (count !== this.stepStages ? k.dense : advance ? k.stepAdvance : k.step)(this.deriv, this.args, this.deriv.nP, unitP, m, t, h, this.Y, S, Kd, J, JP);
     return true;
   }
   private tangentKernels: TangentKernels | null = null;
+  private tangentM = 0;
 
   /** y1's tangents from the stage tangents: S ← S + h Σ b_l K̇_l (m × n). */
   advanceTangents(h: number, m: number, S: Float64Array, Kd: Float64Array): void {
@@ -539,8 +543,12 @@ interface TangentKernels {
   stepAdvance: TangentKernel;
   dense: TangentKernel;
 }
-const tangentCache = new WeakMap<Tableau, Map<number, TangentKernels>>();
-const tangentFusedCache = new WeakMap<object, Map<Tableau, TangentKernels>>();
+/** Generated tangent kernels per tableau, keyed by n, the unrolled direction count and the inlined field. */
+const tangentCache = new WeakMap<Tableau, Map<string, TangentKernels>>();
+const inlineIds = new WeakMap<object, number>();
+/** Most directions for which the tangent kernels unroll their loop over the directions. */
+const MAX_UNROLLED_DIRECTIONS = 8;
+let nextInlineId = 1;
 const INLINE_JACOBIANS: unique symbol = Symbol.for("odeflow.inlineJacobians") as never;
 
 /**
@@ -561,10 +569,18 @@ function inlineJacobians(deriv: VectorFieldDerivatives, n: number): InlineVjp | 
  * RKStepAdjoint.stageTangentsJacobian): the Jacobian in scalar locals, the loop over the
  * directions kept, the stage sums unrolled with the tableau's coefficients.
  */
-function tangentKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float64Array, n: number, sb: number, D: number, inline: InlineVjp | null): TangentKernels {
-  let byN = inline === null ? tangentCache.get(tab) : undefined;
-  let byVf = inline !== null ? tangentFusedCache.get(inline) : undefined;
-  const cached = inline === null ? byN?.get(n) : byVf?.get(tab);
+function tangentKernels(
+  tab: Tableau, R: Float64Array, b: Float64Array, c: Float64Array, n: number, m: number, sb: number, D: number, inline: InlineVjp | null,
+): TangentKernels {
+  const unroll = m <= MAX_UNROLLED_DIRECTIONS;
+  let id = 0;
+  if (inline !== null) {
+    id = inlineIds.get(inline) ?? 0;
+    if (id === 0) inlineIds.set(inline, (id = nextInlineId++));
+  }
+  const key = `${n}|${unroll ? m : "*"}|${id}`;
+  let byKey = tangentCache.get(tab);
+  const cached = byKey?.get(key);
   if (cached !== undefined) return cached;
   const nP = inline === null ? 0 : inline.nArgs;
   const build = (count: number, advance = false): TangentKernel => {
@@ -581,18 +597,20 @@ function tangentKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
         lines.push(`const ${Array.from({ length: n * n }, (_, q) => `J${q} = ${outputs[q]}`).join(", ")};`);
         if (nP > 0) lines.push(`if (JP !== null) { ${Array.from({ length: n * nP }, (_, q) => `JP[${q}] = ${outputs[n * n + q]};`).join(" ")} }`);
       }
-      lines.push(`for (let d = 0; d < m; d++) { const o = d * ${n};`);
+      const body: string[] = [];
       for (let j = 0; j < n; j++) {
         const terms: string[] = [];
         for (let l = 0; l < i; l++) {
           const a = R[i * D + l]!;
           if (a !== 0) terms.push(`${lit(a)} * Kd${l}[o + ${j}]`);
         }
-        lines.push(`const y${j} = S[o + ${j}]${terms.length > 0 ? ` + h * (${terms.join(" + ")})` : ""};`);
+        body.push(`const y${j} = S[o + ${j}]${terms.length > 0 ? ` + h * (${terms.join(" + ")})` : ""};`);
       }
-      for (let a = 0; a < n; a++) lines.push(`Kd${i}[o + ${a}] = ${Array.from({ length: n }, (_, j) => `J${a * n + j} * y${j}`).join(" + ")};`);
-      lines.push(`if (JP !== null) { const u = unitP[d]; if (u >= 0) { ${Array.from({ length: n }, (_, a) => `Kd${i}[o + ${a}] += JP[${a} * nP + u];`).join(" ")} } }`);
-      lines.push("} }");
+      for (let a = 0; a < n; a++) body.push(`Kd${i}[o + ${a}] = ${Array.from({ length: n }, (_, j) => `J${a * n + j} * y${j}`).join(" + ")};`);
+      body.push(`if (JP !== null) { const u = unitP[d]; if (u >= 0) { ${Array.from({ length: n }, (_, a) => `Kd${i}[o + ${a}] += JP[${a} * nP + u];`).join(" ")} } }`);
+      if (unroll) for (let d = 0; d < m; d++) lines.push(`{ const d = ${d}, o = ${d * n}; ${body.join(" ")} }`);
+      else lines.push(`for (let d = 0; d < m; d++) { const o = d * ${n}; ${body.join(" ")} }`);
+      lines.push("}");
     }
     if (advance) {
       // As advanceTangents: S[q] += h * Σ_l b_l K̇_l[q], the sum in stage order.
@@ -603,13 +621,8 @@ function tangentKernels(tab: Tableau, R: Float64Array, b: Float64Array, c: Float
     return new Function("deriv", "args", "nP", "unitP", "m", "t", "h", "Y", "S", "Kd", "J", "JP", lines.join("\n")) as TangentKernel;
   };
   const k: TangentKernels = { step: build(sb), stepAdvance: build(sb, true), dense: build(D) };
-  if (inline === null) {
-    if (byN === undefined) tangentCache.set(tab, (byN = new Map()));
-    byN.set(n, k);
-  } else {
-    if (byVf === undefined) tangentFusedCache.set(inline, (byVf = new Map()));
-    byVf.set(tab, k);
-  }
+  if (byKey === undefined) tangentCache.set(tab, (byKey = new Map()));
+  byKey.set(key, k);
   return k;
 }
 
