@@ -123,9 +123,9 @@ export class BDFStepAdjoint implements StepAdjoint {
   /** Step i from x0: Dw (after restart or rescale), the solved y, and x_{i+1} into Dnext. */
   private compute(i: number, x0: Float64Array, keep: boolean): void {
     const { n, Dw, Dnext, y, pred, S, d } = this;
-    const t = this.steps.t[i]!;
-    const h = this.steps.h[i]!;
-    const meta = this.steps.meta[i]!;
+    const t = this.steps.t(i);
+    const h = this.steps.h(i);
+    const meta = this.steps.meta(i);
     const k = meta & 7;
     this.t = t;
     this.h = h;
@@ -140,7 +140,7 @@ export class BDFStepAdjoint implements StepAdjoint {
       for (let j = 0; j < n; j++) D1[j] = h * D1[j]!;
       Dw.fill(0, 2 * n);
     } else {
-      const hPrev = this.steps.h[i - 1]!;
+      const hPrev = this.steps.h(i - 1);
       if (h !== hPrev) {
         this.rescaled = true;
         bdfRescaleMatrix(k, h / hPrev, this.R, this.RU);

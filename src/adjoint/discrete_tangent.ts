@@ -21,7 +21,7 @@ class TangentRecorder implements StepHook {
   accepted(y0: Float64Array): void {
     const i = this.steps.push(this.times);
     const x = new Float64Array(this.adj.stateSize);
-    this.steps.meta[i] = this.adj.capture(i, y0, this.ws!.solverState!, x, false);
+    this.steps.setMeta(i, this.adj.capture(i, y0, this.ws!.solverState!, x, false));
     this.states.push(x);
   }
 }

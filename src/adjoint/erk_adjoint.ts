@@ -743,7 +743,7 @@ export class ERKStepAdjoint implements StepAdjoint {
       const w = this.keptPerStep;
       let kept = this.kept;
       if (kept === null || kept.length < (i + 1) * w) {
-        const grown = new Float64Array(Math.max(this.steps.t.length * w, 2 * (i + 1) * w));
+        const grown = new Float64Array(Math.max(this.steps.capacity * w, 2 * (i + 1) * w));
         if (kept !== null) grown.set(kept.subarray(0, i * w));
         this.kept = kept = grown;
       }
@@ -769,14 +769,14 @@ export class ERKStepAdjoint implements StepAdjoint {
   }
 
   advance(i: number, x0: Float64Array, x1: Float64Array): void {
-    this.rk.forward(this.steps.t[i]!, this.steps.h[i]!, x0, x1, this.rk.stepStages);
+    this.rk.forward(this.steps.t(i), this.steps.h(i), x0, x1, this.rk.stepStages);
   }
 
   private y1Scratch: Float64Array | null = null;
 
   record(i: number, x0: Float64Array, need: number): void {
-    const t = this.steps.t[i]!;
-    const h = this.steps.h[i]!;
+    const t = this.steps.t(i);
+    const h = this.steps.h(i);
     this.h = h;
     const rk = this.rk;
     const y1 = this.y1Scratch ?? (this.y1Scratch = new Float64Array(this.n));
@@ -818,6 +818,6 @@ export class ERKStepAdjoint implements StepAdjoint {
   }
 
   tangent(i: number, x0: Float64Array, x1: Float64Array, xDot: Float64Array, pDot: Float64Array): void {
-    this.rk.tangentStep(this.steps.t[i]!, this.steps.h[i]!, x0, x1, xDot, pDot);
+    this.rk.tangentStep(this.steps.t(i), this.steps.h(i), x0, x1, xDot, pDot);
   }
 }

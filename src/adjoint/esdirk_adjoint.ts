@@ -177,8 +177,8 @@ export class DIRKStepAdjoint implements StepAdjoint {
   private compute(i: number, x0: Float64Array, keep: boolean): void {
     const { n, spec, im, kI, kE, Z, S, u, args } = this;
     const s = spec.stages;
-    const t = this.steps.t[i]!;
-    const h = this.steps.h[i]!;
+    const t = this.steps.t(i);
+    const h = this.steps.h(i);
     this.t = t;
     this.h = h;
     this.y0.set(x0);

@@ -140,7 +140,7 @@ class TangentRecorder implements StepHook {
   overflow = false;
   private readonly x: Float64Array;
   constructor(readonly steps: StepRecord, readonly adj: ERKStepAdjoint, readonly n: number) {
-    this.states = new Float64Array(steps.t.length * n);
+    this.states = new Float64Array(steps.capacity * n);
     this.x = new Float64Array(n);
   }
   accepted(y0: Float64Array): void {
@@ -222,12 +222,12 @@ function discreteTangents<Y>(
     const outputs = interpStart[i + 1]! > interpStart[i]!;
     for (let j = 0; j < n; j++) x0[j] = rec.states[i * n + j]!;
     adj.record(i, x0, outputs ? NEED_OUTPUTS : NEED_STEP);
-    const h = steps.h[i]!;
+    const h = steps.h(i);
     const count = outputs ? rk.denseStages : rk.stepStages;
     // Without outputs in the step, the generated kernel also advances S to y1's tangents.
     let advanced = false;
-    if (useJ && rk.stageTangentsJacobian(steps.t[i]!, h, count, m, S, KdViews, unitP, J, JP, !outputs)) advanced = !outputs;
-    else rk.stageTangents(steps.t[i]!, h, count, m, S, Kd, Yd, stageTangent);
+    if (useJ && rk.stageTangentsJacobian(steps.t(i), h, count, m, S, KdViews, unitP, J, JP, !outputs)) advanced = !outputs;
+    else rk.stageTangents(steps.t(i), h, count, m, S, Kd, Yd, stageTangent);
     for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) rk.interpolateTangents(h, interpTheta[q]!, m, S, Kd, tangents, interpRows[q]! * mn);
     if (!advanced) rk.advanceTangents(h, m, S, Kd);
     saveStates(i + 1);

@@ -133,8 +133,8 @@ export class RadauStepAdjoint implements StepAdjoint {
   /** The step from x0 with the collocation system solved to rounding (Z, stage values, factors). */
   private compute(i: number, x0: Float64Array): void {
     const { n, Z, F, r, mass } = this;
-    this.t = this.steps.t[i]!;
-    this.h = this.steps.h[i]!;
+    this.t = this.steps.t(i);
+    this.h = this.steps.h(i);
     const h = this.h;
     this.y0.set(x0);
     Z.fill(0);

@@ -186,8 +186,7 @@ class ForwardRecorder implements StepHook {
   private readonly x: Float64Array;
   /** Every step's state, row after row (the default while it fits in keepAllBytes), else null. */
   all: Float64Array | null;
-  /** Kept checkpoints (online) or revolve's positions (known count). */
-  readonly online: DynamicCheckpoints;
+  private checkpointsKept: DynamicCheckpoints | null = null;
   private nextKnown = 0;
   /** Stumm–Walther's optimal phase (a fixed budget, the count unknown), null once handed over or unused. */
   private sw: StummWaltherR2 | null;
@@ -209,13 +208,18 @@ class ForwardRecorder implements StepHook {
     this.size = size;
     this.xLast = new Float64Array(size);
     this.x = new Float64Array(size);
-    this.all = keepAllBytes > 0 ? new Float64Array(steps.t.length * size) : null;
-    this.online = new DynamicCheckpoints(budget > 0 ? Math.min(budget, 64) : 16);
+    this.all = keepAllBytes > 0 ? new Float64Array(steps.capacity * size) : null;
+
     this.sw = budget > 0 && known === null ? new StummWaltherR2(budget) : null;
   }
 
   get count(): number {
     return this.steps.count;
+  }
+
+  /** Kept checkpoints (online) or revolve's positions (known count), made when first needed. */
+  get online(): DynamicCheckpoints {
+    return (this.checkpointsKept ??= new DynamicCheckpoints(this.budget > 0 ? Math.min(this.budget, 64) : 16));
   }
 
   /**
@@ -252,7 +256,7 @@ class ForwardRecorder implements StepHook {
       this.dropAll(i);
       all = null;
     }
-    this.steps.meta[i] = adj.capture(i, y0, this.ws!.solverState!, x, all !== null);
+    this.steps.setMeta(i, adj.capture(i, y0, this.ws!.solverState!, x, all !== null));
     if (all === null) {
       this.place(i, x);
       return;
@@ -426,7 +430,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
         if (interpEvent[q] === 1) {
           // ō_eff = ō − c g_y and p̄ −= c g_p, with c = ⟨ō, o'(θ*)⟩ / (dg/dθ).
           adj.outputThetaDerivative(interpTheta[q]!, dOut);
-          let dg = steps.h[i]! * ev!.gt;
+          let dg = steps.h(i) * ev!.gt;
           let od = 0;
           for (let j = 0; j < n; j++) {
             dg += ev!.gy[j]! * dOut[j]!;

@@ -92,8 +92,8 @@ abstract class RosenbrockStepAdjointBase implements StepAdjoint {
 
   /** Replays step i through the solver (restarted at its start, as every accepted step's J is fresh). */
   protected replay(i: number, x0: Float64Array): void {
-    const t = this.steps.t[i]!;
-    const h = this.steps.h[i]!;
+    const t = this.steps.t(i);
+    const h = this.steps.h(i);
     this.t = t;
     this.h = h;
     this.y0.set(x0);

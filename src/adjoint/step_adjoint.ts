@@ -34,23 +34,36 @@ export const NEED_THETA = 2;
 
 /** The accepted steps of a solve: start time, size and the method's integer per step (BDF's order). */
 export interface StepLog {
-  t: Float64Array;
-  h: Float64Array;
-  meta: Int32Array;
+  t(i: number): number;
+  h(i: number): number;
+  meta(i: number): number;
+  /** Steps the log holds before it grows. */
+  readonly capacity: number;
 }
 
-/** The accepted steps of a solve, growable: what the step adjoints read. */
+/** The accepted steps of a solve, growable: what the step adjoints read (one array: t, h, meta per step). */
 export class StepRecord implements StepLog {
   count = 0;
-  t: Float64Array;
-  h: Float64Array;
-  meta: Int32Array;
-  /** `capacity`: steps before the arrays first grow. */
+  private log: Float64Array;
+  /** `capacity`: steps before the array first grows. */
   constructor(capacity = 64) {
-    const c = Math.max(capacity, 1);
-    this.t = new Float64Array(c);
-    this.h = new Float64Array(c);
-    this.meta = new Int32Array(c);
+    this.log = new Float64Array(3 * Math.max(capacity, 1));
+  }
+
+  get capacity(): number {
+    return this.log.length / 3;
+  }
+  t(i: number): number {
+    return this.log[3 * i]!;
+  }
+  h(i: number): number {
+    return this.log[3 * i + 1]!;
+  }
+  meta(i: number): number {
+    return this.log[3 * i + 2]!;
+  }
+  setMeta(i: number, value: number): void {
+    this.log[3 * i + 2] = value;
   }
 
   /**
@@ -59,18 +72,14 @@ export class StepRecord implements StepLog {
    */
   push(times: Float64Array): number {
     const i = this.count;
-    if (i === this.t.length) {
-      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
-        const b = new (a.constructor as new (m: number) => T)(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.t = grow(this.t);
-      this.h = grow(this.h);
-      this.meta = grow(this.meta);
+    let log = this.log;
+    if (3 * i === log.length) {
+      const grown = new Float64Array(2 * log.length);
+      grown.set(log);
+      this.log = log = grown;
     }
-    this.t[i] = times[0]!;
-    this.h[i] = times[2]!;
+    log[3 * i] = times[0]!;
+    log[3 * i + 1] = times[2]!;
     this.count = i + 1;
     return i;
   }
