@@ -6,14 +6,15 @@
  *
  *   dS_d/dt = (∂f/∂y) S_d + (∂f/∂p) ṗ_d,   S_d(t0) = ẏ0_d,
  *
- * and the augmented system is solved by the same solver through the ordinary loop. The step-size
- * controller sees only the state's components (the tangents are left out of the error norm, and
- * the first step is the one the primal solve would choose), so the accepted steps are those of
- * the primal solve. For an explicit Runge–Kutta method the tangent stages are then exactly the
- * derivatives of the primal stages: the result is the forward-mode derivative of the discrete
- * solution, to rounding. For implicit methods it is the sensitivity equations' solution on the
- * primal's steps. At a terminating event the rows at t* also get f(t*, y*) times the derivative
- * of t* (the event time's own sensitivity, from its condition).
+ * For an explicit Runge–Kutta method the tangents are those of the discrete solution itself: the
+ * primal solve runs as usual, keeping each step's stages, and the tangents follow step by step
+ * from the stage inputs (forward-mode differentiation of the discretisation, to rounding; see
+ * discreteTangents). For other solvers the augmented system is solved by the same solver through
+ * the ordinary loop; the step-size controller sees only the state's components (the tangents are
+ * left out of the error norm, and the first step is the one the primal solve would choose), so the
+ * accepted steps are those of the primal solve, and the result is the sensitivity equations'
+ * solution on the primal's steps. At a terminating event the rows at t* also get f(t*, y*) times
+ * the derivative of t* (the event time's own sensitivity, from its condition).
  *
  * Reference: E. Hairer, S. P. Nørsett and G. Wanner, Solving Ordinary Differential Equations I,
  * §I.14 (the variational equation); for the discrete equivalence, A. Walther, "Automatic
@@ -33,9 +34,10 @@ import { checkDifferentiable, emptyStats, packCotangents, packState, rowsByStep,
 
 /**
  * Forward-mode sensitivities: the gradient is assembled from n + nP tangent directions (one per
- * component of y0 and per parameter) solved alongside the state. Costs about (1 + n + nP) forward
- * solves' worth of vector-field work (less with an exact `jac`/`jacArgs`), so it suits few
- * parameters; works with every ODE solver, implicit ones included.
+ * component of y0 and per parameter) carried along the state. With explicit Runge–Kutta solvers
+ * the discrete forward mode (the Jacobians once per stage for all directions); with other solvers
+ * the augmented sensitivity system, about (1 + n + nP) forward solves' worth of vector-field work
+ * (less with an exact `jac`/`jacArgs`). Suits few parameters; works with every ODE solver.
  *
  * @example
  * ```ts
