@@ -161,7 +161,9 @@ test("checkpointing implicit solves: a fixed budget (BDF's whole history in each
   const adaptive = { stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }), saveat: new SaveAt({ ts: [0.5, 1] }) };
   // Fixed steps: the step count is known, and revolve places the checkpoints.
   const fixed = { dt0: 1 / 256, stepsizeController: new ConstantStepSize(), saveat: new SaveAt({ ts: [0.5, 1] }) };
-  for (const [solver, extra] of [[new BDF(), adaptive], [new BDF(), fixed], [new RadauIIA5(), adaptive], [new Rodas5P(), adaptive]] as const) {
+  // Jumps restart BDF's history (D_1 = h f(t, y) again): recomputation must restart it too.
+  const jumps = { stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8, jumpTs: [0.3, 0.7] }), saveat: new SaveAt({ ts: [0.5, 1] }) };
+  for (const [solver, extra] of [[new BDF(), adaptive], [new BDF(), fixed], [new BDF(), jumps], [new RadauIIA5(), adaptive], [new Rodas5P(), adaptive]] as const) {
     const options = vdpProblem(solver, extra);
     const bar = [[1, -1], [0.5, 2]];
     const all = diffeqsolveVjp(options as never).pullback(bar);
