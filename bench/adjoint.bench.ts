@@ -15,7 +15,7 @@
  *
  * BENCH_BASELINE=path/to/dist/index.js also times the explicit problems' default adjoint and
  * ForwardSensitivity with another build of the library in the same run (before/after figures
- * under the same load).
+ * under the same load); BENCH_BASELINE_LABEL names it in the results.
  *
  * Writes bench/results/adjoint.json and bench/results/adjoint.md.
  */
@@ -31,6 +31,8 @@ const quick = process.env.BENCH_QUICK === "1";
 const { lib, from } = await loadOdeflow();
 const { compile, diffeqsolve, diffeqsolveVjp, ODETerm, Tsit5, PIDController, SaveAt, RecursiveCheckpointAdjoint, BacksolveAdjoint, ForwardSensitivity } = lib;
 const baselinePath = process.env.BENCH_BASELINE;
+/** How the baseline is named in the results (BENCH_BASELINE_LABEL, e.g. the commit it was built from). */
+const baselineLabel = process.env.BENCH_BASELINE_LABEL ?? "another build (BENCH_BASELINE)";
 const baseline = baselinePath === undefined ? null : ((await import(pathToFileURL(baselinePath).href)) as typeof lib);
 const minTime = quick ? 0.1 : 0.5;
 
@@ -414,6 +416,6 @@ const md: string[] = [
 for (const r of rows) {
   md.push(`| ${r.problem} | ${r.steps} | ${fmtTime(r.forward)} | ${r.method} | ${fmtTime(r.time)} | ${fmtRatio(r.ratio)} | ${r.target === undefined ? "—" : `≤ ${r.target}×`} | ${r.met === undefined ? "—" : r.met ? "met" : "**missed**"} |`);
 }
-md.push("", `Library: ${from}${baselinePath === undefined ? "" : `; baseline: ${baselinePath}`}. ${machineLine(machine)}`, "");
+md.push("", `Library: ${from}${baselinePath === undefined ? "" : `; baseline: ${baselineLabel}`}. ${machineLine(machine)}`, "");
 writeFileSync(join(outDir, `${base}.md`), md.join("\n"));
 console.log(md.join("\n"));
