@@ -22,9 +22,9 @@
  */
 import { PIDController } from "../controllers/pid.js";
 import { createLoopWorkspace, initialStepSize, type LoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, validate, type Validated } from "../integrate.js";
-import type { ERKState, ExplicitRungeKutta } from "../solvers/erk.js";
+import type { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ERKStepAdjoint } from "./erk_adjoint.js";
-import { NEED_OUTPUTS, NEED_STEP, StepRecord } from "./step_adjoint.js";
+import { NEED_OUTPUTS, NEED_STEP, type StepAdjoint, StepRecord } from "./step_adjoint.js";
 import { isOkay, RESULTS, SolveError } from "../results.js";
 import { checkEvents, eventAt } from "./events.js";
 import { Solution } from "../solution.js";
@@ -141,7 +141,7 @@ class TangentRecorder implements StepHook {
   states: Float64Array;
   overflow = false;
   private readonly x: Float64Array;
-  constructor(readonly steps: StepRecord, readonly adj: ERKStepAdjoint, readonly n: number) {
+  constructor(readonly steps: StepRecord, readonly adj: StepAdjoint, readonly n: number) {
     this.states = new Float64Array(steps.capacity * n);
     this.x = new Float64Array(n);
   }
@@ -159,7 +159,7 @@ class TangentRecorder implements StepHook {
       grown.set(this.states);
       this.states = grown;
     }
-    this.adj.capture(i, y0, this.ws!.solverState as ERKState, this.x, true);
+    this.adj.capture(i, y0, this.ws!.solverState!, this.x, true);
     const states = this.states;
     for (let j = 0; j < n; j++) states[i * n + j] = this.x[j]!;
   }
