@@ -47,6 +47,12 @@ export interface VectorFieldObject<A = any> {
    * per stage when present, instead of `vjp` and `vjpArgs`, sharing the work of the two).
    */
   vjpBoth?: (t: number, y: Float64Array, args: A, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
+  /**
+   * Second-order adjoint product (as `compile` generates it): `x` = [u (n), v (n), vArgs (nArgs)];
+   * `outY` = ∂/∂y and `outArgs` = ∂/∂p of uᵀ (∂f/∂y v + ∂f/∂p vArgs). The discrete adjoints of
+   * Rosenbrock methods use it (finite differences of `vjp` otherwise).
+   */
+  hvp?: (t: number, y: Float64Array, args: A, x: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
   /** Parameter JVP `out = (∂f/∂p) v` (v of length nArgs, out of length n). */
   jvpArgs?: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
   /** Time derivative `out = ∂f/∂t` (Rosenbrock methods). */

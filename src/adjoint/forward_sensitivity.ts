@@ -6,16 +6,16 @@
  *
  *   dS_d/dt = (∂f/∂y) S_d + (∂f/∂p) ṗ_d,   S_d(t0) = ẏ0_d,
  *
- * and the augmented system is solved by the same solver through the ordinary loop. For an
- * explicit Runge–Kutta method the step-size controller sees only the state's components (the
- * tangents are left out of the error norm, and the first step is the one the primal solve would
- * choose), so the accepted steps are those of the primal solve and the tangent stages are exactly
- * the derivatives of the primal stages: the result is the forward-mode derivative of the discrete
- * solution, to rounding. For implicit methods the controller sees the state and the tangents (with
- * the state's rtol and atol, as CVODES' default), so the tangents, the sensitivity equations'
+ * For an explicit Runge–Kutta method the tangents are those of the discrete solution itself: the
+ * primal solve runs as usual, keeping each step's stages, and the tangents follow step by step
+ * from the stage inputs (forward-mode differentiation of the discretisation, to rounding; see
+ * discreteTangents). For other solvers the augmented system is solved by the same solver through
+ * the ordinary loop, and the step-size controller sees the state and the tangents (with the
+ * state's rtol and atol, as CVODES' default), so the tangents, the sensitivity equations'
  * solution, meet the tolerance too; the steps may then be smaller than the primal's. (With a
- * custom `norm` function, only the state is controlled.) At a terminating event the rows at t* also get f(t*, y*) times the derivative
- * of t* (the event time's own sensitivity, from its condition).
+ * custom `norm` function, only the state is controlled, and the steps are the primal's.) At a
+ * terminating event the rows at t* also get f(t*, y*) times the derivative of t* (the event
+ * time's own sensitivity, from its condition).
  *
  * Reference: E. Hairer, S. P. Nørsett and G. Wanner, Solving Ordinary Differential Equations I,
  * §I.14 (the variational equation); for the discrete equivalence, A. Walther, "Automatic
@@ -24,20 +24,23 @@
 import { checkKeys } from "../util/options.js";
 import { Structure } from "../tree.js";
 import { PIDController } from "../controllers/pid.js";
-import { createLoopWorkspace, initialStepSize, runLoop, solutionFromWorkspace, validate, type Validated } from "../integrate.js";
+import { createLoopWorkspace, initialStepSize, type LoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, validate, type Validated } from "../integrate.js";
+import { ERKStepAdjoint } from "./erk_adjoint.js";
+import { NEED_OUTPUTS, NEED_STEP, type StepAdjoint, StepRecord } from "./step_adjoint.js";
 import { isOkay, RESULTS, SolveError } from "../results.js";
 import { checkEvents, eventAt } from "./events.js";
 import { Solution } from "../solution.js";
 import { ODETerm } from "../terms.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
-import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
+import { checkDifferentiable, emptyStats, packCotangents, rowsByStep, type Gradients, type VjpResult } from "./outputs.js";
 
 /**
  * Forward-mode sensitivities: the gradient is assembled from n + nP tangent directions (one per
- * component of y0 and per parameter) solved alongside the state. Costs about (1 + n + nP) forward
- * solves' worth of vector-field work (less with an exact `jac`/`jacArgs`), so it suits few
- * parameters; works with every ODE solver, implicit ones included.
+ * component of y0 and per parameter) carried along the state. With explicit Runge–Kutta solvers
+ * the discrete forward mode (the Jacobians once per stage for all directions); with other solvers
+ * the augmented sensitivity system, about (1 + n + nP) forward solves' worth of vector-field work
+ * (less with an exact `jac`/`jacArgs`). Suits few parameters; works with every ODE solver.
  *
  * @example
  * ```ts
@@ -61,8 +64,214 @@ interface TangentRun<Y> {
 /**
  * Solves the primal problem with m tangent directions: `dirY0` (m × n) and `dirP` (m × nP); a
  * direction whose parameter tangent is one-hot may give its index in `unitP` (−1 otherwise).
+ * Explicit Runge–Kutta solves take the discrete forward mode alongside the primal solve (see
+ * {@link discreteTangents}); other solvers, the augmented system.
  */
 function solveWithTangents<Y>(
+  v: Validated<Y>, args: unknown, throwOnFailure: boolean, deriv: VectorFieldDerivatives, m: number, dirY0: Float64Array, dirP: Float64Array, unitP: Int32Array,
+): TangentRun<Y> {
+  const map = v.solver.stepMap;
+  if (map !== undefined && map.kind === "explicitRungeKutta") {
+    const run = discreteTangents(map.solver, v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP);
+    if (run !== null) return run;
+  }
+  return solveAugmented(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP);
+}
+
+/** The stage tangents K̇ = ∂f/∂y Ẏ + ∂f/∂p ṗ for m directions at once (m × n, direction after direction). */
+function stageTangentFunction(
+  deriv: VectorFieldDerivatives, n: number, m: number, dirP: Float64Array, unitP: Int32Array,
+): (t: number, y: Float64Array, yDot: Float64Array, out: Float64Array, offset: number) => void {
+  const nP = deriv.nP;
+  let anyP = false;
+  let allUnit = nP > 0;
+  for (let d = 0; d < m; d++) {
+    let nz = false;
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) nz = true;
+    if (nz) anyP = true;
+    if (nz && unitP[d]! < 0) allUnit = false;
+  }
+  const J = deriv.vf.jac !== undefined && m >= n ? new Float64Array(n * n) : null;
+  const JP = anyP && allUnit && m > 1 ? new Float64Array(n * Math.max(nP, 1)) : null;
+  const sv = new Float64Array(n);
+  const ov = new Float64Array(n);
+  const pViews: Float64Array[] = [];
+  for (let d = 0; d < m; d++) pViews.push(dirP.subarray(d * nP, (d + 1) * nP));
+  return (t, y, yDot, out, offset) => {
+    if (J !== null) {
+      deriv.jacY(t, y, J);
+      for (let d = 0; d < m; d++) {
+        const o = offset + d * n;
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let j = 0; j < n; j++) acc += J[i * n + j]! * yDot[d * n + j]!;
+          out[o + i] = acc;
+        }
+      }
+    } else {
+      for (let d = 0; d < m; d++) {
+        for (let j = 0; j < n; j++) sv[j] = yDot[d * n + j]!;
+        deriv.jvpY(t, y, sv, ov);
+        for (let i = 0; i < n; i++) out[offset + d * n + i] = ov[i]!;
+      }
+    }
+    if (!anyP) return;
+    if (JP !== null) {
+      deriv.jacP(t, y, JP);
+      for (let d = 0; d < m; d++) {
+        const u = unitP[d]!;
+        if (u >= 0) for (let i = 0; i < n; i++) out[offset + d * n + i] += JP[i * nP + u]!;
+      }
+      return;
+    }
+    for (let d = 0; d < m; d++) {
+      ov.fill(0);
+      deriv.jvpPAdd(t, y, pViews[d]!, ov);
+      for (let i = 0; i < n; i++) out[offset + d * n + i] += ov[i]!;
+    }
+  };
+}
+
+/** Bytes the discrete forward mode may keep (every step's state and stages) before it falls back to the augmented solve. */
+const DISCRETE_TANGENT_BYTES = 64 * 1024 * 1024;
+
+/** The step hook of the discrete forward mode: every step's state and stages. */
+class TangentRecorder implements StepHook {
+  readonly times = new Float64Array(3);
+  ws: LoopWorkspace | null = null;
+  states: Float64Array;
+  overflow = false;
+  private readonly x: Float64Array;
+  constructor(readonly steps: StepRecord, readonly adj: StepAdjoint, readonly n: number) {
+    this.states = new Float64Array(steps.capacity * n);
+    this.x = new Float64Array(n);
+  }
+  accepted(y0: Float64Array): void {
+    if (this.overflow) return;
+    const i = this.steps.push(this.times);
+    const n = this.n;
+    if ((i + 1) * (n + this.adj.keptPerStep) * 8 > DISCRETE_TANGENT_BYTES) {
+      this.overflow = true;
+      this.adj.dropKept();
+      return;
+    }
+    if (this.states.length < (i + 1) * n) {
+      const grown = new Float64Array(2 * this.states.length);
+      grown.set(this.states);
+      this.states = grown;
+    }
+    this.adj.capture(i, y0, this.ws!.solverState!, this.x, true);
+    const states = this.states;
+    for (let j = 0; j < n; j++) states[i * n + j] = this.x[j]!;
+  }
+
+}
+
+/**
+ * The discrete forward mode of an explicit Runge–Kutta solve: the primal solve runs as usual
+ * (its own, fused kernel) keeping every step's state and stages; then each step's tangents follow
+ * from the recorded stage inputs, Ẏ_i = ẏ0 + h Σ a_il K̇_l, K̇_i = ∂f/∂y(Y_i) Ẏ_i + ∂f/∂p ṗ,
+ * ẏ1 = ẏ0 + h Σ b_i K̇_i, and the saved rows' from the interpolant's stages (the output plan says
+ * which step and θ). The same numbers as the augmented system's (mathematically), at the cost of
+ * the derivative products only. Null when the record would exceed its memory bound.
+ */
+function discreteTangents<Y>(
+  solver: ExplicitRungeKutta, v: Validated<Y>, args: unknown, throwOnFailure: boolean, deriv: VectorFieldDerivatives,
+  m: number, dirY0: Float64Array, dirP: Float64Array, unitP: Int32Array,
+): TangentRun<Y> | null {
+  const n = v.y0.length;
+  const steps = new StepRecord(256);
+  const adj = new ERKStepAdjoint(solver, { v: v as Validated<unknown>, args, layout: deriv.layout, steps, who: "ForwardSensitivity" });
+  const rec = new TangentRecorder(steps, adj, n);
+  const ws = createLoopWorkspace(v, args, { plan: true });
+  rec.ws = ws as LoopWorkspace;
+  ws.stepHook = rec;
+  runLoop(v, v.y0, args, ws);
+  ws.stepHook = null;
+  rec.ws = null;
+  if (rec.overflow) return null;
+  const solution = solutionFromWorkspace(v, ws, false);
+  const N = steps.count;
+  const rows = solution.ts.length;
+  const { stateStart, stateRows, interpStart, interpRows, interpTheta } = rowsByStep(ws.rows, N);
+  const rk = adj.rk;
+  const mn = m * n;
+  const S = Float64Array.from(dirY0.subarray(0, mn));
+  const Kd = new Float64Array(rk.denseStages * mn);
+  const Yd = new Float64Array(mn);
+  const tangents = new Float64Array(rows * mn);
+  const stageTangent = stageTangentFunction(deriv, n, m, dirP, unitP);
+  // With an exact Jacobian and unit parameter directions (the gradient's case), generated kernels.
+  let anyP = false;
+  let allUnit = true;
+  const nP = deriv.nP;
+  for (let d = 0; d < m; d++) {
+    let nz = false;
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) nz = true;
+    if (nz) anyP = true;
+    if (nz && unitP[d]! < 0) allUnit = false;
+  }
+  const useJ = deriv.vf.jac !== undefined && m >= n && (!anyP || allUnit);
+  const J = new Float64Array(n * n);
+  const JP = anyP ? new Float64Array(n * Math.max(nP, 1)) : null;
+  const KdViews: Float64Array[] = [];
+  for (let i = 0; i < rk.denseStages; i++) KdViews.push(Kd.subarray(i * mn, (i + 1) * mn));
+  const x0 = new Float64Array(n);
+  const saveStates = (k: number): void => {
+    for (let q = stateStart[k]!; q < stateStart[k + 1]!; q++) tangents.set(S, stateRows[q]! * mn);
+  };
+  saveStates(0);
+  for (let i = 0; i < N; i++) {
+    const outputs = interpStart[i + 1]! > interpStart[i]!;
+    for (let j = 0; j < n; j++) x0[j] = rec.states[i * n + j]!;
+    adj.record(i, x0, outputs ? NEED_OUTPUTS : NEED_STEP);
+    const h = steps.h(i);
+    const count = outputs ? rk.denseStages : rk.stepStages;
+    // Without outputs in the step, the generated kernel also advances S to y1's tangents.
+    let advanced = false;
+    if (useJ && rk.stageTangentsJacobian(steps.t(i), h, count, m, S, KdViews, unitP, J, JP, !outputs)) advanced = !outputs;
+    else rk.stageTangents(steps.t(i), h, count, m, S, Kd, Yd, stageTangent);
+    for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) rk.interpolateTangents(h, interpTheta[q]!, m, S, Kd, tangents, interpRows[q]! * mn);
+    if (!advanced) rk.advanceTangents(h, m, S, Kd);
+    saveStates(i + 1);
+  }
+  if (ws.result === RESULTS.eventOccurred && solution.events.length > 0) {
+    addEventTimeTangents(v as Validated<unknown>, solution.events, solution.ts, deriv, args, tangents, m, dirP);
+  }
+  if (throwOnFailure && !isOkay(solution.result)) throw new SolveError(solution.result, ws.detail, solution);
+  return { solution, tangents, m };
+}
+
+/**
+ * Rows at a terminating event get f(t*, y*) times the derivative of t*, from cond(t*, y(t*), p) = 0 (the
+ * tangents of the rows at fixed time in, the event time's own variation added).
+ */
+function addEventTimeTangents(
+  v: Validated<unknown>, events: readonly { index: number; t: number; y: Float64Array }[], ts: ArrayLike<number>, deriv: VectorFieldDerivatives,
+  args: unknown, tangents: Float64Array, m: number, dirP: Float64Array,
+): void {
+  const n = v.y0.length;
+  const nP = deriv.nP;
+  const ep = eventAt(v, events, deriv.layout, n);
+  const fstar = new Float64Array(n);
+  v.f(ep.t, Float64Array.from(ep.y), args, fstar);
+  let den = ep.gt;
+  for (let j = 0; j < n; j++) den += ep.gy[j]! * fstar[j]!;
+  for (let r = 0; r < ts.length; r++) {
+    if (ts[r] !== ep.t) continue;
+    for (let d = 0; d < m; d++) {
+      const off = (r * m + d) * n;
+      let num = 0;
+      for (let j = 0; j < n; j++) num += ep.gy[j]! * tangents[off + j]!;
+      for (let k = 0; k < nP; k++) num += ep.gp[k]! * dirP[d * nP + k]!;
+      const dt = -num / den;
+      for (let j = 0; j < n; j++) tangents[off + j] += fstar[j]! * dt;
+    }
+  }
+}
+
+/** The primal and its tangents as one augmented system solved by the same solver (any solver). */
+function solveAugmented<Y>(
   v: Validated<Y>,
   args: unknown,
   throwOnFailure: boolean,
@@ -216,23 +425,7 @@ function solveWithTangents<Y>(
     for (let q = 0; q < m * n; q++) tangents[r * m * n + q] = row[n + q]!;
   }
   if (aug.result === RESULTS.eventOccurred && aug.events.length > 0) {
-    // Rows at a terminating event: add f(t*, y*) dt*/dp, with dt* from cond(t*, y(t*), p) = 0.
-    const ep = eventAt(v as Validated<unknown>, aug.events, deriv.layout, n);
-    const fstar = new Float64Array(n);
-    f(ep.t, Float64Array.from(ep.y), args, fstar);
-    let den = ep.gt;
-    for (let j = 0; j < n; j++) den += ep.gy[j]! * fstar[j]!;
-    for (let r = 0; r < rows; r++) {
-      if (aug.ts[r] !== ep.t) continue;
-      for (let d = 0; d < m; d++) {
-        const off = (r * m + d) * n;
-        let num = 0;
-        for (let j = 0; j < n; j++) num += ep.gy[j]! * tangents[off + j]!;
-        for (let k = 0; k < nP; k++) num += ep.gp[k]! * dirP[d * nP + k]!;
-        const dt = -num / den;
-        for (let j = 0; j < n; j++) tangents[off + j] += fstar[j]! * dt;
-      }
-    }
+    addEventTimeTangents(v as Validated<unknown>, aug.events, aug.ts, deriv, args, tangents, m, dirP);
   }
   const solution = new Solution<Y>({
     t0: v.t0, t1: v.t1, ts: aug.ts, ysFlat, size: n, result: aug.result, detail: ws.detail, stats: aug.stats,
