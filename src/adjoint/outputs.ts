@@ -89,6 +89,14 @@ export interface Gradients<Y = unknown, A = unknown> {
   y0: Structured<Y>;
   /** Gradient with respect to args, shaped like args (numbers and arrays as Float64Array); undefined without args. */
   args: A;
+  /**
+   * Gradient with respect to the time of each event in `solution.events` (same order): the times
+   * of scheduled events (doses) are inputs; one gradient per firing time, on the first scheduled
+   * record there (events firing together move together), 0 for the others and for continuous and
+   * discrete events, whose times are not inputs. Given by RecursiveCheckpointAdjoint and
+   * BacksolveAdjoint; undefined for the others.
+   */
+  eventTimes?: Float64Array;
   /** Counters of this gradient computation. */
   stats: AdjointStats;
 }

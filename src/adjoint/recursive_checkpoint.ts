@@ -14,9 +14,8 @@
  */
 import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
 import { ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
-import { RESULTS } from "../results.js";
 import { describeValue } from "../tree.js";
-import { checkEvents, eventAt } from "./events.js";
+import { type EventJump, eventJumps, JUMP_ROOT } from "./events.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { RKStepAdjoint } from "./erk_adjoint.js";
@@ -51,8 +50,11 @@ export interface RecursiveCheckpointAdjointOptions {
  * step count, Wang–Moin–Iaccarino is used throughout. Memory never exceeds c stored states.
  *
  * Outputs interpolated at SaveAt ts are differentiated through the
- * solver's interpolant; a terminating event's time through its condition (implicit function
- * theorem). A pullback may be called again (the checkpoints are then recomputed by revolve). Uses the vector field's `vjp` and `vjpArgs` where present (as `compile`
+ * solver's interpolant. Events that change the state (an `affect`: a bounce, a dose, a discrete
+ * callback) or end the solve are differentiated through their jump: the affect's derivatives and
+ * the event time's dependence on the inputs (a root's through its condition, by the implicit
+ * function theorem on the step's interpolant; a scheduled time as an input of its own, whose
+ * gradient the pullback returns in `eventTimes`); see events.ts. A pullback may be called again (the checkpoints are then recomputed by revolve). Uses the vector field's `vjp` and `vjpArgs` where present (as `compile`
  * provides), its `jac`/`jacArgs` otherwise, else central finite differences.
  *
  * References: A. Griewank and A. Walther, "Algorithm 799: revolve", ACM TOMS 26(1), 2000;
@@ -251,7 +253,6 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
         "use adjoint: new BacksolveAdjoint() or new ForwardSensitivity() with implicit solvers.",
     );
   }
-  checkEvents(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
@@ -270,10 +271,11 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
 
   const N = recorder.count;
   const rows = solution.ts.length;
-  // A terminating event: the final rows are the interpolant at the event time θ* inside the last
-  // step, and θ* moves with the parameters (implicit function theorem on cond(t*, y(t*)) = 0).
-  const ev = ws.result === RESULTS.eventOccurred && N > 0 ? eventAt(v as Validated<unknown>, solution.events, layout, n) : null;
-  const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = rowsByStep(ws.rows, N);
+  // Events that changed the solve, each at the end of the step it cut short (or before the first
+  // step, at t0): the state jumps there, and a root's time moves with the inputs (events.ts).
+  const { initialJump, stepJump } = jumpsBySteps(eventJumps(v as Validated<unknown>, solution.events, layout, who), recorder, N, v.t0);
+  const preRow = initialJump !== null && v.saveat.t0 ? 0 : -1;
+  const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = rowsByStep(ws.rows, N, preRow);
   const stepper = new RKStepAdjoint(tab, v.f, args, deriv, n);
   const sb = stepper.stepStages;
   const D = stepper.denseStages;
@@ -306,7 +308,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
       slots = new Int32Array(pos.length);
       kept = pos.length;
       pool.peak = pool.live;
-      let y = Float64Array.from(v.y0);
+      let y = Float64Array.from(initialJump !== null ? initialJump.yPost : v.y0);
       let y1 = new Float64Array(n);
       let next = 0;
       for (let i = 0; i < N - 1; i++) {
@@ -316,6 +318,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
           next++;
         }
         stepper.forward(recorder.t[i]!, recorder.h[i]!, y, y1, sb);
+        if (stepJump[i] !== null) y1.set(stepJump[i]!.yPost);
         recomputed++;
         const tmp = y;
         y = y1;
@@ -331,45 +334,65 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
 
     const lambda = new Float64Array(n);
     const pbar = new Float64Array(layout.size);
+    const eventTimes = new Float64Array(solution.events.length);
     let wa = new Float64Array(n);
     let wb = new Float64Array(n);
     const y1scratch = new Float64Array(n);
-    const dOut = new Float64Array(n);
-    const obarEff = new Float64Array(n);
+    const ydot = new Float64Array(n);
+    const ubar = new Float64Array(n);
     const addStateRows = (k: number): void => {
       for (let q = stateStart[k]!; q < stateStart[k + 1]!; q++) {
         const r = stateRows[q]!;
         for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
       }
     };
+    /**
+     * The jump at the end of step i (stages recorded): λ holds the cotangent of the state after
+     * it; leaves the cotangent of the pre-event state in `ubar` and returns whether that state is
+     * the interpolant at the event's θ (a root inside the step) rather than y1.
+     */
+    const reverseJump = (i: number, jump: EventJump): boolean => {
+      const h = recorder.h[i]!;
+      // A terminating event's rows are its state at the (moving) event time.
+      for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) {
+        if (interpEvent[q] !== 1) continue;
+        const r = interpRows[q]!;
+        for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
+      }
+      const root = jump.group.kind === JUMP_ROOT;
+      if (root) {
+        stepper.outputThetaDerivative(h, (jump.group.t - recorder.t[i]!) / h, ydot);
+        for (let j = 0; j < n; j++) ydot[j] = ydot[j]! / h;
+      }
+      const tau = jump.reverse(lambda, root ? ydot : null, pbar, ubar);
+      if (jump.group.timeRecord >= 0) eventTimes[jump.group.timeRecord] += tau;
+      return root;
+    };
     /** Records step i from y0 and reverses it: λ(i+1) → λ(i), then adds the rows saved at state i. */
     const reverseStep = (i: number, y0: Float64Array): void => {
       const t = recorder.t[i]!;
       const h = recorder.h[i]!;
+      const jump = stepJump[i] ?? null;
       const hasInterp = interpStart[i + 1]! > interpStart[i]!;
-      const count = hasInterp ? D : sb;
-      // The event's step needs every K (the interpolant's θ-derivative); others only the stage inputs.
-      if (ev !== null && i === N - 1) stepper.forward(t, h, y0, y1scratch, count);
+      const root = jump !== null && jump.group.kind === JUMP_ROOT;
+      const count = hasInterp || root ? D : sb;
+      // A root's step needs every K (the interpolant's θ-derivative); others only the stage inputs.
+      if (root) stepper.forward(t, h, y0, y1scratch, count);
       else stepper.tape(t, h, y0, y1scratch, count);
+      let atTheta = false;
+      if (jump !== null) {
+        atTheta = reverseJump(i, jump);
+        // The pre-event state is y1, or the interpolant at θ* (then y1 itself is unused).
+        for (let j = 0; j < n; j++) lambda[j] = atTheta ? 0 : ubar[j]!;
+      }
       stepper.beginReverse(lambda, h, count);
+      if (atTheta) {
+        stepper.addOutputCotangent(h, (jump!.group.t - t) / h, ubar, 0);
+        for (let j = 0; j < n; j++) lambda[j] += ubar[j]!;
+      }
       for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) {
+        if (interpEvent[q] === 1) continue; // taken by the jump
         const r = interpRows[q]!;
-        if (interpEvent[q] === 1) {
-          // ō_eff = ō − c g_y and p̄ −= c g_p, with c = ⟨ō, o'(θ*)⟩ / (dg/dθ).
-          stepper.outputThetaDerivative(h, interpTheta[q]!, dOut);
-          let dg = h * ev!.gt;
-          let od = 0;
-          for (let j = 0; j < n; j++) {
-            dg += ev!.gy[j]! * dOut[j]!;
-            od += bar[r * n + j]! * dOut[j]!;
-          }
-          const c = od / dg;
-          for (let j = 0; j < n; j++) obarEff[j] = bar[r * n + j]! - c * ev!.gy[j]!;
-          for (let k = 0; k < pbar.length; k++) pbar[k] -= c * ev!.gp[k]!;
-          stepper.addOutputCotangent(h, interpTheta[q]!, obarEff, 0);
-          for (let j = 0; j < n; j++) lambda[j] += obarEff[j]!;
-          continue;
-        }
         stepper.addOutputCotangent(h, interpTheta[q]!, bar, r * n);
         for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
       }
@@ -381,6 +404,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
       copy(n, src, wa);
       for (let i = from; i < target; i++) {
         stepper.forward(recorder.t[i]!, recorder.h[i]!, wa, wb, sb);
+        if (stepJump[i] !== null) wb.set(stepJump[i]!.yPost);
         recomputed++;
         const tmp = wa;
         wa = wb;
@@ -419,13 +443,40 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
         pool.release(slots[j]!);
       }
     }
+    if (initialJump !== null) {
+      // Events at t0 (a dose): λ is the cotangent of the state after them.
+      const tau = initialJump.reverse(lambda, null, pbar, lambda);
+      if (initialJump.group.timeRecord >= 0) eventTimes[initialJump.group.timeRecord] += tau;
+    }
+    if (preRow >= 0) for (let j = 0; j < n; j++) lambda[j] += bar[preRow * n + j]!;
     stats.numRecomputedSteps = recomputed;
     stats.peakCheckpoints = pool.peak;
     stats.numFnEvals = stepper.numFnEvals - fn0;
     stats.numVjpEvals = stepper.numVjpEvals - vjp0;
-    return { y0: v.structure.unflatten(lambda) as never, args: layout.unflatten(pbar) as A, stats };
+    return { y0: v.structure.unflatten(lambda) as never, args: layout.unflatten(pbar) as A, eventTimes, stats };
   };
   return { solution, pullback };
+}
+
+/**
+ * Each event jump at the step whose end it is (`tEnd` of the step equals the event time), or
+ * before the first step (events at t0).
+ */
+function jumpsBySteps(jumps: EventJump[], recorder: ForwardRecorder, N: number, t0: number): { initialJump: EventJump | null; stepJump: (EventJump | null)[] } {
+  const stepJump: (EventJump | null)[] = new Array<EventJump | null>(N).fill(null);
+  let initialJump: EventJump | null = null;
+  let i = 0;
+  for (const jump of jumps) {
+    const t = jump.group.t;
+    if (t === t0 && initialJump === null && i === 0) {
+      initialJump = jump;
+      continue;
+    }
+    while (i < N && recorder.tEnd[i] !== t) i++;
+    if (i === N) throw new Error(`diffeqsolveVjp: internal error: no step ends at the event time ${t}.`);
+    stepJump[i++] = jump;
+  }
+  return { initialJump, stepJump };
 }
 
 /**
@@ -433,13 +484,14 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
  * (the start of step k, or the end N), or a point inside step k at θ (an output time, or a
  * terminating event), each as a compressed row list per state and per step.
  */
-function rowsByStep(plan: Rows, N: number) {
+function rowsByStep(plan: Rows, N: number, preRow: number) {
   const rows = plan.count;
   const kindOf = plan.rowKind!;
   const stepOf = plan.rowStep!;
   const thetaOf = plan.rowTheta!;
   // A terminating event at t0 (no step taken) leaves the initial state.
-  const isState = (q: number): boolean => kindOf[q] === ROW_STATE || (kindOf[q] === ROW_EVENT && stepOf[q]! < 0);
+  // The row before events at t0 (`preRow`) is not the state the steps start from.
+  const isState = (q: number): boolean => q !== preRow && (kindOf[q] === ROW_STATE || (kindOf[q] === ROW_EVENT && stepOf[q]! < 0));
   const stateStart = new Int32Array(N + 2);
   const interpStart = new Int32Array(N + 1);
   for (let q = 0; q < rows; q++) {
