@@ -96,3 +96,5 @@ export { SRIW1 } from "./solvers/sde/sriw1.js";
 export { type Complex, complexState, complexValues } from "./complex.js";
 export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.js";
 export { Float32Steps, FLOAT32_RTOL_FLOOR } from "./solvers/float32.js";
+export { ReversibleHeun, type ReversibleHeunState } from "./solvers/reversible_heun.js";
+export { ReversibleAdjoint } from "./adjoint/reversible.js";

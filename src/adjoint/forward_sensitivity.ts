@@ -31,10 +31,12 @@ import { changesSolve, EventJump, groupEvents } from "./events.js";
 import { Event } from "../events/event.js";
 import type { Integration } from "../integrate/loop.js";
 import { Solution } from "../solution.js";
-import { ODETerm } from "../terms.js";
-import { ExplicitRungeKutta } from "../solvers/erk.js";
+import { ControlTerm, MultiTerm, ODETerm } from "../terms.js";
+import type { AbstractBrownianPath } from "../brownian/path.js";
+import { DiffusionDerivatives } from "./diffusion.js";
+import { checkSDESolver, differentiableTerms, tangentsExact } from "./sde_terms.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
-import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
+import { emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
 
 /**
  * Forward-mode sensitivities: the gradient is assembled from n + nP tangent directions (one per
@@ -75,6 +77,7 @@ function solveWithTangents<Y>(
   dirP: Float64Array,
   unitP: Int32Array,
   who: string,
+  diffusion: ControlTerm | null,
 ): TangentRun<Y> {
   const n = v.y0.length;
   const nP = deriv.nP;
@@ -165,7 +168,7 @@ function solveWithTangents<Y>(
   let dt0 = v.dt0;
   if (controller instanceof PIDController) {
     const pid = controller;
-    const controlled = v.solver instanceof ExplicitRungeKutta || typeof pid.norm === "function" ? n : N;
+    const controlled = tangentsExact(v.solver) || typeof pid.norm === "function" ? n : N;
     const expand = (tol: number | Float64Array): Float64Array => {
       // Entries past `controlled` are never read by the norm below; they are kept valid tolerances.
       const out = new Float64Array(N).fill(typeof tol === "number" ? tol : tol[0]!);
@@ -203,8 +206,9 @@ function solveWithTangents<Y>(
     }
   }
   const loop: { ws: Integration | null } = { ws: null };
+  const drift = new ODETerm(unitCase ? faugUnit : faug);
   const va = validate({
-    terms: new ODETerm(unitCase ? faugUnit : faug), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
+    terms: diffusion === null ? drift : new MultiTerm(drift, tangentDiffusion(diffusion, args, n, m, dirP, deriv.layout)), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
     stepsizeController: controller, maxSteps: v.maxSteps, throw: false, progressMeter: v.progress ?? undefined,
     ...(v.events !== null ? { event: tangentEvents(v as Validated<unknown>, m, dirP, deriv.layout, loop, who), maxEvents: v.maxEvents } : {}),
   });
@@ -228,6 +232,50 @@ function solveWithTangents<Y>(
   });
   if (throwOnFailure && !isOkay(aug.result)) throw new SolveError(aug.result, ws.detail, solution);
   return { solution, tangents, m };
+}
+
+/**
+ * The control term of the augmented SDE: the same path, general noise, the rows of the state
+ * g(t, y) (diagonal noise written on the diagonal) and below them, for each direction d,
+ * (∂g/∂y) S_d + (∂g/∂p) ṗ_d, so that every tangent sees the state's Brownian increments.
+ */
+function tangentDiffusion(term: ControlTerm, args: unknown, n: number, dirs: number, dirP: Float64Array, layout: ArgsLayout): ControlTerm {
+  const control = term.control as AbstractBrownianPath | ((a: unknown) => AbstractBrownianPath);
+  const m = (typeof control === "function" ? control(args) : control).size;
+  const diagonal = term.noise === "diagonal";
+  const gSize = diagonal ? n : n * m;
+  const nP = layout.size;
+  const dd = new DiffusionDerivatives(term, n, gSize, layout);
+  const g = term.diffusion as (t: number, y: Float64Array, a: unknown, out: Float64Array) => void;
+  const y = new Float64Array(n);
+  const s = new Float64Array(n);
+  const gv = new Float64Array(gSize);
+  const pViews: Float64Array[] = [];
+  let anyP = false;
+  for (let d = 0; d < dirs; d++) {
+    pViews.push(dirP.subarray(d * nP, (d + 1) * nP));
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) anyP = true;
+  }
+  /** Writes g-shaped `src` as rows block·n … block·n + n − 1 of the N × m matrix `out`. */
+  const place = (src: Float64Array, block: number, out: Float64Array): void => {
+    const base = block * n * m;
+    if (diagonal) for (let i = 0; i < n; i++) out[base + i * m + i] = src[i]!;
+    else for (let q = 0; q < n * m; q++) out[base + q] = src[q]!;
+  };
+  const augmented = (t: number, Z: Float64Array, a: unknown, out: Float64Array): void => {
+    for (let j = 0; j < n; j++) y[j] = Z[j]!;
+    if (diagonal) out.fill(0, 0, n * (1 + dirs) * m);
+    g(t, y, a, gv);
+    place(gv, 0, out);
+    for (let d = 0; d < dirs; d++) {
+      const off = n * (1 + d);
+      for (let j = 0; j < n; j++) s[j] = Z[off + j]!;
+      dd.jvpY(t, y, s, gv);
+      if (anyP) dd.jvpPAdd(t, y, pViews[d]!, gv);
+      place(gv, 1 + d, out);
+    }
+  };
+  return new ControlTerm(augmented, term.control, { noise: "general" });
 }
 
 /**
@@ -313,7 +361,8 @@ function isGradientLayout(dirY0: Float64Array, unitP: Int32Array, n: number, nP:
 
 /** @internal diffeqsolveJvp: one tangent direction. */
 export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boolean, y0Dot: unknown, argsDot: unknown): { solution: Solution<Y>; tangents: Float64Array[] } {
-  const vf = checkDifferentiable(v as Validated<unknown>, "diffeqsolveJvp");
+  const { drift: vf, diffusion } = differentiableTerms(v as Validated<unknown>, "diffeqsolveJvp", true);
+  checkSDESolver(v as Validated<unknown>, "diffeqsolveJvp");
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
@@ -337,7 +386,7 @@ export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: 
   for (let k = 0; k < dirP.length; k++) {
     if (!Number.isFinite(dirP[k]!)) throw new RangeError(`diffeqsolveJvp: the tangent of \`args\` slot ${layout.names[k]} is ${dirP[k]}; tangents must be finite numbers.`);
   }
-  const run = solveWithTangents(v, args, throwOnFailure, deriv, 1, dirY0, dirP.subarray(0, layout.size), Int32Array.of(-1), "diffeqsolveJvp");
+  const run = solveWithTangents(v, args, throwOnFailure, deriv, 1, dirY0, dirP.subarray(0, layout.size), Int32Array.of(-1), "diffeqsolveJvp", diffusion);
   const rows: Float64Array[] = [];
   for (let r = 0; r < run.solution.ts.length; r++) rows.push(run.tangents.subarray(r * n, (r + 1) * n));
   return { solution: run.solution, tangents: rows };
@@ -347,7 +396,8 @@ export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: 
 export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
   void adjoint;
   const who = "diffeqsolveVjp (ForwardSensitivity)";
-  const vf = checkDifferentiable(v as Validated<unknown>, who);
+  const { drift: vf, diffusion } = differentiableTerms(v as Validated<unknown>, who, true);
+  checkSDESolver(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const nP = layout.size;
@@ -361,7 +411,7 @@ export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Vali
     dirP[(n + k) * nP + k] = 1;
     unitP[n + k] = k;
   }
-  const run = solveWithTangents(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP, who);
+  const run = solveWithTangents(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP, who, diffusion);
   const rows = run.solution.ts.length;
   const pullback = (ysBar: unknown): Gradients<Y, A> => {
     const bar = packCotangents(ysBar, rows, n, v.structure as never, who);

@@ -19,9 +19,11 @@ import { type EventJump, eventJumps, JUMP_ROOT } from "./events.js";
 import { ExplicitRungeKutta } from "../solvers/erk.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { RKStepAdjoint } from "./erk_adjoint.js";
+import { checkNotReversible, checkSDEStepAdjoint, sdeStepAdjoint } from "./sde_step_adjoint.js";
+import { differentiableTerms } from "./sde_terms.js";
 import { DynamicCheckpoints } from "./online.js";
 import { StummWaltherR2, SW_APPEND, SW_DONE, SW_SKIP } from "./online_stumm_walther.js";
-import { checkDifferentiable, emptyStats, packCotangents, type AdjointStats, type Gradients, type VjpResult } from "./outputs.js";
+import { emptyStats, packCotangents, type AdjointStats, type Gradients, type VjpResult } from "./outputs.js";
 import { optimalSplit } from "./revolve.js";
 
 /** Options of {@link RecursiveCheckpointAdjoint}. */
@@ -246,8 +248,11 @@ class ForwardRecorder implements StepHook {
 /** @internal The forward solve and the reverse sweep of {@link RecursiveCheckpointAdjoint}. */
 export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
   const who = "diffeqsolveVjp (RecursiveCheckpointAdjoint)";
-  const vf = checkDifferentiable(v as Validated<unknown>, who);
-  if (!(v.solver instanceof ExplicitRungeKutta)) {
+  // An ODE with an explicit Runge–Kutta solver, or an SDE with Euler–Maruyama or Euler–Heun.
+  const { drift: vf, diffusion } = differentiableTerms(v as Validated<unknown>, who, true);
+  checkNotReversible(v as Validated<unknown>, who);
+  if (diffusion !== null) checkSDEStepAdjoint(v as Validated<unknown>, who);
+  else if (!(v.solver instanceof ExplicitRungeKutta)) {
     throw new TypeError(
       `${who}: the discrete adjoint is implemented for the explicit Runge–Kutta solvers (Tsit5, Dopri5, …), not ${v.solver.name}; ` +
         "use adjoint: new BacksolveAdjoint() or new ForwardSensitivity() with implicit solvers.",
@@ -256,7 +261,6 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
-  const tab = v.solver.tableau;
   const known = knownStepCount(v as Validated<unknown>);
   const budget = adjoint.checkpoints ?? (known >= 0 ? defaultCheckpoints(known) : 0);
   const pool = new SlotPool(n);
@@ -276,7 +280,9 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const { initialJump, stepJump } = jumpsBySteps(eventJumps(v as Validated<unknown>, solution.events, layout, who), recorder, N, v.t0);
   const preRow = initialJump !== null && v.saveat.t0 ? 0 : -1;
   const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = rowsByStep(ws.rows, N, preRow);
-  const stepper = new RKStepAdjoint(tab, v.f, args, deriv, n);
+  const stepper = diffusion === null
+    ? new RKStepAdjoint((v.solver as ExplicitRungeKutta).tableau, v.f, args, deriv, n)
+    : sdeStepAdjoint(v as Validated<unknown>, ws.solverState!, diffusion, args, deriv, layout);
   const sb = stepper.stepStages;
   const D = stepper.denseStages;
   const C = budget > 0 ? budget : defaultCheckpoints(N);
