@@ -98,3 +98,5 @@ export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.j
 export { Float32Steps, FLOAT32_RTOL_FLOOR } from "./solvers/float32.js";
 export { ReversibleHeun, type ReversibleHeunState } from "./solvers/reversible_heun.js";
 export { ReversibleAdjoint } from "./adjoint/reversible.js";
+export { ImplicitAdjoint } from "./adjoint/implicit.js";
+export { SteadyStateEvent, type SteadyStateEventOptions } from "./events/steady_state.js";
