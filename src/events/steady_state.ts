@@ -23,7 +23,7 @@ export interface SteadyStateEventOptions {
 function tolerance(x: unknown, name: string, fallback: number): number {
   if (x === undefined) return fallback;
   if (typeof x !== "number" || !(x >= 0) || !Number.isFinite(x)) {
-    throw new RangeError(`new SteadyStateEvent(f, { ${name} }): \`${name}\` = ${describeValue(x)} must be a finite number ≥ 0, for example ${name}: ${fallback}.`);
+    throw new RangeError(`new SteadyStateEvent(f, { ${name} }): \`${name}\` = ${typeof x === "number" ? x : describeValue(x)} must be a finite number ≥ 0, for example ${name}: ${fallback}.`);
   }
   return x;
 }
