@@ -29,6 +29,7 @@ import { ODETerm } from "../terms.js";
 import { describeValue } from "../tree.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
 import { eventJumps } from "./events.js";
+import { isSDETerms } from "./sde_terms.js";
 import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
 
 /** Options of {@link BacksolveAdjoint}. */
@@ -113,6 +114,12 @@ function minTol(tol: number | Float64Array): number {
 /** @internal The forward solve and the backward adjoint solve. */
 export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
   const who = "diffeqsolveVjp (BacksolveAdjoint)";
+  if (isSDETerms(v as Validated<unknown>)) {
+    throw new TypeError(
+      `${who}: the continuous adjoint is solved for ODEs; for SDEs use adjoint: new RecursiveCheckpointAdjoint() (EulerMaruyama, EulerHeun) ` +
+        "or new ReversibleAdjoint() (ReversibleHeun), which take the Brownian path again on the backward pass.",
+    );
+  }
   const vf = checkDifferentiable(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);

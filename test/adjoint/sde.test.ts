@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  compile, ConstantStepSize, ControlTerm, diffeqsolve, diffeqsolveJvp, diffeqsolveVjp, EulerHeun, EulerMaruyama, ForwardSensitivity, Milstein, MultiTerm,
+  BacksolveAdjoint, compile, ConstantStepSize, ControlTerm, diffeqsolve, diffeqsolveJvp, diffeqsolveVjp, EulerHeun, EulerMaruyama, ForwardSensitivity, Milstein, MultiTerm,
   ODETerm, PIDController, RecursiveCheckpointAdjoint, SaveAt, VirtualBrownianTree, type AbstractSDESolver, type AbstractStepSizeController,
 } from "../../src/index.js";
 
@@ -64,5 +64,9 @@ test("gradients through an SDE solved by a method they do not differentiate are 
   assert.throws(
     () => diffeqsolveVjp({ terms, solver: new Milstein(), t0: 0, t1: 1, dt0: 0.1, y0: [1, 0], args, stepsizeController: new ConstantStepSize() }),
     /EulerMaruyama, EulerHeun and ReversibleHeun .*got Milstein/,
+  );
+  assert.throws(
+    () => diffeqsolveVjp({ terms, solver: new EulerHeun(), t0: 0, t1: 1, dt0: 0.1, y0: [1, 0], args, stepsizeController: new ConstantStepSize(), adjoint: new BacksolveAdjoint() }),
+    /the continuous adjoint is solved for ODEs; for SDEs use adjoint: new RecursiveCheckpointAdjoint\(\)/,
   );
 });
