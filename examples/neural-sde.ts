@@ -97,15 +97,15 @@ export function initialParameters(seed = 1): Float64Array {
   return x;
 }
 
-/** Adam on the loss for `iterations` steps; returns the parameters and the losses. */
-export function train(iterations: number, log: (line: string) => void = console.log, lr = 0.03): { x: Float64Array; losses: number[] } {
+/** Adam on the loss (over `paths` model paths) for `iterations` steps; returns the parameters and the losses. */
+export function train(iterations: number, log: (line: string) => void = console.log, lr = 0.03, paths = 64): { x: Float64Array; losses: number[] } {
   const target = data();
   const x = initialParameters();
   const m = new Float64Array(x.length);
   const v = new Float64Array(x.length);
   const losses: number[] = [];
   for (let it = 1; it <= iterations; it++) {
-    const { loss, grad } = lossAndGradient(x, target);
+    const { loss, grad } = lossAndGradient(x, target, paths);
     losses.push(loss);
     for (let i = 0; i < x.length; i++) {
       m[i] = 0.9 * m[i]! + 0.1 * grad[i]!;

@@ -7,19 +7,19 @@ import { data, initialParameters, lossAndGradient, train } from "../../examples/
 test("the neural SDE's moment loss gradient matches central differences on the same paths", () => {
   const target = data();
   const x = initialParameters();
-  const { grad } = lossAndGradient(x, target, 16);
-  for (const i of [0, 9, 17, 24, 25]) {
+  const { grad } = lossAndGradient(x, target, 8);
+  for (const i of [0, 17, 25]) {
     const h = 1e-6;
     const a = x.slice();
     const b = x.slice();
     a[i]! += h;
     b[i]! -= h;
-    const fd = (lossAndGradient(a, target, 16).loss - lossAndGradient(b, target, 16).loss) / (2 * h);
+    const fd = (lossAndGradient(a, target, 8).loss - lossAndGradient(b, target, 8).loss) / (2 * h);
     assert.ok(Math.abs(grad[i]! - fd) <= 1e-6 * Math.max(1, Math.abs(fd)), `parameter ${i}: ${grad[i]} vs differences ${fd}`);
   }
 });
 
 test("training the neural SDE lowers the moment loss", () => {
-  const { losses } = train(10, () => {});
+  const { losses } = train(10, () => {}, 0.03, 32);
   assert.ok(losses[losses.length - 1]! < losses[0]! / 4, `losses ${losses.map((l) => l.toExponential(2)).join(", ")}`);
 });

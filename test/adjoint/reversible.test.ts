@@ -114,7 +114,6 @@ test("ReversibleAdjoint keeps no memory per step: heap flat from 10³ to 10⁵ s
     assert.equal(r.solution.stats.numAcceptedSteps, N);
     return held;
   };
-  retained(100_000, true); // warm up (compiled code, inline caches)
   const median = (xs: number[]): number => xs.sort((a, b) => a - b)[1]!;
   const small = median([0, 1, 2].map(() => retained(1000, true)));
   const large = median([0, 1, 2].map(() => retained(100_000, true)));
