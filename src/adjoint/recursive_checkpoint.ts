@@ -51,13 +51,16 @@ export interface RecursiveCheckpointAdjointOptions {
  * to β(c, 3) for c ≥ 3; see online_stumm_walther.ts). With the default budget, which grows with the
  * step count, Wang–Moin–Iaccarino is used throughout. Memory never exceeds c stored states.
  *
- * Outputs interpolated at SaveAt ts are differentiated through the
- * solver's interpolant. Events that change the state (an `affect`: a bounce, a dose, a discrete
- * callback) or end the solve are differentiated through their jump: the affect's derivatives and
- * the event time's dependence on the inputs (a root's through its condition, by the implicit
- * function theorem on the step's interpolant; a scheduled time as an input of its own, whose
- * gradient the pullback returns in `eventTimes`); see events.ts. A pullback may be called again (the checkpoints are then recomputed by revolve). Uses the vector field's `vjp` and `vjpArgs` where present (as `compile`
- * provides), its `jac`/`jacArgs` otherwise, else central finite differences.
+ * Outputs interpolated at SaveAt ts are differentiated through the solver's interpolant. Events
+ * that change the state (an `affect`: a bounce, a dose, a discrete callback) or end the solve are
+ * differentiated through their jump: the affect's derivatives and the event time's dependence on
+ * the inputs (a root's through its condition, by the implicit function theorem on the step's
+ * interpolant; a scheduled time as an input of its own, whose gradient the pullback returns in
+ * `eventTimes`); see events.ts. SDE solves with Euler–Maruyama or Euler–Heun over a
+ * `VirtualBrownianTree` are differentiated the same way, step by step, the Brownian increments
+ * asked again of the path (sde_step_adjoint.ts). A pullback may be called again (the checkpoints
+ * are then recomputed by revolve). Uses the vector field's `vjp` and `vjpArgs` where present (as
+ * `compile` provides), its `jac`/`jacArgs` otherwise, else central finite differences.
  *
  * References: A. Griewank and A. Walther, "Algorithm 799: revolve", ACM TOMS 26(1), 2000;
  * P. Stumm and A. Walther, "New algorithms for optimal online checkpointing", SIAM J. Sci. Comput.
