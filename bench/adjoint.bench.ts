@@ -13,6 +13,10 @@
  * family next to ForwardSensitivity and the interpolating BacksolveAdjoint (no targets: what each
  * costs, for docs/gradients.md).
  *
+ * A further table: gradients through five oral doses of a two-compartment PK model (scheduled
+ * events), and ReversibleAdjoint (ReversibleHeun) against RecursiveCheckpointAdjoint (Heun) on
+ * 10⁴ and 10⁵ fixed steps, with the memory each holds.
+ *
  * BENCH_BASELINE=path/to/dist/index.js also times the explicit problems' default adjoint and
  * ForwardSensitivity with another build of the library in the same run (before/after figures
  * under the same load); BENCH_BASELINE_LABEL names it in the results.
@@ -400,11 +404,104 @@ for (const [name, makeSolver, imex] of stiffSolvers) {
   }
 }
 
+// --- Through doses, and the O(1)-memory reversible adjoint -----------------------------------------
+// A two-compartment PK model with five oral doses (scheduled events, the dose amount a parameter),
+// and a pendulum with fixed steps (10⁴ and 10⁵): ReversibleHeun with ReversibleAdjoint against Heun
+// (the same order and steps) with RecursiveCheckpointAdjoint, time and retained memory (heap and
+// array buffers held by the result after the forward solve and a pullback, measured with gc).
+const { Event, ConstantStepSize, Heun, ReversibleHeun, ReversibleAdjoint } = lib;
+interface ExtraRow { problem: string; steps: number; forward: number; method: string; time: number; ratio: number; memory?: number }
+const extra: ExtraRow[] = [];
+const gc = (globalThis as { gc?: () => void }).gc;
+/** Bytes held by what `make` returns (its forward solve and one pullback), NaN without --expose-gc. */
+function retained(make: () => unknown): number {
+  if (gc === undefined) return NaN;
+  const used = (): number => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  // The median of three measurements (a collection can leave tens of kB either way).
+  const held = [0, 1, 2].map(() => {
+    const before = used();
+    const keep = make();
+    const after = used();
+    consume(keep);
+    return after - before;
+  });
+  return held.sort((a, b) => a - b)[1]!;
+}
+type PKArgs = { ka: number; CL: number; V1: number; Q: number; V2: number; dose: number };
+const pkVf = compile(
+  (_t: number, y: Float64Array, p: PKArgs) => {
+    const k10 = p.CL / p.V1;
+    const k12 = p.Q / p.V1;
+    const k21 = p.Q / p.V2;
+    return [-p.ka * y[0]!, p.ka * y[0]! - (k10 + k12) * y[1]! + k21 * y[2]!, k12 * y[1]! - k21 * y[2]!];
+  },
+  { args: { ka: 0, CL: 0, V1: 0, Q: 0, V2: 0, dose: 0 } },
+);
+const pkArgs: PKArgs = { ka: 1.5, CL: 5, V1: 30, Q: 8, V2: 60, dose: 100 };
+const pkTs = [0, 12, 24, 36, 48].flatMap((tau) => [0.5, 1, 2, 4, 8, 11.5].map((s) => tau + s));
+const pkOptions = (args: PKArgs) => ({
+  terms: new ODETerm(pkVf), solver: new Tsit5(), t0: 0, t1: 60, y0: [0, 0, 0], args,
+  event: new Event({ times: [0, 12, 24, 36, 48], affect: (_t: number, y: Float64Array, p: PKArgs) => { y[0] = y[0]! + p.dose; } }),
+  stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }), saveat: new SaveAt({ ts: pkTs }),
+});
+const pkBar = pkTs.map((_, i) => [0, 1 / (1 + i), 0]);
+{
+  const name = "PK, 5 oral doses (two compartments, 6 parameters, rtol 1e-8)";
+  const steps = diffeqsolve(pkOptions(pkArgs) as never).stats.numAcceptedSteps;
+  const fwd = timeIt(() => diffeqsolve(pkOptions(pkArgs) as never), { minTime, warmup: 0.3 }).cpu;
+  const methods: [string, () => unknown][] = [
+    ["RecursiveCheckpointAdjoint", () => new RecursiveCheckpointAdjoint()],
+    ["ForwardSensitivity", () => new ForwardSensitivity()],
+    ["BacksolveAdjoint", () => new BacksolveAdjoint()],
+  ];
+  for (const [method, make] of methods) {
+    const t = timeIt(() => diffeqsolveVjp({ ...pkOptions(pkArgs), adjoint: make() } as never).pullback(pkBar), { minTime, slow: 0.5, warmup: 0.3 }).cpu;
+    extra.push({ problem: name, steps, forward: fwd, method, time: t, ratio: t / fwd });
+  }
+  const keys = Object.keys(pkArgs) as (keyof PKArgs)[];
+  const fd = timeIt(() => {
+    let acc = 0;
+    for (const k of keys) for (const s of [1, -1]) acc += diffeqsolve(pkOptions({ ...pkArgs, [k]: pkArgs[k] * (1 + s * 1e-6) }) as never).ys[0]![1]!;
+    return acc;
+  }, { minTime, slow: 0.5, warmup: 0.3 }).cpu;
+  extra.push({ problem: name, steps, forward: fwd, method: "central finite differences (parameters)", time: fd, ratio: fd / fwd });
+  console.log(`${name}: done`);
+}
+type Pend = { a: number; b: number };
+const pendVf = compile((_t: number, y: Float64Array, p: Pend) => [y[1]!, -p.a * Math.sin(y[0]!) - p.b * y[1]!], { args: { a: 0, b: 0 } });
+for (const N of quick ? [10_000] : [10_000, 100_000]) {
+  const name = `Pendulum, ${N} fixed steps (order 2)`;
+  const options = (solver: unknown) => ({
+    terms: new ODETerm(pendVf), solver, t0: 0, t1: 10, dt0: 10 / N, y0: [1, 0], args: { a: 2, b: 0.3 }, stepsizeController: new ConstantStepSize(),
+  });
+  const pairs: [string, () => unknown, () => unknown][] = [
+    ["ReversibleHeun + ReversibleAdjoint", () => new ReversibleHeun(), () => new ReversibleAdjoint()],
+    ["Heun + RecursiveCheckpointAdjoint (default ⌈√(2N)⌉)", () => new Heun(), () => new RecursiveCheckpointAdjoint()],
+    ["Heun + RecursiveCheckpointAdjoint (8 checkpoints)", () => new Heun(), () => new RecursiveCheckpointAdjoint({ checkpoints: 8 })],
+  ];
+  for (const [method, solver, adjoint] of pairs) {
+    const fwd = timeIt(() => diffeqsolve(options(solver()) as never), { minTime, slow: 0.5, warmup: 0.2 }).cpu;
+    const run = () => {
+      const r = diffeqsolveVjp({ ...options(solver()), adjoint: adjoint() } as never);
+      r.pullback([[1, 0]]);
+      return r;
+    };
+    const t = timeIt(run, { minTime, slow: 0.5, warmup: 0.2 }).cpu;
+    extra.push({ problem: name, steps: N, forward: fwd, method, time: t, ratio: t / fwd, memory: retained(run) });
+  }
+  console.log(`${name}: done`);
+}
+
 const machine = machineInfo();
 const outDir = join(BENCH, "results");
 mkdirSync(outDir, { recursive: true });
 const base = quick ? "adjoint.quick" : "adjoint";
-writeFileSync(join(outDir, `${base}.json`), JSON.stringify({ machine, library: from, rows }, null, 2));
+writeFileSync(join(outDir, `${base}.json`), JSON.stringify({ machine, library: from, rows, extra }, null, 2));
 const md: string[] = [
   "# Gradients through solves",
   "",
@@ -415,6 +512,18 @@ const md: string[] = [
 ];
 for (const r of rows) {
   md.push(`| ${r.problem} | ${r.steps} | ${fmtTime(r.forward)} | ${r.method} | ${fmtTime(r.time)} | ${fmtRatio(r.ratio)} | ${r.target === undefined ? "—" : `≤ ${r.target}×`} | ${r.met === undefined ? "—" : r.met ? "met" : "**missed**"} |`);
+}
+md.push(
+  "",
+  "## Through doses, and the O(1)-memory reversible adjoint",
+  "",
+  "Gradient CPU time (forward solve included) over the forward solve's (for the pendulum, each solver's own forward solve), and the memory the result holds after the forward solve and one pullback (heap and array buffers, measured with gc; the checkpointed adjoint keeps each step's time and size and its checkpoints, the reversible one nothing per step).",
+  "",
+  "| problem | steps | forward | method | gradient | ratio | retained memory |",
+  "|---|---:|---:|---|---:|---:|---:|",
+);
+for (const r of extra) {
+  md.push(`| ${r.problem} | ${r.steps} | ${fmtTime(r.forward)} | ${r.method} | ${fmtTime(r.time)} | ${fmtRatio(r.ratio)} | ${r.memory === undefined || Number.isNaN(r.memory) ? "—" : `${(r.memory / 1024).toFixed(0)} KiB`} |`);
 }
 md.push("", `Library: ${from}${baselinePath === undefined ? "" : `; baseline: ${baselineLabel}`}. ${machineLine(machine)}`, "");
 writeFileSync(join(outDir, `${base}.md`), md.join("\n"));

@@ -109,3 +109,7 @@ export type { VectorBackend, WasmBackendOption } from "./wasm/erk-backend.js";
 export { enableWebAssembly } from "./wasm/install.js";
 export { planEnsemble, solveEnsembleRange, EnsemblePlan, type EnsembleProblem, type EnsembleInputs, type EnsemblePart } from "./ensemble/portable.js";
 export type { PackedArgs } from "./ensemble/packed-args.js";
+export { ReversibleHeun, type ReversibleHeunState } from "./solvers/reversible_heun.js";
+export { ReversibleAdjoint } from "./adjoint/reversible.js";
+export { ImplicitAdjoint } from "./adjoint/implicit.js";
+export { SteadyStateEvent, type SteadyStateEventOptions } from "./events/steady_state.js";

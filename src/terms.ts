@@ -260,17 +260,27 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
   readonly noise: NoiseType;
   /** Whether the diffusion is declared independent of y. */
   readonly additive: boolean;
+  /** The diffusion (or control) vector field, in place. */
+  readonly diffusion: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
+  /**
+   * The diffusion as the object given (for example from `compile`), whose exact derivatives the
+   * gradients through SDE solves use; null when a function was given.
+   */
+  readonly diffusionField: VectorFieldObject<A> | null;
   constructor(
-    /** The diffusion (or control) vector field. */
-    readonly diffusion: (t: number, y: Float64Array, args: A, out: Float64Array) => void,
+    /** The diffusion (or control) vector field: a function writing `out` in place, or an object with such an `f` (as `compile` returns). */
+    diffusion: ((t: number, y: Float64Array, args: A, out: Float64Array) => void) | VectorFieldObject<A>,
     /** The control: a Brownian motion or another path. */
     readonly control: C,
     options: ControlTermOptions = {},
   ) {
     super();
-    if (typeof diffusion !== "function") {
-      throw new TypeError(`new ControlTerm(diffusion, control): \`diffusion\` must be a function; got ${typeof diffusion}.`);
+    const fn = typeof diffusion === "object" && diffusion !== null && typeof diffusion.f === "function" ? diffusion.f : diffusion;
+    if (typeof fn !== "function") {
+      throw new TypeError(`new ControlTerm(diffusion, control): \`diffusion\` must be a function or an object with an \`f\` function (as compile returns); got ${typeof diffusion}.`);
     }
+    this.diffusion = fn as (t: number, y: Float64Array, args: A, out: Float64Array) => void;
+    this.diffusionField = typeof diffusion === "function" ? null : diffusion;
     if (options === null || typeof options !== "object") {
       throw new TypeError("new ControlTerm(diffusion, control, options): `options` must be an object such as { noise: \"diagonal\" }.");
     }

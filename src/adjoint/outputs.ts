@@ -3,7 +3,7 @@
  * cotangents as the user gives them, and the checks shared by every adjoint.
  */
 import type { Validated } from "../integrate.js";
-import { ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
+import { ROW_BEFORE_EVENTS, ROW_EVENT, ROW_EVENT_AFTER_AFFECT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
 import { ODETerm, type VectorFieldObject } from "../terms.js";
 import type { Solution } from "../solution.js";
 import { describeValue, Structure, type Structured } from "../tree.js";
@@ -114,6 +114,14 @@ export interface Gradients<Y = unknown, A = unknown> {
   y0: Structured<Y>;
   /** Gradient with respect to args, shaped like args (numbers and arrays as Float64Array); undefined without args. */
   args: A;
+  /**
+   * Gradient with respect to the time of each event in `solution.events` (same order): the times
+   * of scheduled events (doses) are inputs; one gradient per firing time, on the first scheduled
+   * record there (events firing together move together), 0 for the others and for continuous and
+   * discrete events, whose times are not inputs. Given by RecursiveCheckpointAdjoint and
+   * BacksolveAdjoint; undefined for the others.
+   */
+  eventTimes?: Float64Array;
   /** Counters of this gradient computation. */
   stats: AdjointStats;
 }
@@ -132,20 +140,26 @@ export interface VjpResult<Y = unknown, A = unknown> {
 /**
  * The saved rows grouped by where they come from, as the loop's output plan records it: a state
  * (the start of step k, or the end N), or a point inside step k at θ (an output time, or a
- * terminating event), each as a compressed row list per state and per step.
+ * terminating event: `interpEvent` 1, its state before the jump; 2, after its affects), each as a
+ * compressed row list per state and per step; and the rows of the state at t0 before events at
+ * t0 changed it (`beforeEvents`).
  */
 export function rowsByStep(plan: Rows, N: number) {
   const rows = plan.count;
   const kindOf = plan.rowKind!;
   const stepOf = plan.rowStep!;
   const thetaOf = plan.rowTheta!;
+  const isEvent = (q: number): boolean => kindOf[q] === ROW_EVENT || kindOf[q] === ROW_EVENT_AFTER_AFFECT;
   // A terminating event at t0 (no step taken) leaves the initial state.
-  const isState = (q: number): boolean => kindOf[q] === ROW_STATE || (kindOf[q] === ROW_EVENT && stepOf[q]! < 0);
+  const isState = (q: number): boolean => kindOf[q] === ROW_STATE || (isEvent(q) && stepOf[q]! < 0);
+  const isInterp = (q: number): boolean => kindOf[q] === ROW_INTERPOLATED || (isEvent(q) && stepOf[q]! >= 0);
   const stateStart = new Int32Array(N + 2);
   const interpStart = new Int32Array(N + 1);
+  const before: number[] = [];
   for (let q = 0; q < rows; q++) {
     if (isState(q)) stateStart[Math.max(0, stepOf[q]!) + 1]++;
-    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) interpStart[stepOf[q]! + 1]++;
+    else if (isInterp(q)) interpStart[stepOf[q]! + 1]++;
+    else if (kindOf[q] === ROW_BEFORE_EVENTS) before.push(q);
   }
   for (let k = 0; k <= N; k++) stateStart[k + 1] += stateStart[k]!;
   for (let k = 0; k < N; k++) interpStart[k + 1] += interpStart[k]!;
@@ -157,12 +171,12 @@ export function rowsByStep(plan: Rows, N: number) {
   const fillI = interpStart.slice();
   for (let q = 0; q < rows; q++) {
     if (isState(q)) stateRows[fillS[Math.max(0, stepOf[q]!)]!++] = q;
-    else if (kindOf[q] === ROW_INTERPOLATED || kindOf[q] === ROW_EVENT) {
+    else if (isInterp(q)) {
       const at = fillI[stepOf[q]!]!++;
       interpRows[at] = q;
       interpTheta[at] = thetaOf[q]!;
-      interpEvent[at] = kindOf[q] === ROW_EVENT ? 1 : 0;
+      interpEvent[at] = kindOf[q] === ROW_EVENT ? 1 : kindOf[q] === ROW_EVENT_AFTER_AFFECT ? 2 : 0;
     }
   }
-  return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent };
+  return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent, beforeEvents: Int32Array.from(before) };
 }

@@ -14,20 +14,23 @@
  * default growing budget, Wang–Moin–Iaccarino throughout). The
  * reverse sweep walks the steps backward, recomputing states from the nearest checkpoint by
  * binomial checkpointing (revolve) between kept states, recording each step just before reversing
- * it (see {@link StepAdjoint}).
+ * it (see {@link StepAdjoint}). Events that changed the solve are jumps of the state at the end of
+ * the step the loop's step hook marks (`eventHandled`), or before the first step (events at t0):
+ * the recomputation applies them, and the reverse sweep their transposed linearisation (events.ts).
  */
 import { createLoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, type Validated } from "../integrate.js";
-import { RESULTS } from "../results.js";
 import { describeValue } from "../tree.js";
-import { checkEvents, eventAt } from "./events.js";
+import { type EventJump, eventJumps, JUMP_ROOT } from "./events.js";
 import type { LoopWorkspace } from "../integrate.js";
-import { ArgsLayout } from "./derivatives.js";
+import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
+import { checkNotReversible, checkSDEStepAdjoint, SDEStepAdjointOf } from "./sde_step_adjoint.js";
+import { differentiableTerms, isSDETerms } from "./sde_terms.js";
 import { DynamicCheckpoints } from "./online.js";
 import { StummWaltherR2, SW_APPEND, SW_DONE, SW_SKIP } from "./online_stumm_walther.js";
 import { checkSavedOutputs, emptyStats, packCotangents, rowsByStep, type AdjointStats, type Gradients, type VjpResult } from "./outputs.js";
 import { stepAdjointOf } from "./registry.js";
 import { optimalSplit } from "./revolve.js";
-import { NEED_OUTPUTS, NEED_STEP, NEED_THETA, type StepAdjoint, StepRecord } from "./step_adjoint.js";
+import { NEED_OUTPUTS, NEED_STEP, NEED_THETA, type StepAdjoint, type StepAdjointContext, StepRecord } from "./step_adjoint.js";
 
 /** Options of {@link RecursiveCheckpointAdjoint}. */
 export interface RecursiveCheckpointAdjointOptions {
@@ -71,8 +74,14 @@ const KEEP_ALL_BYTES = 16 * 1024 * 1024;
  * Wang–Moin–Iaccarino is used throughout. Memory never exceeds c stored states; a BDF state is its
  * history of differences (8 n numbers).
  *
- * Outputs interpolated at SaveAt ts are differentiated through the solver's interpolant; a
- * terminating event's time through its condition (implicit function theorem). A pullback may be
+ * Outputs interpolated at SaveAt ts are differentiated through the solver's interpolant. Events
+ * that change the state (an `affect`: a bounce, a dose, a discrete callback) or end the solve are
+ * differentiated through their jump: the affect's derivatives and the event time's dependence on
+ * the inputs (a root's through its condition, by the implicit function theorem on the step's
+ * interpolant; a scheduled time as an input of its own, whose gradient the pullback returns in
+ * `eventTimes`); see events.ts. SDE solves with Euler–Maruyama or Euler–Heun over a
+ * `VirtualBrownianTree` are differentiated the same way, step by step, the Brownian increments
+ * asked again of the path (sde_step_adjoint.ts). A pullback may be
  * called again (the checkpoints are then recomputed by revolve). Uses the vector field's `vjp`
  * and `vjpArgs` where present (as `compile` provides), its `jac`/`jacArgs` otherwise, else central
  * finite differences; the implicit methods also use its `jac` (or `jvp`) for the transposed
@@ -244,6 +253,12 @@ class ForwardRecorder implements StepHook {
   private readonly freeSlot = (): number => this.pool.acquire();
 
   readonly times = new Float64Array(3);
+  /** The steps at whose end events changed the solve (−1: at t0), in order (the loop's `eventHandled`). */
+  readonly eventSteps: number[] = [];
+
+  eventHandled(step: number): void {
+    this.eventSteps.push(step);
+  }
 
   accepted(y0: Float64Array): void {
     const times = this.times;
@@ -321,7 +336,9 @@ function copyAt(n: number, src: Float64Array, a: number, dst: Float64Array, b: n
 export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
   const who = "diffeqsolveVjp (RecursiveCheckpointAdjoint)";
   checkSavedOutputs(v as Validated<unknown>, who);
-  checkEvents(v as Validated<unknown>, who);
+  checkNotReversible(v as Validated<unknown>, who);
+  const sde = isSDETerms(v as Validated<unknown>);
+  if (sde) checkSDEStepAdjoint(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const known = knownStepCount(v as Validated<unknown>);
@@ -329,7 +346,8 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
   const keepAll = adjoint.checkpoints === undefined ? adjoint.keepAllBytes : 0;
   // Room for the known step count, or a few hundred steps to start with (the arrays grow).
   const steps = new StepRecord(known >= 0 ? known + 1 : 256);
-  const adj = stepAdjointOf({ v: v as Validated<unknown>, args, layout, steps, who });
+  const ctx = { v: v as Validated<unknown>, args, layout, steps, who };
+  const adj = sde ? sdeStepAdjointFor(ctx) : stepAdjointOf(ctx);
   const S = adj.stateSize;
   const pool = new SlotPool(S);
   const rec = new ForwardRecorder(steps, adj, pool, budget, known >= 0 ? revolvePositions(known, budget) : null, keepAll);
@@ -345,10 +363,10 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
 
   const N = rec.count;
   const rows = solution.ts.length;
-  // A terminating event: the final rows are the interpolant at the event time θ* inside the last
-  // step, and θ* moves with the parameters (implicit function theorem on cond(t*, y(t*)) = 0).
-  const ev = ws.result === RESULTS.eventOccurred && N > 0 ? eventAt(v as Validated<unknown>, solution.events, layout, n) : null;
-  const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent } = rowsByStep(ws.rows, N);
+  // Events that changed the solve, each at the end of the step the loop marked (or at t0): the
+  // state jumps there, and a root's time moves with the inputs (events.ts).
+  const { initialJump, stepJump } = jumpsBySteps(eventJumps(v as Validated<unknown>, solution.events, layout, who), rec.eventSteps, N);
+  const { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent, beforeEvents } = rowsByStep(ws.rows, N);
   const C = budget > 0 ? budget : defaultCheckpoints(N);
   let firstPullback = true;
 
@@ -388,6 +406,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
       let x = new Float64Array(S);
       let x1 = new Float64Array(S);
       adj.start(v.y0, x);
+      if (initialJump !== null) setState(n, S, initialJump.yPost, x);
       let next = 0;
       for (let i = 0; i < N - 1; i++) {
         if (next < kept && positions[next] === i) {
@@ -396,6 +415,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
           next++;
         }
         adj.advance(i, x, x1);
+        if (stepJump[i] !== null) setState(n, S, stepJump[i]!.yPost, x1);
         const tmp = x;
         x = x1;
         x1 = tmp;
@@ -410,40 +430,58 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
 
     const lambda = new Float64Array(S);
     const pbar = new Float64Array(layout.size);
+    const eventTimes = new Float64Array(solution.events.length);
     let wa = new Float64Array(S);
     let wb = new Float64Array(S);
-    const dOut = new Float64Array(n);
-    const obarEff = new Float64Array(n);
+    const ydot = new Float64Array(n);
+    const ubar = new Float64Array(n);
     const addStateRows = (k: number): void => {
       for (let q = stateStart[k]!; q < stateStart[k + 1]!; q++) {
         const r = stateRows[q]!;
         for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
       }
     };
+    /**
+     * The jump at the end of recorded step i: λ holds the cotangent of the state after it (and the
+     * rows at a terminating event are added to it); leaves the cotangent of the pre-event state in
+     * `ubar` and returns whether that state is the interpolant at the event's θ (a root inside the
+     * step) rather than the step's end.
+     */
+    const reverseJump = (i: number, jump: EventJump): boolean => {
+      for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) {
+        if (interpEvent[q] === 0) continue;
+        const r = interpRows[q]!;
+        for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
+      }
+      const root = jump.group.kind === JUMP_ROOT;
+      if (root) {
+        const h = steps.h(i);
+        adj.outputThetaDerivative((jump.group.t - steps.t(i)) / h, ydot);
+        for (let j = 0; j < n; j++) ydot[j] = ydot[j]! / h;
+      }
+      const tau = jump.reverse(lambda, root ? ydot : null, pbar, ubar);
+      if (jump.group.timeRecord >= 0) eventTimes[jump.group.timeRecord] += tau;
+      return root;
+    };
     /** Records step i from x0 and reverses it: λ(i+1) → λ(i), then adds the rows saved at state i. */
     const reverseStep = (i: number, x0: Float64Array): void => {
+      const jump = stepJump[i] ?? null;
+      const root = jump !== null && jump.group.kind === JUMP_ROOT;
       const hasInterp = interpStart[i + 1]! > interpStart[i]!;
-      const isEvent = ev !== null && i === N - 1;
-      adj.record(i, x0, isEvent ? NEED_THETA : hasInterp ? NEED_OUTPUTS : NEED_STEP);
+      adj.record(i, x0, root ? NEED_THETA : hasInterp ? NEED_OUTPUTS : NEED_STEP);
+      let atTheta = false;
+      if (jump !== null) {
+        atTheta = reverseJump(i, jump);
+        // The pre-event state is the step's end, or the interpolant at θ* (then the end is unused);
+        // after a jump the solver restarted, so the rest of a carried state has no cotangent.
+        lambda.fill(0);
+        if (!atTheta) for (let j = 0; j < n; j++) lambda[j] = ubar[j]!;
+      }
       adj.beginReverse(lambda);
+      if (atTheta) adj.addOutputCotangent((jump!.group.t - steps.t(i)) / steps.h(i), ubar, 0, lambda);
       for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) {
-        const r = interpRows[q]!;
-        if (interpEvent[q] === 1) {
-          // ō_eff = ō − c g_y and p̄ −= c g_p, with c = ⟨ō, o'(θ*)⟩ / (dg/dθ).
-          adj.outputThetaDerivative(interpTheta[q]!, dOut);
-          let dg = steps.h(i) * ev!.gt;
-          let od = 0;
-          for (let j = 0; j < n; j++) {
-            dg += ev!.gy[j]! * dOut[j]!;
-            od += bar[r * n + j]! * dOut[j]!;
-          }
-          const c = od / dg;
-          for (let j = 0; j < n; j++) obarEff[j] = bar[r * n + j]! - c * ev!.gy[j]!;
-          for (let k = 0; k < pbar.length; k++) pbar[k] -= c * ev!.gp[k]!;
-          adj.addOutputCotangent(interpTheta[q]!, obarEff, 0, lambda);
-          continue;
-        }
-        adj.addOutputCotangent(interpTheta[q]!, bar, r * n, lambda);
+        if (interpEvent[q] !== 0) continue; // taken by the jump
+        adj.addOutputCotangent(interpTheta[q]!, bar, interpRows[q]! * n, lambda);
       }
       adj.reverse(lambda, pbar);
       addStateRows(i);
@@ -453,6 +491,7 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
       copy(S, src, wa);
       for (let i = from; i < target; i++) {
         adj.advance(i, wa, wb);
+        if (stepJump[i] !== null) setState(n, S, stepJump[i]!.yPost, wb);
         recomputed++;
         const tmp = wa;
         wa = wb;
@@ -496,11 +535,50 @@ export function checkpointVjp<Y, A>(adjoint: RecursiveCheckpointAdjoint, v: Vali
         pool.release(slots[j]!);
       }
     }
+    if (initialJump !== null) {
+      // Events at t0 (a dose): λ is the cotangent of the state after them.
+      const tau = initialJump.reverse(lambda, null, pbar, ubar);
+      for (let j = 0; j < n; j++) lambda[j] = ubar[j]!;
+      if (initialJump.group.timeRecord >= 0) eventTimes[initialJump.group.timeRecord] += tau;
+    }
+    // The row at t0 saved before those events.
+    for (const r of beforeEvents) for (let j = 0; j < n; j++) lambda[j] += bar[r * n + j]!;
     stats.numRecomputedSteps = recomputed;
     stats.peakCheckpoints = pool.peak;
     stats.numFnEvals = adj.numFnEvals - fn0;
     stats.numVjpEvals = adj.numVjpEvals - vjp0;
-    return { y0: v.structure.unflatten(lambda.subarray(0, n)) as never, args: layout.unflatten(pbar) as A, stats };
+    return { y0: v.structure.unflatten(lambda.subarray(0, n)) as never, args: layout.unflatten(pbar) as A, eventTimes, stats };
   };
   return { solution, pullback };
+}
+
+/**
+ * Each event jump at the step the loop marked as its end (`eventSteps`, in the same order as the
+ * jumps: one per event time that changed the solve), or before the first step (−1: events at t0).
+ */
+function jumpsBySteps(jumps: EventJump[], eventSteps: readonly number[], N: number): { initialJump: EventJump | null; stepJump: (EventJump | null)[] } {
+  if (jumps.length !== eventSteps.length) {
+    throw new Error(`diffeqsolveVjp: internal error: ${jumps.length} event jumps but the loop marked ${eventSteps.length} event steps.`);
+  }
+  const stepJump: (EventJump | null)[] = new Array<EventJump | null>(N).fill(null);
+  let initialJump: EventJump | null = null;
+  jumps.forEach((jump, k) => {
+    const i = eventSteps[k]!;
+    if (i < 0) initialJump = jump;
+    else stepJump[i] = jump;
+  });
+  return { initialJump, stepJump };
+}
+
+/** A carried state (S entries, y first) set to y after a jump: the solver restarted from y alone. */
+function setState(n: number, S: number, y: Float64Array, x: Float64Array): void {
+  for (let j = 0; j < n; j++) x[j] = y[j]!;
+  for (let j = n; j < S; j++) x[j] = 0;
+}
+
+/** The SDE step adjoint (Euler–Maruyama, Euler–Heun) of a validated SDE problem. */
+function sdeStepAdjointFor(ctx: StepAdjointContext): StepAdjoint {
+  const { drift, diffusion } = differentiableTerms(ctx.v, ctx.who, true);
+  const deriv = new VectorFieldDerivatives(drift, ctx.v.y0.length, ctx.layout, ctx.v.f);
+  return new SDEStepAdjointOf(ctx, diffusion!, deriv);
 }

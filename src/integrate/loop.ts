@@ -30,7 +30,9 @@ import { ContractError, ResourceError, type Result, RESULTS, SolveError } from "
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
-import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow } from "./output.js";
+import {
+  DenseStore, ROW_AFTER_EVENT, ROW_BEFORE_EVENTS, ROW_EVENT, ROW_EVENT_AFTER_AFFECT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow,
+} from "./output.js";
 import type { Validated } from "./validate.js";
 
 /** The loop is running. */
@@ -67,6 +69,12 @@ const CULPRIT = [
 export interface StepHook {
   readonly times: Float64Array;
   accepted(y0: Float64Array): void;
+  /**
+   * Events changed the solve (an affect ran, or a terminating event ended it) at the end of
+   * accepted step `step` (after its `accepted`; the step's end in `times[1]` is the event time),
+   * or at t0 before any step (`step` = −1). Called once per such event time, after the affects.
+   */
+  eventHandled?(step: number): void;
 }
 
 /** Options of an {@link Integration} beyond the validated problem. */
@@ -207,12 +215,15 @@ export class Integration<Y = unknown> {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);
       }
+      const t0Row = this.rows.count;
       if (saveat.t0) this.save(t0, this.y, 0, 0, ROW_STATE);
       const ev = this.events;
       if (ev !== null) {
         // Conditions at t0; scheduled events at t0 fire now (a dose at t0), their state saved after.
         this.phase = IN_EVENT_AFFECT;
         const code = ev.start(solver, this.solverState, args, t0, t1, this.y);
+        if (ev.changed && saveat.t0) this.rows.setKind(t0Row, ROW_BEFORE_EVENTS);
+        if (ev.changed || code === RESULTS.eventOccurred) this.eventHandled(-1);
         if (ev.changed && saveat.steps > 0) this.save(t0, this.y, 0, 0, ROW_AFTER_EVENT);
         if (code !== RESULTS.successful) this.end(code, ev.detail || `t = ${t0}`);
       }
@@ -360,6 +371,7 @@ export class Integration<Y = unknown> {
       rec[T] = tEnd;
       this.phase = IN_EVENT_AFFECT;
       const code = ev!.handle(this.y);
+      if (ev!.changed || code === RESULTS.eventOccurred) this.eventHandled(step);
       if (ev!.changed && saveat.steps > 0) this.save(tEnd, this.y, step + 1, 0, ROW_AFTER_EVENT);
       if (code !== RESULTS.successful) return this.end(code, ev!.detail);
       if (ev!.changed && tEnd !== t1) this.restart();
@@ -380,6 +392,15 @@ export class Integration<Y = unknown> {
       st[0] = t;
       st[1] = h;
       if (this.stall.observeStep(st)) this.end(RESULTS.stalled, this.stall.detail());
+    }
+  }
+
+  /** Tells the step hook that events changed the solve at the end of `step` (−1: at t0). */
+  private eventHandled(step: number): void {
+    const hook = this.stepHook;
+    if (hook !== null && hook.eventHandled !== undefined) {
+      this.phase = IN_LOOP;
+      hook.eventHandled(step);
     }
   }
 
@@ -430,13 +451,19 @@ export class Integration<Y = unknown> {
   private saveOutputTimesAt(t: number, y: Float64Array): void {
     const ts = this.v.saveat.ts;
     if (ts === undefined) return;
-    const kind = this.result === RESULTS.eventOccurred ? ROW_EVENT : ROW_STATE;
-    const step = kind === ROW_EVENT ? this.numAcceptedSteps - 1 : this.numAcceptedSteps;
-    const theta = kind === ROW_EVENT ? this.eventTheta() : 0;
+    const atEvent = this.result === RESULTS.eventOccurred;
+    const kind = atEvent ? this.terminalEventKind() : ROW_STATE;
+    const step = atEvent ? this.numAcceptedSteps - 1 : this.numAcceptedSteps;
+    const theta = atEvent ? this.eventTheta() : 0;
     while (this.its < ts.length && ts[this.its] === t) {
       this.save(t, y, step, theta, kind);
       this.its++;
     }
+  }
+
+  /** The kind of the rows at a terminating event: after its affects when one ran. */
+  private terminalEventKind(): number {
+    return this.events !== null && this.events.changed ? ROW_EVENT_AFTER_AFFECT : ROW_EVENT;
   }
 
   /** θ of a terminating event inside the last accepted step (0 at t0, before any step). */
@@ -472,7 +499,7 @@ export class Integration<Y = unknown> {
     } else if (code === RESULTS.eventOccurred) {
       // A terminating event: output times at the event time, and the final state, at the event.
       this.saveOutputTimesAt(t, this.y);
-      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), ROW_EVENT);
+      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), this.terminalEventKind());
     }
     if (this.overflow && (code === RESULTS.successful || code === RESULTS.eventOccurred)) {
       code = RESULTS.outputTooLarge;

@@ -16,6 +16,13 @@ export const ROW_INTERPOLATED = 1;
 export const ROW_EVENT = 2;
 /** Kind of a saved row: the state right after an event's `affect` changed it (not a function of the steps alone). */
 export const ROW_AFTER_EVENT = 3;
+/** Kind of a saved row: the state at t0 before events at t0 (a dose at t0) changed it. */
+export const ROW_BEFORE_EVENTS = 4;
+/**
+ * Kind of a saved row: the state at a terminating event after its affects ran (the interpolant of
+ * step `rowStep` at the event's θ, then the affects; ROW_EVENT when no affect ran).
+ */
+export const ROW_EVENT_AFTER_AFFECT = 5;
 
 /** Bytes of output a solve may store before it ends with `RESULTS.outputTooLarge`. @defaultValue 2 GiB */
 export const DEFAULT_OUTPUT_BUDGET = 2 * 1024 ** 3;
@@ -32,7 +39,7 @@ export class Rows {
   rowStep: Int32Array | null;
   /** Per row: θ inside the step (interpolated rows), else 0 or 1. */
   rowTheta: Float64Array | null;
-  /** Per row: ROW_STATE, ROW_INTERPOLATED, ROW_EVENT or ROW_AFTER_EVENT. */
+  /** Per row: ROW_STATE, ROW_INTERPOLATED, ROW_EVENT, ROW_AFTER_EVENT, ROW_BEFORE_EVENTS or ROW_EVENT_AFTER_AFFECT. */
   rowKind: Uint8Array | null;
   /** Rows the budget allows (0: unlimited). */
   private readonly maxRows: number;
@@ -66,6 +73,11 @@ export class Rows {
     }
     this.count = i + 1;
     return i * this.width;
+  }
+
+  /** Changes the recorded kind of row `i` (no-op without a plan). */
+  setKind(i: number, kind: number): void {
+    if (this.rowKind !== null && i < this.count) this.rowKind[i] = kind;
   }
 
   private grow(): void {

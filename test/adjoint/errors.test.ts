@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  AutoSwitch, BacksolveAdjoint, ConstantStepSize, ControlTerm, EulerMaruyama, KenCarp4, MultiTerm, VirtualBrownianTree, diffeqsolveJvp, diffeqsolveVjp, ForwardSensitivity, ODETerm, RecursiveCheckpointAdjoint, Rodas5P, SaveAt, Tsit5,
+  AutoSwitch, BacksolveAdjoint, ConstantStepSize, ControlTerm, EulerMaruyama, KenCarp4, Milstein, MultiTerm, VirtualBrownianTree, diffeqsolveJvp, diffeqsolveVjp, ForwardSensitivity, ODETerm, RecursiveCheckpointAdjoint, Rodas5P, SaveAt, Tsit5,
 } from "../../src/index.js";
 
 const f = (_t: number, y: Float64Array, a: { k: number }, dy: Float64Array) => { dy[0] = -a.k * y[0]!; };
@@ -14,7 +14,7 @@ test("bad adjoint options name the option, the value and the fix", () => {
   assert.throws(() => new RecursiveCheckpointAdjoint({ checkpoint: 3 } as never), /unknown option `checkpoint`; the options are checkpoints and keepAllBytes/);
   assert.throws(() => new BacksolveAdjoint({ rtol: 1e-6 } as never), /unknown option `rtol`; the options are solver, stepsizeController, maxSteps and state/);
   assert.throws(() => new BacksolveAdjoint({ state: "store" as never }), /`state` = "store" must be "backsolve" or "interpolate"/);
-  assert.throws(() => diffeqsolveVjp({ ...base, adjoint: {} as never }), /`adjoint` must be new RecursiveCheckpointAdjoint\(\), new BacksolveAdjoint\(\) or new ForwardSensitivity\(\)/);
+  assert.throws(() => diffeqsolveVjp({ ...base, adjoint: {} as never }), /`adjoint` must be new RecursiveCheckpointAdjoint\(\), new BacksolveAdjoint\(\), new ForwardSensitivity\(\)/);
   assert.throws(() => diffeqsolveVjp({ ...base, tol: 1 } as never), /unknown option `tol`/);
 });
 
@@ -27,12 +27,14 @@ test("what cannot be differentiated is refused with the alternative", () => {
   assert.throws(() => diffeqsolveVjp({ ...base, saveat: new SaveAt({ steps: true }) }), /SaveAt steps is not differentiated .* SaveAt\(\{ ts \}\)/);
 });
 
-test("an SDE, and an IMEX split with an adjoint that needs one ODE term, are refused naming the part and what works", () => {
+test("an SDE solver without a step adjoint, and an IMEX split with an adjoint that needs one ODE term, are refused naming what works", () => {
   const sde = {
     ...base, terms: new MultiTerm(new ODETerm(f), new ControlTerm((_t: number, _y: Float64Array, _a: unknown, g: Float64Array) => { g[0] = 0.1; }, new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-6, seed: 1 }))),
     solver: new EulerMaruyama(), dt0: 0.01, stepsizeController: new ConstantStepSize(),
   };
-  assert.throws(() => diffeqsolveVjp(sde), /EulerMaruyama on a MultiTerm \(not an ODE\) has no discrete adjoint, and the other adjoints need `terms` = new ODETerm\(f\)/);
+  // Euler–Maruyama over a VirtualBrownianTree is differentiated step by step; Milstein is not.
+  assert.doesNotThrow(() => diffeqsolveVjp(sde).pullback([[1]]));
+  assert.throws(() => diffeqsolveVjp({ ...sde, solver: new Milstein() }), /gradients through SDE solves are taken for EulerMaruyama, EulerHeun and ReversibleHeun/);
   const imex = { ...base, terms: new MultiTerm(new ODETerm(f), new ODETerm(f)), solver: new KenCarp4() };
   assert.throws(() => diffeqsolveVjp({ ...imex, adjoint: new BacksolveAdjoint() }), /`terms` must be new ODETerm\(f\), got a MultiTerm \(for KenCarp4's IMEX split, use the default adjoint: new RecursiveCheckpointAdjoint\(\)\)/);
   assert.doesNotThrow(() => diffeqsolveVjp(imex).pullback([[1]]));
