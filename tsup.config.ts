@@ -15,6 +15,8 @@ async function buildCli(): Promise<void> {
     target: "node20",
     banner: { js: "#!/usr/bin/env node" },
     logLevel: "warning",
+    // --plot draws through odeflow/plot's optional peers, imported when a plot is asked for.
+    external: ["echarts", "@resvg/resvg-js"],
     plugins: [{
       name: "library-external",
       setup(b) {
@@ -38,7 +40,7 @@ async function buildModules(): Promise<void> {
   const scan = (dir: string): void => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
-      if (statSync(p).isDirectory()) { if (p !== join("src", "cli") && p !== join("src", "node")) scan(p); }
+      if (statSync(p).isDirectory()) { if (p !== join("src", "cli") && p !== join("src", "node") && p !== join("src", "plot")) scan(p); }
       else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) entries.push(p);
     }
   };
@@ -95,5 +97,16 @@ export default defineConfig([
     target: "node20",
     platform: "node",
     external: ["webgpu"],
+  },
+  // `odeflow/plot` (src/plot/): sampling and figures without dependencies; SVG and PNG through the
+  // optional peers echarts and @resvg/resvg-js, imported when first drawn.
+  {
+    entry: { plot: "src/plot/index.ts" },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    target: "es2020",
+    platform: "neutral",
+    external: ["echarts", "@resvg/resvg-js"],
   },
 ]);

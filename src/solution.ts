@@ -169,6 +169,21 @@ export class Solution<Y = unknown> {
     return this.structure.unflatten(this.ysFlat, i * this.size);
   }
 
+  /**
+   * The accepted step grid behind the dense output: the start of every stored step, then the
+   * final time (a copy; requires `SaveAt({ dense: true })`). A step that ended at an event appears
+   * once; the time of an event with an `affect` starts the step after it. Plotting uses these as
+   * the knots of its adaptive sampling (odeflow/plot).
+   */
+  stepTimes(): Float64Array {
+    const d = this.dense;
+    if (d === null) throw new Error("sol.stepTimes() needs dense output: pass saveat: new SaveAt({ dense: true }).");
+    const out = new Float64Array(d.count + 1);
+    out.set(d.tStart.subarray(0, d.count));
+    out[d.count] = this.tFinal;
+    return out;
+  }
+
   /** Whether `evaluate`/`derivative` are available (`SaveAt({ dense: true })`). */
   get hasDense(): boolean {
     return this.dense !== null;

@@ -95,8 +95,9 @@ test("the core source imports no Node built-in and nothing outside src/ but acor
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
       // src/cli is the Node command line (dist/cli.js), src/node the Node-only `odeflow/webgpu`
-      // (dist/webgpu.js); neither is part of the core bundle.
-      if (statSync(p).isDirectory()) { if (relative(root, p) !== join("src", "cli") && relative(root, p) !== join("src", "node")) scan(p); }
+      // (dist/webgpu.js), src/plot `odeflow/plot` (dist/plot.js); none is part of the core bundle.
+      const skip = [join("src", "cli"), join("src", "node"), join("src", "plot")];
+      if (statSync(p).isDirectory()) { if (!skip.includes(relative(root, p))) scan(p); }
       else if (p.endsWith(".ts")) files.push(p);
     }
   };
@@ -132,4 +133,18 @@ test("odeflow/webgpu: its own ESM entry, loading only the optional peer `webgpu`
   assert.equal(typeof mod.requestWebGPUDevice, "function");
   assert.equal(typeof mod.isSoftwareAdapter, "function");
   assert.match(readFileSync(needDist("webgpu.d.ts"), "utf8"), /requestWebGPUDevice/);
+});
+
+test("odeflow/plot: its own entry (ESM and CommonJS), loading only its optional peers echarts and @resvg/resvg-js, when it draws", async () => {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  assert.equal(pkg.exports["./plot"].import.default, "./dist/plot.js");
+  assert.equal(pkg.exports["./plot"].require.default, "./dist/plot.cjs");
+  for (const peer of ["echarts", "@resvg/resvg-js"]) assert.equal(pkg.peerDependenciesMeta?.[peer]?.optional, true, `${peer} is an optional peer`);
+  assert.deepEqual(specifiers(readFileSync(needDist("plot.js"), "utf8")).sort(), ["echarts"], "the PNG peer is imported by a computed name, echarts lazily");
+  const mod = (await import("odeflow/plot" as string)) as Record<string, unknown>;
+  for (const name of ["sampleSolution", "solutionFigure", "echartsOption", "plotSolution", "renderSVG", "renderPNG"]) assert.equal(typeof mod[name], "function", name);
+  assert.match(readFileSync(needDist("plot.d.ts"), "utf8"), /plotSolution/);
+  const dts = readFileSync(needDist("plot.d.ts"), "utf8");
+  assert.doesNotMatch(dts, /^import .*["']echarts["']/m, "the declarations do not need echarts installed");
+  assert.doesNotMatch(dts, /declare class Solution/, "a structural PlottableSolution, not a second copy of the Solution class");
 });
