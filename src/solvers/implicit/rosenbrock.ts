@@ -166,7 +166,8 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
   }
 
   extraStats(state: RosenbrockState): Record<string, number> {
-    return { numJacobianEvals: state.im.numJacobianEvals, numLUDecompositions: state.im.numLUDecompositions, numNewtonIterations: 0 };
+    // Rosenbrock methods solve linear systems, no Newton iterations: no counter for them.
+    return { numJacobianEvals: state.im.numJacobianEvals, numLUDecompositions: state.im.numLUDecompositions };
   }
 
   restart(state: RosenbrockState, t: number, y: Float64Array): Float64Array {
