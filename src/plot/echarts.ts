@@ -191,7 +191,11 @@ export function echartsOption(fig: Figure, settings: EChartsOptionSettings = {})
   });
   const axis = (a: AxisLayout, label: string, which: "x" | "y"): Record<string, unknown> => {
     const labels = new Map(a.ticks.map((t, i) => [t, a.labels[i]!]));
-    const fixed = interactive ? {} : { customValues: a.ticks };
+    // Static pictures get the ticks computed here. Interactive charts let ECharts choose linear
+    // ticks as the view zooms, but keep whole decades on a log axis (ECharts' own log ticks can
+    // land on uneven exponents); bounds that are not ticks get no label of their own.
+    const fixed = interactive && !a.log ? {} : { customValues: a.ticks };
+    const ends = { showMinLabel: a.ticks.includes(a.min), showMaxLabel: a.ticks.includes(a.max) };
     return {
       type: a.log ? "log" : "value", logBase: 10, min: a.min, max: a.max, scale: true, name: label,
       ...(which === "x"
@@ -201,7 +205,7 @@ export function echartsOption(fig: Figure, settings: EChartsOptionSettings = {})
       axisLine: { show: true, onZero: false, lineStyle: { color: "#444" } },
       axisTick: { show: true, ...fixed },
       axisLabel: {
-        ...fixed, hideOverlap: true, fontSize: 12, color: "#333", showMinLabel: interactive ? undefined : true, showMaxLabel: interactive ? undefined : true,
+        ...fixed, ...ends, hideOverlap: true, fontSize: 12, color: "#333",
         formatter: (v: number) => labels.get(v) ?? formatTick(v, undefined, undefined),
       },
       splitLine: { show: true, lineStyle: { color: "#e6e6e6" } },
