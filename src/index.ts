@@ -96,3 +96,4 @@ export { SRIW1 } from "./solvers/sde/sriw1.js";
 export { type Complex, complexState, complexValues } from "./complex.js";
 export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.js";
 export { Float32Steps, FLOAT32_RTOL_FLOOR } from "./solvers/float32.js";
+export type { TextProgressMeterOptions } from "./progress.js";
