@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { linePlot } from "../src/cli/svg.ts";
+import { renderSVG } from "../src/plot/index.ts";
 
 const docs = dirname(fileURLToPath(import.meta.url));
 const root = join(docs, "..");
@@ -21,13 +21,13 @@ function workPrecision(title, curves) {
     .map((c) => ({ label: c.label, pts: c.points.filter((p) => p.error > 0 && p.time > 0).sort((a, b) => a.error - b.error) }))
     .filter((c) => c.pts.length > 0)
     .map((c) => ({
-      label: c.label, x: c.pts.map((p) => Math.log10(p.error)), y: c.pts.map((p) => Math.log10(p.time * 1e3)),
+      label: c.label, x: c.pts.map((p) => p.error), y: c.pts.map((p) => p.time * 1e3), marks: true,
       dashed: !/^(odeflow |Tsit5|Dopri5|Dopri8|Vern7|Vern9)/.test(c.label), // other libraries dashed
     }));
-  return linePlot(series, { title, xLabel: "log10 error (lower is more accurate)", yLabel: "log10 time per solve (ms)", width: 760, height: 520 });
+  return renderSVG({ title, x: { label: "error (lower is more accurate)", log: true }, y: { label: "time per solve (ms)", log: true }, series, width: 760, height: 560 });
 }
 
-function plots() {
+async function plots() {
   const made = [];
   const out = join(pageDir, "benchmarks");
   mkdirSync(out, { recursive: true });
@@ -36,7 +36,7 @@ function plots() {
     const j = JSON.parse(readFileSync(explicit, "utf8"));
     for (const p of j.problems ?? []) {
       const file = `explicit-${p.key}.svg`;
-      writeFileSync(join(out, file), workPrecision(`${p.title}: non-stiff solvers`, (p.curves ?? []).map((c) => ({ label: c.solver, points: c.points ?? [] }))));
+      writeFileSync(join(out, file), await workPrecision(`${p.title}: non-stiff solvers`, (p.curves ?? []).map((c) => ({ label: c.solver, points: c.points ?? [] }))));
       made.push({ file, title: p.title, about: "explicit solvers against odex, numeric, mathjs and SciPy" });
     }
   }
@@ -48,7 +48,7 @@ function plots() {
       const pts = j.points.filter((p) => p.problem === problem);
       const solvers = [...new Set(pts.map((p) => p.solver))];
       const file = `stiff-${String(problem).toLowerCase()}.svg`;
-      writeFileSync(join(out, file), workPrecision(`${problem}: stiff solvers`, solvers.map((s) => ({ label: s, points: pts.filter((p) => p.solver === s) }))));
+      writeFileSync(join(out, file), await workPrecision(`${problem}: stiff solvers`, solvers.map((s) => ({ label: s, points: pts.filter((p) => p.solver === s) }))));
       made.push({ file, title: problem, about: "stiff solvers against SciPy and SUNDIALS CVODE" });
     }
   }
@@ -80,7 +80,7 @@ function benchmarksPage(svgs) {
   return files;
 }
 
-const svgs = plots();
+const svgs = await plots();
 const files = benchmarksPage(svgs);
 console.log(`docs/benchmarks.md: ${files.length} result files, ${svgs.length} work-precision plots in docs/benchmarks/`);
 

@@ -96,7 +96,7 @@ export function layoutFigure(fig: Figure, size: { width?: number; height?: numbe
   const legendTop = fig.title !== undefined ? titleTop + LINE + 8 : titleTop;
   const legendRows = hasLegend ? legendRowCount(fig, width) : 0;
   // The y label goes in its own band above the plot area.
-  const top = legendTop + legendRows * (LINE + 6) + LINE + 14;
+  const top = legendTop + legendRows * (LINE + 12) + LINE + 12;
   const bottom = 2 * LINE + 22;
   let xb = dataBounds(fig, "x");
   let yb = dataBounds(fig, "y");
@@ -184,7 +184,8 @@ export function echartsOption(fig: Figure, settings: EChartsOptionSettings = {})
       };
     }
     return {
-      type: "line", name, data: pairs(s, L.x.log, L.y.log), showSymbol: false, symbol: "none", connectNulls: false, clip: true,
+      type: "line", name, data: pairs(s, L.x.log, L.y.log), connectNulls: false, clip: true,
+      ...(s.marks === true ? { showSymbol: true, symbol: "circle", symbolSize: 5, itemStyle: { color: c } } : { showSymbol: false, symbol: "none" }),
       color: c, lineStyle: { color: c, width: s.width ?? 1.5, opacity: s.opacity ?? 1, type: s.dashed ? "dashed" : "solid" },
       emphasis: { disabled: true }, silent: s.label === undefined, animation: false, progressive: 0, large: false,
     };
@@ -195,7 +196,9 @@ export function echartsOption(fig: Figure, settings: EChartsOptionSettings = {})
     // ticks as the view zooms, but keep whole decades on a log axis (ECharts' own log ticks can
     // land on uneven exponents); bounds that are not ticks get no label of their own.
     const fixed = interactive && !a.log ? {} : { customValues: a.ticks };
-    const ends = { showMinLabel: a.ticks.includes(a.min), showMaxLabel: a.ticks.includes(a.max) };
+    // ECharts adds a label at a bound it was given when it chooses the ticks itself; hide those
+    // (showMinLabel hides the first label, which there is the bound's).
+    const ends = fixed === undefined || "customValues" in fixed ? {} : { showMinLabel: a.ticks.includes(a.min) ? undefined : false, showMaxLabel: a.ticks.includes(a.max) ? undefined : false };
     return {
       type: a.log ? "log" : "value", logBase: 10, min: a.min, max: a.max, scale: true, name: label,
       ...(which === "x"

@@ -34,6 +34,8 @@ export interface FigureSeries {
   /** Line width or marker diameter in pixels. @defaultValue 1.5 for lines, 10 for markers */
   width?: number;
   dashed?: boolean;
+  /** A line with a small marker at each data point (sparse data: work-precision curves). @defaultValue false */
+  marks?: boolean;
 }
 
 /** A figure: what {@link echartsOption}, `renderSVG` and `renderPNG` draw. */

@@ -39,7 +39,10 @@ export interface PlottableSolution {
 export interface SampleOptions {
   /** Components to sample (indices into the state). @defaultValue all */
   components?: readonly number[];
-  /** Sample for a log time axis: log-spaced grid, midpoints in log t; times ≤ 0 are left out. @defaultValue false */
+  /**
+   * Sample for a log time axis: log-spaced grid, midpoints in log t; times ≤ 0 are left out (from
+   * t0 = 0 the samples start at a hundredth of the first step). @defaultValue false
+   */
   logx?: boolean;
   /** Measure the chord test in log |y| where the component is positive (a log y axis). @defaultValue false */
   logy?: boolean;
@@ -161,9 +164,10 @@ function denseRows(sol: PlottableSolution, comps: readonly number[], s: DenseSet
   const hi = sol.tFinal;
   const steps = sol.stepTimes();
   if (s.logx) {
-    // A log time axis starts at the first positive time the solver reached.
+    // A log time axis from t0 = 0 starts two decades inside the first step (whose interpolant
+    // covers it): what happens before the first step end is shown, not cut off.
     if (dir < 0 || !(hi > 0)) return { t: [], y: comps.map(() => []) };
-    if (!(lo > 0)) lo = steps.find((t) => t > 0) ?? hi;
+    if (!(lo > 0)) lo = (steps.find((t) => t > 0) ?? hi) / 100;
   }
   const x = (t: number): number => (s.logx ? Math.log10(t) : t);
   const tOf = (v: number): number => (s.logx ? 10 ** v : v);
