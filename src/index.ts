@@ -13,7 +13,7 @@ export { SaveAt, type SaveAtOptions, type SaveFn } from "./saveat.js";
 export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
   AbstractTerm, ODETerm, ControlTerm, MultiTerm, type ControlTermOptions, type NoiseType, type ODETermOptions, type VectorFieldCompilation,
-  type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField,
+  type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField, type Vec,
 } from "./terms.js";
 export { Structure, type StateLike, type Structured } from "./tree.js";
 export {
