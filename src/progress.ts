@@ -69,6 +69,8 @@ export interface TextProgressMeterOptions {
    * @defaultValue `process.stderr.isTTY` without `write`; `true` with it
    */
   tty?: boolean;
+  /** Show nothing until the solve has run this long (a short solve then prints nothing at all). @defaultValue 0 */
+  delayMs?: number;
 }
 
 /**
@@ -91,10 +93,13 @@ export class TextProgressMeter implements ProgressMeter {
   private t0 = 0;
   private t1 = 1;
   private started = 0;
+  private readonly delayMs: number;
+  /** Whether anything was written (a delayed meter may finish without a word). */
+  private drawn = false;
 
   constructor(options: TextProgressMeterOptions = {}) {
     const what = "new TextProgressMeter(options)";
-    checkKeys(options, ["width", "intervalMs", "write", "tty"], what);
+    checkKeys(options, ["width", "intervalMs", "write", "tty", "delayMs"], what);
     const width = options.width ?? 40;
     if (typeof width !== "number" || !Number.isInteger(width) || width < 1 || width > 1000) {
       throw new RangeError(`${what}: \`width\` = ${describeValue(width)} must be a whole number of characters from 1 to 1000.`);
@@ -109,6 +114,9 @@ export class TextProgressMeter implements ProgressMeter {
     if (typeof interval !== "number" || !(interval >= 0)) {
       throw new RangeError(`${what}: \`intervalMs\` = ${describeValue(interval)} must be a number of milliseconds ≥ 0.`);
     }
+    const delay = options.delayMs ?? 0;
+    if (typeof delay !== "number" || !(delay >= 0)) throw new RangeError(`${what}: \`delayMs\` = ${describeValue(delay)} must be a number of milliseconds ≥ 0.`);
+    this.delayMs = delay;
     this.write = write;
     this.tty = tty;
     this.width = width;
@@ -119,6 +127,7 @@ export class TextProgressMeter implements ProgressMeter {
     this.t0 = t0;
     this.t1 = t1;
     this.started = now();
+    this.drawn = false;
     this.inner.start(t0, t1);
   }
 
@@ -128,12 +137,15 @@ export class TextProgressMeter implements ProgressMeter {
 
   finish(t: number): void {
     this.inner.finish(t);
+    if (!this.drawn) return;
     const seconds = (now() - this.started) / 1000;
     this.write(this.tty ? "\n" : `progress done: t = ${+t.toPrecision(6)} in ${duration(seconds)}\n`);
   }
 
   private draw(fraction: number, t: number): void {
     const elapsed = (now() - this.started) / 1000;
+    if (!this.drawn && elapsed * 1000 < this.delayMs) return;
+    this.drawn = true;
     // Rate and ETA once there is something to go by (not at the start, not when done).
     const known = fraction > 0 && fraction < 1 && elapsed > 0;
     const eta = known ? ` ETA ${duration((elapsed * (1 - fraction)) / fraction)}` : "";
