@@ -1,4 +1,5 @@
-// `npm run docs`: the API reference (typedoc, from the TSDoc in src/ into docs/api/) and the
+// `npm run docs`: the API reference (typedoc with typedoc-plugin-markdown, from the TSDoc in src/
+// into docs/api/, committed so that it reads on GitHub and npm without a build) and the
 // benchmark page docs/benchmarks.md, which collects bench/results/*.md (written by `npm run bench`)
 // and draws work-precision plots (SVG, docs/benchmarks/) from bench/results/{explicit,stiff}.json.
 // Usage: node --import tsx docs/build.mjs [--no-api] [--out DIR]   (DIR: where benchmarks.md and
@@ -88,5 +89,5 @@ if (!process.argv.includes("--no-api")) {
   const typedoc = join(root, "node_modules", "typedoc", "bin", "typedoc");
   const r = spawnSync(process.execPath, [typedoc, "--options", join(docs, "typedoc.json")], { cwd: docs, stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  console.log("API reference in docs/api/index.html");
+  console.log("API reference (Markdown) in docs/api/README.md");
 }

@@ -3,6 +3,7 @@
  *
  * This file is the only public surface: flat re-exports, one concept per module.
  * @packageDocumentation
+ * @module odeflow
  */
 export { diffeqsolve, type DiffeqsolveOptions } from "./integrate.js";
 export { init, resume, Integrator, type IntegratorSnapshot } from "./integrate/integrator.js";

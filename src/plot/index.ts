@@ -16,6 +16,7 @@
  * writeFileSync("solution.svg", await plotSolution(sol, { names: ["x", "v"] }));
  * ```
  * @packageDocumentation
+ * @module odeflow/plot
  */
 import { solutionFigure, type SolutionFigureOptions } from "./figure.js";
 import type { PlottableSolution } from "./sample.js";
