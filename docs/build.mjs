@@ -8,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { renderSVG } from "../src/plot/index.ts";
+import { plotSolution, renderSVG } from "../src/plot/index.ts";
+import { diffeqsolve, ODETerm, Rodas5P, SaveAt } from "../src/index.ts";
 
 const docs = dirname(fileURLToPath(import.meta.url));
 const root = join(docs, "..");
@@ -81,6 +82,19 @@ function benchmarksPage(svgs) {
   return files;
 }
 
+/** The README's picture, from the README's example (Van der Pol, μ = 1000, Rodas5P, default tolerances). */
+async function readmePicture() {
+  const sol = diffeqsolve({
+    terms: new ODETerm((t, [x, v], { mu }) => [v, mu * (1 - x * x) * v - x]),
+    solver: new Rodas5P(), t0: 0, t1: 3000, y0: [2, 0], args: { mu: 1000 },
+    saveat: new SaveAt({ ts: [0, 1000, 2000, 3000], dense: true }),
+  });
+  const svg = await plotSolution(sol, { names: ["x", "v"], scale: { 1: 1e-3 }, title: "Van der Pol, μ = 1000 (Rodas5P)", width: 760, height: 380 });
+  mkdirSync(join(pageDir, "images"), { recursive: true });
+  writeFileSync(join(pageDir, "images", "vanderpol.svg"), svg);
+}
+
+await readmePicture();
 const svgs = await plots();
 const files = benchmarksPage(svgs);
 console.log(`docs/benchmarks.md: ${files.length} result files, ${svgs.length} work-precision plots in docs/benchmarks/`);

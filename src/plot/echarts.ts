@@ -11,7 +11,7 @@
  * unit is as many pixels on x as on y.
  */
 import type { Figure, FigureAxis, FigureSeries } from "./figure.js";
-import { formatPower, formatTick, linearTicks, logBounds, logTicks, niceBounds } from "./ticks.js";
+import { formatPower, formatTick, linearTicks, linearTicksWithStep, logBounds, logTicks, niceBounds } from "./ticks.js";
 
 /** A colour-blind-safe palette (Tableau 10). */
 export const PALETTE = ["#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1", "#76b7b2", "#edc948", "#ff9da7", "#9c755f", "#bab0ac"];
@@ -81,9 +81,22 @@ function axisLayout(axis: FigureAxis, bounds: [number, number], exact: boolean, 
     const decades = ticks.every((t) => Math.abs(Math.log10(t) - Math.round(Math.log10(t))) < 1e-9);
     return { min, max, log, ticks, labels: ticks.map((t) => (decades && axis.format !== "si" ? formatPower(t) : formatTick(t, undefined, axis.format))) };
   }
-  if (!exact && axis.min === undefined && axis.max === undefined) [min, max] = niceBounds(min, max, count);
-  else if (!(max > min)) [min, max] = niceBounds(min, max, count);
-  const { ticks, step } = linearTicks(min, max, count);
+  if (!(max > min)) [min, max] = niceBounds(min, max, count);
+  // The bounds widen to the ticks' own step (a second choice of step for the widened range could
+  // leave it with a single tick).
+  let { ticks, step } = linearTicks(min, max, count);
+  if (!exact && axis.min === undefined && axis.max === undefined && step > 0) {
+    // Of the steps for count … count + 3 ticks, the one whose widened range wastes least.
+    const lo = min, hi = max;
+    let best = Infinity;
+    for (let c = count; c <= count + 3; c++) {
+      const s = linearTicks(lo, hi, c).step;
+      const a = Math.floor(lo / s + 1e-9) * s, b = Math.ceil(hi / s - 1e-9) * s;
+      const waste = (b - a) / (hi - lo) + 0.02 * (c - count); // a slight preference for fewer ticks
+      if (waste < best) { best = waste; step = s; min = a; max = b; }
+    }
+    ticks = linearTicksWithStep(min, max, step);
+  }
   return { min, max, log, ticks, labels: ticks.map((t) => formatTick(t, step, axis.format)) };
 }
 

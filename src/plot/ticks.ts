@@ -73,10 +73,15 @@ export function linearTicks(lo: number, hi: number, count = 5): { ticks: number[
   const raw = (hi - lo) / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw * 0.999) ?? 10 * mag;
+  return { ticks: linearTicksWithStep(lo, hi, step), step };
+}
+
+/** The multiples of `step` in [lo, hi]. */
+export function linearTicksWithStep(lo: number, hi: number, step: number): number[] {
   const ticks: number[] = [];
   const first = Math.ceil(lo / step - 1e-9);
   for (let k = first; k * step <= hi + 1e-9 * step; k++) ticks.push(Math.abs(k * step) < 1e-12 * step ? 0 : Number((k * step).toPrecision(15)));
-  return { ticks, step };
+  return ticks;
 }
 
 /** Nice linear bounds: [lo, hi] widened to the nearest ticks outside it. */
