@@ -3,6 +3,7 @@
  *
  * This file is the only public surface: flat re-exports, one concept per module.
  * @packageDocumentation
+ * @module odeflow
  */
 export { diffeqsolve, type DiffeqsolveOptions } from "./integrate.js";
 export { init, resume, Integrator, type IntegratorSnapshot } from "./integrate/integrator.js";
@@ -13,7 +14,7 @@ export { SaveAt, type SaveAtOptions, type SaveFn } from "./saveat.js";
 export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
   AbstractTerm, ODETerm, ControlTerm, MultiTerm, type ControlTermOptions, type NoiseType, type ODETermOptions, type VectorFieldCompilation,
-  type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField,
+  type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField, type Vec,
 } from "./terms.js";
 export { Structure, type StateLike, type Structured } from "./tree.js";
 export {
@@ -113,3 +114,4 @@ export { ReversibleHeun, type ReversibleHeunState } from "./solvers/reversible_h
 export { ReversibleAdjoint } from "./adjoint/reversible.js";
 export { ImplicitAdjoint } from "./adjoint/implicit.js";
 export { SteadyStateEvent, type SteadyStateEventOptions } from "./events/steady_state.js";
+export type { TextProgressMeterOptions } from "./progress.js";
