@@ -30,6 +30,7 @@ import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
+import { vectors } from "../util/vectors.js";
 import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow } from "./output.js";
 import type { Validated } from "./validate.js";
 
@@ -82,7 +83,7 @@ export class Integration<Y = unknown> {
   /** Length of a saved row (n, or the width of `SaveAt.fn`). */
   readonly width: number;
   /** The doubles of the step (slots in controllers/base.ts). */
-  readonly rec = new Float64Array(REC_SIZE);
+  readonly rec: Float64Array;
   y: Float64Array;
   y1: Float64Array;
   readonly yErr: Float64Array;
@@ -120,13 +121,15 @@ export class Integration<Y = unknown> {
   overflow = false;
   /** A one-off output time (`Integrator.advanceTo`): 1 while pending, with its time in probeT[0]. */
   probePending = 0;
-  readonly probeT = new Float64Array(1);
-  readonly lastH = new Float64Array(1);
+  readonly probeT: Float64Array;
+  readonly lastH: Float64Array;
   /** [t, h] of the step just accepted, for the stall detector. */
-  private readonly stallTimes = new Float64Array(2);
+  private readonly stallTimes: Float64Array;
   /** The time of the SaveAt fn call in progress (for the message if it throws). */
-  readonly callT = new Float64Array(1);
-  readonly probeY: Float64Array;
+  readonly callT: Float64Array;
+  private probeYBuffer: Float64Array | null = null;
+  /** The buffers above, until {@link release} hands them to the next solve of the same size. */
+  private buffers: LoopBuffers | null;
 
   constructor(readonly v: Validated<Y>, args: unknown, options: IntegrationOptions = {}) {
     const n = v.y0.length;
@@ -137,18 +140,46 @@ export class Integration<Y = unknown> {
     const nts = saveat.ts === undefined ? 0 : saveat.ts.length;
     const rows = (saveat.t0 ? 1 : 0) + nts + (saveat.t1 ? 1 : 0) + (saveat.steps > 0 ? 64 : 0);
     this.rows = new Rows(this.width, rows, options.plan === true, v.maxOutputBytes);
-    this.y = new Float64Array(n);
-    this.y1 = new Float64Array(n);
-    this.yErr = new Float64Array(n);
-    this.yErr2 = new Float64Array(n);
-    this.ytmp = new Float64Array(n);
-    this.probeY = new Float64Array(n);
+    const b = acquireBuffers(n);
+    this.buffers = b;
+    this.rec = b.rec;
+    this.y = b.y;
+    this.y1 = b.y1;
+    this.yErr = b.yErr;
+    this.yErr2 = b.yErr2;
+    this.ytmp = b.ytmp;
+    this.probeT = b.probeT;
+    this.lastH = b.lastH;
+    this.stallTimes = b.stallTimes;
+    this.callT = b.callT;
     this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
-    this.stall = v.controller.adaptive ? new StallDetector() : null;
+    if (v.controller.adaptive && b.stall === null) b.stall = new StallDetector();
+    this.stall = v.controller.adaptive ? b.stall : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
     const landOnOutputs = saveat.ts !== undefined && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
     this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, landOnOutputs ? saveat.ts!.slice().sort() : undefined);
+  }
+
+  /** Where `Integrator.advanceTo` receives the state at its time (allocated on first use). */
+  get probeY(): Float64Array {
+    return (this.probeYBuffer ??= new Float64Array(this.n));
+  }
+
+  /**
+   * @internal The caller is done with this Integration (it has read the solution): its buffers go
+   * to the next solve of the same size, and it must not be used again. Only an owner that never
+   * hands the Integration out calls this (`diffeqsolve`).
+   */
+  release(): void {
+    const b = this.buffers;
+    if (b === null) return;
+    this.buffers = null;
+    this.status = ENDED;
+    // The state buffers ping-pong: give back whichever two they are now.
+    b.y = this.y;
+    b.y1 = this.y1;
+    spareBuffers = b;
   }
 
   /** The time the solve has reached. */
@@ -261,6 +292,7 @@ export class Integration<Y = unknown> {
    * `Integrator.advanceTo`); `probeDone` tells when it was filled into `probeY`.
    */
   setProbe(t: number): void {
+    if (this.probeYBuffer === null) this.probeYBuffer = new Float64Array(this.n); // now, not inside the step that fills it
     this.probeT[0] = t;
     this.probePending = 1;
   }
@@ -534,6 +566,42 @@ export class Integration<Y = unknown> {
       this.phase = IN_LOOP;
     }
   }
+}
+
+/**
+ * The loop's buffers that depend only on the state's length n. Allocating them is a real part of
+ * a small solve's fixed cost (a typed array of more than 8 doubles costs ~0.3 µs), so the last
+ * released set is kept for the next solve of the same size (one set, so nothing accumulates).
+ */
+interface LoopBuffers {
+  readonly n: number;
+  readonly rec: Float64Array;
+  y: Float64Array;
+  y1: Float64Array;
+  readonly yErr: Float64Array;
+  readonly yErr2: Float64Array;
+  readonly ytmp: Float64Array;
+  readonly probeT: Float64Array;
+  readonly lastH: Float64Array;
+  readonly stallTimes: Float64Array;
+  readonly callT: Float64Array;
+  /** Created by the first adaptive solve that uses the set; reset by each `start`. */
+  stall: StallDetector | null;
+}
+
+let spareBuffers: LoopBuffers | null = null;
+
+function acquireBuffers(n: number): LoopBuffers {
+  const spare = spareBuffers;
+  if (spare !== null && spare.n === n) {
+    spareBuffers = null;
+    return spare;
+  }
+  const [y, y1, yErr, yErr2, ytmp] = vectors(n, 5);
+  return {
+    n, rec: new Float64Array(REC_SIZE), y: y!, y1: y1!, yErr: yErr!, yErr2: yErr2!, ytmp: ytmp!,
+    probeT: new Float64Array(1), lastH: new Float64Array(1), stallTimes: new Float64Array(2), callT: new Float64Array(1), stall: null,
+  };
 }
 
 /** "TypeError: message" for the message of a result. */

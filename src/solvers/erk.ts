@@ -19,6 +19,7 @@ import type { AbstractSolver, SolverState } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
 import { canGenerate, linearCombination, lit } from "./codegen.js";
+import { vectors } from "../util/vectors.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
 type StepKernel = (
@@ -82,11 +83,9 @@ export interface ERKState extends SolverState {
   readonly f: InPlaceVectorField;
   readonly args: unknown;
   readonly n: number;
-  /** Stage buffers (views into one allocation): method stages, then f1 (non-FSAL), then extras. */
+  /** Stage buffers: method stages, then f1 (non-FSAL), then extras (see src/util/vectors.ts). */
   readonly ks: Float64Array[];
   readonly ytmp: Float64Array;
-  /** Interpolation weights scratch. */
-  readonly w: Float64Array;
   /** ks[0] holds f at the start of the next step. */
   k0Valid: boolean;
   /** ks[f1Index] holds f(t1, y1) of the last accepted step. */
@@ -278,6 +277,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly hasSecondaryError: boolean;
   private readonly kernel: StepKernel;
   private readonly generated: boolean;
+  private lastKernel: { readonly terms: AbstractTerm | undefined; readonly n: number; readonly kernel: StepKernel } | null = null;
 
   constructor(tableau: Tableau, options: ERKOptions = {}) {
     checkKeys(options, ["generated"], `new ${tableau.name}(options)`);
@@ -321,34 +321,33 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     return inline;
   }
 
-  /** The fused kernel when {@link kernelKind} says so, else the method's. */
+  /** The fused kernel when {@link kernelKind} says so, else the method's (the last answer is kept: solves repeat). */
   private kernelFor(n: number, terms: AbstractTerm | undefined): StepKernel {
+    const last = this.lastKernel;
+    if (last !== null && last.terms === terms && last.n === n) return last.kernel;
     const inline = this.inlineFor(terms, n);
-    return inline === null ? this.kernel : fusedKernel(this.tableau, (terms as ODETerm).vf, inline);
+    const kernel = inline === null ? this.kernel : fusedKernel(this.tableau, (terms as ODETerm).vf, inline);
+    this.lastKernel = { terms, n, kernel };
+    return kernel;
   }
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms?: AbstractTerm): ERKState {
-    const stages = this.tableau.dense.stages;
-    const K = new Float64Array(stages * n);
-    const ks: Float64Array[] = [];
-    for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
-    const empty = new Float64Array(0);
-    const kernel = this.kernelFor(n, terms);
+    const ks = vectors(n, this.tableau.dense.stages + 1);
+    const ytmp = ks.pop()!;
     return {
       numFnEvals: 0,
-      kernel,
+      kernel: this.kernelFor(n, terms),
       times: new Float64Array(3),
       f,
       args,
       n,
       ks,
-      ytmp: new Float64Array(n),
-      w: new Float64Array(stages),
+      ytmp,
       k0Valid: false,
       f1Valid: false,
       extrasValid: false,
-      y0Prev: empty,
-      y1Prev: empty,
+      y0Prev: EMPTY,
+      y1Prev: EMPTY,
     };
   }
 
@@ -431,14 +430,17 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
 
   interpolate(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
-    denseWeights(this.tableau, theta, false, state.w);
-    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
+    // The weights go to a module scratch: nothing between here and combineStages calls user code.
+    const w = scratchWeights(this.tableau.dense.stages);
+    denseWeights(this.tableau, theta, false, w);
+    combineStages(state.ks, w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
   }
 
   interpolateDerivative(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
-    denseWeights(this.tableau, theta, true, state.w);
-    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, 1, null, out);
+    const w = scratchWeights(this.tableau.dense.stages);
+    denseWeights(this.tableau, theta, true, w);
+    combineStages(state.ks, w, this.tableau.dense.stages, state.n, 1, null, out);
   }
 
   denseSize(n: number): number {
@@ -463,6 +465,8 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     }
   }
 }
+
+const EMPTY = new Float64Array(0);
 
 let scratch = new Float64Array(32);
 function scratchWeights(size: number): Float64Array {
