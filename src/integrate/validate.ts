@@ -15,6 +15,7 @@ import type { AbstractSolver, SolverState } from "../solvers/solver.js";
 import { AbstractTerm, assertRevisitable, checkStateSize, checkTermArgs, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
 import { suggest } from "../util/suggest.js";
+import { vectors } from "../util/vectors.js";
 import { DEFAULT_OUTPUT_BUDGET, tooLarge } from "./output.js";
 
 /** Options of {@link diffeqsolve}. */
@@ -105,11 +106,8 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   else if (!(terms instanceof ODETerm)) {
     throw new TypeError(`diffeqsolve: ${solver.name} solves ODEs and needs \`terms\` = new ODETerm(f); got a ${terms.constructor.name}.`);
   }
-  for (const [name, value] of [["t0", t0], ["t1", t1]] as const) {
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      throw new TypeError(`diffeqsolve: \`${name}\` must be a finite number; got ${describeValue(value)}${numericHint(value)}.`);
-    }
-  }
+  checkTime(t0, "t0");
+  checkTime(t1, "t1");
   if (dt0 !== undefined) {
     if (typeof dt0 !== "number") {
       throw new TypeError(`diffeqsolve: \`dt0\` must be a number, or omitted for an automatic initial step; got ${describeValue(dt0)}${numericHint(dt0)}.`);
@@ -145,7 +143,7 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   if (typeof maxOutputBytes !== "number" || !(maxOutputBytes > 0)) {
     throw new RangeError(`diffeqsolve: \`maxOutputBytes\` = ${describeValue(maxOutputBytes)} must be a number of bytes > 0 (the default is ${DEFAULT_OUTPUT_BUDGET}).`);
   }
-  const saveat = options.saveat ?? new SaveAt();
+  const saveat = options.saveat ?? (defaultSaveAt ??= new SaveAt());
   if (!(saveat instanceof SaveAt)) throw new TypeError(`diffeqsolve: \`saveat\` must be a SaveAt, e.g. new SaveAt({ ts: [0, 1] }); got ${describeValue(saveat)}.`);
   const dir = t1 >= t0 ? 1 : -1;
   if (saveat.ts !== undefined) {
@@ -163,7 +161,8 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     }
   }
   let controller = options.stepsizeController;
-  if (controller === undefined) controller = solver.errorOrder > 0 ? new PIDController() : new ConstantStepSize();
+  // The defaults are immutable (their per-solve state comes from `init`), so one of each serves every solve.
+  if (controller === undefined) controller = solver.errorOrder > 0 ? (defaultPID ??= new PIDController()) : (defaultConstant ??= new ConstantStepSize());
   if (!(controller instanceof AbstractStepSizeController)) {
     throw new TypeError(
       `diffeqsolve: \`stepsizeController\` must be a step-size controller (PIDController, ConstantStepSize, StepTo, or a subclass of AbstractStepSizeController); got ${describeValue(controller)}.`,
@@ -186,6 +185,16 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     f, terms, solver: stepper, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress, events, maxEvents,
     maxOutputBytes,
   };
+}
+
+let defaultSaveAt: SaveAt | undefined;
+let defaultPID: PIDController | undefined;
+let defaultConstant: ConstantStepSize | undefined;
+
+function checkTime(value: unknown, name: string): void {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new TypeError(`diffeqsolve: \`${name}\` must be a finite number; got ${describeValue(value)}${numericHint(value)}.`);
+  }
 }
 
 /** Stands in for `f` when the terms are not a single ODETerm (the solver reads them itself). */
@@ -226,11 +235,42 @@ export function checkArgs(value: unknown, path: string, depth: number): void {
  */
 function prepareVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args: unknown): InPlaceVectorField {
   const n = y0.length;
-  const probe = new Float64Array(n + 1).fill(NaN);
-  const dy = probe.subarray(0, n);
+  // The probe's arrays are kept for the next probe of the same size (not while one runs: f may solve too).
+  const own = probeBusy || probeArrays === null || probeArrays.n !== n ? newProbeArrays(n) : probeArrays;
+  probeArrays = null;
+  probeBusy = true;
+  try {
+    return probeVectorField(fn, t0, y0, args, own);
+  } finally {
+    probeBusy = false;
+    probeArrays = own;
+  }
+}
+
+/** Arrays of one probe: a copy of y0, dy (n) and dy with one slot more (n + 1). */
+interface ProbeArrays {
+  readonly n: number;
+  readonly y: Float64Array;
+  readonly dy: Float64Array;
+  readonly wide: Float64Array;
+}
+
+let probeArrays: ProbeArrays | null = null;
+let probeBusy = false;
+
+function newProbeArrays(n: number): ProbeArrays {
+  const [y, dy] = vectors(n, 2);
+  return { n, y: y!, dy: dy!, wide: new Float64Array(n + 1) };
+}
+
+function probeVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args: unknown, probe: ProbeArrays): InPlaceVectorField {
+  const n = y0.length;
+  const { y, dy, wide } = probe;
+  dy.fill(NaN);
+  y.set(y0);
   let returned: unknown;
   try {
-    returned = fn(t0, Float64Array.from(y0), args, dy);
+    returned = fn(t0, y, args, dy);
   } catch (e) {
     throw vectorFieldError(e, t0);
   }
@@ -268,11 +308,12 @@ function prepareVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, arg
   }
   // A finite sentinel past the end: any write there (NaN included) changes it.
   const sentinel = -1.2345678901234567e-300;
-  const wide = new Float64Array(n + 1).fill(NaN);
+  wide.fill(NaN);
   wide[n] = sentinel;
+  y.set(y0);
   try {
     // Writing past the end of a Float64Array is silently dropped, so probe with a wider one.
-    fn(t0, Float64Array.from(y0), args, wide);
+    fn(t0, y, args, wide);
   } catch (e) {
     throw vectorFieldError(e, t0);
   }
