@@ -26,7 +26,7 @@ import { StepClipper } from "../controllers/clip.js";
 import { StallDetector } from "../controllers/stall.js";
 import type { EventDetector } from "../events/detector.js";
 import { eventSupport } from "../events/support.js";
-import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
+import { ContractError, ResourceError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
@@ -86,9 +86,11 @@ export class Integration<Y = unknown> {
   readonly rec: Float64Array;
   y: Float64Array;
   y1: Float64Array;
-  readonly yErr: Float64Array;
-  readonly yErr2: Float64Array;
-  readonly ytmp: Float64Array;
+  yErr: Float64Array;
+  yErr2: Float64Array;
+  ytmp: Float64Array;
+  /** The loop's own state vectors (used unless the solver keeps them in its memory: `vectorBackend`). */
+  private readonly own: { readonly y: Float64Array; readonly y1: Float64Array; readonly yErr: Float64Array; readonly yErr2: Float64Array; readonly ytmp: Float64Array };
   readonly rows: Rows;
   readonly events: EventDetector | null;
   readonly clip: StepClipper;
@@ -142,12 +144,9 @@ export class Integration<Y = unknown> {
     this.rows = new Rows(this.width, rows, options.plan === true, v.maxOutputBytes);
     const b = acquireBuffers(n);
     this.buffers = b;
+    this.own = b;
     this.rec = b.rec;
-    this.y = b.y;
-    this.y1 = b.y1;
-    this.yErr = b.yErr;
-    this.yErr2 = b.yErr2;
-    this.ytmp = b.ytmp;
+    ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = b);
     this.probeT = b.probeT;
     this.lastH = b.lastH;
     this.stallTimes = b.stallTimes;
@@ -176,9 +175,7 @@ export class Integration<Y = unknown> {
     if (b === null) return;
     this.buffers = null;
     this.status = ENDED;
-    // The state buffers ping-pong: give back whichever two they are now.
-    b.y = this.y;
-    b.y1 = this.y1;
+    // The state buffers ping-pong within a solve; `bindBuffers` starts the next one from b's own.
     spareBuffers = b;
   }
 
@@ -214,7 +211,6 @@ export class Integration<Y = unknown> {
     this.args = args;
     this.rows.count = 0;
     this.dense = saveat.dense ? new DenseStore(solver.denseSize(this.n)) : null;
-    this.y.set(y0);
     rec.fill(0);
     rec[T] = t0;
     rec[T_END] = t0;
@@ -234,6 +230,8 @@ export class Integration<Y = unknown> {
     this.guarded(() => {
       this.phase = IN_LOOP; // errors of init are the solver's own (bad options), not a user function's
       this.solverState = solver.init(v.f, this.n, args, v.terms);
+      this.bindBuffers();
+      this.y.set(y0);
       if (v.progress !== null) {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);
@@ -255,6 +253,20 @@ export class Integration<Y = unknown> {
       this.controllerState = v.controller.init(problem, { solverState: this.solverState, y0: this.y, f0 });
     });
     if (this.status === RUNNING && (t0 === t1 || this.rec[T] === t1)) this.end(RESULTS.successful, "");
+  }
+
+  /**
+   * @internal The state vectors of this solve: the solver's own memory when it has a vector
+   * backend (the WebAssembly path: no copies per step), else the loop's. Called after `init`.
+   */
+  bindBuffers(): void {
+    const vb = this.v.solver.vectorBackend?.(this.solverState!) ?? null;
+    const b = vb === null ? this.own : vb.stateBuffers();
+    this.y = b.y;
+    this.y1 = b.y1;
+    this.yErr = b.yErr;
+    this.yErr2 = b.yErr2;
+    this.ytmp = b.ytmp;
   }
 
   /** Runs the loop to the end. */
@@ -554,7 +566,7 @@ export class Integration<Y = unknown> {
     try {
       body();
     } catch (e) {
-      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof SolveError) throw e;
+      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof ResourceError || e instanceof SolveError) throw e;
       const culprit = CULPRIT[this.phase]!;
       const where = this.whereThrown();
       // The rows saved so far stay; nothing is saved for the step that failed.
@@ -576,8 +588,8 @@ export class Integration<Y = unknown> {
 interface LoopBuffers {
   readonly n: number;
   readonly rec: Float64Array;
-  y: Float64Array;
-  y1: Float64Array;
+  readonly y: Float64Array;
+  readonly y1: Float64Array;
   readonly yErr: Float64Array;
   readonly yErr2: Float64Array;
   readonly ytmp: Float64Array;
