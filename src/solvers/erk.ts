@@ -287,7 +287,11 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly hasSecondaryError: boolean;
   private readonly kernel: StepKernel;
   private readonly generated: boolean;
-  private lastKernel: { readonly terms: AbstractTerm | undefined; readonly n: number; readonly kernel: StepKernel } | null = null;
+  /**
+   * The last kernel chosen, for its (terms, n): solves repeat. Not enumerable: it is a cache, not
+   * configuration (a worker rebuilding the solver compares the enumerable properties).
+   */
+  declare private lastKernel: { readonly terms: AbstractTerm | undefined; readonly n: number; readonly kernel: StepKernel } | null;
   /** Where the vector work runs ("auto": by state size) and the size from which "auto" picks WebAssembly. */
   private readonly backend: "auto" | "js" | "wasm";
   private readonly wasmThreshold: number;
@@ -308,6 +312,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.kernel = stepKernel(tableau, this.generated);
     ({ backend: this.backend, wasmThreshold: this.wasmThreshold } = checkBackendOptions(options, tableau));
     this.options = options;
+    Object.defineProperty(this, "lastKernel", { value: null, writable: true, enumerable: false });
   }
 
   /**
