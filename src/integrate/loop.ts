@@ -269,34 +269,20 @@ export class Integration<Y = unknown> {
     this.ytmp = b.ytmp;
   }
 
-  /** Runs the loop to the end. */
-  run(): void {
-    this.guarded(() => {
-      while (this.status === RUNNING) this.attempt();
-    });
-  }
-
   /**
-   * Runs the loop until it ends or the clock (`performance.now()`) passes `deadline`, looking at
-   * the clock every 32 attempted steps (a slice of `solveAsync`).
+   * Runs the loop until it ends, or until `accepted` more steps are accepted (the integrator's
+   * `step()`: 1), or until the clock (`performance.now()`, looked at every 32 attempted steps)
+   * passes `deadline` (a slice of `solveAsync`).
    */
-  runUntil(deadline: number): void {
+  run(accepted = Infinity, deadline = Infinity): void {
+    const until = this.numAcceptedSteps + accepted;
     this.guarded(() => {
       let k = 0;
-      while (this.status === RUNNING) {
+      while (this.status === RUNNING && this.numAcceptedSteps < until) {
         this.attempt();
-        if ((++k & 31) === 0 && performance.now() >= deadline) return;
+        if ((++k & 31) === 0 && deadline < Infinity && performance.now() >= deadline) return;
       }
     });
-  }
-
-  /** Attempts steps until one is accepted or the loop ends; returns whether a step was accepted. */
-  advance(): boolean {
-    const before = this.numAcceptedSteps;
-    this.guarded(() => {
-      while (this.status === RUNNING && this.numAcceptedSteps === before) this.attempt();
-    });
-    return this.numAcceptedSteps > before;
   }
 
   /**
