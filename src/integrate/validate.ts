@@ -235,39 +235,21 @@ export function checkArgs(value: unknown, path: string, depth: number): void {
  */
 function prepareVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args: unknown): InPlaceVectorField {
   const n = y0.length;
-  // The probe's arrays are kept for the next probe of the same size (not while one runs: f may solve too).
-  const own = probeBusy || probeArrays === null || probeArrays.n !== n ? newProbeArrays(n) : probeArrays;
+  // The probe's arrays (a copy of y0, dy, and dy with one slot more) are kept for the next probe
+  // of the same size; taken while in use (f may solve too), and not given back when f throws.
+  const own = probeArrays !== null && probeArrays[0]!.length === n ? probeArrays : [...vectors(n, 2), new Float64Array(n + 1)];
   probeArrays = null;
-  probeBusy = true;
-  try {
-    return probeVectorField(fn, t0, y0, args, own);
-  } finally {
-    probeBusy = false;
-    probeArrays = own;
-  }
+  const prepared = probeVectorField(fn, t0, y0, args, own);
+  probeArrays = own;
+  return prepared;
 }
 
-/** Arrays of one probe: a copy of y0, dy (n) and dy with one slot more (n + 1). */
-interface ProbeArrays {
-  readonly n: number;
-  readonly y: Float64Array;
-  readonly dy: Float64Array;
-  readonly wide: Float64Array;
-}
+let probeArrays: Float64Array[] | null = null;
 
-let probeArrays: ProbeArrays | null = null;
-let probeBusy = false;
-
-function newProbeArrays(n: number): ProbeArrays {
-  const [y, dy] = vectors(n, 2);
-  return { n, y: y!, dy: dy!, wide: new Float64Array(n + 1) };
-}
-
-function probeVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args: unknown, probe: ProbeArrays): InPlaceVectorField {
+function probeVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args: unknown, [y, dy, wide]: Float64Array[]): InPlaceVectorField {
   const n = y0.length;
-  const { y, dy, wide } = probe;
-  dy.fill(NaN);
-  y.set(y0);
+  dy!.fill(NaN);
+  y!.set(y0);
   let returned: unknown;
   try {
     returned = fn(t0, y, args, dy);
