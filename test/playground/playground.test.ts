@@ -96,7 +96,7 @@ function reference(ex: Example): { ts: number[]; ys: Float64Array[][] } {
   return { ts, ys: [diffeqsolve({ ...common, terms: new ODETerm(f), ...(event ? { event } : {}) }).ys] };
 }
 
-test("the gallery has the eight examples the issue asks for", () => {
+test("the gallery has the eight examples the guide lists", () => {
   assert.deepEqual(GALLERY.map((e) => e.id), ["lorenz", "vanderpol", "rober", "bouncing-ball", "sir", "pendulum", "arenstorf", "sde"]);
 });
 
