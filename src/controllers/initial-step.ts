@@ -27,17 +27,13 @@ export function initialStepSize(
   f1: Float64Array,
 ): number {
   const n = y0.length;
-  // Squares as products (`x ** 2` gives the same number, more slowly); no closure for the scales.
-  const rScalar = typeof rtol === "number";
-  const aScalar = typeof atol === "number";
+  const sc = (i: number): number => (typeof atol === "number" ? atol : atol[i]!) + (typeof rtol === "number" ? rtol : rtol[i]!) * Math.abs(y0[i]!);
   let d0 = 0;
   let d1 = 0;
   for (let i = 0; i < n; i++) {
-    const s = (aScalar ? atol : atol[i]!) + (rScalar ? rtol : rtol[i]!) * Math.abs(y0[i]!);
-    const a = y0[i]! / s;
-    const b = f0[i]! / s;
-    d0 += a * a;
-    d1 += b * b;
+    const s = sc(i);
+    d0 += (y0[i]! / s) ** 2;
+    d1 += (f0[i]! / s) ** 2;
   }
   d0 = Math.sqrt(d0 / n);
   d1 = Math.sqrt(d1 / n);
@@ -46,11 +42,7 @@ export function initialStepSize(
   for (let i = 0; i < n; i++) ytmp[i] = y0[i]! + dir * h0 * f0[i]!;
   f(t0 + dir * h0, ytmp, args, f1);
   let d2 = 0;
-  for (let i = 0; i < n; i++) {
-    const s = (aScalar ? atol : atol[i]!) + (rScalar ? rtol : rtol[i]!) * Math.abs(y0[i]!);
-    const c = (f1[i]! - f0[i]!) / s;
-    d2 += c * c;
-  }
+  for (let i = 0; i < n; i++) d2 += ((f1[i]! - f0[i]!) / sc(i)) ** 2;
   d2 = Math.sqrt(d2 / n) / h0;
   const dmax = Math.max(d1, d2);
   const h1 = !(dmax > 1e-15) ? Math.max(1e-6, h0 * 1e-3) : (0.01 / dmax) ** (1 / order);

@@ -72,7 +72,7 @@ export interface PIDState extends ControllerState {
   readonly solverState: SolverState;
   /** The solver's own step-factor hook (variable-order methods), or null. */
   readonly stepFactor: ((state: SolverState, err: number, accepted: boolean) => number) | null;
-  /** Scratch of the state's length (the scaled error) for a custom norm; empty otherwise. */
+  /** Scratch of the state's length (the scaled error, for a custom norm). */
   readonly scratch: Float64Array;
   /** The error norm's result (a double returned from a call V8 does not inline is boxed). */
   readonly normResult: Float64Array;
@@ -215,7 +215,7 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
       solver,
       solverState: start.solverState,
       stepFactor: typeof hooks.stepFactor === "function" ? hooks.stepFactor : null,
-      scratch: typeof this.norm === "function" ? new Float64Array(n) : NO_SCRATCH,
+      scratch: new Float64Array(n),
       normResult: new Float64Array(1),
     };
   }
@@ -346,7 +346,7 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
   /** The scaled error norm of `e` into `state.normResult[0]`. */
   private errorNorm(state: PIDState, y0: Float64Array, y1: Float64Array, e: Float64Array): void {
     const { norm, rtol, atol } = this;
-    const n = y0.length;
+    const n = state.scratch.length;
     const result = state.normResult;
     if (norm === "rms" && typeof rtol === "number" && typeof atol === "number") {
       // The common case, kept branch-free.
@@ -384,8 +384,6 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
     }
   }
 }
-
-const NO_SCRATCH = new Float64Array(0);
 
 /** Records a rejection in the step record (read by the next adapt and by the loop's progress guard). */
 function reject(rec: Float64Array): number {

@@ -30,7 +30,6 @@ import { ContractError, ResourceError, type Result, RESULTS, SolveError } from "
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
-import { vectors } from "../util/vectors.js";
 import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow } from "./output.js";
 import type { Validated } from "./validate.js";
 
@@ -123,15 +122,16 @@ export class Integration<Y = unknown> {
   overflow = false;
   /** A one-off output time (`Integrator.advanceTo`): 1 while pending, with its time in probeT[0]. */
   probePending = 0;
-  readonly probeT: Float64Array;
-  readonly lastH: Float64Array;
+  readonly probeT = new Float64Array(1);
+  readonly lastH = new Float64Array(1);
   /** [t, h] of the step just accepted, for the stall detector. */
-  private readonly stallTimes: Float64Array;
+  private readonly stallTimes = new Float64Array(2);
   /** The time of the SaveAt fn call in progress (for the message if it throws). */
-  readonly callT: Float64Array;
-  private probeYBuffer: Float64Array | null = null;
-  /** The buffers above, until {@link release} hands them to the next solve of the same size. */
-  private buffers: LoopBuffers | null;
+  readonly callT = new Float64Array(1);
+  /** Where `Integrator.advanceTo` receives the state at its time. */
+  readonly probeY: Float64Array;
+  /** Set by {@link release}: the buffers belong to the next solve of the same size. */
+  private released = false;
 
   constructor(readonly v: Validated<Y>, args: unknown, options: IntegrationOptions = {}) {
     const n = v.y0.length;
@@ -142,27 +142,18 @@ export class Integration<Y = unknown> {
     const nts = saveat.ts === undefined ? 0 : saveat.ts.length;
     const rows = (saveat.t0 ? 1 : 0) + nts + (saveat.t1 ? 1 : 0) + (saveat.steps > 0 ? 64 : 0);
     this.rows = new Rows(this.width, rows, options.plan === true, v.maxOutputBytes);
-    const b = acquireBuffers(n);
-    this.buffers = b;
-    this.own = b;
-    this.rec = b.rec;
-    ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = b);
-    this.probeT = b.probeT;
-    this.lastH = b.lastH;
-    this.stallTimes = b.stallTimes;
-    this.callT = b.callT;
+    const b = spare !== null && spare.n === n ? spare : null;
+    spare = null;
+    this.rec = b?.rec ?? new Float64Array(REC_SIZE);
+    this.probeY = b?.probeY ?? new Float64Array(n);
+    this.own = b?.own ?? { y: new Float64Array(n), y1: new Float64Array(n), yErr: new Float64Array(n), yErr2: new Float64Array(n), ytmp: new Float64Array(n) };
+    ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = this.own);
     this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
-    if (v.controller.adaptive && b.stall === null) b.stall = new StallDetector();
-    this.stall = v.controller.adaptive ? b.stall : null;
+    this.stall = v.controller.adaptive ? (b?.stall ?? new StallDetector()) : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
     const landOnOutputs = saveat.ts !== undefined && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
     this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, landOnOutputs ? saveat.ts!.slice().sort() : undefined);
-  }
-
-  /** Where `Integrator.advanceTo` receives the state at its time (allocated on first use). */
-  get probeY(): Float64Array {
-    return (this.probeYBuffer ??= new Float64Array(this.n));
   }
 
   /**
@@ -171,12 +162,10 @@ export class Integration<Y = unknown> {
    * hands the Integration out calls this (`diffeqsolve`).
    */
   release(): void {
-    const b = this.buffers;
-    if (b === null) return;
-    this.buffers = null;
+    if (this.released) return;
+    this.released = true;
     this.status = ENDED;
-    // The state buffers ping-pong within a solve; `bindBuffers` starts the next one from b's own.
-    spareBuffers = b;
+    spare = { n: this.n, rec: this.rec, probeY: this.probeY, own: this.own, stall: this.stall };
   }
 
   /** The time the solve has reached. */
@@ -290,7 +279,6 @@ export class Integration<Y = unknown> {
    * `Integrator.advanceTo`); `probeDone` tells when it was filled into `probeY`.
    */
   setProbe(t: number): void {
-    if (this.probeYBuffer === null) this.probeYBuffer = new Float64Array(this.n); // now, not inside the step that fills it
     this.probeT[0] = t;
     this.probePending = 1;
   }
@@ -567,40 +555,18 @@ export class Integration<Y = unknown> {
 }
 
 /**
- * The loop's buffers that depend only on the state's length n. Allocating them is a real part of
- * a small solve's fixed cost (a typed array of more than 8 doubles costs ~0.3 µs), so the last
- * released set is kept for the next solve of the same size (one set, so nothing accumulates).
+ * The buffers of the last released Integration that depend only on the state's length n (the step
+ * record, probeY, the state vectors, the stall detector, which `start` resets), for the next solve
+ * of the same size: allocating them is a real part of a small solve's fixed cost (a typed array of
+ * more than 8 doubles costs ~0.3 µs). One set is kept, so nothing accumulates.
  */
-interface LoopBuffers {
+let spare: {
   readonly n: number;
   readonly rec: Float64Array;
-  readonly y: Float64Array;
-  readonly y1: Float64Array;
-  readonly yErr: Float64Array;
-  readonly yErr2: Float64Array;
-  readonly ytmp: Float64Array;
-  readonly probeT: Float64Array;
-  readonly lastH: Float64Array;
-  readonly stallTimes: Float64Array;
-  readonly callT: Float64Array;
-  /** Created by the first adaptive solve that uses the set; reset by each `start`. */
-  stall: StallDetector | null;
-}
-
-let spareBuffers: LoopBuffers | null = null;
-
-function acquireBuffers(n: number): LoopBuffers {
-  const spare = spareBuffers;
-  if (spare !== null && spare.n === n) {
-    spareBuffers = null;
-    return spare;
-  }
-  const [y, y1, yErr, yErr2, ytmp] = vectors(n, 5);
-  return {
-    n, rec: new Float64Array(REC_SIZE), y: y!, y1: y1!, yErr: yErr!, yErr2: yErr2!, ytmp: ytmp!,
-    probeT: new Float64Array(1), lastH: new Float64Array(1), stallTimes: new Float64Array(2), callT: new Float64Array(1), stall: null,
-  };
-}
+  readonly probeY: Float64Array;
+  readonly own: Integration["own"];
+  readonly stall: StallDetector | null;
+} | null = null;
 
 /** "TypeError: message" for the message of a result. */
 function describeError(e: unknown): string {

@@ -20,7 +20,7 @@ export function solutionOf<Y>(integration: Integration<Y>, throwOnFailure: boole
   };
   const state = integration.solverState;
   if (state !== null && typeof solver.extraStats === "function") Object.assign(stats, solver.extraStats(state));
-  const cut = <T extends Float64Array>(a: T, length: number): T => (copy ? (a.slice(0, length) as T) : viewOf(a, length));
+  const cut = <T extends Float64Array>(a: T, length: number): T => (copy ? (a.slice(0, length) as T) : (a.subarray(0, length) as T));
   const denseOut: DenseOutput | null =
     dense === null
       ? null
@@ -47,14 +47,4 @@ export function solutionOf<Y>(integration: Integration<Y>, throwOnFailure: boole
     throw new SolveError(integration.result, integration.detail, sol, integration.error);
   }
   return sol;
-}
-
-/**
- * The first `length` numbers of `a` without copying where that is cheapest: `a` itself when it is
- * exactly that long, else a view; a short array (at most 8 numbers) is copied instead, because a
- * view of it would first move it out of its object into a backing store of its own (~0.3 µs).
- */
-function viewOf<T extends Float64Array>(a: T, length: number): T {
-  if (a.length === length) return a;
-  return (length <= 8 && a.length <= 8 ? a.slice(0, length) : a.subarray(0, length)) as T;
 }

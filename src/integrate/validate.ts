@@ -15,7 +15,6 @@ import type { AbstractSolver, SolverState } from "../solvers/solver.js";
 import { AbstractTerm, assertRevisitable, checkStateSize, checkTermArgs, type InPlaceVectorField, ODETerm, type VectorFieldFn } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
 import { suggest } from "../util/suggest.js";
-import { vectors } from "../util/vectors.js";
 import { DEFAULT_OUTPUT_BUDGET, tooLarge } from "./output.js";
 
 /**
@@ -118,8 +117,11 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   else if (!(terms instanceof ODETerm)) {
     throw new TypeError(`diffeqsolve: ${solver.name} solves ODEs and needs \`terms\` = new ODETerm(f); got a ${terms.constructor.name}.`);
   }
-  checkTime(t0, "t0");
-  checkTime(t1, "t1");
+  for (const [name, value] of [["t0", t0], ["t1", t1]] as const) {
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      throw new TypeError(`diffeqsolve: \`${name}\` must be a finite number; got ${describeValue(value)}${numericHint(value)}.`);
+    }
+  }
   if (dt0 !== undefined) {
     if (typeof dt0 !== "number") {
       throw new TypeError(`diffeqsolve: \`dt0\` must be a number, or omitted for an automatic initial step; got ${describeValue(dt0)}${numericHint(dt0)}.`);
@@ -155,7 +157,7 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   if (typeof maxOutputBytes !== "number" || !(maxOutputBytes > 0)) {
     throw new RangeError(`diffeqsolve: \`maxOutputBytes\` = ${describeValue(maxOutputBytes)} must be a number of bytes > 0 (the default is ${DEFAULT_OUTPUT_BUDGET}).`);
   }
-  const saveat = options.saveat ?? (defaultSaveAt ??= new SaveAt());
+  const saveat = options.saveat ?? new SaveAt();
   if (!(saveat instanceof SaveAt)) throw new TypeError(`diffeqsolve: \`saveat\` must be a SaveAt, e.g. new SaveAt({ ts: [0, 1] }); got ${describeValue(saveat)}.`);
   const dir = t1 >= t0 ? 1 : -1;
   if (saveat.ts !== undefined) {
@@ -173,8 +175,7 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     }
   }
   let controller = options.stepsizeController;
-  // The defaults are immutable (their per-solve state comes from `init`), so one of each serves every solve.
-  if (controller === undefined) controller = solver.errorOrder > 0 ? (defaultPID ??= new PIDController()) : (defaultConstant ??= new ConstantStepSize());
+  if (controller === undefined) controller = solver.errorOrder > 0 ? new PIDController() : new ConstantStepSize();
   if (!(controller instanceof AbstractStepSizeController)) {
     throw new TypeError(
       `diffeqsolve: \`stepsizeController\` must be a step-size controller (PIDController, ConstantStepSize, StepTo, or a subclass of AbstractStepSizeController); got ${describeValue(controller)}.`,
@@ -197,16 +198,6 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     f, terms, solver: stepper, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress, events, maxEvents,
     maxOutputBytes,
   };
-}
-
-let defaultSaveAt: SaveAt | undefined;
-let defaultPID: PIDController | undefined;
-let defaultConstant: ConstantStepSize | undefined;
-
-function checkTime(value: unknown, name: string): void {
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new TypeError(`diffeqsolve: \`${name}\` must be a finite number; got ${describeValue(value)}${numericHint(value)}.`);
-  }
 }
 
 /** Stands in for `f` when the terms are not a single ODETerm (the solver reads them itself). */
@@ -247,24 +238,11 @@ export function checkArgs(value: unknown, path: string, depth: number): void {
  */
 function prepareVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args: unknown): InPlaceVectorField {
   const n = y0.length;
-  // The probe's arrays (a copy of y0, dy, and dy with one slot more) are kept for the next probe
-  // of the same size; taken while in use (f may solve too), and not given back when f throws.
-  const own = probeArrays !== null && probeArrays[0]!.length === n ? probeArrays : [...vectors(n, 2), new Float64Array(n + 1)];
-  probeArrays = null;
-  const prepared = probeVectorField(fn, t0, y0, args, own);
-  probeArrays = own;
-  return prepared;
-}
-
-let probeArrays: Float64Array[] | null = null;
-
-function probeVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args: unknown, [y, dy, wide]: Float64Array[]): InPlaceVectorField {
-  const n = y0.length;
-  dy!.fill(NaN);
-  y!.set(y0);
+  const probe = new Float64Array(n + 1).fill(NaN);
+  const dy = probe.subarray(0, n);
   let returned: unknown;
   try {
-    returned = fn(t0, y, args, dy);
+    returned = fn(t0, Float64Array.from(y0), args, dy);
   } catch (e) {
     throw vectorFieldError(e, t0);
   }
@@ -302,12 +280,11 @@ function probeVectorField(fn: VectorFieldFn, t0: number, y0: Float64Array, args:
   }
   // A finite sentinel past the end: any write there (NaN included) changes it.
   const sentinel = -1.2345678901234567e-300;
-  wide.fill(NaN);
+  const wide = new Float64Array(n + 1).fill(NaN);
   wide[n] = sentinel;
-  y.set(y0);
   try {
     // Writing past the end of a Float64Array is silently dropped, so probe with a wider one.
-    fn(t0, y, args, wide);
+    fn(t0, Float64Array.from(y0), args, wide);
   } catch (e) {
     throw vectorFieldError(e, t0);
   }

@@ -19,7 +19,6 @@ import type { AbstractSolver, SolverState, VectorBackend } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
 import { canGenerate, linearCombination, lit } from "./codegen.js";
-import { vectors } from "../util/vectors.js";
 import { chooseBackend, checkBackendOptions, type WasmBackendOption, wasmProvider } from "./wasm-provider.js";
 import type { WasmERKWorkspace } from "../wasm/erk-workspace.js";
 
@@ -75,7 +74,7 @@ export interface ERKState extends SolverState {
   readonly f: InPlaceVectorField;
   readonly args: unknown;
   readonly n: number;
-  /** Stage buffers: method stages, then f1 (non-FSAL), then extras (see src/util/vectors.ts). */
+  /** Stage buffers (views into one allocation): method stages, then f1 (non-FSAL), then extras. */
   readonly ks: Float64Array[];
   readonly ytmp: Float64Array;
   /** ks[0] holds f at the start of the next step. */
@@ -231,11 +230,6 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly hasSecondaryError: boolean;
   private readonly kernel: StepKernel;
   private readonly generated: boolean;
-  /**
-   * The last kernel chosen, for its (terms, n): solves repeat. Not enumerable: it is a cache, not
-   * configuration (a worker rebuilding the solver compares the enumerable properties).
-   */
-  declare private lastKernel: { readonly terms: AbstractTerm | undefined; readonly n: number; readonly kernel: StepKernel } | null;
   /** Where the vector work runs ("auto": by state size) and the size from which "auto" picks WebAssembly. */
   private readonly backend: "auto" | "js" | "wasm";
   private readonly wasmThreshold: number; // 0: the method's measured one
@@ -256,7 +250,6 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.kernel = stepKernel(tableau, this.generated);
     ({ backend: this.backend, wasmThreshold: this.wasmThreshold } = checkBackendOptions(options, tableau));
     this.options = options;
-    Object.defineProperty(this, "lastKernel", { value: null, writable: true, enumerable: false });
   }
 
   /**
@@ -282,24 +275,19 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     return fusedKernels === null || !this.generated ? null : fusedKernels(this.tableau, terms, n);
   }
 
-  /** The fused kernel when {@link kernelKind} says so, else the method's (the last answer is kept: solves repeat). */
-  private kernelFor(n: number, terms: AbstractTerm | undefined): StepKernel {
-    const last = this.lastKernel;
-    if (last !== null && last.terms === terms && last.n === n) return last.kernel;
-    const kernel = this.fused(terms, n) ?? this.kernel;
-    this.lastKernel = { terms, n, kernel };
-    return kernel;
-  }
-
   init(f: InPlaceVectorField, n: number, args: unknown, terms?: AbstractTerm): ERKState {
-    const kernel = this.kernelFor(n, terms);
+    const kernel = this.fused(terms, n) ?? this.kernel; // the fused kernel when kernelKind says so
     const wasm = chooseBackend(this.backend, this.wasmThreshold, n, this.tableau.name) === "wasm" ? wasmProvider()!.workspace(this.tableau, n, terms) : null;
     // The WebAssembly path keeps its stages and its stage argument in its own memory.
     let ks: Float64Array[];
     let ytmp: Float64Array = EMPTY;
     if (wasm !== null) ks = wasm.workspace.ks;
     else {
-      ks = vectors(n, this.tableau.dense.stages + 1);
+      // The stages and ytmp as views into one allocation (one backing store instead of one each).
+      const count = this.tableau.dense.stages + 1;
+      const K = new Float64Array(count * n);
+      ks = [];
+      for (let i = 0; i < count; i++) ks.push(K.subarray(i * n, (i + 1) * n));
       ytmp = ks.pop()!;
     }
     return {
