@@ -78,7 +78,7 @@ function solveWithTangents<Y>(
   who: string, diffusion: ControlTerm | null,
 ): TangentRun<Y> {
   const map = v.solver.stepMap;
-  if (map !== undefined && map.kind === "explicitRungeKutta" && diffusion === null && v.events === null) {
+  if (map !== undefined && map.kind === "erk" && diffusion === null && v.events === null) {
     const run = discreteTangents(map.solver, v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP);
     if (run !== null) return run;
   }

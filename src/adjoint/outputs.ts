@@ -3,7 +3,7 @@
  * cotangents as the user gives them, and the checks shared by every adjoint.
  */
 import type { Validated } from "../integrate.js";
-import { ROW_BEFORE_EVENTS, ROW_EVENT, ROW_EVENT_AFTER_AFFECT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
+import { ROW_BEFORE_EVENTS, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, type Rows } from "../integrate/output.js";
 import { ODETerm, type VectorFieldObject } from "../terms.js";
 import type { Solution } from "../solution.js";
 import { describeValue, Structure, type Structured } from "../tree.js";
@@ -140,7 +140,7 @@ export interface VjpResult<Y = unknown, A = unknown> {
 /**
  * The saved rows grouped by where they come from, as the loop's output plan records it: a state
  * (the start of step k, or the end N), or a point inside step k at θ (an output time, or a
- * terminating event: `interpEvent` 1, its state before the jump; 2, after its affects), each as a
+ * terminating event, its state after the affects there: `interpEvent` 1), each as a
  * compressed row list per state and per step; and the rows of the state at t0 before events at
  * t0 changed it (`beforeEvents`).
  */
@@ -149,7 +149,7 @@ export function rowsByStep(plan: Rows, N: number) {
   const kindOf = plan.rowKind!;
   const stepOf = plan.rowStep!;
   const thetaOf = plan.rowTheta!;
-  const isEvent = (q: number): boolean => kindOf[q] === ROW_EVENT || kindOf[q] === ROW_EVENT_AFTER_AFFECT;
+  const isEvent = (q: number): boolean => kindOf[q] === ROW_EVENT;
   // A terminating event at t0 (no step taken) leaves the initial state.
   const isState = (q: number): boolean => kindOf[q] === ROW_STATE || (isEvent(q) && stepOf[q]! < 0);
   const isInterp = (q: number): boolean => kindOf[q] === ROW_INTERPOLATED || (isEvent(q) && stepOf[q]! >= 0);
@@ -175,7 +175,7 @@ export function rowsByStep(plan: Rows, N: number) {
       const at = fillI[stepOf[q]!]!++;
       interpRows[at] = q;
       interpTheta[at] = thetaOf[q]!;
-      interpEvent[at] = kindOf[q] === ROW_EVENT ? 1 : kindOf[q] === ROW_EVENT_AFTER_AFFECT ? 2 : 0;
+      interpEvent[at] = kindOf[q] === ROW_EVENT ? 1 : 0;
     }
   }
   return { stateStart, stateRows, interpStart, interpRows, interpTheta, interpEvent, beforeEvents: Int32Array.from(before) };

@@ -14,7 +14,7 @@ import type { StepAdjoint, StepAdjointContext } from "./step_adjoint.js";
 /** The step adjoint of the solver's family (the registry, keyed by the declared step map). */
 export function stepAdjointFor(map: StepMap, ctx: StepAdjointContext): StepAdjoint {
   switch (map.kind) {
-    case "explicitRungeKutta":
+    case "erk":
       return new ERKStepAdjoint(map.solver, ctx);
     case "rosenbrock23":
       return new Rosenbrock23StepAdjoint(map.solver, ctx);

@@ -31,7 +31,7 @@ import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
 import {
-  DenseStore, ROW_AFTER_EVENT, ROW_BEFORE_EVENTS, ROW_EVENT, ROW_EVENT_AFTER_AFFECT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow,
+  DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_EVENT_BEFORE_AFFECT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow,
 } from "./output.js";
 import type { Validated } from "./validate.js";
 
@@ -156,7 +156,7 @@ export class Integration<Y = unknown> {
     this.probeY = b?.probeY ?? new Float64Array(n);
     this.own = b?.own ?? { y: new Float64Array(n), y1: new Float64Array(n), yErr: new Float64Array(n), yErr2: new Float64Array(n), ytmp: new Float64Array(n) };
     ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = this.own);
-    this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
+    this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents, this);
     this.stall = v.controller.adaptive ? (b?.stall ?? new StallDetector()) : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
@@ -233,15 +233,12 @@ export class Integration<Y = unknown> {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);
       }
-      const t0Row = this.rows.count;
       if (saveat.t0) this.save(t0, this.y, 0, 0, ROW_STATE);
       const ev = this.events;
       if (ev !== null) {
         // Conditions at t0; scheduled events at t0 fire now (a dose at t0), their state saved after.
         this.phase = IN_EVENT_AFFECT;
         const code = ev.start(solver, this.solverState, args, t0, t1, this.y);
-        if (ev.changed && saveat.t0) this.rows.setKind(t0Row, ROW_BEFORE_EVENTS);
-        if (ev.changed || code === RESULTS.eventOccurred) this.eventHandled(-1);
         if (ev.changed && saveat.steps > 0) this.save(t0, this.y, 0, 0, ROW_AFTER_EVENT);
         if (code !== RESULTS.successful) this.end(code, ev.detail || `t = ${t0}`);
       }
@@ -358,7 +355,7 @@ export class Integration<Y = unknown> {
     this.saveOutputTimesIn(fired);
     const step = this.numAcceptedSteps - 1;
     if (saveat.steps > 0 && (fired || this.numAcceptedSteps % saveat.steps === 0 || tNext === t1)) {
-      if (fired) this.save(tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT);
+      if (fired) this.save(tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT_BEFORE_AFFECT);
       else this.save(tEnd, this.y1, step + 1, 0, ROW_STATE);
     }
     if (this.dense !== null) {
@@ -375,7 +372,6 @@ export class Integration<Y = unknown> {
       rec[T] = tEnd;
       this.phase = IN_EVENT_AFFECT;
       const code = ev!.handle(this.y);
-      if (ev!.changed || code === RESULTS.eventOccurred) this.eventHandled(step);
       if (ev!.changed && saveat.steps > 0) this.save(tEnd, this.y, step + 1, 0, ROW_AFTER_EVENT);
       if (code !== RESULTS.successful) return this.end(code, ev!.detail);
       if (ev!.changed && tEnd !== t1) this.restart();
@@ -396,15 +392,6 @@ export class Integration<Y = unknown> {
       st[0] = t;
       st[1] = h;
       if (this.stall.observeStep(st)) this.end(RESULTS.stalled, this.stall.detail());
-    }
-  }
-
-  /** Tells the step hook that events changed the solve at the end of `step` (−1: at t0). */
-  private eventHandled(step: number): void {
-    const hook = this.stepHook;
-    if (hook !== null && hook.eventHandled !== undefined) {
-      this.phase = IN_LOOP;
-      hook.eventHandled(step);
     }
   }
 
@@ -456,18 +443,13 @@ export class Integration<Y = unknown> {
     const ts = this.v.saveat.ts;
     if (ts === undefined) return;
     const atEvent = this.result === RESULTS.eventOccurred;
-    const kind = atEvent ? this.terminalEventKind() : ROW_STATE;
+    const kind = atEvent ? ROW_EVENT : ROW_STATE;
     const step = atEvent ? this.numAcceptedSteps - 1 : this.numAcceptedSteps;
     const theta = atEvent ? this.eventTheta() : 0;
     while (this.its < ts.length && ts[this.its] === t) {
       this.save(t, y, step, theta, kind);
       this.its++;
     }
-  }
-
-  /** The kind of the rows at a terminating event: after its affects when one ran. */
-  private terminalEventKind(): number {
-    return this.events !== null && this.events.changed ? ROW_EVENT_AFTER_AFFECT : ROW_EVENT;
   }
 
   /** θ of a terminating event inside the last accepted step (0 at t0, before any step). */
@@ -503,7 +485,7 @@ export class Integration<Y = unknown> {
     } else if (code === RESULTS.eventOccurred) {
       // A terminating event: output times at the event time, and the final state, at the event.
       this.saveOutputTimesAt(t, this.y);
-      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), this.terminalEventKind());
+      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), ROW_EVENT);
     }
     if (this.overflow && (code === RESULTS.successful || code === RESULTS.eventOccurred)) {
       code = RESULTS.outputTooLarge;

@@ -255,7 +255,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
 
   /** For the discrete adjoint (see {@link StepMap}). */
   get stepMap(): StepMap {
-    return { kind: "explicitRungeKutta", solver: this };
+    return { kind: "erk", solver: this };
   }
 
   /**

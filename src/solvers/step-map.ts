@@ -13,7 +13,7 @@ import type { RodasMethod, Rosenbrock23 } from "./implicit/rosenbrock.js";
 
 /** A solver's step map: its family and the solver (tableau, options). */
 export type StepMap =
-  | { readonly kind: "explicitRungeKutta"; readonly solver: ExplicitRungeKutta }
+  | { readonly kind: "erk"; readonly solver: ExplicitRungeKutta }
   | { readonly kind: "rosenbrock23"; readonly solver: Rosenbrock23 }
   | { readonly kind: "rodas"; readonly solver: RodasMethod }
   | { readonly kind: "esdirk"; readonly solver: ESDIRKMethod }

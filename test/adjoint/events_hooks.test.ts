@@ -1,6 +1,7 @@
 // The step loop's record of events for the gradients: the row at t0 saved before doses at t0
-// (ROW_BEFORE_EVENTS), the rows at a terminating event after its affect (ROW_EVENT_AFTER_AFFECT),
-// and the step hook's `eventHandled` marking the step each event time ends. Then gradients through
+// (ROW_BEFORE_EVENTS), a terminating event's rows after its affect (ROW_EVENT; with SaveAt steps
+// the row before it is ROW_EVENT_BEFORE_AFFECT), and the step hook's `eventHandled` marking the
+// step each event time ends. Then gradients through
 // doses and through a terminating event with an affect, for explicit and implicit solvers (the
 // discrete adjoints of every family apply the jumps), against closed forms.
 import { test } from "node:test";
@@ -10,7 +11,7 @@ import {
   type AbstractSolver,
 } from "../../src/index.js";
 import { createLoopWorkspace, runLoop, validate } from "../../src/integrate.js";
-import { ROW_BEFORE_EVENTS, ROW_EVENT_AFTER_AFFECT, ROW_STATE } from "../../src/integrate/output.js";
+import { ROW_AFTER_EVENT, ROW_BEFORE_EVENTS, ROW_EVENT, ROW_EVENT_BEFORE_AFFECT, ROW_STATE } from "../../src/integrate/output.js";
 
 type Decay = { k: number; d: number };
 const decay = (_t: number, y: Float64Array, a: Decay, dy: Float64Array): void => { dy[0] = -a.k * y[0]!; };
@@ -51,7 +52,7 @@ test("the output plan marks the t0 row before doses at t0, and the step hook the
   assert.equal(ws.rows.ys[1], Y0 + decayArgs.d);
 });
 
-test("the rows at a terminating event with an affect are marked as after the affect", () => {
+test("a terminating event's rows hold the state after its affect (ROW_EVENT); with SaveAt steps, the row before it is marked", () => {
   const ev = new Event({ cond: (_t, y) => y[1]! - 0.5, direction: "down", terminal: true, affect: (_t, y) => { y[0] = 3 * y[0]!; } });
   const v = validate({
     terms: new ODETerm(clock), solver: new Tsit5(), t0: 0, t1: 10, y0: [0, 2], args: { k: 0.9 }, event: ev,
@@ -60,9 +61,19 @@ test("the rows at a terminating event with an affect are marked as after the aff
   const ws = createLoopWorkspace(v, { k: 0.9 }, { plan: true });
   runLoop(v, v.y0, { k: 0.9 }, ws);
   const last = ws.rows.count - 1;
-  assert.equal(ws.rows.rowKind![last], ROW_EVENT_AFTER_AFFECT);
+  assert.equal(ws.rows.rowKind![last], ROW_EVENT);
   const tStar = Math.log(2 / 0.5) / 0.9;
   assert.ok(Math.abs(ws.rows.ys[2 * last]! - 3 * tStar) < 1e-7);
+  // SaveAt steps: the event's step saves the state before the affect, then the state after it.
+  const vs = validate({ ...v, saveat: new SaveAt({ steps: true }) } as never);
+  const wss = createLoopWorkspace(vs, { k: 0.9 }, { plan: true });
+  runLoop(vs, vs.y0, { k: 0.9 }, wss);
+  const kinds = Array.from(wss.rows.rowKind!.subarray(0, wss.rows.count));
+  const at = kinds.indexOf(ROW_EVENT_BEFORE_AFFECT);
+  assert.ok(at > 0, kinds.join(" "));
+  assert.ok(Math.abs(wss.rows.ys[2 * at]! - tStar) < 1e-7);
+  assert.equal(kinds[at + 1], ROW_AFTER_EVENT);
+  assert.ok(Math.abs(wss.rows.ys[2 * (at + 1)]! - 3 * tStar) < 1e-7);
 });
 
 /** y(2) after doses d at t = 0 and 1, in closed form, and its gradient in (y0, k, d). */
