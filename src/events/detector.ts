@@ -295,7 +295,7 @@ export class EventDetector implements ScalarFunctionOfTime {
     if (handled >= 0) {
       this.yPre.set(y);
       this.time = t0;
-      if (!this.record(t0) || handled === 1) code = this.handle(y);
+      if (!this.record(t0) || handled === 1) code = this.apply(y);
       else this.fired.fill(0);
     }
     const cont = this.cont;

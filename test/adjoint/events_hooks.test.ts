@@ -54,10 +54,11 @@ test("the output plan marks the t0 row before doses at t0, and the step hook the
 
 test("a terminating event's rows hold the state after its affect (ROW_EVENT); with SaveAt steps, the row before it is marked", () => {
   const ev = new Event({ cond: (_t, y) => y[1]! - 0.5, direction: "down", terminal: true, affect: (_t, y) => { y[0] = 3 * y[0]!; } });
-  const v = validate({
+  const options = {
     terms: new ODETerm(clock), solver: new Tsit5(), t0: 0, t1: 10, y0: [0, 2], args: { k: 0.9 }, event: ev,
     stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-10 }),
-  });
+  };
+  const v = validate(options);
   const ws = createLoopWorkspace(v, { k: 0.9 }, { plan: true });
   runLoop(v, v.y0, { k: 0.9 }, ws);
   const last = ws.rows.count - 1;
@@ -65,7 +66,7 @@ test("a terminating event's rows hold the state after its affect (ROW_EVENT); wi
   const tStar = Math.log(2 / 0.5) / 0.9;
   assert.ok(Math.abs(ws.rows.ys[2 * last]! - 3 * tStar) < 1e-7);
   // SaveAt steps: the event's step saves the state before the affect, then the state after it.
-  const vs = validate({ ...v, saveat: new SaveAt({ steps: true }) } as never);
+  const vs = validate({ ...options, saveat: new SaveAt({ steps: true }) });
   const wss = createLoopWorkspace(vs, { k: 0.9 }, { plan: true });
   runLoop(vs, vs.y0, { k: 0.9 }, wss);
   const kinds = Array.from(wss.rows.rowKind!.subarray(0, wss.rows.count));
