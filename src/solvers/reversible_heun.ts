@@ -22,6 +22,7 @@
  * Reference: P. Kidger, J. Foster, X. Li and T. Lyons, "Efficient and accurate gradients for
  * neural SDEs", NeurIPS 2021 (Algorithms 1 and 2); diffrax's `ReversibleHeun`.
  */
+import { evaluateLinearDense, linearDerivative, linearInterpolate, writeLinearDense } from "../interpolation/linear.js";
 import { type AbstractTerm, ControlTerm, type InPlaceVectorField, MultiTerm, ODETerm } from "../terms.js";
 import { AbstractSDESolver, addNoise, type SDEState } from "./sde/base.js";
 import { type AbstractSolver, type SolverState, STEP_OK } from "./solver.js";
@@ -173,14 +174,11 @@ export class ReversibleHeun implements AbstractSolver<ReversibleHeunState> {
   }
 
   interpolate(state: ReversibleHeunState, theta: number, out: Float64Array): void {
-    const { n, y0Prev, y1Prev } = state;
-    for (let i = 0; i < n; i++) out[i] = y0Prev[i]! + theta * (y1Prev[i]! - y0Prev[i]!);
+    linearInterpolate(state, theta, out);
   }
 
   interpolateDerivative(state: ReversibleHeunState, _theta: number, out: Float64Array): void {
-    const { n, y0Prev, y1Prev } = state;
-    const dt = state.last[1]!;
-    for (let i = 0; i < n; i++) out[i] = (y1Prev[i]! - y0Prev[i]!) / dt;
+    linearDerivative(state, out);
   }
 
   denseSize(n: number): number {
@@ -188,15 +186,10 @@ export class ReversibleHeun implements AbstractSolver<ReversibleHeunState> {
   }
 
   writeDense(state: ReversibleHeunState, out: Float64Array, offset: number): void {
-    out.set(state.y0Prev, offset);
-    out.set(state.y1Prev, offset + state.n);
+    writeLinearDense(state, out, offset);
   }
 
   evaluateDense(data: Float64Array, offset: number, n: number, dt: number, theta: number, derivative: boolean, out: Float64Array): void {
-    for (let i = 0; i < n; i++) {
-      const a = data[offset + i]!;
-      const b = data[offset + n + i]!;
-      out[i] = derivative ? (b - a) / dt : a + theta * (b - a);
-    }
+    evaluateLinearDense(data, offset, n, dt, theta, derivative, out);
   }
 }
