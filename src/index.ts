@@ -96,3 +96,5 @@ export { SRIW1 } from "./solvers/sde/sriw1.js";
 export { type Complex, complexState, complexValues } from "./complex.js";
 export { ComplexNorm, type ComplexNormState } from "./controllers/complex-norm.js";
 export { Float32Steps, FLOAT32_RTOL_FLOOR } from "./solvers/float32.js";
+export { DelayTerm, type DelayTermOptions, type Delay, type DelayVectorField, type History, type HistoryFunction } from "./delay/term.js";
+export { MethodOfSteps, MethodOfStepsState } from "./delay/method-of-steps.js";

@@ -5,6 +5,7 @@
  * {@link MultiTerm} (a sum of terms, for IMEX splits and SDEs) complete the diffrax vocabulary.
  */
 import { argNamesOf, argsProblem, type ArgLayout } from "./compile/args.js";
+import type { AbstractSolver } from "./solvers/solver.js";
 import { describeValue } from "./tree.js";
 
 /**
@@ -59,7 +60,14 @@ export type VectorField<A = any> = VectorFieldFn<A> | VectorFieldObject<A>;
 /** Abstract base of all terms. */
 export abstract class AbstractTerm {
   /** A short name for error messages. */
-  abstract readonly kind: "ode" | "control" | "multi";
+  abstract readonly kind: "ode" | "control" | "multi" | "delay";
+  /**
+   * A term that needs the solver adapted to it returns the adapted solver (a `DelayTerm`: the
+   * method of steps around the ODE solver given), and may refuse the interval [t0, t1] with a
+   * named error; `diffeqsolve` calls it once, before anything else reads the solver. Omitted: the
+   * solver is used as given.
+   */
+  adaptSolver?(solver: AbstractSolver<any>, t0: number, t1: number): AbstractSolver<any>;
 }
 
 /** Options of {@link ODETerm}. */

@@ -203,6 +203,7 @@ export class Integration<Y = unknown> {
     this.guarded(() => {
       this.phase = IN_LOOP; // errors of init are the solver's own (bad options), not a user function's
       this.solverState = solver.init(v.f, this.n, args, v.terms);
+      this.clip.solverStops = solver.stops === undefined ? null : solver.stops(this.solverState);
       if (v.progress !== null) {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);

@@ -89,6 +89,7 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   restoreData(solverState, snap.solver);
   if (self.controllerState !== null) restoreData(self.controllerState, snap.controller);
   restoreData(self.clip, snap.clip);
+  self.clip.solverStops = solver.stops === undefined ? null : solver.stops(solverState);
   if (self.events !== null && snap.events !== null) restoreData(self.events, snap.events);
   if (self.stall !== null && snap.stall !== null) restoreData(self.stall, snap.stall);
   self.rec.set(snap.rec);

@@ -94,21 +94,23 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw new TypeError(`diffeqsolve: unknown option \`${key}\`${suggest(key, OPTION_KEYS)}.`);
   }
-  const { terms, solver, t0, t1, dt0 } = options;
+  const { terms, t0, t1, dt0 } = options;
   if (!(terms instanceof AbstractTerm)) {
     throw new TypeError(`diffeqsolve: \`terms\` must be a term such as new ODETerm(f); got ${describeValue(terms)}.`);
   }
-  if (solver === null || typeof solver !== "object" || typeof (solver as AbstractSolver).step !== "function") {
-    throw new TypeError(`diffeqsolve: \`solver\` must be a solver such as new Tsit5(); got ${describeValue(solver)}.`);
-  }
-  if (typeof solver.checkTerms === "function") solver.checkTerms(terms);
-  else if (!(terms instanceof ODETerm)) {
-    throw new TypeError(`diffeqsolve: ${solver.name} solves ODEs and needs \`terms\` = new ODETerm(f); got a ${terms.constructor.name}.`);
+  if (options.solver === null || typeof options.solver !== "object" || typeof (options.solver as AbstractSolver).step !== "function") {
+    throw new TypeError(`diffeqsolve: \`solver\` must be a solver such as new Tsit5(); got ${describeValue(options.solver)}.`);
   }
   for (const [name, value] of [["t0", t0], ["t1", t1]] as const) {
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new TypeError(`diffeqsolve: \`${name}\` must be a finite number; got ${describeValue(value)}${numericHint(value)}.`);
     }
+  }
+  // A term may adapt the solver to itself (a DelayTerm: the method of steps around it).
+  const solver = terms.adaptSolver === undefined ? options.solver : terms.adaptSolver(options.solver, t0, t1);
+  if (typeof solver.checkTerms === "function") solver.checkTerms(terms);
+  else if (!(terms instanceof ODETerm)) {
+    throw new TypeError(`diffeqsolve: ${solver.name} solves ODEs and needs \`terms\` = new ODETerm(f); got a ${terms.constructor.name}.`);
   }
   if (dt0 !== undefined) {
     if (typeof dt0 !== "number") {

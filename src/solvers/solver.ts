@@ -80,6 +80,13 @@ export interface AbstractSolver<S extends SolverState = SolverState> {
    * the controller's factor limits, dtmin and dtmax still apply. Omitted: the controller decides.
    */
   stepFactor?(state: S, err: number, accepted: boolean): number;
+  /**
+   * Times the solver finds during a solve that steps must land on exactly (a delay equation's
+   * propagated discontinuities): a Float64Array of the state whose element 0 is the next such time
+   * after the current one (+Infinity forward, −Infinity backward, when there is none), kept current
+   * by `restart` and `accept`. The clip layer reads it before every step. Omitted: none.
+   */
+  stops?(state: S): Float64Array;
   /** Extra counters merged into `sol.stats` (e.g. numJacobianEvals). */
   extraStats?(state: S): Record<string, number>;
   /** Starts (or restarts, after a jump or an event) at (t, y); returns f(t, y). */
