@@ -33,14 +33,15 @@ import type { DelayTerm } from "./term.js";
 const Q_PREDICTED = 0;
 /** The pair (source, delay) being evaluated by `value`: the source's time. */
 const Q_XI = 1;
-/** Scratch for a lookup time. */
-const Q_T = 2;
+/** The time the solve has reached (`pass` and `updateStop` read it: a double argument would be boxed). */
+const Q_NOW = 2;
 
 /** @internal The discontinuities of one solve; see the module documentation. */
 export class DiscontinuityTracker implements ScalarFunctionOfTime {
   /** stops[0]: the next time the steps must land on (+Infinity when none); read by the clip layer. */
   readonly stops = new Float64Array(1).fill(Infinity);
   readonly q = new Float64Array(3);
+  /** The last accepted step: [t, h] (read by `afterAccept`). */
   /** Pending points of the constant delays, ascending: times and orders. */
   private pt: Float64Array = new Float64Array(16);
   private pl: Int32Array = new Int32Array(16);
@@ -94,25 +95,28 @@ export class DiscontinuityTracker implements ScalarFunctionOfTime {
   }
 
   /**
-   * Pops the pending points at or before t (registering them, so their successors are tracked);
-   * returns the lowest order among those at t (Infinity when none is).
+   * Pops the pending points at or before t = q[Q_NOW] (registering them, so their successors are
+   * tracked); returns the lowest order among those at t (Infinity when none is).
    */
-  pass(t: number): number {
+  pass(): number {
+    const t = this.q[Q_NOW]!;
+    const eps = this.eps * (1 + Math.abs(t));
     let atT = Infinity;
-    while (this.pcount > 0 && this.pt[0]! <= t + this.eps * (1 + Math.abs(t))) {
+    while (this.pcount > 0 && this.pt[0]! <= t + eps) {
       const xi = this.pt[0]!;
       const level = this.pl[0]!;
       this.pt.copyWithin(0, 1, this.pcount);
       this.pl.copyWithin(0, 1, this.pcount);
       this.pcount--;
-      if (Math.abs(xi - t) <= this.eps * (1 + Math.abs(t)) && level < atT) atT = level;
+      if (Math.abs(xi - t) <= eps && level < atT) atT = level;
       this.register(xi, level);
     }
     return atT;
   }
 
-  /** Sets stops[0] to the next stop after t: the first pending point or the predicted root. */
-  updateStop(t: number): void {
+  /** Sets stops[0] to the next stop after t = q[Q_NOW]: the first pending point or the predicted root. */
+  updateStop(): void {
+    const t = this.q[Q_NOW]!;
     let next = Infinity;
     for (let k = 0; k < this.pcount; k++) {
       if (this.pt[k]! > t) {
@@ -125,6 +129,31 @@ export class DiscontinuityTracker implements ScalarFunctionOfTime {
     this.stops[0] = next;
   }
 
+  /** The solve (re)starts at t: pops what lies at or before it and sets the next stop. */
+  startAt(t: number): void {
+    this.q[Q_NOW] = t;
+    this.pass();
+    this.updateStop();
+  }
+
+  /**
+   * After the accepted step [t, t + h] (`step` = [t, h]; stored in the history): pops the points it
+   * reached, locates the roots of the variable delays crossed in it and predicts the next, and sets
+   * the next stop. Returns the lowest order of a jump at its end (Infinity when none).
+   */
+  afterAccept(step: Float64Array): number {
+    const t = step[0]!;
+    const tEnd = t + step[1]!;
+    this.q[Q_NOW] = tEnd;
+    let level = this.pass();
+    if (this.nVar > 0) {
+      const crossed = this.afterStep(t, tEnd);
+      if (crossed < level) level = crossed;
+    }
+    this.updateStop();
+    return level;
+  }
+
   /** Forgets the predicted root (after a restart the prediction no longer holds). */
   clearPrediction(): void {
     this.q[Q_PREDICTED] = Infinity;
@@ -135,7 +164,7 @@ export class DiscontinuityTracker implements ScalarFunctionOfTime {
    * delays' g crossed in it, and predicts the next one. Returns the lowest order of a jump found at
    * tEnd (Infinity when none is).
    */
-  afterStep(t: number, tEnd: number): number {
+  private afterStep(t: number, tEnd: number): number {
     let atEnd = Infinity;
     if (this.nVar === 0 || this.scount === 0) {
       this.q[Q_PREDICTED] = Infinity;

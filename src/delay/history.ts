@@ -36,6 +36,8 @@ const Q_S = 3;
 const Q_CALL_T = 4;
 /** The size of the step being taken. */
 const Q_H_STEP = 5;
+/** How far before the step's start the call in progress is (a solver's finite-difference probe in t), else 0. */
+const Q_BEHIND = 6;
 
 /** Predictors of the current step. */
 const PREDICT_EXTRAPOLATE = 0;
@@ -45,7 +47,7 @@ const PREDICT_HERMITE = 3;
 
 /** @internal The history of one solve; see the module documentation. */
 export class DelayHistory {
-  readonly q = new Float64Array(6);
+  readonly q = new Float64Array(7);
   readonly stride: number;
   tStart: Float64Array;
   dt: Float64Array;
@@ -113,7 +115,9 @@ export class DelayHistory {
       this.constant = h;
     } else if (h === undefined) this.constant = this.y0;
     else this.constant = null;
-    this.field = (t, y, a, dy) => this.call(t, y, a, dy);
+    this.field = (t, y, a, dy) => {
+      this.call(t, y, a, dy);
+    };
     const self = this;
     this.accessor = {
       delayed: this.delayed,
@@ -165,6 +169,8 @@ export class DelayHistory {
     const q = this.q;
     const term = this.term;
     this.left = t > q[Q_T_STEP]! ? 1 : 0;
+    const behind = q[Q_T_STEP]! - t;
+    q[Q_BEHIND] = behind > 0 ? behind : 0;
     q[Q_CALL_T] = t;
     const delays = term.constantDelays;
     const k = delays.length;
@@ -208,16 +214,18 @@ export class DelayHistory {
     const s = q[Q_S]!;
     const t0 = q[Q_T0]!;
     const left = this.left === 1;
+    // A call before the step's start (a solver's finite difference in t) reads the pieces the step
+    // starts on, extended backward, so that the difference does not straddle a jump of the history.
+    const behind = q[Q_BEHIND]!;
+    const branch = behind > 0 ? s + behind : s;
     // At t0 the left limit is φ; so is the right one before any step or restart value exists.
-    if (s < t0 || (s === t0 && (left || this.count === 0))) {
+    if (branch < t0 || (branch === t0 && (left || this.count === 0))) {
       this.phi(s, out, derivative);
       return;
     }
     const tStep = q[Q_T_STEP]!;
-    if (this.count > 0 && (s < tStep || (s === tStep && left))) {
-      const k = this.find(s, left);
-      const h = this.dt[k]!;
-      this.solver!.evaluateDense(this.data, k * this.stride, this.n, h, (s - this.tStart[k]!) / h, derivative, out);
+    if (this.count > 0 && (branch < tStep || (branch === tStep && left))) {
+      this.evalStored(this.find(branch, left), derivative, out);
       return;
     }
     this.predict(s, out, derivative);
@@ -240,9 +248,7 @@ export class DelayHistory {
         return;
       case PREDICT_EXTRAPOLATE: {
         if (this.count > 0) {
-          const k = this.count - 1;
-          const h = this.dt[k]!;
-          this.solver!.evaluateDense(this.data, k * this.stride, n, h, (s - this.tStart[k]!) / h, derivative, out);
+          this.evalStored(this.count - 1, derivative, out);
           return;
         }
         break;
@@ -253,6 +259,15 @@ export class DelayHistory {
     const f = this.fStart;
     if (derivative) for (let j = 0; j < n; j++) out[j] = f[j]!;
     else for (let j = 0; j < n; j++) out[j] = y[j]! + d * f[j]!;
+  }
+
+  /**
+   * Stored step k at s = q[Q_S]. Kept small, so that V8 inlines the solver's `evaluateDense` here
+   * and the doubles it takes are not boxed.
+   */
+  private evalStored(k: number, derivative: boolean, out: Float64Array): void {
+    const h = this.dt[k]!;
+    this.solver!.evaluateDense(this.data, k * this.stride, this.n, h, (this.q[Q_S]! - this.tStart[k]!) / h, derivative, out);
   }
 
   /** The last stored step whose start is before s (left limit) or at or before it (right limit). */
@@ -396,8 +411,10 @@ export class DelayHistory {
     return this.count * this.stride;
   }
 
-  /** The accepted step from t of size h, whose dense data is in the reserved slot: stored; it is now the past. */
-  commit(t: number, h: number): void {
+  /** The accepted step `step` = [t, h], whose dense data is in the reserved slot: stored; it is now the past. */
+  commit(step: Float64Array): void {
+    const t = step[0]!;
+    const h = step[1]!;
     const k = this.count;
     this.tStart[k] = t;
     this.dt[k] = h;

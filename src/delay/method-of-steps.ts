@@ -200,8 +200,7 @@ export class MethodOfSteps implements AbstractSolver<MethodOfStepsState> {
       // After an event changed the state (or a jump of f in t): a jump of the state here.
       disc.register(t, 0);
     }
-    disc.pass(t);
-    disc.updateStop(t);
+    disc.startAt(t);
     return f0;
   }
 
@@ -269,17 +268,10 @@ export class MethodOfSteps implements AbstractSolver<MethodOfStepsState> {
   accept(state: MethodOfStepsState): void {
     const { history, discontinuities: disc, q } = state;
     this.solver.accept(state.inner);
-    const t = q[Q_T]!;
-    const h = q[Q_H]!;
     const offset = history.reserve();
     this.solver.writeDense(state.inner, history.data, offset);
-    history.commit(t, h);
-    const tEnd = t + h;
-    let level = disc.pass(tEnd);
-    const crossed = disc.afterStep(t, tEnd);
-    if (crossed < level) level = crossed;
-    state.jumpAtEnd = disc.jumpsVectorField(level) ? 1 : 0;
-    disc.updateStop(tEnd);
+    history.commit(q);
+    state.jumpAtEnd = disc.jumpsVectorField(disc.afterAccept(q)) ? 1 : 0;
   }
 
   interpolate(state: MethodOfStepsState, theta: number, out: Float64Array): void {

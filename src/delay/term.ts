@@ -136,7 +136,7 @@ export class DelayTerm<A = any> extends AbstractTerm {
     }
     const delays = options.delays;
     if (!Array.isArray(delays) || delays.length === 0) {
-      throw new TypeError(`${what}: \`delays\` must be a non-empty array of numbers > 0 or functions (t, y, args) => τ; got ${describeValue(delays)}.`);
+      throw new TypeError(`${what}: \`delays\` must be a non-empty array of numbers > 0 or functions (t, y, args) => τ; got ${Array.isArray(delays) ? "an empty array" : describeValue(delays)}.`);
     }
     const constant = new Float64Array(delays.length);
     const variable: number[] = [];
@@ -149,7 +149,7 @@ export class DelayTerm<A = any> extends AbstractTerm {
         constant[i] = d;
       } else {
         throw new RangeError(
-          `${what}: \`delays[${i}]\` = ${describeValue(d)} must be a finite number > 0 or a function (t, y, args) => τ; ` +
+          `${what}: \`delays[${i}]\` = ${typeof d === "number" ? String(d) : describeValue(d)} must be a finite number > 0 or a function (t, y, args) => τ; ` +
             "a zero delay is no delay (read y itself).",
         );
       }
