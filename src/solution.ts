@@ -48,6 +48,42 @@ interface DenseData {
   readonly stride: number;
 }
 
+/**
+ * One output of a solve that saves several (`new SaveAt({ subs })`): its saved times and rows,
+ * in the order of the subs.
+ */
+export class SubSolution {
+  /** Saved times, in time order. */
+  readonly ts: Float64Array;
+  /** Saved rows packed row after row (row length {@link size}). */
+  readonly ysFlat: Float64Array;
+  /** Length of a saved row (the state's length, or the length of the sub's `fn` value). */
+  readonly size: number;
+
+  /** @internal Built by `diffeqsolve`. */
+  constructor(ts: Float64Array, ysFlat: Float64Array, size: number) {
+    this.ts = ts;
+    this.ysFlat = ysFlat;
+    this.size = size;
+  }
+
+  /** One row per saved time (views of {@link ysFlat}). */
+  get ys(): Float64Array[] {
+    return rowViews(this.ysFlat, this.size, this.ts.length);
+  }
+
+  /** All saved values of component `i` (a copy, one per saved time). */
+  column(i: number): Float64Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.size) {
+      throw new RangeError(`sub.column(i): i = ${describeValue(i)} is out of range; saved rows have ${this.size} components (0 … ${this.size - 1}).`);
+    }
+    const m = this.ts.length;
+    const out = new Float64Array(m);
+    for (let r = 0; r < m; r++) out[r] = this.ysFlat[r * this.size + i]!;
+    return out;
+  }
+}
+
 /** Marks the JSON form of a Solution. */
 const FORMAT = "odeflow-solution";
 const VERSION = 1;
@@ -90,6 +126,11 @@ export class Solution<Y = unknown> {
   readonly events: readonly EventRecord[];
   /** What a function you gave threw, when `result` is `RESULTS.callbackError`; else undefined. */
   readonly error: unknown;
+  /**
+   * The outputs of `SaveAt({ subs })`, one per sub in order (`subs[0]` is also `ts`/`ys`); empty
+   * when the SaveAt has no subs.
+   */
+  readonly subs: readonly SubSolution[];
   private readonly structure: Structure<Y> | null;
   private readonly dense: DenseData | null;
 
@@ -109,6 +150,7 @@ export class Solution<Y = unknown> {
     events?: readonly EventRecord[];
     error?: unknown;
     message?: string;
+    subs?: readonly SubSolution[];
   }) {
     this.t0 = init.t0;
     this.t1 = init.t1;
@@ -121,6 +163,7 @@ export class Solution<Y = unknown> {
     this.tFinal = init.tFinal;
     this.events = init.events ?? [];
     this.error = init.error;
+    this.subs = init.subs ?? [];
     this.structure = init.structure;
     const d = init.dense;
     this.dense = d === null ? null : { solverName: d.solver.name, n: d.n, count: d.count, tStart: d.tStart, dt: d.dt, data: d.data, stride: d.stride };
@@ -222,6 +265,7 @@ export class Solution<Y = unknown> {
       error: err === undefined ? undefined : err instanceof Error ? { name: err.name, message: err.message } : String(err),
       structure: this.structure === null ? null : this.structure.toJSON(),
       dense: d === null ? null : { ...d, tStart: Array.from(d.tStart), dt: Array.from(d.dt), data: Array.from(d.data) },
+      subs: this.subs.map((sub) => ({ ts: Array.from(sub.ts), ysFlat: Array.from(sub.ysFlat), size: sub.size })),
     };
   }
 
@@ -278,9 +322,12 @@ export class Solution<Y = unknown> {
     const events = Array.isArray(o.events)
       ? (o.events as { index: number; t: number; y: unknown }[]).map((e) => ({ index: e.index, t: e.t, y: f64(e.y, "events[].y") }))
       : [];
+    const subs = Array.isArray(o.subs)
+      ? (o.subs as { ts: unknown; ysFlat: unknown; size: number }[]).map((x, i) => new SubSolution(f64(x.ts, `subs[${i}].ts`), f64(x.ysFlat, `subs[${i}].ysFlat`), x.size))
+      : [];
     const sol = new Solution<Y>({
       t0: num("t0"), t1: num("t1"), ts, ysFlat, size, result: num("result") as Result, detail: "", message: String(o.message ?? ""),
-      stats: o.stats as Stats, tFinal: num("tFinal"), structure, dense, events, error: o.error,
+      stats: o.stats as Stats, tFinal: num("tFinal"), structure, dense, events, error: o.error, subs,
     });
     if (dense === null && denseData !== null) (sol as unknown as { dense: DenseData | null }).dense = denseData;
     return sol;

@@ -38,7 +38,7 @@ interface TangentRun<Y> {
 function checkDelayDifferentiable(v: Validated<unknown>, who: string): DelayTerm {
   if (v.saveat.fn !== undefined) throw new TypeError(`${who}: SaveAt fn is not differentiated; save the state (SaveAt t0, ts, t1) and apply fn to the rows in your loss.`);
   if (v.saveat.steps > 0) throw new TypeError(`${who}: SaveAt steps is not differentiated; save at fixed times with SaveAt({ ts }).`);
-  if ((v.saveat as { subs?: unknown[] }).subs !== undefined && (v.saveat as { subs?: unknown[] }).subs!.length > 1) throw new TypeError(`${who}: SaveAt subs is not differentiated; save the state at fixed times with one SaveAt({ ts }).`);
+  if (v.saveat.subs !== undefined && v.saveat.subs.length > 1) throw new TypeError(`${who}: SaveAt subs is not differentiated; save the state at fixed times with one SaveAt({ ts }).`);
   if (v.events !== null) throw new TypeError(`${who}: gradients of delay equations with events are not supported; solve without the event, or differentiate by finite differences.`);
   return v.terms as DelayTerm;
 }

@@ -30,7 +30,8 @@ import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
-import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow } from "./output.js";
+import type { OutputSpec } from "../saveat.js";
+import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, Saver, saveFnWidth, saveRow } from "./output.js";
 import type { Validated } from "./validate.js";
 
 /** The loop is running. */
@@ -79,8 +80,10 @@ export interface IntegrationOptions {
 export class Integration<Y = unknown> {
   readonly n: number;
   readonly dir: number;
-  /** Length of a saved row (n, or the width of `SaveAt.fn`). */
+  /** Length of a saved row of the first output (n, or the width of `SaveAt.fn`). */
   readonly width: number;
+  /** The outputs: the SaveAt's (or its first sub's) first, then its other `subs`, each with its rows. */
+  readonly savers: readonly Saver[];
   /** The doubles of the step (slots in controllers/base.ts). */
   readonly rec = new Float64Array(REC_SIZE);
   y: Float64Array;
@@ -88,7 +91,6 @@ export class Integration<Y = unknown> {
   readonly yErr: Float64Array;
   readonly yErr2: Float64Array;
   readonly ytmp: Float64Array;
-  readonly rows: Rows;
   readonly events: EventDetector | null;
   readonly clip: StepClipper;
   dense: DenseStore | null = null;
@@ -110,9 +112,6 @@ export class Integration<Y = unknown> {
   numSteps = 0;
   numAcceptedSteps = 0;
   numRejectedSteps = 0;
-  /** Next output time of `SaveAt.ts` to fill. */
-  /** @internal Next output time of `SaveAt.ts` to fill. */
-  its = 0;
   private phase = IN_LOOP;
   /** θ of the last event inside its step (set when an event cuts a step short). */
   eventThetaValue = 0;
@@ -133,10 +132,15 @@ export class Integration<Y = unknown> {
     this.n = n;
     this.dir = v.t1 >= v.t0 ? 1 : -1;
     const saveat = v.saveat;
-    this.width = saveat.fn === undefined ? n : saveFnWidth(saveat.fn, v.t0, v.y0, args);
-    const nts = saveat.ts === undefined ? 0 : saveat.ts.length;
-    const rows = (saveat.t0 ? 1 : 0) + nts + (saveat.t1 ? 1 : 0) + (saveat.steps > 0 ? 64 : 0);
-    this.rows = new Rows(this.width, rows, options.plan === true, v.maxOutputBytes);
+    const specs: readonly OutputSpec[] = saveat.subs ?? [saveat];
+    // The output plan (for the adjoints) is kept for the first output only.
+    this.savers = specs.map((spec, i) => {
+      const width = spec.fn === undefined ? n : saveFnWidth(spec.fn, v.t0, v.y0, args);
+      const nts = spec.ts === undefined ? 0 : spec.ts.length;
+      const rows = (spec.t0 ? 1 : 0) + nts + (spec.t1 ? 1 : 0) + (spec.steps > 0 ? 64 : 0);
+      return new Saver(spec, new Rows(width, rows, i === 0 && options.plan === true, v.maxOutputBytes));
+    });
+    this.width = this.savers[0]!.rows.width;
     this.y = new Float64Array(n);
     this.y1 = new Float64Array(n);
     this.yErr = new Float64Array(n);
@@ -147,8 +151,23 @@ export class Integration<Y = unknown> {
     this.stall = v.controller.adaptive ? new StallDetector() : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
-    const landOnOutputs = saveat.ts !== undefined && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
-    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, landOnOutputs ? saveat.ts!.slice().sort() : undefined);
+    const outputTimes = specs.flatMap((spec) => (spec.ts === undefined ? [] : Array.from(spec.ts)));
+    const landOnOutputs = outputTimes.length > 0 && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
+    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, landOnOutputs ? Float64Array.from(outputTimes).sort() : undefined);
+  }
+
+  /** The rows of the first output (what `sol.ts` and `sol.ys` hold). */
+  get rows(): Rows {
+    return this.savers[0]!.rows;
+  }
+
+  /** @internal The next output time of the first output's `ts` to fill. */
+  get its(): number {
+    return this.savers[0]!.its;
+  }
+
+  set its(value: number) {
+    this.savers[0]!.its = value;
   }
 
   /** The time the solve has reached. */
@@ -181,14 +200,16 @@ export class Integration<Y = unknown> {
     const { v, rec } = this;
     const { solver, t0, t1, saveat } = v;
     this.args = args;
-    this.rows.count = 0;
+    for (const saver of this.savers) {
+      saver.rows.count = 0;
+      saver.its = 0;
+    }
     this.dense = saveat.dense ? new DenseStore(solver.denseSize(this.n)) : null;
     this.y.set(y0);
     rec.fill(0);
     rec[T] = t0;
     rec[T_END] = t0;
     this.numSteps = this.numAcceptedSteps = this.numRejectedSteps = 0;
-    this.its = 0;
     this.result = RESULTS.successful;
     this.detail = "";
     this.error = undefined;
@@ -208,13 +229,13 @@ export class Integration<Y = unknown> {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);
       }
-      if (saveat.t0) this.save(t0, this.y, 0, 0, ROW_STATE);
+      for (const saver of this.savers) if (saver.spec.t0) this.save(saver, t0, this.y, 0, 0, ROW_STATE);
       const ev = this.events;
       if (ev !== null) {
         // Conditions at t0; scheduled events at t0 fire now (a dose at t0), their state saved after.
         this.phase = IN_EVENT_AFFECT;
         const code = ev.start(solver, this.solverState, args, t0, t1, this.y);
-        if (ev.changed && saveat.steps > 0) this.save(t0, this.y, 0, 0, ROW_AFTER_EVENT);
+        if (ev.changed) this.saveAfterEvent(t0, 0);
         if (code !== RESULTS.successful) this.end(code, ev.detail || `t = ${t0}`);
       }
       this.saveOutputTimesAt(t0, this.y);
@@ -303,7 +324,7 @@ export class Integration<Y = unknown> {
   /** The accepted step: events, hooks, output, dense output, swap, and restarts after events and jumps. */
   private accept(): void {
     const { v, rec } = this;
-    const { solver, t1, saveat } = v;
+    const { solver, t1 } = v;
     const state = this.solverState!;
     solver.accept(state);
     this.numAcceptedSteps++;
@@ -329,9 +350,14 @@ export class Integration<Y = unknown> {
     }
     this.saveOutputTimesIn(fired);
     const step = this.numAcceptedSteps - 1;
-    if (saveat.steps > 0 && (fired || this.numAcceptedSteps % saveat.steps === 0 || tNext === t1)) {
-      if (fired) this.save(tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT);
-      else this.save(tEnd, this.y1, step + 1, 0, ROW_STATE);
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) {
+      const saver = savers[k]!;
+      const every = saver.spec.steps;
+      if (every > 0 && (fired || this.numAcceptedSteps % every === 0 || tNext === t1)) {
+        if (fired) this.save(saver, tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT);
+        else this.save(saver, tEnd, this.y1, step + 1, 0, ROW_STATE);
+      }
     }
     if (this.dense !== null) {
       this.phase = IN_STEP;
@@ -347,7 +373,7 @@ export class Integration<Y = unknown> {
       rec[T] = tEnd;
       this.phase = IN_EVENT_AFFECT;
       const code = ev!.handle(this.y);
-      if (ev!.changed && saveat.steps > 0) this.save(tEnd, this.y, step + 1, 0, ROW_AFTER_EVENT);
+      if (ev!.changed) this.saveAfterEvent(tEnd, step + 1);
       if (code !== RESULTS.successful) return this.end(code, ev!.detail);
       if (ev!.changed && tEnd !== t1) this.restart();
     }
@@ -379,50 +405,68 @@ export class Integration<Y = unknown> {
 
   /** Fills the output times this accepted step passed (up to an event: before it) from its interpolant. */
   private saveOutputTimesIn(fired: boolean): void {
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) this.saveTimesOf(savers[k]!, fired);
     const { v, rec } = this;
-    const ts = v.saveat.ts;
-    const t = rec[T]!;
-    const h = rec[H]!;
-    const tNext = rec[T_NEXT]!;
-    const tEnd = rec[T_END]!;
-    const dir = this.dir;
-    const step = this.numAcceptedSteps - 1;
-    if (ts !== undefined) {
-      const nts = ts.length;
-      while (this.its < nts && dir * (ts[this.its]! - tEnd) <= 0) {
-        const ti = ts[this.its]!;
-        if (ti === tEnd) {
-          if (fired) break; // saved from the post-event state
-          this.save(ti, this.y1, step + 1, 0, ROW_STATE);
-        } else {
-          this.phase = IN_STEP;
-          v.solver.interpolate(this.solverState!, (ti - t) / h, this.ytmp);
-          this.save(ti, this.ytmp, step, (ti - t) / h, ROW_INTERPOLATED);
-        }
-        this.its++;
-      }
-    }
-    if (this.probePending === 1 && dir * (this.probeT[0]! - tEnd) <= 0) {
+    if (this.probePending === 1 && this.dir * (this.probeT[0]! - rec[T_END]!) <= 0) {
       const tp = this.probeT[0]!;
-      if (tp === tNext && !fired) this.probeY.set(this.y1);
+      if (tp === rec[T_NEXT]! && !fired) this.probeY.set(this.y1);
       else {
         this.phase = IN_STEP;
-        v.solver.interpolate(this.solverState!, (tp - t) / h, this.probeY);
+        v.solver.interpolate(this.solverState!, (tp - rec[T]!) / rec[H]!, this.probeY);
       }
       this.probePending = 0;
     }
   }
 
+  /** One output's times passed by the accepted step. */
+  private saveTimesOf(saver: Saver, fired: boolean): void {
+    const ts = saver.spec.ts;
+    if (ts === undefined) return;
+    const { v, rec } = this;
+    const t = rec[T]!;
+    const h = rec[H]!;
+    const tEnd = rec[T_END]!;
+    const dir = this.dir;
+    const step = this.numAcceptedSteps - 1;
+    const nts = ts.length;
+    while (saver.its < nts && dir * (ts[saver.its]! - tEnd) <= 0) {
+      const ti = ts[saver.its]!;
+      if (ti === tEnd) {
+        if (fired) break; // saved from the post-event state
+        this.save(saver, ti, this.y1, step + 1, 0, ROW_STATE);
+      } else {
+        this.phase = IN_STEP;
+        v.solver.interpolate(this.solverState!, (ti - t) / h, this.ytmp);
+        this.save(saver, ti, this.ytmp, step, (ti - t) / h, ROW_INTERPOLATED);
+      }
+      saver.its++;
+    }
+  }
+
+  /** The state right after an event's affect changed it, for the outputs that save every step. */
+  private saveAfterEvent(t: number, step: number): void {
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) {
+      const saver = savers[k]!;
+      if (saver.spec.steps > 0) this.save(saver, t, this.y, step, 0, ROW_AFTER_EVENT);
+    }
+  }
+
   /** Output times equal to `t` (the state there is `y`, after the steps and events up to t). */
   private saveOutputTimesAt(t: number, y: Float64Array): void {
-    const ts = this.v.saveat.ts;
-    if (ts === undefined) return;
     const kind = this.result === RESULTS.eventOccurred ? ROW_EVENT : ROW_STATE;
     const step = kind === ROW_EVENT ? this.numAcceptedSteps - 1 : this.numAcceptedSteps;
     const theta = kind === ROW_EVENT ? this.eventTheta() : 0;
-    while (this.its < ts.length && ts[this.its] === t) {
-      this.save(t, y, step, theta, kind);
-      this.its++;
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) {
+      const saver = savers[k]!;
+      const ts = saver.spec.ts;
+      if (ts === undefined) continue;
+      while (saver.its < ts.length && ts[saver.its] === t) {
+        this.save(saver, t, y, step, theta, kind);
+        saver.its++;
+      }
     }
   }
 
@@ -431,14 +475,14 @@ export class Integration<Y = unknown> {
     return this.numAcceptedSteps > 0 ? this.eventThetaValue : 0;
   }
 
-  /** Saves a row, unless the output budget is spent (the solve then ends with `outputTooLarge`). */
-  private save(t: number, y: Float64Array, step: number, theta: number, kind: number): void {
-    const rows = this.rows;
+  /** Saves a row of one output, unless the output budget is spent (the solve then ends with `outputTooLarge`). */
+  private save(saver: Saver, t: number, y: Float64Array, step: number, theta: number, kind: number): void {
+    const rows = saver.rows;
     if (rows.full) {
       this.overflow = true;
       return;
     }
-    const fn = this.v.saveat.fn;
+    const fn = saver.spec.fn;
     if (fn !== undefined) {
       this.phase = IN_SAVE_FN;
       this.callT[0] = t;
@@ -453,13 +497,15 @@ export class Integration<Y = unknown> {
     const t = rec[T]!;
     if (code === RESULTS.successful && t === v.t1) {
       // Output times equal to t1 that remain (t0 === t1, or rounding) and the final state.
-      const ts = v.saveat.ts;
-      if (ts !== undefined) while (this.its < ts.length) this.save(ts[this.its++]!, this.y, this.numAcceptedSteps, 0, ROW_STATE);
-      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps, 0, ROW_STATE);
+      for (const saver of this.savers) {
+        const ts = saver.spec.ts;
+        if (ts !== undefined) while (saver.its < ts.length) this.save(saver, ts[saver.its++]!, this.y, this.numAcceptedSteps, 0, ROW_STATE);
+        if (saver.spec.t1) this.save(saver, t, this.y, this.numAcceptedSteps, 0, ROW_STATE);
+      }
     } else if (code === RESULTS.eventOccurred) {
       // A terminating event: output times at the event time, and the final state, at the event.
       this.saveOutputTimesAt(t, this.y);
-      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), ROW_EVENT);
+      for (const saver of this.savers) if (saver.spec.t1) this.save(saver, t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), ROW_EVENT);
     }
     if (this.overflow && (code === RESULTS.successful || code === RESULTS.eventOccurred)) {
       code = RESULTS.outputTooLarge;
