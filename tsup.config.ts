@@ -19,8 +19,60 @@ async function buildCli(): Promise<void> {
       name: "library-external",
       setup(b) {
         b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: "./index.js", external: true }));
+        b.onResolve({ filter: /^\.\.\/distributed\/index\.js$/ }, () => ({ path: "./distributed/index.js", external: true }));
       },
     }],
+  });
+}
+
+/**
+ * odeflow/distributed (dist/distributed/): the job-queue entry point, ESM and CommonJS. It uses
+ * the library only through its public surface, `../index.js`, which stays an import of the
+ * package's own build (dist/index.js or dist/index.cjs), so solver classes are the user's;
+ * bullmq and ioredis are optional peer dependencies, never bundled. Declarations come from each
+ * source file alone (TypeScript's transpileDeclaration), .d.cts ones pointing at .cjs siblings.
+ */
+async function buildDistributed(): Promise<void> {
+  const { readdirSync, readFileSync, writeFileSync, mkdirSync } = await import("node:fs");
+  const ts = (await import("typescript")).default;
+  const common = { entryPoints: ["src/distributed/index.ts"], bundle: true, platform: "node" as const, target: "node20", logLevel: "warning" as const, external: ["bullmq", "ioredis"] };
+  const library = (file: string) => ({
+    name: "library-external",
+    setup(b: { onResolve(o: { filter: RegExp }, f: () => { path: string; external: boolean }): void }) {
+      b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: file, external: true }));
+    },
+  });
+  await Promise.all([
+    build({ ...common, format: "esm", outfile: "dist/distributed/index.js", plugins: [library("../index.js")] }),
+    build({ ...common, format: "cjs", outfile: "dist/distributed/index.cjs", plugins: [library("../index.cjs")] }),
+  ]);
+  mkdirSync("dist/distributed", { recursive: true });
+  for (const name of readdirSync("src/distributed").filter((f) => f.endsWith(".ts"))) {
+    const source = readFileSync(`src/distributed/${name}`, "utf8");
+    const out = ts.transpileDeclaration(source, { fileName: name, reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2020, module: ts.ModuleKind.ESNext, strict: true } });
+    if (out.diagnostics !== undefined && out.diagnostics.length > 0) {
+      throw new Error(`src/distributed/${name}: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, " ")).join("; ")}`);
+    }
+    const base = name.replace(/\.ts$/, "");
+    writeFileSync(`dist/distributed/${base}.d.ts`, out.outputText);
+    writeFileSync(`dist/distributed/${base}.d.cts`, out.outputText.replace(/(from\s+["'][^"']+)\.js(["'])/g, "$1.cjs$2"));
+  }
+}
+
+/**
+ * The script of the ensemble's worker threads (dist/ensemble-worker.cjs): CommonJS, because a
+ * fresh thread loads a CommonJS script in about 4 ms where starting the ES module loader and
+ * importing the library takes 35 ms or more; only the ensemble runner and the solvers.
+ */
+async function buildEnsembleWorker(): Promise<void> {
+  await build({
+    entryPoints: ["src/ensemble/thread-main.ts"],
+    outfile: "dist/ensemble-worker.cjs",
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    logLevel: "warning",
   });
 }
 
@@ -38,8 +90,9 @@ async function buildModules(): Promise<void> {
   const scan = (dir: string): void => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
-      if (statSync(p).isDirectory()) { if (p !== join("src", "cli") && p !== join("src", "node")) scan(p); }
-      else if (p.endsWith(".ts") && !p.endsWith(".d.ts")) entries.push(p);
+      const skip = [join("src", "cli"), join("src", "node"), join("src", "distributed")];
+      if (statSync(p).isDirectory()) { if (!skip.includes(p)) scan(p); }
+      else if (p.endsWith(".ts") && !p.endsWith(".d.ts") && p !== join("src", "ensemble", "thread-main.ts")) entries.push(p);
     }
   };
   scan("src");
@@ -63,7 +116,7 @@ async function buildModules(): Promise<void> {
 }
 
 async function afterBuild(): Promise<void> {
-  await Promise.all([buildCli(), buildModules()]);
+  await Promise.all([buildCli(), buildModules(), buildEnsembleWorker(), buildDistributed()]);
 }
 
 // ESM and CommonJS builds with bundled type declarations (.d.ts and .d.cts); and `odeflow/webgpu`
@@ -71,7 +124,7 @@ async function afterBuild(): Promise<void> {
 // package is.
 export default defineConfig([
   {
-    entry: { index: "src/index.ts" },
+    entry: { index: "src/entry.ts" },
     format: ["esm", "cjs"],
     dts: true,
     sourcemap: true,
@@ -81,7 +134,9 @@ export default defineConfig([
     target: "es2020",
     platform: "neutral",
     treeshake: true,
-    // One file per format: the lazy import of the WebGPU backend is inlined, not split into a chunk.
+    // One file per format: lazy imports inside the library (the WebGPU backend, the ensemble's
+    // catalog of solvers) stay in the bundle instead of becoming chunks (dist/esm/ keeps them
+    // separate modules).
     splitting: false,
     // The compiler's parser is bundled so that the published package has no runtime dependency.
     noExternal: ["acorn"],

@@ -3,7 +3,7 @@
  * CMAME 2024): σ = 10, β = 8/3, ρ swept uniformly over [0, 21], y0 = [1, 0, 0], t ∈ [0, 1], only
  * the final state saved; Tsit5 with fixed steps dt = 0.001 (1,000 steps) and adaptive with
  * rtol = atol = 1e-8. For N = 1,024 … 65,536 trajectories: trajectories per second of the serial
- * ensemble, worker threads (2, target ≥ 1.8× serial), the lockstep batched mode, a loop of single
+ * ensemble, threads (`threads: 2`, target ≥ 1.8× serial), the lockstep batched mode, a loop of single
  * diffeqsolve calls, and SciPy looping solve_ivp (python3, a subset of trajectories, scaled).
  * Memory per trajectory: the packed output's bytes and the heap retained by a solution.
  *
@@ -79,7 +79,7 @@ async function runMode(config: Config, mode: Mode, N: number): Promise<{ seconds
     }
     return { seconds: (performance.now() - a) / 1e3, cpu: cpuSince(), finals, notice: null };
   }
-  const extra = mode === "threads" ? { threads: THREADS, chunkSize: 32 } : mode === "lockstep" ? { lockstep: { f: lorenzLanes, batchSize: 256 } } : {};
+  const extra = mode === "threads" ? { threads: THREADS } : mode === "lockstep" ? { lockstep: { f: lorenzLanes, batchSize: 256 } } : {};
   const sol = await lib.solveEnsemble({ ...o, ...extra });
   const seconds = (performance.now() - a) / 1e3;
   const cpu = cpuSince();
@@ -200,7 +200,7 @@ lines.push(`## Ensembles (issue 7)${QUICK ? " — QUICK harness check, not resul
 lines.push(
   `Lorenz ensembles as in the DiffEqGPU paper: ρ swept over [0, 21], σ = 10, β = 8/3, y0 = [1, 0, 0], t ∈ [0, 1], final state saved; ` +
     `${solverName} with fixed dt = 0.001 (1,000 steps) and adaptive rtol = atol = 1e-8. Trajectories per second (best of 5 runs for N ≤ 4,096, of 2 for 16,384, one run for 65,536). ` +
-    `Threads: ${THREADS} worker threads (pool warmed up). Lockstep: batches of 256 lanes, structure of arrays, vectorised Lorenz. "loop": a loop of single diffeqsolve calls, capped at N = ${LOOP_CAP.toLocaleString("en-US")} ` +
+    `Threads: \`threads: ${THREADS}\` (the calling thread and ${THREADS - 1} pooled worker, warmed up). Lockstep: batches of 256 lanes, structure of arrays, vectorised Lorenz. "loop": a loop of single diffeqsolve calls, capped at N = ${LOOP_CAP.toLocaleString("en-US")} ` +
     `(its cost per trajectory does not depend on N). SciPy: a Python loop of solve_ivp RK45 over a subset of the sweep, scaled per trajectory ` +
     `(fixed steps emulated with first_step = max_step = dt and tolerances that never reject).`,
   "",

@@ -42,6 +42,8 @@ export const RESULTS = Object.freeze({
   eventsAccumulated: 11,
   /** The step size stayed flat and tiny for so long that `t1` is out of reach (typically a stiff problem). */
   stalled: 12,
+  /** An implicit solver's Krylov (GMRES) linear solver did not converge even at the smallest step. */
+  linearSolverFailed: 13,
 });
 
 /** One of the values of {@link RESULTS}. */
@@ -84,6 +86,10 @@ const MESSAGES: readonly string[] = [
     "Rodas5P, BDF, RadauIIA5 or Kvaerno5 (or AutoSwitch); a Rosenbrock solver (Rodas5P, Rosenbrock23) " +
     "to RadauIIA5, BDF or Kvaerno5, whose Newton iterations cope with strong nonlinearity, or to an " +
     "exact Jacobian and ∂f/∂t (`compile`). If the problem needs that many steps, raise `maxSteps`.",
+  "The GMRES linear solver did not reduce the residual of the iteration matrix's system even with " +
+    "small steps: the matrix may be singular or the preconditioner wrong. Check the Jacobian (or the " +
+    "mass matrix of a DAE), use a better `preconditioner`, raise `krylov.maxIters`, or use linearSolver " +
+    "\"sparse\" or \"dense\".",
 ];
 
 /** The human-readable message of a result code. */

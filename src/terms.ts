@@ -4,7 +4,6 @@
  * An {@link ODETerm} is `dy/dt = f(t, y, args)`. {@link ControlTerm} (`g(t, y, args) dW`) and
  * {@link MultiTerm} (a sum of terms, for IMEX splits and SDEs) complete the diffrax vocabulary.
  */
-import { argNamesOf, argsProblem, type ArgLayout } from "./compile/args.js";
 import type { AbstractSolver } from "./solvers/solver.js";
 import { describeValue } from "./tree.js";
 
@@ -33,6 +32,11 @@ export interface VectorFieldObject<A = any> {
   vjp?: (t: number, y: Float64Array, args: A, w: Float64Array, out: Float64Array) => void;
   /** Structural sparsity of the Jacobian: for each row, the columns that may be non-zero. */
   jacSparsity?: readonly (readonly number[])[];
+  /**
+   * The entries of ∂f/∂y on `jacSparsity`, row by row in its order (compressed sparse rows), into
+   * `values`: a sparse Jacobian without an n × n array (what `compile` provides).
+   */
+  jacValues?: (t: number, y: Float64Array, args: A, values: Float64Array) => void;
   /** Number of state components, when known in advance. */
   n?: number;
   /** Jacobian ∂f/∂p with respect to the flat parameter vector p (see `argNames`), row-major n × nArgs. */
@@ -365,11 +369,12 @@ export function checkTermArgs(terms: AbstractTerm, args: unknown, api = "diffeqs
   // A field compiled automatically from a plain function reads args as the function does
   // (JavaScript's conversions included); only a field the user compiled holds args to its layout.
   if (terms.compilation.status === "compiled") return;
-  const info = (terms.vf as { [COMPILED_GRAPH]?: { layout?: ArgLayout } })[COMPILED_GRAPH];
-  if (info?.layout === undefined) return;
-  const problem = argsProblem(info.layout, args);
+  // The compiled field carries its own check (compile/field.ts), so this module needs no part of the compiler.
+  const info = (terms.vf as { [COMPILED_GRAPH]?: { argsProblem?: (args: unknown) => string | null; argNames?: readonly string[] } })[COMPILED_GRAPH];
+  if (info?.argsProblem === undefined) return;
+  const problem = info.argsProblem(args);
   if (problem !== null) {
-    const names = argNamesOf(info.layout);
+    const names = info.argNames ?? [];
     throw new TypeError(`${api}: ${problem}; pass args with ${names.length > 6 ? `its ${names.length} parameters` : names.join(", ")} (see the compiled field's argNames).`);
   }
 }

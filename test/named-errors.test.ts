@@ -25,10 +25,10 @@ test("describeValue says what a value is: undefined, functions, symbols", () => 
 
 test("solver options: not an object, unknown keys, wrong types are named", () => {
   assert.throws(() => new Tsit5(null as never), /^TypeError: new Tsit5\(options\): `options` must be an object; got null\./);
-  assert.throws(() => new Tsit5({ generate: true } as never), /new Tsit5\(options\): unknown option `generate`; the options are generated\./);
+  assert.throws(() => new Tsit5({ generate: true } as never), /new Tsit5\(options\): unknown option `generate`; the options are generated, backend, wasmThreshold\./);
   assert.throws(() => new Tsit5({ generated: "yes" } as never), /new Tsit5\(options\): `generated` must be true or false; got the string "yes"\./);
-  assert.throws(() => new Rodas5P({ rtol: 1e-6 } as never), /new Rodas5P\(options\): unknown option `rtol`; the options are massMatrix, linearSolver, bandwidth, autonomous\./);
-  assert.throws(() => new BDF({ maxOrder: 3, order: 2 } as never), /new BDF\(options\): unknown option `order`; the options are massMatrix, linearSolver, bandwidth, autonomous, maxOrder\./);
+  assert.throws(() => new Rodas5P({ rtol: 1e-6 } as never), /new Rodas5P\(options\): unknown option `rtol`; the options are massMatrix, linearSolver, bandwidth, autonomous, preconditioner, blockSize, krylov, pivotThreshold, maxMemory\./);
+  assert.throws(() => new BDF({ maxOrder: 3, order: 2 } as never), /new BDF\(options\): unknown option `order`; the options are massMatrix, linearSolver, bandwidth, autonomous, preconditioner, blockSize, krylov, pivotThreshold, maxMemory, maxOrder\./);
   assert.equal(new BDF({ maxOrder: 3 }).maxOrder, 3);
   assert.throws(() => new Kvaerno3({ massMatrix: null } as never), /new Kvaerno3\(options\): `massMatrix` must be an n × n matrix .*got null\./);
   assert.throws(() => new AutoSwitch({ nonstiff: new Tsit5(), stiff: new Rodas5P(), maxStiff: 3 } as never), /new AutoSwitch\(options\): unknown option `maxStiff`/);

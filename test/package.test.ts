@@ -94,9 +94,13 @@ test("the core source imports no Node built-in and nothing outside src/ but acor
   const scan = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
-      // src/cli is the Node command line (dist/cli.js), src/node the Node-only `odeflow/webgpu`
-      // (dist/webgpu.js); neither is part of the core bundle.
-      if (statSync(p).isDirectory()) { if (relative(root, p) !== join("src", "cli") && relative(root, p) !== join("src", "node")) scan(p); }
+      // Not part of the core bundle: src/cli, the Node command line (dist/cli.js); src/node, the
+      // Node-only `odeflow/webgpu` (dist/webgpu.js); src/distributed, the odeflow/distributed entry
+      // (Node, bullmq); src/ensemble/thread-main.ts, the script of Node's ensemble worker threads
+      // (dist/ensemble-worker.cjs).
+      const outside = [join("src", "cli"), join("src", "node"), join("src", "distributed"), join("src", "ensemble", "thread-main.ts")];
+      if (outside.includes(relative(root, p))) continue;
+      if (statSync(p).isDirectory()) scan(p);
       else if (p.endsWith(".ts")) files.push(p);
     }
   };

@@ -37,7 +37,11 @@ export interface SolveCommand {
   quiet: boolean;
 }
 
-export type Command = { kind: "help"; topic: "main" | "solve" } | { kind: "version" } | { kind: "solve"; options: SolveCommand };
+export type Command =
+  | { kind: "help"; topic: "main" | "solve" | "worker" }
+  | { kind: "version" }
+  | { kind: "solve"; options: SolveCommand }
+  | { kind: "worker"; argv: readonly string[] };
 
 const VALUE_FLAGS = ["solver", "t0", "t1", "dt0", "rtol", "atol", "saveat", "max-steps", "y0", "args", "out", "format", "plot", "phase", "vars", "seed"];
 const BOOL_FLAGS = ["compile", "no-compile", "progress", "no-progress", "quiet", "help"];
@@ -115,10 +119,13 @@ function parseJson(flag: string, text: string): unknown {
 
 /** Parses the arguments after the program name. */
 export function parseArgs(argv: readonly string[]): Command {
-  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") return { kind: "help", topic: argv[1] === "solve" ? "solve" : "main" };
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    return { kind: "help", topic: argv[1] === "solve" || argv[1] === "worker" ? argv[1] : "main" };
+  }
   if (argv[0] === "--version" || argv[0] === "-v") return { kind: "version" };
+  if (argv[0] === "worker") return { kind: "worker", argv: argv.slice(1) }; // parsed by worker.ts
   if (argv[0] !== "solve") {
-    throw new UsageError(`unknown command "${argv[0]}".${suggest(argv[0]!, ["solve"])} The only command is solve: odeflow solve model.js --t1 10`);
+    throw new UsageError(`unknown command "${argv[0]}".${suggest(argv[0]!, ["solve", "worker"])} The commands are solve (odeflow solve model.js --t1 10) and worker (odeflow worker --redis URL).`);
   }
   const values = new Map<string, string>();
   const flags = new Set<string>();
@@ -219,6 +226,7 @@ export const HELP_MAIN = `odeflow — fast differential equation solvers
 Usage:
   odeflow solve <model.js> [options]   solve the model, write CSV/JSON and an SVG plot
   odeflow solve --help                 the options of solve
+  odeflow worker --redis URL           solve jobs of distributed ensembles (odeflow worker --help)
   odeflow --version
 
 Example:

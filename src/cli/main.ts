@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { HELP_MAIN, HELP_SOLVE, UsageError, parseArgs } from "./args.js";
 import { EXIT, type Io, solveCommand } from "./solve.js";
+import { HELP_WORKER, parseWorkerArgs, workerCommand } from "./worker.js";
 
 function version(): string {
   // dist/cli.js and src/cli/main.ts both sit two levels or one below package.json.
@@ -25,8 +26,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const cmd = parseArgs(argv);
     if (cmd.kind === "help") {
-      io.stdout(cmd.topic === "solve" ? HELP_SOLVE : HELP_MAIN);
+      io.stdout(cmd.topic === "solve" ? HELP_SOLVE : cmd.topic === "worker" ? HELP_WORKER : HELP_MAIN);
       return 0;
+    }
+    if (cmd.kind === "worker") {
+      const w = parseWorkerArgs(cmd.argv);
+      if (w === null) {
+        io.stdout(HELP_WORKER);
+        return 0;
+      }
+      return await workerCommand(w, io);
     }
     if (cmd.kind === "version") {
       io.stdout(`odeflow ${version()}\n`);
@@ -35,7 +44,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return await solveCommand(cmd.options, io);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`odeflow: ${e.message}\nRun odeflow solve --help for usage.\n`);
+      io.stderr(`odeflow: ${e.message}\nRun odeflow ${argv[0] === "worker" ? "worker" : "solve"} --help for usage.\n`);
       return EXIT.usage;
     }
     // Everything the user can cause is a UsageError or a failed solve: this is a bug in odeflow.

@@ -194,7 +194,12 @@ export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name
     return op === Op.SELECT ? [g.a[id]!, g.b[id]!, g.c[id]!] : op >= Op.ADD ? [g.a[id]!, g.b[id]!] : [g.a[id]!];
   };
   const outSlots: number[][] = chunks.map(() => []);
-  spec.outputs.forEach((o, i) => outSlots[Math.max(0, chunkOf[o]!)]!.push(i));
+  // An output computed by an operation is written by that operation's chunk; outputs that are
+  // inputs or constants (du = v of a second-order system) are spread evenly over the chunks, so
+  // that no function holds hundreds of thousands of locals (its frame overflows the stack).
+  const plain = spec.outputs.filter((o) => chunkOf[o]! < 0).length;
+  let k = 0;
+  spec.outputs.forEach((o, i) => outSlots[chunkOf[o]! >= 0 ? chunkOf[o]! : Math.floor((k++ * chunks.length) / plain)]!.push(i));
   chunks.forEach((ids, c) => {
     for (const id of ids) {
       for (const a of operandsOf(id)) {
@@ -222,7 +227,9 @@ export function kernelSource(g: Graph, spec: KernelSpec, layout: ArgLayout, name
       lines.push(opLine(g, id));
       if (slot.has(id)) lines.push(`W[${slot.get(id)}] = v${id};`);
     }
-    lines.push(...outputLines(g, spec, "out", "out2", outSlots[c]!));
+    // Not push(...list): a chunk can own hundreds of thousands of outputs (du = v of a large
+    // wave equation), more arguments than a call may take.
+    for (const line of outputLines(g, spec, "out", "out2", outSlots[c]!)) lines.push(line);
     parts.push(`function ${name}_${c}(t, y, P, x, out, out2) {\n${lines.join("\n")}\n}`);
   });
   const calls = chunks.map((_, c) => `${name}_${c}(t, y, P, ${spec.hasX ? x : "null"}, ${out}, ${two ? out2 : "null"});`).join("\n");

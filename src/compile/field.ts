@@ -3,7 +3,10 @@
  * derivatives built from one expression graph, derivative kernels generated on first use.
  * Shared by {@link compile} and the automatic compilation of `new ODETerm(f)` (auto.ts).
  */
-import { argNamesOf, type ArgLayout } from "./args.js";
+import { wasmFieldSource, type WasmFieldSource } from "../wasm/vector-field.js";
+import { fusedWorkspace } from "../wasm/fused.js";
+import type { WasmVectorFieldHook } from "../wasm/erk-backend.js";
+import { argNamesOf, argsProblem, type ArgLayout } from "./args.js";
 import { inlineSource, instantiate, kernelSource, operationCount, type InlineSource, type KernelSpec } from "./codegen.js";
 import { colorColumns, jvpNodes, sparseJacobian, vjpNodes, type SparseJacobian } from "./derivatives.js";
 import { Graph, Op } from "./graph.js";
@@ -84,6 +87,10 @@ export interface CompiledGraphInfo {
   outputs: readonly number[];
   layout: ArgLayout;
   n: number;
+  /** Why `args` cannot feed this field (a missing or mistyped parameter), or null. */
+  argsProblem: (args: unknown) => string | null;
+  /** The parameters' names, in layout order. */
+  argNames: readonly string[];
 }
 
 /** The names of the kernels a compiled vector field can have, in `toSource` order. */
@@ -216,13 +223,26 @@ class KernelSet {
   /** Attaches the graph (COMPILED_GRAPH) and, for generated code, the fused-kernel hook of erk.ts. */
   attachHooks(obj: object): void {
     const { g, outputs, layout, n } = this;
-    const info = { graph: g, outputs, layout, n } satisfies CompiledGraphInfo;
+    const info: CompiledGraphInfo = { graph: g, outputs, layout, n, argsProblem: (args) => argsProblem(layout, args), argNames: argNamesOf(layout) };
     Object.defineProperty(obj, COMPILED_GRAPH, { value: info, enumerable: false });
     // Also on `f` itself, which is what a ControlTerm's diffusion receives (new ControlTerm(sigma.f, bm)).
     const f = (obj as { f?: unknown }).f;
     if (typeof f === "function" && !Object.prototype.hasOwnProperty.call(f, COMPILED_GRAPH)) {
       Object.defineProperty(f, COMPILED_GRAPH, { value: info, enumerable: false });
     }
+    // The explicit Runge–Kutta engine's WebAssembly path compiles f into its module through this
+    // hook (wasm/fused.ts), in either mode: a page may allow WebAssembly but not new Function.
+    let wasm: WasmFieldSource | null | undefined;
+    const source = (): WasmFieldSource | null => (wasm === undefined ? (wasm = wasmFieldSource(g, outputs, layout)) : wasm);
+    const hook: WasmVectorFieldHook = {
+      f: f as WasmVectorFieldHook["f"],
+      source,
+      workspace: (tab, size) => {
+        const src = source();
+        return src === null ? null : fusedWorkspace(tab, size, src);
+      },
+    };
+    Object.defineProperty(obj, Symbol.for("odeflow.wasmVectorField"), { value: hook, enumerable: false });
     if (this.mode === "codegen") {
       // The explicit Runge–Kutta engine fuses f into its stage loop through this hook (erk.ts).
       let inline: (InlineSource & { n: number }) | undefined;

@@ -1,5 +1,5 @@
 import { ContractError, RESULTS } from "../results.js";
-import { type AbstractSolver, type SolverState, STEP_OK } from "../solvers/solver.js";
+import { type AbstractSolver, type SolverState, STEP_OK, type VectorBackend } from "../solvers/solver.js";
 import { describeValue } from "../tree.js";
 import { suggest } from "../util/suggest.js";
 import {
@@ -76,6 +76,8 @@ export interface PIDState extends ControllerState {
   readonly scratch: Float64Array;
   /** The error norm's result (a double returned from a call V8 does not inline is boxed). */
   readonly normResult: Float64Array;
+  /** The solver's vector backend computes the norm ("rms"/"max") where the state lives, or null. */
+  readonly vector: VectorBackend | null;
 }
 
 /**
@@ -200,9 +202,13 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
       s[DT] = initialStepSize(f, args, t0, start.y0, start.f0, dir, solver.order, this.rtol, this.atol, dtmax, new Float64Array(n), new Float64Array(n));
       extraFnEvals = 1;
     }
+    let vector = solver.vectorBackend?.(start.solverState) ?? null;
+    if (vector !== null && (this.norm === "rms" || this.norm === "max")) vector.setTolerances(this.norm, this.rtol, this.atol);
+    else vector = null;
     return {
       extraFnEvals,
       detail: "",
+      vector,
       s,
       nonFiniteStreak: 0,
       failStreak: 0,
@@ -247,11 +253,14 @@ export class PIDController extends AbstractStepSizeController<PIDState> {
       s[DT] = Math.abs(h) * 0.25;
       return reject(rec);
     }
-    this.errorNorm(state, y0, y1, yErr);
+    const vector = state.vector;
+    if (vector !== null) vector.errorNorm(0, state.normResult);
+    else this.errorNorm(state, y0, y1, yErr);
     let err = state.normResult[0]!;
     if (state.solver.hasSecondaryError) {
       // DOP853's two estimates combined (Hairer's ERR = err5² / sqrt(err5² + 0.01 err3²)).
-      this.errorNorm(state, y0, y1, yErr2);
+      if (vector !== null) vector.errorNorm(1, state.normResult);
+      else this.errorNorm(state, y0, y1, yErr2);
       const err2 = state.normResult[0]!;
       const deno = err * err + 0.01 * err2 * err2;
       err = deno > 0 ? (err * err) / Math.sqrt(deno) : 0;

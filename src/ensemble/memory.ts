@@ -13,6 +13,7 @@
  * This budget is the ensemble's as a whole; each trajectory's own saved output is also bounded by
  * `diffeqsolve`'s `maxOutputBytes`.
  */
+import { formatBytes } from "../util/memory.js";
 import { ResourceError } from "../results.js";
 
 /** Default of `maxMemory`: 2 GiB. */
@@ -53,17 +54,6 @@ export function trajectoryBytes(s: EnsembleSize): TrajectoryBytes {
   return { y0, args, rows, codes: CODES_BYTES, output, total: y0 + args + rows + CODES_BYTES + output };
 }
 
-/** "1.50 GiB", "640 B". */
-export function formatBytes(b: number): string {
-  if (!Number.isFinite(b)) return String(b);
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let u = 0;
-  while (b >= 1024 && u < units.length - 1) {
-    b /= 1024;
-    u++;
-  }
-  return u === 0 ? `${b} B` : `${b.toFixed(2)} ${units[u]}`;
-}
 
 /** `maxMemory` as given: a number of bytes > 0 (Infinity lifts the limit). */
 export function checkMaxMemory(value: unknown, api: string): number {
@@ -123,3 +113,5 @@ export function allocating<T>(bytes: number, api: string, make: () => T): T {
     throw err;
   }
 }
+
+export { formatBytes };

@@ -8,11 +8,8 @@ import type { ProgressMeter } from "../progress.js";
 import type { SaveAt } from "../saveat.js";
 import { checkStateSize, checkTermArgs, ODETerm, type AbstractTerm } from "../terms.js";
 import { describeValue, type StateLike, Structure } from "../tree.js";
-import type { LockstepOptions } from "./lockstep.js";
 import { allocating, checkEnsembleMemory, checkMaxMemory } from "./memory.js";
-import type { EnsembleWorkerLike } from "./threads.js";
-import type { WebGPUEnsembleOptions } from "./webgpu/run.js";
-import type { WebGPUDevice } from "./webgpu/types.js";
+import type { WebGPUDevice, WebGPUEnsembleOptions } from "./webgpu/types.js";
 
 /**
  * A value given per trajectory: a function of the trajectory index, or an array of N values.
@@ -88,7 +85,26 @@ export interface EnsembleReduce<R> {
 }
 
 /**
- * Options of `solveEnsemble`: those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
+ * A worker the caller made (a browser `Worker` running `runEnsembleWorker(self)`, or any
+ * `MessagePort`-like object answering the same protocol).
+ *
+ * @example
+ * ```ts
+ * const workers = [1, 2, 3, 4].map(() => new Worker(new URL("./ensemble-worker.js", import.meta.url), { type: "module" }));
+ * const sol = await solveEnsemble({ ...options, workers });
+ * ```
+ */
+export interface EnsembleWorkerLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: "message" | "error", listener: (event: any) => void): void;
+  removeEventListener(type: "message" | "error", listener: (event: any) => void): void;
+  /** Called when present (a `MessagePort` delivers messages only once started). */
+  start?(): void;
+}
+
+/**
+ * The options of `solveEnsemble` that every way of running it shares (all but `lockstep`, which
+ * `EnsembleOptions` adds): those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
  * stepsizeController, maxSteps, …), with y0 and args given per trajectory.
  *
  * @example
@@ -98,7 +114,7 @@ export interface EnsembleReduce<R> {
  *   module: { url: new URL("./model.js", import.meta.url).href, vectorField: "lorenz" } }
  * ```
  */
-export interface EnsembleOptions<A = any, R = any>
+export interface EnsembleBaseOptions<A = any, R = any>
   extends Omit<DiffeqsolveOptions<StateLike, A>, "y0" | "args" | "terms" | "progressMeter" | "throw"> {
   /** The terms; may be omitted when `module` names the vector field. */
   terms?: AbstractTerm;
@@ -112,9 +128,10 @@ export interface EnsembleOptions<A = any, R = any>
    */
   args?: PerTrajectory<A> | A;
   /**
-   * Worker threads: a number, or `"auto"` (the number of cores). Threads need a vector field that
-   * can travel (`module`, or a compiled vector field with `toSource()`); otherwise the ensemble
-   * runs in the calling thread and `sol.notice` says why. @defaultValue 1
+   * Threads: a number T (the calling thread and T − 1 pooled worker threads share the work), or
+   * `"auto"` (one per core). Threads need a vector field that can travel (`module`, or a compiled
+   * vector field with `toSource()`); otherwise the ensemble runs in the calling thread and
+   * `sol.notice` says why. @defaultValue 1
    */
   threads?: "auto" | number;
   /** Where workers load the vector field (and hooks) from. */
@@ -123,15 +140,19 @@ export interface EnsembleOptions<A = any, R = any>
   output?: EnsembleOutput<A>;
   /** Fold over the trajectories' output rows (or final saved rows). */
   reduce?: EnsembleReduce<R>;
-  /** Lockstep batched mode (structure-of-arrays) for a vectorised vector field. */
-  lockstep?: LockstepOptions<A>;
   /** Throw a `SolveError` for the first failed trajectory (after all are solved). @defaultValue false */
   throw?: boolean;
   /** Progress over trajectories: `t` counts trajectories done, from 0 to N. */
   progressMeter?: ProgressMeter;
-  /** Trajectories a worker claims at a time. @defaultValue 16 */
+  /**
+   * Trajectories a thread claims at a time. @defaultValue sized by each thread's observed speed
+   * (about 2 ms of work, at most a 1/(2T) share of what is left)
+   */
   chunkSize?: number;
-  /** URL workers import odeflow from. @defaultValue this package's `dist/index.js` */
+  /**
+   * What pooled workers load: odeflow's ES module at this URL (they then run its
+   * runEnsembleWorker). @defaultValue the package's worker script, dist/ensemble-worker.cjs
+   */
   libraryUrl?: string;
   /**
    * The most bytes the ensemble may allocate for its initial states, args table, saved rows,
@@ -142,8 +163,9 @@ export interface EnsembleOptions<A = any, R = any>
   maxMemory?: number;
   /**
    * Workers you made, instead of Node's pool: in a browser, module Web Workers whose script runs
-   * `import * as odeflow from "odeflow"; odeflow.runEnsembleWorker(self, odeflow);` (outputs need
-   * `SharedArrayBuffer`, so the page must be cross-origin isolated). Overrides `threads`.
+   * `import { runEnsembleWorker } from "odeflow"; runEnsembleWorker(self);` (outputs need
+   * `SharedArrayBuffer`, so the page must be cross-origin isolated). Overrides `threads`; the
+   * calling thread then only waits.
    */
   workers?: readonly EnsembleWorkerLike[];
   /**
@@ -168,7 +190,10 @@ const ENSEMBLE_KEYS = [
 export interface PreparedEnsemble {
   /** Validated with trajectory 0's y0 and args. */
   readonly v: Validated<StateLike>;
+  /** Trajectories held: [first, first + N). */
   readonly N: number;
+  /** Index of the first trajectory held (y0s, args and outputs start with it); 0 but for a range of a larger ensemble. */
+  readonly first: number;
   /** State length. */
   readonly n: number;
   /** Initial states, N × n. */
@@ -185,7 +210,7 @@ export interface PreparedEnsemble {
   readonly keepSaved: boolean;
   readonly throwOnFailure: boolean;
   readonly structure: Structure<StateLike>;
-  readonly options: EnsembleOptions;
+  readonly options: EnsembleBaseOptions;
   /** The memory budget in bytes (`maxMemory`). */
   readonly maxMemory: number;
 }
@@ -220,7 +245,7 @@ function perTrajectory(value: unknown, N: number, name: string, sharedAllowed: b
  * Checks the ensemble options and evaluates every trajectory's y0 and args.
  * @internal
  */
-export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): PreparedEnsemble {
+export function prepareEnsemble(options: EnsembleBaseOptions, terms: AbstractTerm): PreparedEnsemble {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`solveEnsemble(options): \`options\` must be an object; got ${describeValue(options)}.`);
   }
@@ -316,6 +341,7 @@ export function prepareEnsemble(options: EnsembleOptions, terms: AbstractTerm): 
   return {
     v,
     N,
+    first: 0,
     n,
     y0s: flat,
     args,
@@ -362,7 +388,15 @@ function checkOutput(output: EnsembleOutput | undefined): EnsembleOutput | null 
  * validated once (trajectory 0), the initial states and args are taken as they are.
  * @internal
  */
-export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N: number, n: number, y0s: Float64Array, args: unknown[]): PreparedEnsemble {
+export function prepareTrusted(
+  options: EnsembleBaseOptions,
+  terms: AbstractTerm,
+  N: number,
+  n: number,
+  y0s: Float64Array,
+  args: unknown[],
+  first = 0,
+): PreparedEnsemble {
   const single: Record<string, unknown> = {};
   for (const key of Object.keys(options)) {
     if (!ENSEMBLE_KEYS.includes(key)) single[key] = (options as unknown as Record<string, unknown>)[key];
@@ -376,6 +410,7 @@ export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N:
   return {
     v,
     N,
+    first,
     n,
     y0s,
     args,
@@ -393,7 +428,7 @@ export function prepareTrusted(options: EnsembleOptions, terms: AbstractTerm, N:
 }
 
 /** The terms of an ensemble: given, or built from the vector field a module exports. */
-export function ensembleTerms(options: EnsembleOptions, imported: unknown): AbstractTerm {
+export function ensembleTerms(options: EnsembleBaseOptions, imported: unknown): AbstractTerm {
   if (options.terms !== undefined) return options.terms;
   if (imported !== undefined) return new ODETerm(imported as never);
   throw new TypeError("solveEnsemble: give `terms` (for example new ODETerm(f)), or `module` naming the module that exports the vector field.");

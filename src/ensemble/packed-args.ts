@@ -16,8 +16,11 @@ function isPlainRecord(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === "object" && Object.getPrototypeOf(x) === Object.prototype;
 }
 
-/** Packs the args of N trajectories for workers (`shared` when all are one value). */
-export function packArgs(args: readonly unknown[], shared: boolean): PackedArgs {
+/**
+ * Packs the args of N trajectories for workers (`shared` when all are one value); records of
+ * numbers go into shared memory unless `sharedMemory` is false (for a journey to another process).
+ */
+export function packArgs(args: readonly unknown[], shared: boolean, sharedMemory = true): PackedArgs {
   const N = args.length;
   const first = args[0];
   if (shared) return { kind: "shared", value: first };
@@ -29,7 +32,7 @@ export function packArgs(args: readonly unknown[], shared: boolean): PackedArgs 
   const k = keys.length;
   if (k === 0) return { kind: "cloned", values: args };
   for (const key of keys) if (typeof first[key] !== "number") return { kind: "cloned", values: args };
-  const data = new Float64Array(new SharedArrayBuffer(8 * N * k));
+  const data = sharedMemory ? new Float64Array(new SharedArrayBuffer(8 * N * k)) : new Float64Array(N * k);
   for (let i = 0; i < N; i++) {
     const a = args[i];
     if (!isPlainRecord(a)) return { kind: "cloned", values: args };
@@ -45,20 +48,28 @@ export function packArgs(args: readonly unknown[], shared: boolean): PackedArgs 
   return { kind: "records", keys, data };
 }
 
-/** The args of every trajectory, rebuilt in a worker. */
-export function unpackArgs(packed: PackedArgs, N: number): unknown[] {
-  if (packed.kind === "cloned") return packed.values as unknown[];
-  const out: unknown[] = new Array(N);
+/** The args of trajectories [start, end), rebuilt in a worker into `out` (indexed by trajectory). */
+export function unpackArgsInto(packed: PackedArgs, out: unknown[], start: number, end: number): void {
+  if (packed.kind === "cloned") {
+    for (let i = start; i < end; i++) out[i] = packed.values[i];
+    return;
+  }
   if (packed.kind === "shared") {
-    out.fill(packed.value);
-    return out;
+    for (let i = start; i < end; i++) out[i] = packed.value;
+    return;
   }
   const { keys, data } = packed;
   const k = keys.length;
-  for (let i = 0; i < N; i++) {
+  for (let i = start; i < end; i++) {
     const o: Record<string, number> = {};
     for (let j = 0; j < k; j++) o[keys[j]!] = data[i * k + j]!;
     out[i] = o;
   }
+}
+
+/** The args of every trajectory, rebuilt in a worker. */
+export function unpackArgs(packed: PackedArgs, N: number): unknown[] {
+  const out: unknown[] = new Array(N);
+  unpackArgsInto(packed, out, 0, N);
   return out;
 }

@@ -74,7 +74,8 @@ function append(g: GrowingRows, ts: Float64Array, ys: Float64Array, count: numbe
 /**
  * Solves trajectories [start, end) into `store`; `onFailure(i, detail)` hears where each failed
  * trajectory stopped. An error thrown by the vector field (a bug, not a numerical failure) ends
- * the ensemble, naming the trajectory.
+ * the ensemble, naming the trajectory. Trajectory i's y0, args and outputs sit at i − p.first in
+ * the arrays (p.first is 0 except for a range of a larger ensemble, see portable.ts).
  */
 export function runTrajectories(
   p: PreparedEnsemble,
@@ -84,15 +85,16 @@ export function runTrajectories(
   end: number,
   onFailure: (i: number, detail: string) => void,
 ): void {
-  const { v, n, y0s, args, rowsPerTrajectory: K, output, keepSaved } = p;
+  const { v, n, y0s, args, rowsPerTrajectory: K, output, keepSaved, first } = p;
   const ws = sw.loop;
   const y0 = sw.y0;
   const width = ws.width;
   const outWidth = output === null ? 0 : output.width;
   for (let i = start; i < end; i++) {
-    const base = i * n;
+    const at = i - first;
+    const base = at * n;
     for (let j = 0; j < n; j++) y0[j] = y0s[base + j]!;
-    const a = args[i];
+    const a = args[at];
     try {
       runLoop(v, y0, a, ws);
     } catch (e) {
@@ -102,20 +104,20 @@ export function runTrajectories(
     }
     const rows = ws.rows;
     const count = rows.count;
-    store.counts[i] = count;
-    store.results[i] = ws.result;
-    store.tFinal[i] = ws.tFinal;
-    store.numSteps[i] = ws.numSteps;
-    store.numAcceptedSteps[i] = ws.numAcceptedSteps;
-    store.numRejectedSteps[i] = ws.numRejectedSteps;
-    store.numFnEvals[i] = ws.numFnEvals;
+    store.counts[at] = count;
+    store.results[at] = ws.result;
+    store.tFinal[at] = ws.tFinal;
+    store.numSteps[at] = ws.numSteps;
+    store.numAcceptedSteps[at] = ws.numAcceptedSteps;
+    store.numRejectedSteps[at] = ws.numRejectedSteps;
+    store.numFnEvals[at] = ws.numFnEvals;
     if (sw.rows !== null) {
-      store.rowStart![i] = sw.rows.count;
+      store.rowStart![at] = sw.rows.count;
       append(sw.rows, rows.ts, rows.ys, count, width, i);
     } else if (keepSaved) {
       const ts = store.ts;
       const ys = store.ys;
-      const tOff = i * K;
+      const tOff = at * K;
       const yOff = tOff * width;
       for (let k = 0; k < count; k++) ts[tOff + k] = rows.ts[k]!;
       const m = count * width;
@@ -124,7 +126,7 @@ export function runTrajectories(
     if (output !== null) {
       try {
         output.fn(
-          store.outputs.subarray(i * outWidth, (i + 1) * outWidth),
+          store.outputs.subarray(at * outWidth, (at + 1) * outWidth),
           rows.ts.subarray(0, count),
           rows.ys.subarray(0, count * width),
           i,

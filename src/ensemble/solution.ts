@@ -61,14 +61,15 @@ export function allocateStorage(shape: StorageShape, shared: boolean): EnsembleS
 }
 
 /**
- * How an ensemble was run: in the calling thread, on worker threads, in lockstep batches, or on a GPU (WebGPU).
+ * How an ensemble was run: in the calling thread, on worker threads, in lockstep batches, on a GPU
+ * (WebGPU), or in ranges solved elsewhere (`planEnsemble`, `odeflow/distributed`).
  *
  * @example
  * ```ts
  * if (sol.mode !== "threads") console.log(sol.notice);
  * ```
  */
-export type EnsembleMode = "serial" | "threads" | "lockstep" | "webgpu";
+export type EnsembleMode = "serial" | "threads" | "lockstep" | "webgpu" | "distributed";
 
 /**
  * Mean and variance over trajectories of every saved component (the WebGPU backend computes them
@@ -139,7 +140,7 @@ export class EnsembleSolution<R = unknown> {
   readonly reduced: R | undefined;
   /** How it ran. */
   readonly mode: EnsembleMode;
-  /** Threads used (1 for serial, lockstep and webgpu). */
+  /** Threads that shared the work (1 for serial, lockstep, webgpu and distributed). */
   readonly threads: number;
   /** Why the ensemble did not run as asked (for example threads requested for a closure), or null. */
   readonly notice: string | null;

@@ -1,18 +1,34 @@
 /**
  * `solveEnsemble`: many trajectories of one model, each with its own adaptive steps, saved times
- * and status, in the calling thread, on worker threads, or in lockstep batches.
+ * and status, in the calling thread, on worker threads, in lockstep batches or on a GPU.
  */
 import { type Result, SolveError } from "../results.js";
 import { describeValue } from "../tree.js";
 import type { AbstractTerm } from "../terms.js";
-import { runLockstep } from "./lockstep.js";
-import { type EnsembleOptions, ensembleTerms, type PreparedEnsemble, prepareEnsemble } from "./options.js";
+import { type LockstepOptions, runLockstep } from "./lockstep.js";
+import { type EnsembleBaseOptions, ensembleTerms, type PreparedEnsemble, prepareEnsemble } from "./options.js";
 import { createSerialWorkspace, hookError, runTrajectories } from "./serial.js";
-import { allocateStorage, type EnsembleMode, EnsembleSolution, type EnsembleStorage, type StorageShape } from "./solution.js";
-import { availableCores, defaultLibraryUrl, runOnWorkers, runThreads } from "./threads.js";
-import { describeProblem, type ModuleExports } from "./transfer.js";
+import { allocateStorage, type EnsembleMode, type EnsembleMoments, EnsembleSolution, type EnsembleStorage, type StorageShape } from "./solution.js";
+import { availableCores, defaultWorkerScript, prestartPool, runOnWorkers, runThreads } from "./threads.js";
+import type { ModuleExports, ProblemDescriptor } from "./transfer.js";
 import { allocating, checkEnsembleMemory, trajectoryBytes } from "./memory.js";
-import type { EnsembleMoments } from "./solution.js";
+
+/**
+ * Options of `solveEnsemble`: those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
+ * stepsizeController, maxSteps, …), with y0 and args given per trajectory, and how to run it
+ * (`threads`, `lockstep`, …).
+ *
+ * @example
+ * ```ts
+ * { terms, solver: new Tsit5(), t0: 0, t1: 1, trajectories: 1000,
+ *   y0: () => [1, 0, 0], args: (i) => ({ rho: 21 * i / 999 }), threads: "auto",
+ *   module: { url: new URL("./model.js", import.meta.url).href, vectorField: "lorenz" } }
+ * ```
+ */
+export interface EnsembleOptions<A = any, R = any> extends EnsembleBaseOptions<A, R> {
+  /** Lockstep batched mode (structure-of-arrays) for a vectorised vector field. */
+  lockstep?: LockstepOptions<A>;
+}
 
 const warned = new Set<string>();
 
@@ -23,7 +39,8 @@ function warnOnce(kind: string, message: string): void {
   console.warn(`odeflow: ${message}`);
 }
 
-function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
+/** @internal The storage shape of a prepared ensemble whose saved rows are `width` wide. */
+export function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
   return {
     N: p.N,
     rowsPerTrajectory: p.keepSaved ? p.rowsPerTrajectory : 0,
@@ -33,7 +50,8 @@ function shapeOf(p: PreparedEnsemble, width: number): StorageShape {
   };
 }
 
-function saveWidth(p: PreparedEnsemble): number {
+/** @internal The width of a saved row (the state's length, or SaveAt.fn's). */
+export function saveWidth(p: PreparedEnsemble): number {
   return createSerialWorkspace(p).loop.width;
 }
 
@@ -41,7 +59,7 @@ function saveWidth(p: PreparedEnsemble): number {
  * The ensemble's storage, after checking its exact size (a SaveAt fn's width is known now)
  * against `maxMemory`; an allocation the engine refuses becomes an error that gives the size.
  */
-function allocate(p: PreparedEnsemble, shape: StorageShape, shared: boolean): EnsembleStorage {
+export function allocate(p: PreparedEnsemble, shape: StorageShape, shared: boolean): EnsembleStorage {
   const size = {
     N: p.N, n: p.n, rows: shape.rowsPerTrajectory, width: shape.size, outputWidth: shape.outputWidth, variableRows: shape.variableRows,
   };
@@ -49,7 +67,8 @@ function allocate(p: PreparedEnsemble, shape: StorageShape, shared: boolean): En
   return allocating(trajectoryBytes(size).total * p.N, "solveEnsemble", () => allocateStorage(shape, shared));
 }
 
-function finish<R>(
+/** @internal The EnsembleSolution of solved storage: the reduction, and `throw` when asked. */
+export function finish<R>(
   p: PreparedEnsemble,
   storage: EnsembleStorage,
   shape: StorageShape,
@@ -60,7 +79,7 @@ function finish<R>(
   moments: EnsembleMoments | null = null,
 ): EnsembleSolution<R> {
   let reduced: R | undefined;
-  const reduce = p.options.reduce as EnsembleOptions<unknown, R>["reduce"];
+  const reduce = p.options.reduce as EnsembleBaseOptions<unknown, R>["reduce"];
   if (reduce !== undefined) {
     let acc = reduce.init;
     const K = shape.rowsPerTrajectory;
@@ -123,13 +142,10 @@ function runSerial<R>(p: PreparedEnsemble, notice: string | null): EnsembleSolut
   return finish(p, packed, shape, details, "serial", 1, notice);
 }
 
-function checkEnsembleOptions(options: EnsembleOptions): void {
+/** @internal Checks the options that say how to run (threads, workers, module, progressMeter). */
+export function checkEnsembleOptions(options: EnsembleOptions): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`solveEnsemble(options): \`options\` must be an object; got ${describeValue(options)}.`);
-  }
-  const b = options.backend;
-  if (b !== undefined && b !== "cpu" && b !== "webgpu") {
-    throw new TypeError(`solveEnsemble: \`backend\` = ${describeValue(b)} must be "cpu" or "webgpu".`);
   }
   const th = options.threads;
   if (th !== undefined && th !== "auto" && !(typeof th === "number" && Number.isInteger(th) && th >= 1)) {
@@ -149,9 +165,14 @@ function checkEnsembleOptions(options: EnsembleOptions): void {
   if (p !== undefined && (p === null || typeof p !== "object" || typeof p.update !== "function")) {
     throw new TypeError(`solveEnsemble: \`progressMeter\` must be a TextProgressMeter or CallbackProgressMeter; got ${describeValue(p)}.`);
   }
+  const b = options.backend;
+  if (b !== undefined && b !== "cpu" && b !== "webgpu") {
+    throw new TypeError(`solveEnsemble: \`backend\` = ${describeValue(b)} must be "cpu" or "webgpu".`);
+  }
 }
 
-async function importModule(options: EnsembleOptions): Promise<ModuleExports> {
+/** @internal Imports `options.module` in the calling thread (null without one). */
+export async function importModule(options: EnsembleOptions): Promise<ModuleExports> {
   const m = options.module;
   if (m === undefined) return null;
   const url = String(m.url);
@@ -205,14 +226,19 @@ export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptio
   const mod = await importModule(options);
   const m = options.module;
   const terms = ensembleTerms(options, mod === null ? undefined : mod[m!.vectorField ?? "default"]);
-  const p = prepareEnsemble(options, terms);
-  if (options.backend === "webgpu") return webgpu<R>(p, options);
-  if (options.lockstep !== undefined) return lockstep<R>(p, options);
+  if (options.backend === "webgpu") return webgpu<R>(prepareEnsemble(options, terms), options);
   const workers = options.workers;
   const requested = workers !== undefined ? workers.length : options.threads === "auto" ? await availableCores() : options.threads ?? 1;
+  // Whether the problem can travel, before anything is started for it.
+  const travel = options.lockstep === undefined && (requested > 1 || workers !== undefined) ? await describeForThreads(options, terms, mod) : null;
+  const source = workers === undefined ? options.libraryUrl ?? defaultWorkerScript() : null;
+  // Start the pool now: the workers boot while the trajectories' y0 and args are prepared.
+  if (travel !== null && typeof travel !== "string" && source !== null && workers === undefined) await prestartPool(requested, source);
+  const p = prepareEnsemble(options, terms);
+  if (options.lockstep !== undefined) return lockstep<R>(p, options);
   let notice: string | null = null;
-  if ((requested > 1 || (workers !== undefined && requested > 0)) && p.N > 1) {
-    const outcome = await tryThreads<R>(p, options, terms, mod, requested);
+  if (travel !== null && p.N > 1) {
+    const outcome = typeof travel === "string" ? travel : await tryThreads<R>(p, options, travel, requested, source);
     if (typeof outcome !== "string") return outcome;
     const asked = workers !== undefined ? `${workers.length} workers were given` : `threads: ${String(options.threads)} was asked for`;
     notice = `${asked}, but ${outcome}; the ensemble ran in the calling thread.`;
@@ -221,35 +247,54 @@ export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptio
   return runSerial<R>(p, notice);
 }
 
+type Travel = { descriptor: ProblemDescriptor; key: string };
+
+/** The problem as it travels to workers, or why it cannot (the catalog of solvers is loaded only here). */
+async function describeForThreads(options: EnsembleOptions, terms: AbstractTerm, mod: ModuleExports): Promise<Travel | string> {
+  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
+  if ((options.saveat?.steps ?? 0) > 0 && (options.output === undefined || options.output.keepSaved === true)) {
+    return "`SaveAt({ steps })` saves a different number of rows per trajectory, which the worker threads do not collect";
+  }
+  const { describeProblem, descriptorKey } = await import("./transfer.js");
+  const described = describeProblem(options, terms, mod);
+  if (!described.ok) return described.reason;
+  return { descriptor: described.descriptor, key: descriptorKey(described.descriptor) };
+}
+
 async function tryThreads<R>(
   p: PreparedEnsemble,
   options: EnsembleOptions,
-  terms: AbstractTerm,
-  mod: ModuleExports,
+  travel: Travel,
   requested: number,
+  source: string | null,
 ): Promise<EnsembleSolution<R> | string> {
-  if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
-  if (p.variableRows && p.keepSaved) return "`SaveAt({ steps })` saves a different number of rows per trajectory, which the worker threads do not collect";
-  const lib = (await import("../index.js")) as unknown as Record<string, unknown>;
-  const described = describeProblem(options, terms, mod, lib);
-  if (!described.ok) return described.reason;
-  const chunk = options.chunkSize ?? 16;
+  const chunk = options.chunkSize ?? 0;
   const given = options.workers;
-  const threads = Math.min(requested, Math.ceil(p.N / chunk));
+  if (given === undefined && source === null) {
+    return "the CommonJS build cannot locate odeflow's worker script (pass `libraryUrl`, or import odeflow as an ES module)";
+  }
   const shape = shapeOf(p, saveWidth(p));
   const storage = allocate(p, shape, true);
   const progress = options.progressMeter ?? null;
-  let details: Map<number, string> | string;
+  if (progress !== null) progress.start(0, p.N);
+  let details: Map<number, string>;
+  let threads: number;
   if (given !== undefined) {
-    if (progress !== null) progress.start(0, p.N);
-    details = await runOnWorkers(p, described.descriptor, storage, given.slice(0, threads), chunk);
+    threads = given.length;
+    details = await runOnWorkers(p, travel, storage, given, chunk);
   } else {
-    const libraryUrl = options.libraryUrl ?? defaultLibraryUrl();
-    if (libraryUrl === null) return "the CommonJS build cannot locate odeflow's module for workers (pass `libraryUrl`, or import odeflow as an ES module)";
-    if (progress !== null) progress.start(0, p.N);
-    details = await runThreads(p, described.descriptor, storage, threads, chunk, libraryUrl);
+    threads = Math.min(requested, p.N);
+    const outcome = await runThreads(p, travel, storage, threads, chunk, source!);
+    if (typeof outcome === "string") return outcome;
+    details = outcome.details;
+    if (outcome.failure !== null) {
+      // The calling thread solved everything while the workers failed to start: say so.
+      if (progress !== null) progress.finish(p.N);
+      const notice = `threads: ${String(options.threads)} was asked for, but ${outcome.failure}; the ensemble ran in the calling thread.`;
+      warnOnce(outcome.failure.slice(0, 40), notice);
+      return finish<R>(p, storage, shape, details, "serial", 1, notice);
+    }
   }
-  if (typeof details === "string") return details;
   if (progress !== null) progress.finish(p.N);
   return finish<R>(p, storage, shape, details, "threads", threads, null);
 }

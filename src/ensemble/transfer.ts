@@ -1,19 +1,68 @@
 /**
  * What travels to a worker: a structured-cloneable description of the problem, from which the
- * worker rebuilds the same terms, solver, controller and SaveAt from odeflow's public exports.
+ * worker rebuilds the same terms, solver (by its class's export name, see catalog.ts),
+ * controller and SaveAt.
  * Functions cannot be cloned, so the vector field (and hooks) travel as a module URL plus export
  * name, or as the generated source of a compiled vector field (`toSource()`).
  */
 import type { AbstractStepSizeController } from "../controllers/base.js";
-import type { SaveAt } from "../saveat.js";
+import { SaveAt } from "../saveat.js";
+import { canGenerate } from "../solvers/codegen.js";
+import { INLINE_VECTOR_FIELD, type InlineVectorField } from "../solvers/erk.js";
 import type { AbstractSolver } from "../solvers/solver.js";
 import { ODETerm } from "../terms.js";
-import type { EnsembleOptions } from "./options.js";
+import { controllerClassName, rebuildController, SOLVERS, solverClassName } from "./catalog.js";
+import type { EnsembleBaseOptions } from "./options.js";
 
 /** Where a function comes from in a worker. */
 export type FunctionSource =
   | { readonly kind: "module"; readonly url: string; readonly name: string }
-  | { readonly kind: "source"; readonly source: string };
+  | { readonly kind: "source"; readonly source: string; readonly inline?: InlineTemplate };
+
+/**
+ * A compiled vector field's inlinable source (the explicit RK kernels fuse it into their stage
+ * loop, see INLINE_VECTOR_FIELD in solvers/erk.ts), as templates: its generators were called with
+ * placeholder names, which the worker replaces with the names the kernel generator asks for, so
+ * the worker fuses the same code (without it a worker would run the unfused kernel, ~25% slower).
+ */
+export interface InlineTemplate {
+  readonly n: number;
+  readonly operations: number;
+  readonly prelude: string;
+  readonly body: string;
+  readonly scalar: { readonly code: string; readonly outputs: readonly string[] } | null;
+}
+
+const T_MARK = "\u00a7T\u00a7";
+const Y_MARK = (j: number): string => `\u00a7Y${j}\u00a7`;
+const P_MARK = "\u00a7P\u00a7";
+const O_MARK = "\u00a7O\u00a7";
+
+/** The template of a compiled vector field's inline hook, or undefined without one. */
+function inlineTemplate(vf: object): InlineTemplate | undefined {
+  const hook = (vf as Record<symbol, unknown>)[INLINE_VECTOR_FIELD];
+  if (typeof hook !== "function") return undefined;
+  const inline = (hook as () => InlineVectorField)();
+  const scalar = inline.scalar === undefined ? null : inline.scalar(T_MARK, Y_MARK, P_MARK);
+  return { n: inline.n, operations: inline.operations, prelude: inline.prelude, body: inline.body(T_MARK, Y_MARK(0).replace("0", "A"), O_MARK), scalar };
+}
+
+/** The inline hook rebuilt from its template (the same strings the original generators give). */
+function inlineFromTemplate(t: InlineTemplate): InlineVectorField {
+  const fill = (code: string, tx: string, y: (j: number) => string, prefix: string): string =>
+    code.replace(/\u00a7T\u00a7/g, () => tx).replace(/\u00a7Y(\d+)\u00a7/g, (_, j: string) => y(Number(j))).replace(/\u00a7P\u00a7/g, () => prefix);
+  const scalar = t.scalar;
+  return {
+    n: t.n,
+    operations: t.operations,
+    prelude: t.prelude,
+    body: (tx, y, out) => t.body.replace(/\u00a7T\u00a7/g, () => tx).replace(/\u00a7YA\u00a7/g, () => y).replace(/\u00a7O\u00a7/g, () => out),
+    scalar:
+      scalar === null
+        ? undefined
+        : (tx, y, prefix) => ({ code: fill(scalar.code, tx, y, prefix), outputs: scalar.outputs.map((o) => fill(o, tx, y, prefix)) }),
+  };
+}
 
 /** The problem, as plain data. */
 export interface ProblemDescriptor {
@@ -53,18 +102,11 @@ function isSame(a: unknown, b: unknown): boolean {
  * Describes a solver as its exported class name and constructor options (`solver.options` when it
  * keeps them), after checking that rebuilding it that way gives an equal solver.
  */
-function describeSolver(solver: AbstractSolver<any>, exportsOf: Record<string, unknown>): { name: string; options: unknown } | string {
-  // The export whose prototype the solver has (not constructor.name, which minifiers may change).
-  const proto = Object.getPrototypeOf(solver);
-  let name = "";
-  for (const [key, value] of Object.entries(exportsOf)) {
-    if (typeof value === "function" && (value as { prototype?: unknown }).prototype === proto) {
-      name = key;
-      break;
-    }
-  }
-  const Ctor = exportsOf[name];
-  if (name === "" || typeof Ctor !== "function") {
+function describeSolver(solver: AbstractSolver<any>): { name: string; options: unknown } | string {
+  // The class whose prototype the solver has (not constructor.name, which minifiers may change).
+  const name = solverClassName(solver);
+  const Ctor = name === null ? undefined : SOLVERS[name];
+  if (name === null || Ctor === undefined) {
     return `the solver ${solver.name} (class ${solver.constructor.name}) is not one of odeflow's exported solver classes, so a worker cannot rebuild it`;
   }
   const options = (solver as unknown as { options?: unknown }).options;
@@ -85,17 +127,16 @@ function describeSolver(solver: AbstractSolver<any>, exportsOf: Record<string, u
   return { name, options };
 }
 
-function describeController(c: AbstractStepSizeController<any> | undefined, exportsOf: Record<string, unknown>): ProblemDescriptor["controller"] | string {
+function describeController(c: AbstractStepSizeController<any> | undefined): ProblemDescriptor["controller"] | string {
   if (c === undefined) return null;
   const { name, options } = c.describe();
   if (typeof options.norm === "function") return `the ${name}'s \`norm\` is a function, which cannot travel to a worker`;
-  const Ctor = exportsOf[name];
-  if (typeof Ctor !== "function" || (Ctor as { prototype?: unknown }).prototype !== Object.getPrototypeOf(c)) {
+  if (controllerClassName(c) !== name) {
     return `the step-size controller ${c.constructor.name} is not one of odeflow's exported controllers, so a worker cannot rebuild it`;
   }
   try {
     structuredClone(options);
-    new (Ctor as new (o: unknown) => unknown)(options); // the worker rebuilds it this way: check here that it can
+    rebuildController({ name, options }); // the worker rebuilds it this way: check here that it can
   } catch {
     return `the ${name} cannot be rebuilt from its options in a worker`;
   }
@@ -110,9 +151,9 @@ function fromModule(mod: ModuleExports, url: string | undefined, name: string | 
 
 /**
  * Describes the problem for workers, or says why it cannot travel.
- * `mod` holds the exports of `options.module` (imported by the caller), `lib` odeflow's exports.
+ * `mod` holds the exports of `options.module` (imported by the caller).
  */
-export function describeProblem(options: EnsembleOptions, terms: ODETerm | unknown, mod: ModuleExports, lib: Record<string, unknown>): Described {
+export function describeProblem(options: EnsembleBaseOptions, terms: ODETerm | unknown, mod: ModuleExports): Described {
   const m = options.module;
   const url = m === undefined ? undefined : String(m.url);
   if (!(terms instanceof ODETerm)) return { ok: false, reason: "only ODE terms (new ODETerm(f)) can run on worker threads" };
@@ -124,7 +165,9 @@ export function describeProblem(options: EnsembleOptions, terms: ODETerm | unkno
   if (mod !== null && (mod[exportName] === given || mod[exportName] === vf || mod[exportName] === vf.f)) {
     vectorField = { kind: "module", url: url!, name: exportName };
   } else if (typeof (vf as { toSource?: unknown }).toSource === "function") {
-    vectorField = { kind: "source", source: String((vf as unknown as { toSource(): string }).toSource()) };
+    const source = String((vf as unknown as { toSource(): string }).toSource());
+    const inline = inlineTemplate(vf);
+    vectorField = inline === undefined ? { kind: "source", source } : { kind: "source", source, inline };
   } else if (mod !== null) {
     return { ok: false, reason: `the vector field in \`terms\` is not the export \`${exportName}\` of ${url}; pass the imported function itself, or omit \`terms\`` };
   } else {
@@ -135,9 +178,9 @@ export function describeProblem(options: EnsembleOptions, terms: ODETerm | unkno
         '(module: { url, vectorField: "name" }) or use a compiled vector field',
     };
   }
-  const solver = describeSolver(options.solver, lib);
+  const solver = describeSolver(options.solver);
   if (typeof solver === "string") return { ok: false, reason: solver };
-  const controller = describeController(options.stepsizeController, lib);
+  const controller = describeController(options.stepsizeController);
   if (typeof controller === "string") return { ok: false, reason: controller };
   let saveat: ProblemDescriptor["saveat"] = null;
   const s: SaveAt | undefined = options.saveat;
@@ -169,12 +212,28 @@ export function describeProblem(options: EnsembleOptions, terms: ODETerm | unkno
   return { ok: true, descriptor: { vectorField, solver, controller, saveat, output, rest } };
 }
 
+/**
+ * The exports of a compiled vector field's generated module (`toSource()`: a list of
+ * `export const name = …;` with no imports), evaluated as a function body: no ES module loader
+ * to start in a fresh worker. Null when the source has another shape, or code generation is off.
+ */
+function evaluateGenerated(source: string): Record<string, unknown> | null {
+  if (!canGenerate()) return null;
+  const names: string[] = [];
+  const body = source.replace(/^export const ([A-Za-z_$][\w$]*) =/gm, (_, name: string) => {
+    names.push(name);
+    return `const ${name} =`;
+  });
+  if (names.length === 0 || /^\s*(export|import)\b/m.test(body)) return null;
+  return new Function(`"use strict";\n${body}\nreturn { ${names.join(", ")} };`)() as Record<string, unknown>;
+}
+
 /** Loads a function in a worker from its source. */
 export async function loadFunction(src: FunctionSource, cache: Map<string, Record<string, unknown>>): Promise<unknown> {
   const url = src.kind === "module" ? src.url : "data:text/javascript," + encodeURIComponent(src.source);
   let mod = cache.get(url);
   if (mod === undefined) {
-    mod = (await import(/* @vite-ignore */ url)) as Record<string, unknown>;
+    mod = (src.kind === "source" ? evaluateGenerated(src.source) : null) ?? ((await import(/* @vite-ignore */ url)) as Record<string, unknown>);
     cache.set(url, mod);
   }
   if (src.kind === "module") return mod[src.name];
@@ -184,30 +243,39 @@ export async function loadFunction(src: FunctionSource, cache: Map<string, Recor
   if (typeof mod.f === "function") {
     const vf: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(mod)) if (typeof value === "function" || key === "n" || key === "jacSparsity") vf[key] = value;
+    const inline = src.inline;
+    if (inline !== undefined) {
+      const hook = inlineFromTemplate(inline);
+      Object.defineProperty(vf, INLINE_VECTOR_FIELD, { value: () => hook, enumerable: false });
+    }
     return vf;
   }
   throw new Error("solveEnsemble worker: the compiled vector field's source exports no vector field.");
 }
 
 /** Rebuilds the options of `solveEnsemble` (less y0, args and trajectories) in a worker. */
-export async function rebuildOptions(
-  d: ProblemDescriptor,
-  lib: Record<string, unknown>,
-  cache: Map<string, Record<string, unknown>>,
-): Promise<Record<string, unknown>> {
-  const L = lib as Record<string, new (...a: unknown[]) => unknown>;
+export async function rebuildOptions(d: ProblemDescriptor, cache: Map<string, Record<string, unknown>>): Promise<Record<string, unknown>> {
   const vf = await loadFunction(d.vectorField, cache);
   const options: Record<string, unknown> = { ...d.rest };
-  options.terms = new L.ODETerm!(vf);
-  options.solver = new L[d.solver.name]!(d.solver.options);
-  if (d.controller !== null) options.stepsizeController = new L[d.controller.name]!(d.controller.options);
+  options.terms = new ODETerm(vf as never);
+  const Solver = SOLVERS[d.solver.name];
+  if (Solver === undefined) throw new Error(`solveEnsemble worker: this odeflow has no solver class ${d.solver.name}; run the same odeflow version everywhere.`);
+  options.solver = new Solver(d.solver.options);
+  if (d.controller !== null) options.stepsizeController = rebuildController(d.controller);
   if (d.saveat !== null) {
     const so: Record<string, unknown> = { t0: d.saveat.t0, t1: d.saveat.t1 };
     if (d.saveat.ts !== undefined) so.ts = d.saveat.ts;
     if (d.saveat.fn !== null) so.fn = await loadFunction(d.saveat.fn, cache);
-    options.saveat = new L.SaveAt!(so);
+    options.saveat = new SaveAt(so);
   }
   if (d.output !== null) options.output = { width: d.output.width, keepSaved: d.output.keepSaved, fn: await loadFunction(d.output.fn, cache) };
   return options;
 }
 
+/**
+ * A key that is equal for equal descriptors: a worker keeps what it rebuilt under it. (Numbers are
+ * written exactly by JSON; typed arrays as arrays of their numbers.)
+ */
+export function descriptorKey(d: ProblemDescriptor): string {
+  return JSON.stringify(d, (_k, v: unknown) => (ArrayBuffer.isView(v) ? { typed: v.constructor.name, values: Array.from(v as unknown as ArrayLike<number>) } : v));
+}

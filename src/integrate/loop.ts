@@ -26,7 +26,7 @@ import { StepClipper } from "../controllers/clip.js";
 import { StallDetector } from "../controllers/stall.js";
 import type { EventDetector } from "../events/detector.js";
 import { eventSupport } from "../events/support.js";
-import { ContractError, type Result, RESULTS, SolveError } from "../results.js";
+import { ContractError, ResourceError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
@@ -88,9 +88,11 @@ export class Integration<Y = unknown> {
   readonly rec = new Float64Array(REC_SIZE);
   y: Float64Array;
   y1: Float64Array;
-  readonly yErr: Float64Array;
-  readonly yErr2: Float64Array;
-  readonly ytmp: Float64Array;
+  yErr: Float64Array;
+  yErr2: Float64Array;
+  ytmp: Float64Array;
+  /** The loop's own state vectors (used unless the solver keeps them in its memory: `vectorBackend`). */
+  private readonly own: { y: Float64Array; y1: Float64Array; yErr: Float64Array; yErr2: Float64Array; ytmp: Float64Array };
   readonly events: EventDetector | null;
   readonly clip: StepClipper;
   dense: DenseStore | null = null;
@@ -141,11 +143,8 @@ export class Integration<Y = unknown> {
       return new Saver(spec, new Rows(width, rows, i === 0 && options.plan === true, v.maxOutputBytes));
     });
     this.width = this.savers[0]!.rows.width;
-    this.y = new Float64Array(n);
-    this.y1 = new Float64Array(n);
-    this.yErr = new Float64Array(n);
-    this.yErr2 = new Float64Array(n);
-    this.ytmp = new Float64Array(n);
+    this.own = { y: new Float64Array(n), y1: new Float64Array(n), yErr: new Float64Array(n), yErr2: new Float64Array(n), ytmp: new Float64Array(n) };
+    ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = this.own);
     this.probeY = new Float64Array(n);
     this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
     this.stall = v.controller.adaptive ? new StallDetector() : null;
@@ -205,7 +204,6 @@ export class Integration<Y = unknown> {
       saver.its = 0;
     }
     this.dense = saveat.dense ? new DenseStore(solver.denseSize(this.n)) : null;
-    this.y.set(y0);
     rec.fill(0);
     rec[T] = t0;
     rec[T_END] = t0;
@@ -225,6 +223,8 @@ export class Integration<Y = unknown> {
       this.phase = IN_LOOP; // errors of init are the solver's own (bad options), not a user function's
       this.solverState = solver.init(v.f, this.n, args, v.terms);
       this.clip.solverStops = solver.stops === undefined ? null : solver.stops(this.solverState);
+      this.bindBuffers();
+      this.y.set(y0);
       if (v.progress !== null) {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);
@@ -246,6 +246,20 @@ export class Integration<Y = unknown> {
       this.controllerState = v.controller.init(problem, { solverState: this.solverState, y0: this.y, f0 });
     });
     if (this.status === RUNNING && (t0 === t1 || this.rec[T] === t1)) this.end(RESULTS.successful, "");
+  }
+
+  /**
+   * @internal The state vectors of this solve: the solver's own memory when it has a vector
+   * backend (the WebAssembly path: no copies per step), else the loop's. Called after `init`.
+   */
+  bindBuffers(): void {
+    const vb = this.v.solver.vectorBackend?.(this.solverState!) ?? null;
+    const b = vb === null ? this.own : vb.stateBuffers();
+    this.y = b.y;
+    this.y1 = b.y1;
+    this.yErr = b.yErr;
+    this.yErr2 = b.yErr2;
+    this.ytmp = b.ytmp;
   }
 
   /** Runs the loop to the end. */
@@ -569,7 +583,7 @@ export class Integration<Y = unknown> {
     try {
       body();
     } catch (e) {
-      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof SolveError) throw e;
+      if (this.phase === IN_LOOP || e instanceof ContractError || e instanceof ResourceError || e instanceof SolveError) throw e;
       const culprit = CULPRIT[this.phase]!;
       const where = this.whereThrown();
       // The rows saved so far stay; nothing is saved for the step that failed.

@@ -5,6 +5,7 @@
  * step.
  */
 import { ResourceError } from "../results.js";
+import { formatBytes } from "../util/memory.js";
 import type { OutputSpec, SaveFn } from "../saveat.js";
 
 /**
@@ -105,17 +106,6 @@ export function tooLarge(rows: number, width: number, budgetBytes: number): Reso
   );
 }
 
-/** "1.5 GiB"-style sizes for messages. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let v = bytes;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${u === 0 ? v : v.toPrecision(3)} ${units[u]}`;
-}
 
 /** @internal Growable dense-output storage: per step its start, size and the solver's data. */
 export class DenseStore {

@@ -56,7 +56,11 @@ export function captureData(value: unknown, skip: ReadonlySet<unknown>): Capture
     if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}/${i}`, depth + 1));
     if (v instanceof Map || v instanceof Set || v instanceof WeakMap || v instanceof WeakSet || v instanceof Promise) return SKIP;
     const out: { [key: string]: Captured } = {};
-    for (const key of Object.keys(v as object)) out[key] = walk((v as Record<string, unknown>)[key], `${path}/${key}`, depth + 1);
+    for (const key of Object.keys(v as object)) {
+      // Data properties only: a getter may compute (a lazily compiled kernel) and cannot be restored.
+      const d = Object.getOwnPropertyDescriptor(v, key)!;
+      out[key] = "value" in d && d.writable === true ? walk(d.value, `${path}/${key}`, depth + 1) : SKIP;
+    }
     return { $obj: out };
   };
   return walk(value, "", 0);

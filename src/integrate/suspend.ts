@@ -86,6 +86,7 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   self.args = args;
   const solverState = solver.init(v.f, self.n, args, v.terms);
   self.solverState = solverState;
+  self.bindBuffers();
   const problem: ControllerProblem = { t0, t1, dir: self.dir, dt0: v.dt0 ?? t1 - t0, n: self.n, solver, f: v.f, args };
   self.controllerState = t0 === t1 ? null : v.controller.init(problem, { solverState, y0: self.y, f0: self.ytmp });
   self.events?.attach(solver, solverState, args);
@@ -159,6 +160,8 @@ function notData<Y>(self: Integration<Y>): Set<unknown> {
   const addTerm = (term: unknown): void => {
     if (term === null || typeof term !== "object" || skip.has(term)) return;
     skip.add(term);
+    // An ODETerm's vector-field object (a getter, resolved when the solve started).
+    if ("vf" in (term as object)) skip.add((term as { vf: unknown }).vf);
     for (const value of Object.values(term as object)) {
       if (Array.isArray(value)) value.forEach(addTerm);
       else if (value !== null && typeof value === "object") skip.add(value);

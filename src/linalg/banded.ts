@@ -97,3 +97,113 @@ export function bandLuSolve(n: number, ml: number, mu: number, ab: Float64Array,
     b[i] = s / ab[ri + i];
   }
 }
+
+/**
+ * Complex {@link bandLuFactor}: (re + i·im) in the band layout, pivoting on |re| + |im| (as the
+ * dense complex LU), for RADAU5's complex iteration matrix.
+ *
+ * @returns 0 on success; k + 1 when the pivot in column k is zero or not finite
+ */
+export function complexBandLuFactor(n: number, ml: number, mu: number, re: Float64Array, im: Float64Array, piv: Int32Array): number {
+  const w = 2 * ml + mu + 1;
+  for (let k = 0; k < n; k++) {
+    const last = Math.min(n - 1, k + ml);
+    let p = k;
+    let maxAbs = Math.abs(re[k * w + ml]) + Math.abs(im[k * w + ml]);
+    for (let i = k + 1; i <= last; i++) {
+      const q = i * w + (k - i + ml);
+      const v = Math.abs(re[q]) + Math.abs(im[q]);
+      if (v > maxAbs) {
+        maxAbs = v;
+        p = i;
+      }
+    }
+    piv[k] = p;
+    if (!(maxAbs > 0) || maxAbs === Infinity) return k + 1;
+    const jEnd = Math.min(n - 1, k + mu + ml);
+    if (p !== k) {
+      for (let j = k; j <= jEnd; j++) {
+        const ik = k * w + (j - k + ml);
+        const ip = p * w + (j - p + ml);
+        let tmp = re[ik];
+        re[ik] = re[ip];
+        re[ip] = tmp;
+        tmp = im[ik];
+        im[ik] = im[ip];
+        im[ip] = tmp;
+      }
+    }
+    const pr = re[k * w + ml];
+    const pi = im[k * w + ml];
+    const den = pr * pr + pi * pi;
+    const ir = pr / den;
+    const ii = -pi / den;
+    const rk = k * w - k + ml;
+    for (let i = k + 1; i <= last; i++) {
+      const ri = i * w - i + ml;
+      const ar = re[ri + k];
+      const ai = im[ri + k];
+      const lr = ar * ir - ai * ii;
+      const li = ar * ii + ai * ir;
+      re[ri + k] = lr;
+      im[ri + k] = li;
+      if (lr !== 0 || li !== 0) {
+        for (let j = k + 1; j <= jEnd; j++) {
+          const ur = re[rk + j];
+          const ui = im[rk + j];
+          re[ri + j] -= lr * ur - li * ui;
+          im[ri + j] -= lr * ui + li * ur;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+/** Solves (re + i·im) x = b in place (b = bre + i·bim) with the factors of {@link complexBandLuFactor}. */
+export function complexBandLuSolve(
+  n: number, ml: number, mu: number, re: Float64Array, im: Float64Array, piv: Int32Array, bre: Float64Array, bim: Float64Array,
+): void {
+  const w = 2 * ml + mu + 1;
+  for (let k = 0; k < n; k++) {
+    const p = piv[k];
+    if (p !== k) {
+      let tmp = bre[k];
+      bre[k] = bre[p];
+      bre[p] = tmp;
+      tmp = bim[k];
+      bim[k] = bim[p];
+      bim[p] = tmp;
+    }
+    const br = bre[k];
+    const bi = bim[k];
+    if (br !== 0 || bi !== 0) {
+      const last = Math.min(n - 1, k + ml);
+      for (let i = k + 1; i <= last; i++) {
+        const q = i * w + (k - i + ml);
+        const lr = re[q];
+        const li = im[q];
+        bre[i] -= lr * br - li * bi;
+        bim[i] -= lr * bi + li * br;
+      }
+    }
+  }
+  const span = mu + ml;
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * w - i + ml;
+    let sr = bre[i];
+    let si = bim[i];
+    const jEnd = Math.min(n - 1, i + span);
+    for (let j = i + 1; j <= jEnd; j++) {
+      const ur = re[ri + j];
+      const ui = im[ri + j];
+      sr -= ur * bre[j] - ui * bim[j];
+      si -= ur * bim[j] + ui * bre[j];
+    }
+    const dr = re[ri + i];
+    const di = im[ri + i];
+    const den = dr * dr + di * di;
+    bre[i] = (sr * dr + si * di) / den;
+    bim[i] = (si * dr - sr * di) / den;
+  }
+}

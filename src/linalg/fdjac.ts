@@ -7,6 +7,7 @@
  * is exactly δ_j (Dennis & Schnabel, *Numerical Methods for Unconstrained Optimization*, §5.4).
  */
 import type { InPlaceVectorField } from "../terms.js";
+import { patternFromRows, type SparsePattern, transposePattern } from "./sparse-pattern.js";
 
 const SQRT_EPS = Math.sqrt(2.220446049250313e-16);
 
@@ -69,31 +70,29 @@ export interface ColouredPattern {
 }
 
 /**
- * Greedy column colouring (Curtis–Powell–Reid) of a row-wise sparsity pattern: columns that share
- * no row get the same colour. `index(i, j)` maps an entry to its place in the Jacobian storage.
+ * Greedy column colouring (Curtis–Powell–Reid) of a sparsity pattern (row lists, or CSR): columns
+ * that share no row get the same colour. `index(i, j)` maps an entry to its place in the Jacobian
+ * storage; entries it maps to −1 are not stored (a block-diagonal store keeps only part of J) but
+ * still constrain the colouring, so the stored entries come out exact.
  */
 export function colourPattern(
-  sparsity: readonly (readonly number[])[],
+  sparsity: readonly (readonly number[])[] | SparsePattern,
   n: number,
   index: (i: number, j: number) => number,
 ): ColouredPattern {
-  const cols: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i++) {
-    const row = sparsity[i] ?? [];
-    for (const j of row) {
-      if (!Number.isInteger(j) || j < 0 || j >= n) {
-        throw new RangeError(`jacSparsity[${i}] contains column ${j}; columns must be whole numbers in [0, ${n - 1}].`);
-      }
-      cols[j]!.push(i);
-    }
-  }
+  const rows = isPattern(sparsity) ? sparsity : patternFromRows(sparsity, n);
+  const cols = transposePattern(rows);
   const colour = new Int32Array(n).fill(-1);
-  // rowColour[i] marks the colours already used by a column touching row i (stamped by column).
+  // used[c] === j: colour c is taken by a column sharing a row with column j.
   const used = new Int32Array(n + 1).fill(-1);
   let numColours = 0;
   for (let j = 0; j < n; j++) {
-    for (const i of cols[j]!) {
-      for (const jj of sparsity[i] ?? []) if (colour[jj]! >= 0) used[colour[jj]!] = j;
+    for (let p = cols.ptr[j]!; p < cols.ptr[j + 1]!; p++) {
+      const i = cols.idx[p]!;
+      for (let q = rows.ptr[i]!; q < rows.ptr[i + 1]!; q++) {
+        const c = colour[rows.idx[q]!]!;
+        if (c >= 0) used[c] = j;
+      }
     }
     let c = 0;
     while (used[c] === j) c++;
@@ -107,18 +106,28 @@ export function colourPattern(
   const fill = groupPtr.slice(0, numColours);
   for (let j = 0; j < n; j++) groupCols[fill[colour[j]!]!++] = j;
   const colPtr = new Int32Array(n + 1);
-  for (let j = 0; j < n; j++) colPtr[j + 1] = colPtr[j]! + cols[j]!.length;
-  const rowIdx = new Int32Array(colPtr[n]!);
-  const dst = new Int32Array(colPtr[n]!);
+  let stored = 0;
   for (let j = 0; j < n; j++) {
-    let p = colPtr[j]!;
-    for (const i of cols[j]!) {
-      rowIdx[p] = i;
-      dst[p] = index(i, j);
-      p++;
+    for (let p = cols.ptr[j]!; p < cols.ptr[j + 1]!; p++) if (index(cols.idx[p]!, j) >= 0) stored++;
+    colPtr[j + 1] = stored;
+  }
+  const rowIdx = new Int32Array(stored);
+  const dst = new Int32Array(stored);
+  let q = 0;
+  for (let j = 0; j < n; j++) {
+    for (let p = cols.ptr[j]!; p < cols.ptr[j + 1]!; p++) {
+      const i = cols.idx[p]!;
+      const d = index(i, j);
+      if (d < 0) continue;
+      rowIdx[q] = i;
+      dst[q++] = d;
     }
   }
   return { numColours, colour, groupPtr, groupCols, colPtr, rowIdx, dst };
+}
+
+function isPattern(x: readonly (readonly number[])[] | SparsePattern): x is SparsePattern {
+  return !Array.isArray(x) && typeof (x as SparsePattern).n === "number";
 }
 
 /**

@@ -15,10 +15,12 @@
 import { ODETerm, type AbstractTerm, type InPlaceVectorField } from "../terms.js";
 import { describeValue } from "../tree.js";
 import { checkKeys } from "../util/options.js";
-import type { AbstractSolver, SolverState } from "./solver.js";
+import type { AbstractSolver, SolverState, VectorBackend } from "./solver.js";
 import { STEP_OK } from "./solver.js";
 import type { Tableau } from "./tableau.js";
 import { canGenerate, linearCombination, lit } from "./codegen.js";
+import { chooseBackend, checkBackendOptions, type WasmBackendOption, wasmProvider } from "./wasm-provider.js";
+import type { WasmERKWorkspace } from "../wasm/erk-workspace.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
 type StepKernel = (
@@ -99,6 +101,13 @@ export interface ERKState extends SolverState {
    */
   y0Prev: Float64Array;
   y1Prev: Float64Array;
+  /**
+   * The WebAssembly workspace when the step's vector work runs there (its memory holds `ks`), or
+   * null on the JavaScript path.
+   */
+  readonly wasm: WasmERKWorkspace | null;
+  /** Whether the vector field is compiled into the WebAssembly module (one call per step). */
+  readonly fused: boolean;
 }
 
 const kernelCache = new WeakMap<Tableau, StepKernel>();
@@ -253,9 +262,10 @@ function fusedKernel(tab: Tableau, vf: object, inline: InlineVectorField): StepK
 }
 
 /** Options of every explicit Runge–Kutta solver. */
-export interface ERKOptions {
+export interface ERKOptions extends WasmBackendOption {
   /**
-   * Use the generated straight-line kernel (`true`) or the generic tableau loop (`false`).
+   * Use the generated straight-line kernel (`true`) or the generic tableau loop (`false`) on the
+   * JavaScript path.
    * @defaultValue `true` where `new Function` is allowed
    */
   generated?: boolean;
@@ -278,9 +288,14 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   readonly hasSecondaryError: boolean;
   private readonly kernel: StepKernel;
   private readonly generated: boolean;
+  /** Where the vector work runs ("auto": by state size) and the size from which "auto" picks WebAssembly. */
+  private readonly backend: "auto" | "js" | "wasm";
+  private readonly wasmThreshold: number;
+  /** The options given (so that ensemble workers can rebuild the solver). */
+  readonly options: ERKOptions;
 
   constructor(tableau: Tableau, options: ERKOptions = {}) {
-    checkKeys(options, ["generated"], `new ${tableau.name}(options)`);
+    checkKeys(options, ["generated", "backend", "wasmThreshold"], `new ${tableau.name}(options)`);
     if (options.generated !== undefined && typeof options.generated !== "boolean") {
       throw new TypeError(`new ${tableau.name}(options): \`generated\` must be true or false; got ${describeValue(options.generated)}.`);
     }
@@ -291,6 +306,8 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.hasSecondaryError = tableau.bErr2 !== undefined;
     this.generated = options.generated ?? canGenerate();
     this.kernel = stepKernel(tableau, this.generated);
+    ({ backend: this.backend, wasmThreshold: this.wasmThreshold } = checkBackendOptions(options, tableau));
+    this.options = options;
   }
 
   /**
@@ -329,11 +346,16 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms?: AbstractTerm): ERKState {
     const stages = this.tableau.dense.stages;
-    const K = new Float64Array(stages * n);
-    const ks: Float64Array[] = [];
-    for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
     const empty = new Float64Array(0);
     const kernel = this.kernelFor(n, terms);
+    const wasm = chooseBackend(this.backend, this.wasmThreshold, n) === "wasm" ? wasmProvider()!.workspace(this.tableau, n, terms) : null;
+    let ks: Float64Array[];
+    if (wasm !== null) ks = wasm.workspace.ks;
+    else {
+      const K = new Float64Array(stages * n);
+      ks = [];
+      for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
+    }
     return {
       numFnEvals: 0,
       kernel,
@@ -342,18 +364,30 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       args,
       n,
       ks,
-      ytmp: new Float64Array(n),
+      // The WebAssembly path keeps its stage argument in its own memory.
+      ytmp: wasm === null ? new Float64Array(n) : empty,
       w: new Float64Array(stages),
       k0Valid: false,
       f1Valid: false,
       extrasValid: false,
       y0Prev: empty,
       y1Prev: empty,
+      wasm: wasm === null ? null : wasm.workspace,
+      fused: wasm !== null && wasm.fused,
     };
   }
 
+  /**
+   * The zero-copy hook of the WebAssembly path: state buffers in the workspace's memory and the
+   * error norm computed there (null on the JavaScript path). See {@link VectorBackend}.
+   */
+  vectorBackend(state: ERKState): VectorBackend | null {
+    return state.wasm === null ? null : state.wasm;
+  }
+
   restart(state: ERKState, t: number, y: Float64Array): Float64Array {
-    state.f(t, y, state.args, state.ks[0]!);
+    state.wasm?.sync();
+    evaluate(state, t, y, state.ks[0]!);
     state.numFnEvals++;
     state.k0Valid = true;
     state.f1Valid = false;
@@ -370,11 +404,15 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       if (state.f1Valid) {
         // Reuse f(t1, y1) of the accepted step as k_0: swap buffers, copy nothing.
         const f1 = tab.f1Index;
-        const tmp = ks[0]!;
-        ks[0] = ks[f1]!;
-        ks[f1] = tmp;
+        if (state.wasm !== null) state.wasm.swapStages(0, f1);
+        else {
+          const tmp = ks[0]!;
+          ks[0] = ks[f1]!;
+          ks[f1] = tmp;
+        }
       } else {
-        state.f(t, y0, state.args, ks[0]!);
+        state.wasm?.sync();
+        evaluate(state, t, y0, ks[0]!);
         state.numFnEvals++;
       }
       state.k0Valid = true;
@@ -385,10 +423,19 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     kt[0] = t;
     kt[1] = dt;
     kt[2] = t1;
-    state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, kt);
+    const ws = state.wasm;
+    if (ws === null) {
+      state.kernel(state.f, state.args, state.n, 0, 0, 0, y0, y1, yErr, yErr2, ks, state.ytmp, kt);
+      state.y0Prev = y0;
+      state.y1Prev = y1;
+    } else {
+      if (state.fused) ws.stepFused(state.args, kt, y0, y1, yErr, yErr2);
+      else ws.step(state.f, state.args, kt, y0, y1, yErr, yErr2);
+      // The copies in the workspace's memory when the loop's buffers live elsewhere.
+      state.y0Prev = ws.y0Last;
+      state.y1Prev = ws.y1Last;
+    }
     state.numFnEvals += tab.stages - 1;
-    state.y0Prev = y0;
-    state.y1Prev = y1;
     return STEP_OK;
   }
 
@@ -402,8 +449,15 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   private ensureDense(state: ERKState): void {
     const tab = this.tableau;
     const d = tab.dense;
+    const ws = state.wasm;
+    if (ws !== null) {
+      // Views made before a memory growth are detached: take the last step's vectors afresh.
+      ws.sync();
+      state.y0Prev = ws.y0Last;
+      state.y1Prev = ws.y1Last;
+    }
     if (!state.f1Valid && (d.usesF1 || d.extraC.length > 0)) {
-      state.f(state.times[0]! + state.times[1]!, state.y1Prev, state.args, state.ks[tab.f1Index]!);
+      evaluate(state, state.times[0]! + state.times[1]!, state.y1Prev, state.ks[tab.f1Index]!);
       state.numFnEvals++;
       state.f1Valid = true;
     }
@@ -414,15 +468,19 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       const width = d.stages;
       for (let e = 0; e < d.extraC.length; e++) {
         const idx = d.extraStart + e;
-        for (let j = 0; j < n; j++) {
-          let acc = 0;
-          for (let l = 0; l < idx; l++) {
-            const al = d.extraA[e * width + l]!;
-            if (al !== 0) acc += al * ks[l]![j]!;
+        let arg = ytmp;
+        if (state.wasm !== null) arg = state.wasm.extraArgument(e);
+        else {
+          for (let j = 0; j < n; j++) {
+            let acc = 0;
+            for (let l = 0; l < idx; l++) {
+              const al = d.extraA[e * width + l]!;
+              if (al !== 0) acc += al * ks[l]![j]!;
+            }
+            ytmp[j] = y0[j]! + dt * acc;
           }
-          ytmp[j] = y0[j]! + dt * acc;
         }
-        state.f(state.times[0]! + d.extraC[e]! * dt, ytmp, state.args, ks[idx]!);
+        evaluate(state, state.times[0]! + d.extraC[e]! * dt, arg, ks[idx]!);
         state.numFnEvals++;
       }
       state.extrasValid = true;
@@ -432,13 +490,15 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   interpolate(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
     denseWeights(this.tableau, theta, false, state.w);
-    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
+    if (state.wasm !== null) state.wasm.interpolate(state.w, state.times[1]!, false, out);
+    else combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
   }
 
   interpolateDerivative(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
     denseWeights(this.tableau, theta, true, state.w);
-    combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, 1, null, out);
+    if (state.wasm !== null) state.wasm.interpolate(state.w, 1, true, out);
+    else combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, 1, null, out);
   }
 
   denseSize(n: number): number {
@@ -462,6 +522,16 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       out[j] = derivative ? acc : data[offset + j]! + dt * acc;
     }
   }
+}
+
+/**
+ * One evaluation of the vector field outside the step kernel (k_0, f(t1, y1), dense extra
+ * stages): by the WebAssembly module when the field is compiled into it (same bits as the
+ * JavaScript f, without its per-call cost for large fields), else by f.
+ */
+function evaluate(state: ERKState, t: number, y: Float64Array, out: Float64Array): void {
+  if (state.fused) state.wasm!.evaluateField(t, y, out, state.args);
+  else state.f(t, y, state.args, out);
 }
 
 let scratch = new Float64Array(32);

@@ -26,6 +26,30 @@ export const STEP_NEWTON_FAILED = RESULTS.implicitNonconvergence;
 /** Status of {@link AbstractSolver.step}: the iteration matrix was singular to working precision. */
 export const STEP_SINGULAR = RESULTS.singularMatrix;
 
+/** The loop's state vectors, when a solver keeps them in its own memory (see {@link VectorBackend}). */
+export interface StateBuffers {
+  y: Float64Array;
+  y1: Float64Array;
+  yErr: Float64Array;
+  yErr2: Float64Array;
+  /** Output of interpolation (the loop's scratch vector). */
+  ytmp: Float64Array;
+}
+
+/**
+ * A solver whose vector work runs outside JavaScript's heap (the WebAssembly SIMD kernels of the
+ * explicit solvers) keeps the loop's state vectors in its own memory, so that no step copies
+ * them, and computes the error norm there.
+ */
+export interface VectorBackend {
+  /** The loop's y, y1, yErr, yErr2 and interpolation output: views valid for the whole solve. */
+  stateBuffers(): StateBuffers;
+  /** The norm to compute ("rms" or "max") and the tolerances (scalars or vectors of length n). */
+  setTolerances(norm: "rms" | "max", rtol: number | Float64Array, atol: number | Float64Array): void;
+  /** The scaled norm of the last step's error estimate (0: yErr, 1: yErr2) into result[0]. */
+  errorNorm(which: 0 | 1, result: Float64Array): void;
+}
+
 /**
  * What every solver provides to the integration loop.
  *
@@ -87,6 +111,11 @@ export interface AbstractSolver<S extends SolverState = SolverState> {
    * by `restart` and `accept`. The clip layer reads it before every step. Omitted: none.
    */
   stops?(state: S): Float64Array;
+  /**
+   * The solver's own memory for the loop's state vectors and its error norm, or null (the loop's
+   * own buffers and the controller's norm). Asked once after `init`. Omitted: null.
+   */
+  vectorBackend?(state: S): VectorBackend | null;
   /** Extra counters merged into `sol.stats` (e.g. numJacobianEvals). */
   extraStats?(state: S): Record<string, number>;
   /** Starts (or restarts, after a jump or an event) at (t, y); returns f(t, y). */

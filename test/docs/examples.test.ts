@@ -11,7 +11,8 @@ import { after, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
-const library = pathToFileURL(join(root, "src", "index.ts")).href;
+// The Node entry (src/entry.ts): what `import "odeflow"` gives in Node (WebAssembly kernels installed).
+const library = pathToFileURL(join(root, "src", "entry.ts")).href;
 /** `odeflow/webgpu` (a GPUDevice in Node), mapped to its source as "odeflow" is. */
 const webgpuEntry = pathToFileURL(join(root, "src", "node", "webgpu.ts")).href;
 const tmp = mkdtempSync(join(tmpdir(), "odeflow-docs-"));
@@ -30,6 +31,7 @@ export const GUIDES: Record<string, number> = {
   "docs/command-line.md": 1,
   "docs/integrator.md": 4,
   "docs/ensembles-on-the-gpu.md": 2,
+  "docs/webassembly.md": 3,
 };
 
 /** Splits a command line into words (single and double quotes, no expansions). */

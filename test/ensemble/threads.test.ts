@@ -1,10 +1,12 @@
 // Worker threads import odeflow from dist/index.js (`npm test` builds it first).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import {
-  compile, Dopri5, ODETerm, runEnsembleWorker, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers, type EnsembleSolution,
+  compile, Dopri5, ODETerm, runEnsembleWorker, PIDController, ConstantStepSize, RESULTS, SaveAt, solveEnsemble, shutdownEnsembleWorkers,
+  startEnsembleWorkers, Tsit5, type EnsembleSolution,
 } from "../../src/index.js";
-import { blowup, finalAndCount, lorenz, xPlusZ } from "./fixtures/models.mjs";
+import { barrier, blowup, finalAndCount, lorenz, solvedBy, xPlusZ } from "./fixtures/models.mjs";
 
 const url = new URL("./fixtures/models.mjs", import.meta.url).href;
 after(() => shutdownEnsembleWorkers());
@@ -199,4 +201,81 @@ test("SaveAt fn named in the module travels; rows of its width are packed", asyn
     assert.ok(Object.is(serial.state(i, 1)[1], 1 * y[1]!));
   }
   assert.throws(() => serial.stateAs(0, 0), /rows saved by `SaveAt.fn` have no y0 structure/);
+});
+
+/**
+ * An ensemble whose `solvedBy` output hook records the thread that solved each trajectory
+ * (0: the calling thread); its vector field is a barrier of `threads` threads (each holds its first
+ * trajectory until all have one), so the test does not depend on how fast workers start.
+ */
+function awaiting(N: number, threads: number) {
+  const arrived = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    module: { url, vectorField: "barrier", output: "solvedBy" }, solver: new Tsit5(), t0: 0, t1: 1, trajectories: N,
+    y0: (i: number) => [1 + i / N], args: { arrived, threads }, stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-9 }),
+    output: { width: 1, keepSaved: true, fn: solvedBy },
+  };
+}
+const threadsOf = (sol: EnsembleSolution): number[] => [...new Set(Array.from(sol.outputs))].sort((a, b) => a - b);
+
+test("a worker that starts during the first call joins it; the pool is kept and reused; shutdown closes it", async () => {
+  await shutdownEnsembleWorkers();
+  // The job is posted to the worker while it starts; the calling thread begins alone.
+  const first = await solveEnsemble({ ...awaiting(300, 2), threads: 2 });
+  assert.equal(first.mode, "threads", first.notice ?? "");
+  assert.equal(first.threads, 2);
+  const [main, worker] = threadsOf(first);
+  assert.equal(main, 0, "the calling thread solved trajectories");
+  assert.ok(worker! > 0 && threadsOf(first).length === 2, `one worker solved the rest: threads ${threadsOf(first)}`);
+  const serial = await solveEnsemble({ ...awaiting(300, 1), terms: new ODETerm(barrier) });
+  for (const key of ["ys", "results", "numSteps", "numFnEvals", "tFinal"] as const) assert.deepEqual(first[key], serial[key], key);
+
+  const again = await solveEnsemble({ ...awaiting(100, 2), threads: 2 });
+  assert.deepEqual(threadsOf(again), [0, worker], "the same worker thread answers the next call");
+  await shutdownEnsembleWorkers();
+  const fresh = await solveEnsemble({ ...awaiting(100, 2), threads: 2 });
+  assert.ok(!threadsOf(fresh).includes(worker!) && threadsOf(fresh).length === 2, "after shutdown a new worker thread is started");
+});
+
+test("startEnsembleWorkers starts the pool ahead of the first call", async () => {
+  await shutdownEnsembleWorkers();
+  assert.equal(await startEnsembleWorkers(3), 2, "threads: 3 is the calling thread and two workers");
+  const sol = await solveEnsemble({ ...awaiting(200, 3), threads: 3 });
+  assert.equal(threadsOf(sol).length, 3, `all three threads took part: ${threadsOf(sol)}`);
+  await assert.rejects(startEnsembleWorkers(0), /threads = 0 must be "auto" or a whole number ≥ 1/);
+});
+
+test("workers that cannot start leave the calling thread to solve it all, with a notice", async () => {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    await shutdownEnsembleWorkers();
+    const o = { ...lorenzOptions, trajectories: 40, threads: 2, libraryUrl: "file:///nonexistent/odeflow.js" };
+    await startEnsembleWorkers(2, o.libraryUrl).then(
+      () => assert.fail("the pool cannot start"),
+      (e: Error) => assert.match(e.message, /worker threads could not start/),
+    );
+    const sol = await solveEnsemble(o);
+    assert.equal(sol.mode, "serial");
+    assert.match(sol.notice!, /threads: 2 was asked for, but the worker threads could not start/);
+    assertIdentical(sol, await solveEnsemble({ ...lorenzOptions, trajectories: 40, terms: new ODETerm(lorenz) }));
+  } finally {
+    console.warn = warn;
+    await shutdownEnsembleWorkers();
+  }
+});
+
+test("idle pooled workers do not keep the process alive", () => {
+  // A process that runs a threaded ensemble and never shuts the pool down exits by itself (the
+  // built package, as a user's program loads it).
+  const script = `
+    import { solveEnsemble, Tsit5, PIDController } from ${JSON.stringify(new URL("../../dist/index.js", import.meta.url).href)};
+    const sol = await solveEnsemble({ module: { url: ${JSON.stringify(url)}, vectorField: "lorenz" }, solver: new Tsit5(), t0: 0, t1: 1,
+      trajectories: 64, y0: () => [1, 0, 0], args: { sigma: 10, rho: 28, beta: 8 / 3 }, threads: 2,
+      stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-6 }) });
+    console.log(sol.mode);`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.error, undefined, "the process exited by itself");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), "threads");
 });

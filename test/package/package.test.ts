@@ -92,6 +92,31 @@ export { row, ok };
   assert.match(r.stdout, /Module name 'odeflow' was successfully resolved to '[^']*dist\/index\.d\.cts'/);
 });
 
+test("odeflow/distributed: types resolve for ESM and CommonJS consumers; the core never loads bullmq", () => {
+  needBuild();
+  const use = (importLine: string) => `${importLine}
+const run: Promise<EnsembleSolution> = distributeEnsemble({ module: { url: "file:///m.mjs" }, solver: new Tsit5(), t0: 0, t1: 1, trajectories: 8, y0: () => [1] }, { connection: { host: "127.0.0.1", port: 6379 }, chunkSize: 4 });
+const worker: Promise<{ close(): Promise<void> }> = startEnsembleWorker({ connection: { host: "127.0.0.1", port: 6379 }, concurrency: 1 });
+// @ts-expect-error chunkSize must be a number
+distributeEnsemble({ solver: new Tsit5(), t0: 0, t1: 1, trajectories: 8, y0: () => [1] }, { connection: {}, chunkSize: "4" });
+export { run, worker };
+`;
+  writeFileSync(join(tmp, "dist.mts"), use('import { distributeEnsemble, startEnsembleWorker } from "odeflow/distributed";\nimport { Tsit5, type EnsembleSolution } from "odeflow";'));
+  writeFileSync(join(tmp, "dist.cts"), use('import d = require("odeflow/distributed");\nimport o = require("odeflow");\nconst { distributeEnsemble, startEnsembleWorker } = d;\nconst { Tsit5 } = o;\ntype EnsembleSolution = o.EnsembleSolution;'));
+  writeFileSync(join(tmp, "tsconfig.dist.json"), JSON.stringify({
+    compilerOptions: { module: "node16", moduleResolution: "node16", target: "es2020", strict: true, noEmit: true, skipLibCheck: true, types: ["node"], typeRoots: [join(root, "node_modules", "@types")] },
+    files: ["dist.mts", "dist.cts"],
+  }));
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const r = spawnSync(process.execPath, [tsc, "-p", join(tmp, "tsconfig.dist.json"), "--traceResolution"], { cwd: tmp, encoding: "utf8" });
+  assert.deepEqual(r.stdout.split("\n").filter((l) => l.includes("error TS")), [], r.stdout.slice(-3000));
+  assert.match(r.stdout, /Module name 'odeflow\/distributed' was successfully resolved to '[^']*dist\/distributed\/index\.d\.ts'/);
+  assert.match(r.stdout, /Module name 'odeflow\/distributed' was successfully resolved to '[^']*dist\/distributed\/index\.d\.cts'/);
+  // The core entry and its worker-thread script neither import nor mention the queue.
+  for (const f of ["dist/index.js", "dist/index.cjs", "dist/ensemble-worker.cjs"]) assert.ok(!readFileSync(join(root, f), "utf8").includes("bullmq"), f);
+  assert.deepEqual(pkg.peerDependenciesMeta, { bullmq: { optional: true }, ioredis: { optional: true } });
+});
+
 test(`core bundle budget: diffeqsolve + Tsit5 bundled for the browser is at most ${CORE_BUDGET_GZIP / 1024} KB min+gzip`, async () => {
   needBuild();
   const entry = join(tmp, "app.mjs");

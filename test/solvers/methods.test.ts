@@ -38,6 +38,9 @@ import { DOPRI8_TABLEAU, Dopri8 } from "../../src/solvers/methods/dopri8.js";
 import { VERN7_TABLEAU, Vern7 } from "../../src/solvers/methods/vern7.js";
 import { VERN9_TABLEAU, Vern9 } from "../../src/solvers/methods/vern9.js";
 import { RK4_TABLEAU } from "../../src/solvers/methods/rk4.js";
+import { enableWebAssembly } from "../../src/wasm/install.js";
+
+enableWebAssembly();
 
 const TOL = 0.25;
 /** Set ODEFLOW_REPORT_SLOPES=1 to print every measured slope with its errors. */
@@ -233,9 +236,12 @@ interface Run {
   dense: number;
 }
 
-/** Integrates `problem` with N equal steps through the solver protocol, measuring as it goes. */
-function run(tab: Tableau, problem: Problem, N: number): Run {
-  const solver = new ExplicitRungeKutta(tab);
+/**
+ * Integrates `problem` with N equal steps through the solver protocol, measuring as it goes, with
+ * the JavaScript kernels or the WebAssembly ones.
+ */
+function run(tab: Tableau, problem: Problem, N: number, backend: "js" | "wasm" = "js"): Run {
+  const solver = new ExplicitRungeKutta(tab, { backend });
   const { n, t0, t1 } = problem;
   const state = solver.init(problem.f, n, undefined);
   let y0 = Float64Array.from(problem.y0);
@@ -400,14 +406,23 @@ for (const c of CASES) {
     });
   }
 
-  test(`${tab.name}: orders on the order-condition system (global ${p}, y1 local ${p + 1}, dense local ${denseOrder + 1})`, () => {
-    const problem = treeSystem(p + 1);
-    const runs = c.tree.Ns.map((N) => run(tab, problem, N));
-    assertSlope(runs, "global", p, `${tab.name} global error at t1`);
-    assertSlope(runs, "local", p + 1, `${tab.name} local error of y1`);
-    const denseRuns = c.tree.denseNs ? c.tree.denseNs.map((N) => run(tab, problem, N)) : runs;
-    assertSlope(denseRuns, "dense", denseOrder + 1, `${tab.name} interpolant local error`);
-  });
+  for (const backend of ["js", "wasm"] as const) {
+    const on = backend === "js" ? "" : " (WebAssembly kernels)";
+    test(`${tab.name}: orders on the order-condition system (global ${p}, y1 local ${p + 1}, dense local ${denseOrder + 1})${on}`, () => {
+      const problem = treeSystem(p + 1);
+      const runs = c.tree.Ns.map((N) => run(tab, problem, N, backend));
+      assertSlope(runs, "global", p, `${tab.name} global error at t1${on}`);
+      assertSlope(runs, "local", p + 1, `${tab.name} local error of y1${on}`);
+      const denseRuns = c.tree.denseNs ? c.tree.denseNs.map((N) => run(tab, problem, N, backend)) : runs;
+      assertSlope(denseRuns, "dense", denseOrder + 1, `${tab.name} interpolant local error${on}`);
+      if (tab.bErr !== undefined && backend === "wasm") {
+        const q = c.embeddedSolutionOrder!;
+        const eruns = (c.tree.embeddedNs ?? c.tree.Ns).map((N) => run(tab, problem, N, backend));
+        assertSlope(eruns, "embedded", q + 1, `${tab.name} local error of y1 − yErr${on}`);
+        assertSlope(eruns, "estimate", tab.errorOrder, `${tab.name} error estimate${on}`, 0);
+      }
+    });
+  }
 
   if (tab.bErr !== undefined) {
     const q = c.embeddedSolutionOrder!;

@@ -13,6 +13,9 @@
 import { isOkay, RESULTS } from "../../results.js";
 import { describeValue } from "../../tree.js";
 import type { PreparedEnsemble } from "../options.js";
+import type { WebGPUEnsembleOptions, WebGPUProfile } from "./types.js";
+
+export type { WebGPUEnsembleOptions, WebGPUProfile };
 import { allocateStorage, type EnsembleMoments, type EnsembleStorage, type StorageShape } from "../solution.js";
 import { META } from "./kernel_common.js";
 import { odeKernel } from "./kernel_ode.js";
@@ -21,61 +24,7 @@ import { MOMENTS_WORKGROUP, momentsFinalKernel, momentsGroups, momentsPartialKer
 import { type FixedSteps, type GpuProblem, gpuProblem } from "./problem.js";
 import { BUFFER_USAGE, MAP_READ, type WebGPUBuffer, type WebGPUComputePipeline, type WebGPUDevice } from "./types.js";
 
-/**
- * Options of the WebGPU backend (`webgpu` in the options of `solveEnsemble`).
- *
- * @example
- * ```ts
- * { backend: "webgpu", device, webgpu: { keepSaved: false, moments: true } }
- * ```
- */
-export interface WebGPUEnsembleOptions {
-  /** Invocations per workgroup. @defaultValue 64 */
-  workgroupSize?: number;
-  /** Most trajectories per dispatch (the device's limits may lower it). @defaultValue as many as the limits allow */
-  trajectoriesPerDispatch?: number;
-  /**
-   * Read every trajectory's saved rows back (`sol.ys`, `sol.ts`). `false` reads back only result
-   * codes, counters, final times and the moments: for ensembles whose rows would not fit in memory.
-   * @defaultValue true
-   */
-  keepSaved?: boolean;
-  /** Mean and variance over trajectories of every saved component, computed on the GPU (`sol.moments`). @defaultValue false */
-  moments?: boolean;
-  /**
-   * Called with where the time went. Profiling waits for the GPU after each chunk's uploads and
-   * again after its kernels (so that `kernelMs` is the kernels' time alone), which serialises
-   * what otherwise overlaps: use it to measure, not in production.
-   */
-  onProfile?: (profile: WebGPUProfile) => void;
-}
 
-/**
- * Where a WebGPU ensemble's time went, in milliseconds of wall-clock time (`onProfile`).
- *
- * @example
- * ```ts
- * webgpu: { onProfile: (p) => console.log(`${p.kernelMs} ms on the GPU`) }
- * ```
- */
-export interface WebGPUProfile {
-  /** Generating the WGSL and making the pipelines (0 when the device had them from an earlier solve). */
-  compileMs: number;
-  /** Packing initial states, parameters and keys into float32 arrays on the CPU. */
-  packMs: number;
-  /** Uploading them (write and wait for the queue). */
-  uploadMs: number;
-  /** The solve (and moments) kernels, from submission to completion, all chunks. */
-  kernelMs: number;
-  /** The moments' last pass (if any), copying the results to mappable buffers, and mapping them. */
-  readbackMs: number;
-  /** Unpacking the mapped results into the solution's arrays (and running an `output` hook). */
-  unpackMs: number;
-  /** Dispatches (chunks) and the trajectories of each but the last. */
-  chunks: number;
-  trajectoriesPerDispatch: number;
-  workgroupSize: number;
-}
 
 /** What the GPU run hands to `solveEnsemble`'s common finish. */
 export interface GpuOutcome {

@@ -19,7 +19,6 @@ import { ExplicitRungeKutta, type ERKState } from "../erk.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
 import { STEP_OK } from "../solver.js";
 import type { IterationMatrix } from "./iteration-matrix.js";
-import { bandWidth } from "../../linalg/banded.js";
 
 /** Stability boundaries on the negative real axis of common explicit methods (OrdinaryDiffEq.jl's values). */
 const STABILITY: Record<string, number> = { Tsit5: 3.5068, Dopri5: 3.3066, Dopri8: 6.0, Vern7: 4.6, Vern9: 4.4, Bosh3: 2.5 };
@@ -206,16 +205,8 @@ export class AutoSwitch implements AbstractSolver<AutoSwitchState> {
       return den > 0 ? Math.sqrt(num / den) : 0;
     }
     const im = state.st.im;
-    if (im === undefined) return Infinity; // no Jacobian to judge by: stay stiff
-    const width = im.banded ? bandWidth(im.ml, im.mu) : n;
-    const J = im.J;
-    let norm = 0;
-    for (let i = 0; i < n; i++) {
-      let rs = 0;
-      for (let k = 0; k < width; k++) rs += Math.abs(J[i * width + k]!);
-      if (rs > norm) norm = rs;
-    }
-    return norm;
+    // No Jacobian to judge by (none, or a matrix-free linear solver): stay stiff.
+    return im === undefined ? Infinity : im.jacobianNormInf();
   }
 
   accept(state: AutoSwitchState): void {

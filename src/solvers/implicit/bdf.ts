@@ -25,7 +25,7 @@ import { describeValue } from "../../tree.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
 import { STEP_OK } from "../solver.js";
 import {
-  checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, STATUS_SINGULAR, vectorFieldObject,
+  checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, vectorFieldObject,
 } from "./iteration-matrix.js";
 
 const MAX_ORDER = 5;
@@ -133,6 +133,8 @@ export class BDF implements AbstractSolver<BDFState> {
       order: 1, lastOrder: 1, numNewtonIterations: 0, h: NaN, nEqualSteps: 0, jacCurrent: false, jacEverEvaluated: false, lastNewtonIters: 0, rateGuess: -1, nextOrder: 1,
       rtol: 1e-8, atol: 1e-10, newtonTol: 0,
     };
+    im.countEvalsIn(state);
+    im.useWeights(state.scale);
     this.setTolerances(state, 1e-8, 1e-10);
     return state;
   }
@@ -143,14 +145,12 @@ export class BDF implements AbstractSolver<BDFState> {
   }
 
   extraStats(state: BDFState): Record<string, number> {
-    return {
-      numJacobianEvals: state.im.numJacobianEvals,
-      numLUDecompositions: state.im.numLUDecompositions,
-      numNewtonIterations: state.numNewtonIterations,
-    };
+    return state.im.stats({ numNewtonIterations: state.numNewtonIterations });
   }
 
   restart(state: BDFState, t: number, y: Float64Array): Float64Array {
+    state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     state.f(t, y, state.args, state.f0);
     state.numFnEvals++;
     state.h = NaN; // the history starts again at order 1 with the next step's size
@@ -211,12 +211,14 @@ export class BDF implements AbstractSolver<BDFState> {
     const mass = im.mass !== null;
     for (;;) {
       if (im.alpha !== alpha) {
-        if (im.factor(alpha) !== 0) return STATUS_SINGULAR;
+        const fs = im.factor(alpha);
+        if (fs !== 0) return fs;
         state.rateGuess = -1; // a new matrix: its contraction rate is not known yet
       }
       // Simplified Newton on c f(y) − M(ψ + d) = 0, d = y − y⁽⁰⁾: (M/c − J) Δ = f(y) − M(ψ + d)/c.
       for (let i = 0; i < n; i++) d[i] = 0;
       let converged = false;
+      let linearFailure = 0;
       let dyNormOld = -1;
       let iters = 0;
       for (let it = 0; it < NEWTON_MAXITER; it++) {
@@ -233,7 +235,8 @@ export class BDF implements AbstractSolver<BDFState> {
         } else {
           for (let i = 0; i < n; i++) rhs[i] = fy[i] - (psi[i] + d[i]) * alpha;
         }
-        im.solve(rhs);
+        linearFailure = im.solve(rhs);
+        if (linearFailure !== 0) break;
         let acc = 0;
         for (let i = 0; i < n; i++) {
           const v = rhs[i] * scale[i];
@@ -272,7 +275,7 @@ export class BDF implements AbstractSolver<BDFState> {
       state.numNewtonIterations += iters;
       state.lastNewtonIters = iters;
       if (converged) break;
-      if (state.jacCurrent) return STATUS_NEWTON_FAILED;
+      if (state.jacCurrent) return linearFailure !== 0 ? linearFailure : STATUS_NEWTON_FAILED;
       // A stale Jacobian may be the reason: re-evaluate it at (t, y0) and retry the same step.
       f(t, y0, args, fy);
       state.numFnEvals++;

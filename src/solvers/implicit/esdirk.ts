@@ -21,7 +21,7 @@ import type { AbstractTerm, InPlaceVectorField } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
 import { STEP_OK } from "../solver.js";
 import {
-  checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, STATUS_SINGULAR, vectorFieldObject,
+  checkImplicitOptions, type ImplicitOptions, IterationMatrix, vectorFieldObject,
 } from "./iteration-matrix.js";
 import {
   evaluateHermiteDense, filterError, hermite, newtonStats, setNewtonScale, setNewtonTolerances, solveStage, stageSlope,
@@ -220,6 +220,8 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
       k0Valid: false, jacCurrent: false, jacEverEvaluated: false, numNewtonIterations: 0,
       rtol: 1e-8, atol: 1e-10, newtonTol: 0, tPrev: 0, dtPrev: 0, y0Prev: empty, y1Prev: empty, fsalPending: false,
     };
+    im.countEvalsIn(state);
+    im.useWeights(state.scale);
     this.setTolerances(state, 1e-8, 1e-10);
     return state;
   }
@@ -234,6 +236,8 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
   }
 
   restart(state: ESDIRKState, t: number, y: Float64Array): Float64Array {
+    state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     state.f(t, y, state.args, state.ks[0]!);
     state.numFnEvals++;
     state.k0Valid = true;
@@ -274,9 +278,12 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     scalars[0] = alpha;
     const massTmp = im.mass !== null ? mtmp : null;
     for (let attempt = 0; ; attempt++) {
-      if (im.alpha !== alpha && im.factor(alpha) !== 0) return STATUS_SINGULAR;
-      let failed = false;
-      for (let st = 1; st < s && !failed; st++) {
+      if (im.alpha !== alpha) {
+        const fs = im.factor(alpha);
+        if (fs !== 0) return fs;
+      }
+      let failed = 0;
+      for (let st = 1; st < s && failed === 0; st++) {
         const row = st * s;
         scalars[1] = t + c[st] * dt;
         // S = dt Σ_{j<i} a_ij k_j; predictor w = Z − y0 = dt Σ p_ij k_j.
@@ -291,16 +298,14 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
           sum[i] = dt * acc;
           w[i] = dt * pr;
         }
-        if (!solveStage(state, f, y0, massTmp)) {
-          failed = true;
-          break;
-        }
+        failed = solveStage(state, f, y0, massTmp);
+        if (failed !== 0) break;
         // k_i from the stage equation: γ dt k_i = M w − S.
         stageSlope(state, massTmp, ks[st]!);
         if (st === s - 1) for (let i = 0; i < n; i++) y1[i] = y0[i] + w[i];
       }
-      if (!failed) break;
-      if (state.jacCurrent || attempt > 0) return STATUS_NEWTON_FAILED;
+      if (failed === 0) break;
+      if (state.jacCurrent || attempt > 0) return failed;
       // A stale Jacobian may be why: re-evaluate it at (t, y0) and redo the step.
       state.numFnEvals += this.jacobian(state, t, y0, dt);
       state.jacCurrent = true;
@@ -311,7 +316,8 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
       for (let j = 0; j < s; j++) e += bErr[j] * ks[j]![i];
       rhs[i] = dt * e;
     }
-    filterError(state, massTmp, yErr);
+    const fe = filterError(state, massTmp, yErr);
+    if (fe !== 0) return fe;
     state.tPrev = t;
     state.dtPrev = dt;
     state.y0Prev = y0;

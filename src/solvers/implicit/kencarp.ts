@@ -17,7 +17,7 @@ import { MultiTerm, ODETerm, type AbstractTerm, type InPlaceVectorField, type Ve
 import type { AbstractSolver, SolverState } from "../solver.js";
 import { STEP_OK } from "../solver.js";
 import {
-  checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, STATUS_SINGULAR,
+  checkImplicitOptions, type ImplicitOptions, IterationMatrix,
 } from "./iteration-matrix.js";
 import {
   evaluateHermiteDense, filterError, hermite, newtonStats, setNewtonScale, setNewtonTolerances, solveStage, stageSlope,
@@ -229,6 +229,8 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
       k0Valid: false, jacCurrent: false, jacEverEvaluated: false, numNewtonIterations: 0,
       rtol: 1e-8, atol: 1e-10, newtonTol: 0, tPrev: 0, dtPrev: 0, y0Prev: empty, y1Prev: empty,
     };
+    im.countEvalsIn(state);
+    im.useWeights(state.scale);
     this.setTolerances(state, 1e-8, 1e-10);
     return state;
   }
@@ -251,6 +253,8 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
   }
 
   restart(state: ARKState, t: number, y: Float64Array): Float64Array {
+    state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     this.firstStage(state, t, y);
     state.jacCurrent = false;
     const { n, kE, kI, fStart } = state;
@@ -276,9 +280,12 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
     const scalars = state.scalars;
     scalars[0] = alpha;
     for (let attempt = 0; ; attempt++) {
-      if (im.alpha !== alpha && im.factor(alpha) !== 0) return STATUS_SINGULAR;
-      let failed = false;
-      for (let st = 1; st < s && !failed; st++) {
+      if (im.alpha !== alpha) {
+        const fs = im.factor(alpha);
+        if (fs !== 0) return fs;
+      }
+      let failed = 0;
+      for (let st = 1; st < s && failed === 0; st++) {
         const row = st * s;
         const ti = t + c[st] * dt;
         scalars[1] = ti;
@@ -289,18 +296,16 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
           sum[i] = dt * acc;
           w[i] = c[st] * dt * (kE[0]![i] + kI[0]![i]);
         }
-        if (!solveStage(state, fI, y0, null)) {
-          failed = true;
-          break;
-        }
+        failed = solveStage(state, fI, y0, null);
+        if (failed !== 0) break;
         // kI_i from the stage equation (no mass matrix here), kE_i = f_E(Z_i).
         stageSlope(state, null, kI[st]!);
         for (let i = 0; i < n; i++) z[i] = y0[i] + w[i];
         fE(ti, z, args, kE[st]!);
         state.numFnEvals++;
       }
-      if (!failed) break;
-      if (state.jacCurrent || attempt > 0) return STATUS_NEWTON_FAILED;
+      if (failed === 0) break;
+      if (state.jacCurrent || attempt > 0) return failed;
       state.numFnEvals += im.evalJacobian(t, y0, kI[0]!, dt);
       state.jacCurrent = true;
     }
@@ -316,7 +321,8 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
       rhs[i] = dt * e;
     }
     // Filter the error estimate by (I − γ dt J)⁻¹ (Hairer & Wanner, Solving ODEs II, §IV.8).
-    filterError(state, null, yErr);
+    const fe = filterError(state, null, yErr);
+    if (fe !== 0) return fe;
     state.tPrev = t;
     state.dtPrev = dt;
     state.y0Prev = y0;

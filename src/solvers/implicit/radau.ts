@@ -18,12 +18,11 @@
  * Radau IIA coefficient matrix.
  */
 import { setNewtonTolerances } from "./stage-newton.js";
-import { complexLuFactor, complexLuSolve } from "../../linalg/lu.js";
 import type { AbstractTerm, InPlaceVectorField } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
 import { STEP_OK } from "../solver.js";
 import {
-  checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, STATUS_SINGULAR, vectorFieldObject,
+  checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, vectorFieldObject,
 } from "./iteration-matrix.js";
 
 const S6 = Math.sqrt(6);
@@ -60,10 +59,6 @@ export interface RadauState extends SolverState {
   readonly args: unknown;
   readonly n: number;
   readonly im: IterationMatrix;
-  /** Complex iteration matrix (real and imaginary parts) and its pivots. */
-  readonly cre: Float64Array;
-  readonly cim: Float64Array;
-  readonly cpiv: Int32Array;
   /** Stage increments Z_i, transformed W_i, stage values F_i (each 3 × n). */
   readonly Z: Float64Array[];
   readonly W: Float64Array[];
@@ -108,7 +103,8 @@ export interface RadauState extends SolverState {
  * RADAU5: one real and one complex LU per step size, Jacobian reuse across steps, collocation
  * dense output. Best at tight tolerances (rtol ≤ 1e-8) and for index-1 DAEs.
  *
- * Options: `massMatrix` (constant, possibly singular). The linear algebra is dense.
+ * Options: `massMatrix` (constant, possibly singular), `linearSolver` (dense, banded, sparse or
+ * gmres, each with its complex variant), `bandwidth`, `preconditioner` (see {@link ImplicitOptions}).
  *
  * Reference: E. Hairer & G. Wanner, *Solving Ordinary Differential Equations II*, 2nd ed.,
  * Springer (1996), §IV.5 and §IV.8 (RADAU5).
@@ -128,18 +124,16 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
 
   constructor(options?: ImplicitOptions) {
     this.options = checkImplicitOptions("RadauIIA5", options);
-    if (this.options.linearSolver === "banded") {
-      throw new TypeError("new RadauIIA5(options): `linearSolver: \"banded\"` is not supported (its complex system is dense); use BDF or Rodas5P for banded Jacobians.");
-    }
   }
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): RadauState {
-    const im = new IterationMatrix(this.name, f, n, args, vectorFieldObject(terms), { ...this.options, linearSolver: "dense" });
+    // The stage matrices must be those of the current step size (no stale factorisation); the
+    // Newton iteration judges an inexact Krylov solve.
+    const im = new IterationMatrix(this.name, f, n, args, vectorFieldObject(terms), this.options, { staleOk: false, inexactOk: true, complex: true });
     const mk = (): Float64Array[] => [new Float64Array(n), new Float64Array(n), new Float64Array(n)];
     const empty = new Float64Array(0);
     const state: RadauState = {
       numFnEvals: 0, f, args, n, im,
-      cre: new Float64Array(n * n), cim: new Float64Array(n * n), cpiv: new Int32Array(n),
       Z: mk(), W: mk(), F: mk(), Q: mk(),
       f0: new Float64Array(n), ytmp: new Float64Array(n), r1: new Float64Array(n), r2: new Float64Array(n), r3: new Float64Array(n),
       mtmp: new Float64Array(n), scale: new Float64Array(n),
@@ -148,6 +142,8 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
       tPrev: 0, dtPrev: 0, y0Prev: empty, y1Prev: empty, yOld: new Float64Array(n), tOld: 0, hOld: 0,
       rtol: 1e-8, atol: 1e-10, newtonTol: 0,
     };
+    im.countEvalsIn(state);
+    im.useWeights(state.scale);
     this.setTolerances(state, 1e-8, 1e-10);
     return state;
   }
@@ -158,15 +154,13 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
   }
 
   extraStats(state: RadauState): Record<string, number> {
-    return {
-      numJacobianEvals: state.im.numJacobianEvals,
-      // Each factorisation of the pair (real and complex) counts as one.
-      numLUDecompositions: state.im.numLUDecompositions,
-      numNewtonIterations: state.numNewtonIterations,
-    };
+    // Each factorisation of the pair (real and complex) counts as one.
+    return state.im.stats({ numNewtonIterations: state.numNewtonIterations });
   }
 
   restart(state: RadauState, t: number, y: Float64Array): Float64Array {
+    state.im.start(t, y);
+    this.setTolerances(state, state.rtol, state.atol); // the Newton tolerance depends on the linear solver chosen
     state.f(t, y, state.args, state.f0);
     state.numFnEvals++;
     state.f0Valid = true;
@@ -178,37 +172,19 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
     return state.f0;
   }
 
-  /** Factors (μ/dt) M − J and ((α + iβ)/dt) M − J; 0 or a positive value when singular. */
+  /** Sets up (μ/dt) M − J and ((α + iβ)/dt) M − J; 0 or a STATUS code. */
   private factorBoth(state: RadauState, dt: number): number {
-    const { n, im, cre, cim, cpiv } = state;
-    if (im.factor(RADAU_MU_REAL / dt) !== 0) return 1;
-    const ar = RADAU_MU_COMPLEX_RE / dt;
-    const ai = RADAU_MU_COMPLEX_IM / dt;
-    const J = im.J;
-    const M = im.mass;
-    for (let k = 0; k < n * n; k++) {
-      cre[k] = -J[k];
-      cim[k] = 0;
-    }
-    if (M === null) {
-      for (let i = 0; i < n; i++) {
-        cre[i * n + i] += ar;
-        cim[i * n + i] = ai;
-      }
-    } else {
-      for (let k = 0; k < n * n; k++) {
-        cre[k] += ar * M[k];
-        cim[k] = ai * M[k];
-      }
-    }
+    const im = state.im;
+    const r = im.factor(RADAU_MU_REAL / dt);
+    if (r !== 0) return r;
     state.cH = dt;
-    return complexLuFactor(n, cre, cim, cpiv);
+    return im.factorComplex(RADAU_MU_COMPLEX_RE / dt, RADAU_MU_COMPLEX_IM / dt);
   }
 
   step(state: RadauState, times: Float64Array, y0: Float64Array, y1: Float64Array, yErr: Float64Array): number {
     const t = times[0]!;
     const dt = times[1]!;
-    const { n, im, Z, W, F, f0, ytmp, r1, r2, r3, mtmp, scale, f, args, cre, cim, cpiv } = state;
+    const { n, im, Z, W, F, f0, ytmp, r1, r2, r3, mtmp, scale, f, args } = state;
     const retry = state.pendingReject;
     state.pendingReject = true;
     if (!state.f0Valid) {
@@ -239,9 +215,11 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
     const T = RADAU_T;
     const TI = RADAU_TI;
     let converged = false;
+    let linearFailure = 0;
     for (let attempt = 0; attempt < 2 && !converged; attempt++) {
       if (state.cH !== dt || im.alpha !== muR) {
-        if (this.factorBoth(state, dt) !== 0) return STATUS_SINGULAR;
+        const fs = this.factorBoth(state, dt);
+        if (fs !== 0) return fs;
       }
       // Predictor: extrapolate the last step's collocation polynomial, else zero.
       if (state.havePrev) {
@@ -314,8 +292,9 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
             r3[i] -= muCr * mtmp[i];
           }
         }
-        im.solve(r1);
-        complexLuSolve(n, cre, cim, cpiv, r2, r3);
+        linearFailure = im.solve(r1);
+        if (linearFailure === 0) linearFailure = im.solveComplex(r2, r3);
+        if (linearFailure !== 0) break;
         let acc = 0;
         for (let i = 0; i < n; i++) {
           const sc = scale[i];
@@ -349,13 +328,13 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
       state.lastIters = iters;
       state.lastRate = rate;
       if (converged) break;
-      if (state.jacCurrent) return STATUS_NEWTON_FAILED;
+      if (state.jacCurrent) return linearFailure !== 0 ? linearFailure : STATUS_NEWTON_FAILED;
       // A stale Jacobian may be why: re-evaluate it at (t, y0), refactor, and try again.
       state.numFnEvals += im.evalJacobian(t, y0, f0, dt);
       state.jacCurrent = true;
       state.cH = NaN;
     }
-    if (!converged) return STATUS_NEWTON_FAILED;
+    if (!converged) return linearFailure !== 0 ? linearFailure : STATUS_NEWTON_FAILED;
     const e1 = RADAU_E[0];
     const e2 = RADAU_E[1];
     const e3 = RADAU_E[2];
@@ -370,7 +349,8 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
       im.massMul(ytmp, mtmp);
       for (let i = 0; i < n; i++) yErr[i] = f0[i] + mtmp[i];
     }
-    im.solve(yErr);
+    const le = im.solve(yErr);
+    if (le !== 0) return le;
     if (retry) {
       // After a rejection (Hairer's refinement): one more evaluation at y0 + err damps stiff components.
       let acc = 0;
@@ -384,7 +364,8 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
         state.numFnEvals++;
         if (mass === null) for (let i = 0; i < n; i++) yErr[i] = r2[i] + ytmp[i];
         else for (let i = 0; i < n; i++) yErr[i] = r2[i] + mtmp[i];
-        im.solve(yErr);
+        const lr = im.solve(yErr);
+        if (lr !== 0) return lr;
       }
     }
     state.tPrev = t;

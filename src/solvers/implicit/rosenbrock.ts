@@ -15,8 +15,9 @@ import { STEP_OK } from "../solver.js";
 import { luFactor } from "../../linalg/lu.js";
 import { rowMajor } from "./coefficients.js";
 import {
-  checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_SINGULAR, vectorFieldObject,
+  checkImplicitOptions, type ImplicitOptions, IterationMatrix, vectorFieldObject,
 } from "./iteration-matrix.js";
+import { newtonTolerance } from "./stage-newton.js";
 
 /** Coefficients of a Rosenbrock method in the transformed form (see the module comment). */
 export interface RosenbrockTableau {
@@ -150,26 +151,40 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
   protected abstract get numDense(): number;
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): RosenbrockState {
-    const im = new IterationMatrix(this.name, f, n, args, vectorFieldObject(terms), this.options);
+    // Each stage is one linear solve with W for the current step: no stale factorisation, and a
+    // Krylov solve must converge (no Newton iteration corrects it).
+    const im = new IterationMatrix(this.name, f, n, args, vectorFieldObject(terms), this.options, { staleOk: false, inexactOk: false, complex: false });
     const ks: Float64Array[] = [];
     for (let i = 0; i < this.numStages; i++) ks.push(new Float64Array(n));
     const kd: Float64Array[] = [];
     for (let i = 0; i < this.numDense; i++) kd.push(new Float64Array(n));
     const empty = new Float64Array(0);
-    return {
+    const state: RosenbrockState = {
       numFnEvals: 0, f, args, n, im, ks,
       f0: new Float64Array(n), f1: new Float64Array(n), dT: new Float64Array(n),
       ytmp: new Float64Array(n), rhs: new Float64Array(n), mtmp: new Float64Array(n), kd,
       f0Valid: false, jacValid: false, f1Ready: false,
       tPrev: 0, dtPrev: 0, y0Prev: empty, y1Prev: empty,
     };
+    im.countEvalsIn(state);
+    return state;
+  }
+
+  /**
+   * Called by the loop with the controller's tolerances: a Krylov linear solver ties its tolerance
+   * to the Newton tolerance these would give (the stages' solves must be as accurate as a
+   * converged Newton iteration).
+   */
+  setTolerances(state: RosenbrockState, rtol: number | Float64Array, atol: number | Float64Array): void {
+    state.im.setTolerances(rtol, atol, newtonTolerance(rtol));
   }
 
   extraStats(state: RosenbrockState): Record<string, number> {
-    return { numJacobianEvals: state.im.numJacobianEvals, numLUDecompositions: state.im.numLUDecompositions, numNewtonIterations: 0 };
+    return state.im.stats({ numNewtonIterations: 0 });
   }
 
   restart(state: RosenbrockState, t: number, y: Float64Array): Float64Array {
+    state.im.start(t, y);
     state.f(t, y, state.args, state.f0);
     state.numFnEvals++;
     state.f0Valid = true;
@@ -271,9 +286,13 @@ export class Rosenbrock23 extends RosenbrockBase {
     const hd = dt * R23_D;
     const alpha = 1 / hd;
     // W = M − hd J = hd (αM − J): solutions of (αM − J) x = r are scaled by α.
-    if (im.alpha !== alpha && im.factor(alpha) !== 0) return STATUS_SINGULAR;
+    if (im.alpha !== alpha) {
+      const fs = im.factor(alpha);
+      if (fs !== 0) return fs;
+    }
     for (let i = 0; i < n; i++) rhs[i] = f0[i] + hd * dT[i];
-    im.solve(rhs);
+    let ls = im.solve(rhs);
+    if (ls !== 0) return ls;
     for (let i = 0; i < n; i++) {
       k1[i] = alpha * rhs[i];
       ytmp[i] = y0[i] + 0.5 * dt * k1[i];
@@ -281,7 +300,8 @@ export class Rosenbrock23 extends RosenbrockBase {
     state.f(t + 0.5 * dt, ytmp, state.args, f1);
     im.massMul(k1, mtmp);
     for (let i = 0; i < n; i++) rhs[i] = f1[i] - mtmp[i];
-    im.solve(rhs);
+    ls = im.solve(rhs);
+    if (ls !== 0) return ls;
     for (let i = 0; i < n; i++) {
       k2[i] = alpha * rhs[i] + k1[i];
       y1[i] = y0[i] + dt * k2[i];
@@ -293,7 +313,8 @@ export class Rosenbrock23 extends RosenbrockBase {
     for (let i = 0; i < n; i++) rhs[i] = ytmp[i] - R23_E32 * (mtmp[i] - f1[i]) + hd * dT[i];
     im.massMul(k1, mtmp);
     for (let i = 0; i < n; i++) rhs[i] -= 2 * (mtmp[i] - f0[i]);
-    im.solve(rhs);
+    ls = im.solve(rhs);
+    if (ls !== 0) return ls;
     const c = dt / 6;
     for (let i = 0; i < n; i++) {
       k3[i] = alpha * rhs[i];
@@ -383,7 +404,10 @@ export class RodasMethod extends RosenbrockBase {
     const { n, im, f0, dT, ytmp, rhs, mtmp, ks } = state;
     const hasMass = im.mass !== null;
     const alpha = 1 / (dt * tab.gamma);
-    if (im.alpha !== alpha && im.factor(alpha) !== 0) return STATUS_SINGULAR;
+    if (im.alpha !== alpha) {
+      const fs = im.factor(alpha);
+      if (fs !== 0) return fs;
+    }
     const invDt = 1 / dt;
     for (let st = 0; st < s; st++) {
       const ki = ks[st]!;
@@ -419,7 +443,8 @@ export class RodasMethod extends RosenbrockBase {
           for (let j = 0; j < n; j++) rhs[j] += mtmp[j];
         }
       }
-      im.solve(rhs);
+      const ls = im.solve(rhs);
+      if (ls !== 0) return ls;
       for (let j = 0; j < n; j++) ki[j] = rhs[j];
     }
     state.numFnEvals += s - 1;

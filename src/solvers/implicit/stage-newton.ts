@@ -15,6 +15,7 @@
  */
 import type { InPlaceVectorField } from "../../terms.js";
 import type { IterationMatrix } from "./iteration-matrix.js";
+import { STATUS_NEWTON_FAILED } from "./linear-solver.js";
 
 const EPS = 2.220446049250313e-16;
 
@@ -50,29 +51,45 @@ export interface StageNewtonState {
 }
 
 /**
- * Stores the controller's tolerances and derives the Newton tolerance from the smallest rtol: the
- * Newton error well below the local error tolerance (Hairer's κ·Tol with κ ≈ 0.03…0.1; SciPy's
- * choice). Shared by the ESDIRK/IMEX stage solve, BDF and Radau.
+ * Newton tolerance of large systems (sparse or Krylov linear solvers): the Newton error at most 3%
+ * of the local error tolerance, at every rtol. CVODE stops its Newton iteration near 10% (its
+ * nlscoef); below, with √rtol at tight tolerances, a stale iteration matrix fails the test often
+ * enough to cost factorisations that dominate a large solve.
+ */
+export const LARGE_SYSTEM_NEWTON_TOL = 0.03;
+
+/**
+ * The Newton tolerance for the controller's tolerances, from the smallest rtol: the Newton error
+ * well below the local error tolerance (Hairer's κ·Tol with κ ≈ 0.03…0.1, max(10ε/rtol,
+ * min(0.03, √rtol)); SciPy's choice), or {@link LARGE_SYSTEM_NEWTON_TOL} when larger and the
+ * linear algebra is that of a large system.
+ */
+export function newtonTolerance(rtol: number | Float64Array, largeSystem = false): number {
+  let r = typeof rtol === "number" ? rtol : Infinity;
+  if (typeof rtol !== "number") for (let i = 0; i < rtol.length; i++) r = Math.min(r, rtol[i]);
+  const tol = Math.max((10 * EPS) / r, Math.min(0.03, Math.sqrt(r)));
+  return largeSystem ? Math.max(tol, LARGE_SYSTEM_NEWTON_TOL) : tol;
+}
+
+/**
+ * Stores the controller's tolerances and the Newton tolerance, and hands both to the iteration
+ * matrix (a Krylov linear solver ties its tolerance to them). Shared by the ESDIRK/IMEX stage
+ * solve, BDF and Radau.
  */
 export function setNewtonTolerances(
-  state: { rtol: number | Float64Array; atol: number | Float64Array; newtonTol: number },
+  state: { rtol: number | Float64Array; atol: number | Float64Array; newtonTol: number; readonly im: IterationMatrix },
   rtol: number | Float64Array,
   atol: number | Float64Array,
 ): void {
   state.rtol = rtol;
   state.atol = atol;
-  let r = typeof rtol === "number" ? rtol : Infinity;
-  if (typeof rtol !== "number") for (let i = 0; i < rtol.length; i++) r = Math.min(r, rtol[i]);
-  state.newtonTol = Math.max((10 * EPS) / r, Math.min(0.03, Math.sqrt(r)));
+  state.newtonTol = newtonTolerance(rtol, state.im.largeSystem);
+  state.im.setTolerances(rtol, atol, state.newtonTol);
 }
 
 /** The counters the engines report besides the evaluations of f. */
 export function newtonStats(state: StageNewtonState): Record<string, number> {
-  return {
-    numJacobianEvals: state.im.numJacobianEvals,
-    numLUDecompositions: state.im.numLUDecompositions,
-    numNewtonIterations: state.numNewtonIterations,
-  };
+  return state.im.stats({ numNewtonIterations: state.numNewtonIterations });
 }
 
 /** Fills the Newton norm's weights, 1/(atol_i + rtol_i |y0_i|), at the start of a step. */
@@ -88,12 +105,13 @@ export function setNewtonScale(state: StageNewtonState, y0: Float64Array): void 
 /**
  * Solves one stage: starting from the predictor in `state.w` and with S in `state.sum`, iterates
  * (M/(γ dt) − J) Δw = f(t_i, y0 + w) + (S − M w)/(γ dt), w += Δw, with α = 1/(γ dt) and t_i from
- * `state.scalars` and W already factored for α. Converged when θ/(1 − θ) ‖Δw‖ is below the Newton tolerance; failed
- * (returns false) on a non-finite increment, θ ≥ 1, or a rate that predicts no convergence within
- * {@link NEWTON_MAXITER} iterations. `mtmp` is a scratch buffer for M w, or null without a mass
- * matrix. Counts the evaluations of f and the iterations in `state`.
+ * `state.scalars` and W already factored for α. Converged (returns 0) when θ/(1 − θ) ‖Δw‖ is below
+ * the Newton tolerance; failed (returns STATUS_NEWTON_FAILED) on a non-finite increment, θ ≥ 1, or
+ * a rate that predicts no convergence within {@link NEWTON_MAXITER} iterations, or with the linear
+ * solver's status when a (Krylov) solve failed. `mtmp` is a scratch buffer for M w, or null
+ * without a mass matrix. Counts the evaluations of f and the iterations in `state`.
  */
-export function solveStage(state: StageNewtonState, f: InPlaceVectorField, y0: Float64Array, mtmp: Float64Array | null): boolean {
+export function solveStage(state: StageNewtonState, f: InPlaceVectorField, y0: Float64Array, mtmp: Float64Array | null): number {
   const { n, im, z, w, sum, fz, rhs, scale, args } = state;
   const alpha = state.scalars[0]!;
   const ti = state.scalars[1]!;
@@ -110,27 +128,28 @@ export function solveStage(state: StageNewtonState, f: InPlaceVectorField, y0: F
     } else {
       for (let i = 0; i < n; i++) rhs[i] = fz[i] + (sum[i] - w[i]) * alpha;
     }
-    im.solve(rhs);
+    const ls = im.solve(rhs);
+    if (ls !== 0) return ls;
     let acc = 0;
     for (let i = 0; i < n; i++) {
       const v = rhs[i] * scale[i];
       acc += v * v;
     }
     const norm = Math.sqrt(acc / n);
-    if (!(norm === norm) || norm === Infinity) return false;
+    if (!(norm === norm) || norm === Infinity) return STATUS_NEWTON_FAILED;
     if (normOld >= 0) {
       theta = norm / normOld;
-      if (theta >= 1) return false;
+      if (theta >= 1) return STATUS_NEWTON_FAILED;
       // Predicted error after the remaining iterations still too large: give up early.
-      if ((Math.pow(theta, NEWTON_MAXITER - it) / (1 - theta)) * norm > state.newtonTol) return false;
+      if ((Math.pow(theta, NEWTON_MAXITER - it) / (1 - theta)) * norm > state.newtonTol) return STATUS_NEWTON_FAILED;
     }
     for (let i = 0; i < n; i++) w[i] += rhs[i];
     if (norm === 0 || (normOld >= 0 && (theta / (1 - theta)) * norm < state.newtonTol) || (normOld < 0 && norm < 1e-3 * state.newtonTol)) {
-      return true;
+      return 0;
     }
     normOld = norm;
   }
-  return false;
+  return STATUS_NEWTON_FAILED;
 }
 
 /**
@@ -152,17 +171,18 @@ export function stageSlope(state: StageNewtonState, mtmp: Float64Array | null, k
  * Filters the raw error estimate in `state.rhs` by (M − γ dt J)⁻¹ M into `yErr`, as in Shampine's
  * and Hairer's codes: the raw difference overestimates stiff components by up to |dt λ| and would
  * keep the step tiny once the solution is smooth (Hairer & Wanner, *Solving ODEs II*, §IV.8,
- * (8.19)). `mtmp` as in {@link solveStage}.
+ * (8.19)). `mtmp` as in {@link solveStage}. Returns 0, or the linear solver's failure status.
  */
-export function filterError(state: StageNewtonState, mtmp: Float64Array | null, yErr: Float64Array): void {
+export function filterError(state: StageNewtonState, mtmp: Float64Array | null, yErr: Float64Array): number {
   const { n, im, rhs } = state;
   const alpha = state.scalars[0]!;
   if (mtmp !== null) {
     im.massMul(rhs, mtmp);
     for (let i = 0; i < n; i++) rhs[i] = mtmp[i];
   }
-  im.solve(rhs);
+  const ls = im.solve(rhs);
   for (let i = 0; i < n; i++) yErr[i] = rhs[i] * alpha;
+  return ls;
 }
 
 /** Cubic Hermite interpolation on [t0, t0 + dt] from values y0, y1 and slopes f0, f1 (arrays with offsets). */
