@@ -26,7 +26,7 @@
  * differential equations", J. Math. Anal. Appl. 56 (1976) 689–707.
  */
 import { illinois, type ScalarFunctionOfTime } from "../events/rootfind.js";
-import type { DelayHistory } from "./history.js";
+import { type DelayHistory, pinReferences } from "./history.js";
 import type { DelayTerm } from "./term.js";
 
 /** Slots of {@link DiscontinuityTracker.q}. */
@@ -73,6 +73,7 @@ export class DiscontinuityTracker implements ScalarFunctionOfTime {
     for (const tau of term.constantDelays) if (tau === tau) scale = Math.max(scale, tau);
     this.eps = 1e-12 * scale;
     this.y = new Float64Array(history.n);
+    pinReferences(this, ["term", "history", "args"]);
   }
 
   /** Whether a point of this order is a jump of the vector field itself (the solver restarts there). */

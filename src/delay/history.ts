@@ -46,6 +46,15 @@ const PREDICT_TRIAL = 2;
 const PREDICT_HERMITE = 3;
 
 /** @internal The history of one solve; see the module documentation. */
+/**
+ * Makes the named properties of `target` non-writable: they are references (the term, the user's
+ * args, the solver, closures), not data, and an integrator snapshot (src/integrate/snapshot.ts)
+ * captures writable data properties only, so a resumed solve keeps the fresh state's references.
+ */
+export function pinReferences(target: object, keys: readonly string[]): void {
+  for (const key of keys) Object.defineProperty(target, key, { value: (target as Record<string, unknown>)[key], writable: false, enumerable: true, configurable: false });
+}
+
 export class DelayHistory {
   readonly q = new Float64Array(7);
   readonly stride: number;
@@ -129,6 +138,7 @@ export class DelayHistory {
         return self.lookupAt(s, out ?? new Float64Array(self.n), true);
       },
     };
+    pinReferences(this, ["term", "args", "solver", "field", "accessor"]);
   }
 
   /**

@@ -32,6 +32,7 @@ export const GUIDES: Record<string, number> = {
   "docs/integrator.md": 4,
   "docs/ensembles-on-the-gpu.md": 2,
   "docs/webassembly.md": 3,
+  "docs/delay-equations.md": 4,
 };
 
 /** Splits a command line into words (single and double quotes, no expansions). */
