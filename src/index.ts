@@ -111,3 +111,5 @@ export { planEnsemble, solveEnsembleRange, EnsemblePlan, type EnsembleProblem, t
 export type { PackedArgs } from "./ensemble/packed-args.js";
 export { DelayTerm, type DelayTermOptions, type Delay, type DelayVectorField, type History, type HistoryFunction } from "./delay/term.js";
 export { MethodOfSteps, MethodOfStepsState } from "./delay/method-of-steps.js";
+export { AbstractPath, LinearInterpolation, CubicInterpolation, type LinearInterpolationOptions, type CubicInterpolationOptions, type PathValues } from "./control/paths.js";
+export { CDETerm, type CDEVectorField } from "./control/cde-term.js";
