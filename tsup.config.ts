@@ -15,6 +15,8 @@ async function buildCli(): Promise<void> {
     target: "node20",
     banner: { js: "#!/usr/bin/env node" },
     logLevel: "warning",
+    // --plot draws through odeflow/plot's optional peers, imported when a plot is asked for.
+    external: ["echarts", "@resvg/resvg-js"],
     plugins: [{
       name: "library-external",
       setup(b) {
@@ -90,7 +92,7 @@ async function buildModules(): Promise<void> {
   const scan = (dir: string): void => {
     for (const name of readdirSync(dir)) {
       const p = join(dir, name);
-      const skip = [join("src", "cli"), join("src", "node"), join("src", "distributed")];
+      const skip = [join("src", "cli"), join("src", "node"), join("src", "distributed"), join("src", "plot")];
       if (statSync(p).isDirectory()) { if (!skip.includes(p)) scan(p); }
       else if (p.endsWith(".ts") && !p.endsWith(".d.ts") && p !== join("src", "ensemble", "thread-main.ts")) entries.push(p);
     }
@@ -150,5 +152,16 @@ export default defineConfig([
     target: "node20",
     platform: "node",
     external: ["webgpu"],
+  },
+  // `odeflow/plot` (src/plot/): sampling and figures without dependencies; SVG and PNG through the
+  // optional peers echarts and @resvg/resvg-js, imported when first drawn.
+  {
+    entry: { plot: "src/plot/index.ts" },
+    format: ["esm", "cjs"],
+    dts: true,
+    sourcemap: true,
+    target: "es2020",
+    platform: "neutral",
+    external: ["echarts", "@resvg/resvg-js"],
   },
 ]);

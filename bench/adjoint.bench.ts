@@ -6,7 +6,7 @@
  * 64-unit neural ODE (y' = W2 tanh(W1 y + b1) + b2, 2 states, 322 parameters): Lotka–Volterra
  * compiled with `compile` and again with hand-written derivatives, the network written by hand with its VJPs (also fused: `vjpBoth`), JVPs
  * and Jacobians. Each gradient call includes its forward solve (diffeqsolveVjp
- * then pullback). Targets from the issue: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.
+ * then pullback). Targets: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.
  *
  * Writes bench/results/adjoint.json and bench/results/adjoint.md.
  */
@@ -330,7 +330,7 @@ writeFileSync(join(outDir, `${base}.json`), JSON.stringify({ machine, library: f
 const md: string[] = [
   "# Gradients through solves",
   "",
-  "Gradient CPU time (diffeqsolveVjp + pullback, forward solve included) over the forward solve's CPU time (fastest batch; CPU time because the machine is shared). Targets from the issue: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.",
+  "Gradient CPU time (diffeqsolveVjp + pullback, forward solve included) over the forward solve's CPU time (fastest batch; CPU time because the machine is shared). Targets: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.",
   "",
   "| problem | steps | forward | method | gradient | ratio | target | met |",
   "|---|---:|---:|---|---:|---:|---:|---|",

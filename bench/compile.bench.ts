@@ -1,5 +1,5 @@
 /**
- * compile (issue 3): the vector-field compiler.
+ * compile: the vector-field compiler.
  *
  * 1. f per call: compiled f against the same hand-written in-place f (Lorenz, Arenstorf, heat
  *    equation N = 100). Target: compiled ≤ 1.1× hand-written.
@@ -35,7 +35,7 @@ const minTime = quick ? 0.05 : 0.3;
 const { lib, from } = await loadOdeflow();
 const { compile, diffeqsolve, ODETerm, PIDController, Tsit5, Dopri5 } = lib;
 const machine = machineInfo({ gcc: true });
-const md: string[] = [`# compile — vector-field compiler (issue 3)`, "", `odeflow from ${from}; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadavg.join(" / ")}, ${machine.date}.`, ""];
+const md: string[] = [`# compile — vector-field compiler`, "", `odeflow from ${from}; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, load ${machine.loadavg.join(" / ")}, ${machine.date}.`, ""];
 const json: Record<string, unknown> = { machine, from };
 const mark = (ok: boolean) => (ok ? "met" : "**missed**");
 

@@ -1,5 +1,5 @@
 /**
- * Ensembles (issue 7, "Benchmark"): Lorenz ensembles as in the DiffEqGPU paper (Utkarsh et al.,
+ * Ensembles: Lorenz ensembles as in the DiffEqGPU paper (Utkarsh et al.,
  * CMAME 2024): σ = 10, β = 8/3, ρ swept uniformly over [0, 21], y0 = [1, 0, 0], t ∈ [0, 1], only
  * the final state saved; Tsit5 with fixed steps dt = 0.001 (1,000 steps) and adaptive with
  * rtol = atol = 1e-8. For N = 1,024 … 65,536 trajectories: trajectories per second of the serial
@@ -196,7 +196,7 @@ writeFileSync(join(HERE, "results", `${OUT_NAME}.json`), JSON.stringify({ machin
 
 const get = (config: Config, N: number, mode: Mode): Row | undefined => rows.find((r) => r.config === config && r.N === N && r.mode === mode);
 const lines: string[] = [];
-lines.push(`## Ensembles (issue 7)${QUICK ? " — QUICK harness check, not results" : ""}`, "");
+lines.push(`## Ensembles${QUICK ? " — QUICK harness check, not results" : ""}`, "");
 lines.push(
   `Lorenz ensembles as in the DiffEqGPU paper: ρ swept over [0, 21], σ = 10, β = 8/3, y0 = [1, 0, 0], t ∈ [0, 1], final state saved; ` +
     `${solverName} with fixed dt = 0.001 (1,000 steps) and adaptive rtol = atol = 1e-8. Trajectories per second (best of 5 runs for N ≤ 4,096, of 2 for 16,384, one run for 65,536). ` +

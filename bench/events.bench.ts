@@ -1,5 +1,5 @@
 /**
- * Events (issue 5, "Benchmark"): (1) the cost of a solve that carries events which never fire,
+ * Events: (1) the cost of a solve that carries events which never fire,
  * against the same solve without events (target: < 10 % more time); (2) the time to locate one
  * event. SciPy's solve_ivp (RK45) with and without events runs in the same run as the peer.
  *

@@ -447,13 +447,13 @@ md.push("");
 md.push(`Tolerances rtol = ${rtols.map(fmtSci).join(", ")}, atol = rtol·${ATOL_FACTOR} (numeric.dopri and mathjs take a single absolute tolerance: given rtol). ` +
   "Error: max-norm of y(t1) − reference. Time: per solve, fastest of " + `${timing.runs} timed batches (≥ ${timing.minTime} s in all) after warm-up; SciPy timed inside Python with time.perf_counter. ` +
   "Speed-ups are compared at matched achieved error (log–log interpolation of time against error), against the fastest odeflow method at that error; " +
-  "a peer's figure is the smallest ratio over the errors both reach (the issue asks for the target at every matched error).");
+  "a peer's figure is the smallest ratio over the errors both reach (the target must hold at every matched error).");
 md.push("");
 
 // Target summary.
 md.push("### Targets");
 md.push("");
-md.push("Worst figure over the problems; wall-clock time is the headline (as the issue's targets), CPU time of the process is given beside it because it is less disturbed by other processes on a shared machine.");
+md.push("Worst figure over the problems; wall-clock time is the headline (as the targets), CPU time of the process is given beside it because it is less disturbed by other processes on a shared machine.");
 md.push("");
 md.push("| target | wall clock: worst (problem) | per problem (wall clock) | CPU time: worst (problem) | verdict wall / CPU |");
 md.push("|---|---|---|---|---|");

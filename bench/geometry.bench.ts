@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { linePlot } from "../src/cli/svg.js";
+import { renderSVG } from "../src/plot/index.js";
 import { kepler } from "../examples/problems.js";
 import { machineInfo, machineLine } from "./lib/machine.js";
 import { loadOdeflow } from "./lib/odeflow.js";
@@ -105,10 +105,11 @@ if (CASE !== null) {
   md.push("| method | steps | evaluations | time | max \\|ΔH\\| first tenth | last tenth | growth |", "|---|---|---|---|---|---|---|");
   for (const c of results) md.push(`| ${c.label} | ${c.steps} | ${c.evals} | ${c.seconds.toPrecision(2)} s | ${c.first.toExponential(2)} | ${c.last.toExponential(2)} | ${(c.last / c.first).toFixed(2)} |`);
   md.push("", `Load average at start: ${machine.loadavg.join(" / ")} on ${machine.cores} cores${machine.loadavg[0]! > machine.cores ? " — above the core count: times are disturbed by other processes" : ""}.`, "");
-  const svg = linePlot(
-    results.map((c) => ({ x: c.bins.map((b) => b[0]), y: c.bins.map((b) => Math.log10(b[1])), label: c.label, dashed: c.name === "tsit5" || c.name === "dopri8" })),
-    { title: `Kepler problem, e = 0.6: energy error over ${ORBITS.toExponential(0)} orbits`, xLabel: "log10(orbits)", yLabel: "log10 max |H − H0|" },
-  );
+  const svg = await renderSVG({
+    title: `Kepler problem, e = 0.6: energy error over ${ORBITS.toExponential(0)} orbits`,
+    x: { label: "orbits", log: true }, y: { label: "max |H − H₀|", log: true },
+    series: results.map((c) => ({ x: c.bins.map((b) => 10 ** b[0]), y: c.bins.map((b) => b[1]), label: c.label, dashed: c.name === "tsit5" || c.name === "dopri8" })),
+  });
   mkdirSync(join(HERE, "results"), { recursive: true });
   writeFileSync(join(HERE, "results", `${OUT_NAME}.md`), md.join("\n") + "\n");
   writeFileSync(join(HERE, "results", `${OUT_NAME}.json`), JSON.stringify({ machine, from, quick: QUICK, orbits: ORBITS, results }, null, 2) + "\n");

@@ -1,5 +1,5 @@
 /**
- * Stochastic differential equations (issue 8, "Benchmark"): paths per second for geometric Brownian
+ * Stochastic differential equations: paths per second for geometric Brownian
  * motion (dy = 1.01 y dt + 0.87 y dW, y0 = 0.5, Itô) and Ornstein–Uhlenbeck (dy = (1.2 − y) dt +
  * 0.3 dW, y0 = 2) on [0, 1], with fixed steps (dt = 1e-3) and adaptive steps, against
  *  - a hand-written Euler–Maruyama loop over the same random numbers (Philox4x32-10 normals counted
@@ -197,7 +197,7 @@ if (numpy) log(`NumPy vectorised EM: GBM ${(numpy.gbm.paths / numpy.gbm.seconds)
 else log(`NumPy peer skipped: ${numpyNote}`);
 
 const md: string[] = [];
-md.push("## SDE (issue 8): paths per second, GBM and Ornstein–Uhlenbeck on [0, 1]", "");
+md.push("## SDE: paths per second, GBM and Ornstein–Uhlenbeck on [0, 1]", "");
 md.push(machineLine(machine), "");
 md.push(`odeflow from ${from}. One path = one diffeqsolve call with its own seed; fixed steps dt = 1e-3 (${STEPS} steps).`, "");
 md.push("Ratios against the hand-written loop use CPU time per path (the fastest batch's user + system time of the process), which other processes on a shared machine disturb less than wall time; paths/s and µs/path are wall time of the fastest batch.", "");

@@ -1,4 +1,5 @@
-// `npm run docs`: the API reference (typedoc, from the TSDoc in src/ into docs/api/) and the
+// `npm run docs`: the API reference (typedoc with typedoc-plugin-markdown, from the TSDoc in src/
+// into docs/api/, committed so that it reads on GitHub and npm without a build) and the
 // benchmark page docs/benchmarks.md, which collects bench/results/*.md (written by `npm run bench`)
 // and draws work-precision plots (SVG, docs/benchmarks/) from bench/results/{explicit,stiff}.json.
 // Usage: node --import tsx docs/build.mjs [--no-api] [--out DIR]   (DIR: where benchmarks.md and
@@ -7,7 +8,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { linePlot } from "../src/cli/svg.ts";
+import { plotSolution, renderSVG } from "../src/plot/index.ts";
+import { diffeqsolve, ODETerm, Rodas5P, SaveAt } from "../src/index.ts";
 
 const docs = dirname(fileURLToPath(import.meta.url));
 const root = join(docs, "..");
@@ -21,13 +23,13 @@ function workPrecision(title, curves) {
     .map((c) => ({ label: c.label, pts: c.points.filter((p) => p.error > 0 && p.time > 0).sort((a, b) => a.error - b.error) }))
     .filter((c) => c.pts.length > 0)
     .map((c) => ({
-      label: c.label, x: c.pts.map((p) => Math.log10(p.error)), y: c.pts.map((p) => Math.log10(p.time * 1e3)),
+      label: c.label, x: c.pts.map((p) => p.error), y: c.pts.map((p) => p.time * 1e3), marks: true,
       dashed: !/^(odeflow |Tsit5|Dopri5|Dopri8|Vern7|Vern9)/.test(c.label), // other libraries dashed
     }));
-  return linePlot(series, { title, xLabel: "log10 error (lower is more accurate)", yLabel: "log10 time per solve (ms)", width: 760, height: 520 });
+  return renderSVG({ title, x: { label: "error (lower is more accurate)", log: true }, y: { label: "time per solve (ms)", log: true }, series, width: 760, height: 560 });
 }
 
-function plots() {
+async function plots() {
   const made = [];
   const out = join(pageDir, "benchmarks");
   mkdirSync(out, { recursive: true });
@@ -36,7 +38,7 @@ function plots() {
     const j = JSON.parse(readFileSync(explicit, "utf8"));
     for (const p of j.problems ?? []) {
       const file = `explicit-${p.key}.svg`;
-      writeFileSync(join(out, file), workPrecision(`${p.title}: non-stiff solvers`, (p.curves ?? []).map((c) => ({ label: c.solver, points: c.points ?? [] }))));
+      writeFileSync(join(out, file), await workPrecision(`${p.title}: non-stiff solvers`, (p.curves ?? []).map((c) => ({ label: c.solver, points: c.points ?? [] }))));
       made.push({ file, title: p.title, about: "explicit solvers against odex, numeric, mathjs and SciPy" });
     }
   }
@@ -48,7 +50,7 @@ function plots() {
       const pts = j.points.filter((p) => p.problem === problem);
       const solvers = [...new Set(pts.map((p) => p.solver))];
       const file = `stiff-${String(problem).toLowerCase()}.svg`;
-      writeFileSync(join(out, file), workPrecision(`${problem}: stiff solvers`, solvers.map((s) => ({ label: s, points: pts.filter((p) => p.solver === s) }))));
+      writeFileSync(join(out, file), await workPrecision(`${problem}: stiff solvers`, solvers.map((s) => ({ label: s, points: pts.filter((p) => p.solver === s) }))));
       made.push({ file, title: problem, about: "stiff solvers against SciPy and SUNDIALS CVODE" });
     }
   }
@@ -80,7 +82,20 @@ function benchmarksPage(svgs) {
   return files;
 }
 
-const svgs = plots();
+/** The README's picture, from the README's example (Van der Pol, μ = 1000, Rodas5P, default tolerances). */
+async function readmePicture() {
+  const sol = diffeqsolve({
+    terms: new ODETerm((t, [x, v], { mu }) => [v, mu * (1 - x * x) * v - x]),
+    solver: new Rodas5P(), t0: 0, t1: 3000, y0: [2, 0], args: { mu: 1000 },
+    saveat: new SaveAt({ ts: [0, 1000, 2000, 3000], dense: true }),
+  });
+  const svg = await plotSolution(sol, { names: ["x", "v"], scale: { 1: 1e-3 }, title: "Van der Pol, μ = 1000 (Rodas5P)", width: 760, height: 380 });
+  mkdirSync(join(pageDir, "images"), { recursive: true });
+  writeFileSync(join(pageDir, "images", "vanderpol.svg"), svg);
+}
+
+await readmePicture();
+const svgs = await plots();
 const files = benchmarksPage(svgs);
 console.log(`docs/benchmarks.md: ${files.length} result files, ${svgs.length} work-precision plots in docs/benchmarks/`);
 
@@ -88,5 +103,5 @@ if (!process.argv.includes("--no-api")) {
   const typedoc = join(root, "node_modules", "typedoc", "bin", "typedoc");
   const r = spawnSync(process.execPath, [typedoc, "--options", join(docs, "typedoc.json")], { cwd: docs, stdio: "inherit" });
   if (r.status !== 0) process.exit(r.status ?? 1);
-  console.log("API reference in docs/api/index.html");
+  console.log("API reference (Markdown) in docs/api/README.md");
 }

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import * as odeflow from "../src/index.js";
 import { diffeqsolve, ODETerm, PIDController, SaveAt, type AbstractSolver } from "../src/index.js";
-import { linePlot } from "../src/cli/svg.js";
+import { renderSVG, solutionFigure } from "../src/plot/index.js";
 import { arenstorf, kulikov, lorenz } from "./problems.js";
 
 type SolverCtor = new () => AbstractSolver<any>;
@@ -93,34 +93,28 @@ for (const p of problems) {
   console.log();
 }
 
-// Plots: dense output sampled on a fine grid (output times never shorten steps).
+// Plots: sampled adaptively from the dense output (odeflow/plot; output times never shorten steps).
 const outDir = resolve("out");
 mkdirSync(outDir, { recursive: true });
 const best = solvers.find((s) => s[0] === "Tsit5") ?? solvers.find((s) => s[0] === "Dopri5")!;
 {
-  const ts = Array.from({ length: 20001 }, (_, i) => 40 * (i / 20000));
   const sol = diffeqsolve({
     terms: new ODETerm(lorenz.f), solver: new best[1](), t0: 0, t1: 40, y0: lorenz.y0, args: lorenz.args,
-    saveat: new SaveAt({ ts }), stepsizeController: new PIDController({ rtol: 1e-9, atol: 1e-9 }),
+    saveat: new SaveAt({ dense: true }), stepsizeController: new PIDController({ rtol: 1e-9, atol: 1e-9 }),
   });
-  const x = sol.ys.map((r) => r[0]!), z = sol.ys.map((r) => r[2]!);
-  writeFileSync(resolve(outDir, "lorenz.svg"), linePlot([{ x, y: z, label: `${best[0]}, rtol 1e-9` }], {
-    title: "Lorenz attractor (σ = 10, ρ = 28, β = 8/3), t ∈ [0, 40]", xLabel: "x", yLabel: "z",
-  }));
+  writeFileSync(resolve(outDir, "lorenz.svg"), await renderSVG(solutionFigure(sol, {
+    phase: [0, 2], names: ["x", "y", "z"], title: `Lorenz attractor (σ = 10, ρ = 28, β = 8/3), t ∈ [0, 40], ${best[0]}, rtol 1e-9`,
+  })));
 }
 {
-  const ts = Array.from({ length: 4001 }, (_, i) => arenstorf.t1 * (i / 4000));
+  const mu = 0.012277471;
   const sol = diffeqsolve({
     terms: new ODETerm(arenstorf.f), solver: new best[1](), t0: 0, t1: arenstorf.t1, y0: arenstorf.y0,
-    saveat: new SaveAt({ ts }), stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }),
+    saveat: new SaveAt({ dense: true }), stepsizeController: new PIDController({ rtol: 1e-10, atol: 1e-12 }),
   });
-  writeFileSync(resolve(outDir, "arenstorf.svg"), linePlot(
-    [
-      { x: sol.ys.map((r) => r[0]!), y: sol.ys.map((r) => r[1]!), label: "orbit (one period)" },
-      { x: [-0.012277471, -0.012277471 + 0.002], y: [0, 0], label: "Earth", color: "#2ca02c" },
-      { x: [1 - 0.012277471, 1 - 0.012277471 + 0.002], y: [0, 0], label: "Moon", color: "#7f7f7f" },
-    ],
-    { title: "Arenstorf orbit (restricted three-body problem)", xLabel: "y1", yLabel: "y2", equalAspect: true },
-  ));
+  writeFileSync(resolve(outDir, "arenstorf.svg"), await renderSVG(solutionFigure(sol, {
+    phase: [0, 1], names: ["y₁", "y₂"], equalAspect: true, title: "Arenstorf orbit (restricted three-body problem), one period",
+    markers: [{ x: -mu, y: 0, label: "Earth" }, { x: 1 - mu, y: 0, label: "Moon" }],
+  })));
 }
 console.log(`Plots written to ${outDir}/ (lorenz.svg, arenstorf.svg)`);

@@ -13,7 +13,7 @@ import { resolve } from "node:path";
 import {
   type AbstractSolver, ConstantStepSize, diffeqsolve, PartitionedTerm, PIDController, SaveAt, Tsit5, VelocityVerlet, Yoshida4,
 } from "../src/index.js";
-import { linePlot } from "../src/cli/svg.js";
+import { renderSVG } from "../src/plot/index.js";
 import { outerSolarSystem as S } from "./problems.js";
 
 // y = (q, p): 18 positions, then 18 momenta. q′ = ∂H/∂p = p/m, p′ = −∂H/∂q (the pairwise forces).
@@ -47,12 +47,12 @@ const runs = [
 const out = resolve("out");
 mkdirSync(out, { recursive: true });
 const yoshida = runs[1]!.sol;
-writeFileSync(resolve(out, "solar-system-orbits.svg"), linePlot(
-  S.bodies.map((name, i) => ({ x: yoshida.ys.map((y) => y[3 * i]!), y: yoshida.ys.map((y) => y[3 * i + 1]!), label: name })),
-  { title: "Outer solar system over 2·10⁶ days (Yoshida4, h = 50 days)", xLabel: "x (AU)", yLabel: "y (AU)", equalAspect: true },
-));
-writeFileSync(resolve(out, "solar-system-energy.svg"), linePlot(
-  runs.map((r) => ({ x: Array.from(r.sol.ts, (t) => t / 365.25), y: r.dH, label: r.label, dashed: r.label.startsWith("Tsit5") })),
-  { title: "Outer solar system: relative energy error", xLabel: "years", yLabel: "(H − H0) / H0" },
-));
+writeFileSync(resolve(out, "solar-system-orbits.svg"), await renderSVG({
+  title: "Outer solar system over 2·10⁶ days (Yoshida4, h = 50 days)", x: { label: "x (AU)" }, y: { label: "y (AU)" }, equalAspect: true,
+  series: S.bodies.map((name, i) => ({ x: yoshida.ys.map((y) => y[3 * i]!), y: yoshida.ys.map((y) => y[3 * i + 1]!), label: name })),
+}));
+writeFileSync(resolve(out, "solar-system-energy.svg"), await renderSVG({
+  title: "Outer solar system: relative energy error", x: { label: "years" }, y: { label: "(H − H₀) / H₀" },
+  series: runs.map((r) => ({ x: Array.from(r.sol.ts, (t) => t / 365.25), y: r.dH, label: r.label, dashed: r.label.startsWith("Tsit5") })),
+}));
 console.log(`Plots written to ${out}/ (solar-system-orbits.svg, solar-system-energy.svg)`);

@@ -3,6 +3,7 @@
  *
  * This file is the only public surface: flat re-exports, one concept per module.
  * @packageDocumentation
+ * @module odeflow
  */
 export { diffeqsolve, type DiffeqsolveOptions } from "./integrate.js";
 export { init, resume, Integrator, type IntegratorSnapshot } from "./integrate/integrator.js";
@@ -13,7 +14,7 @@ export { SaveAt, SubSaveAt, type SaveAtOptions, type SubSaveAtOptions, type Save
 export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
   AbstractTerm, ODETerm, ControlTerm, MultiTerm, type ControlTermOptions, type NoiseType, type ODETermOptions, type VectorFieldCompilation,
-  type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField,
+  type VectorField, type VectorFieldFn, type VectorFieldObject, type InPlaceVectorField, type Vec,
 } from "./terms.js";
 export { Structure, type StateLike, type Structured } from "./tree.js";
 export {
@@ -109,6 +110,7 @@ export type { VectorBackend, WasmBackendOption } from "./wasm/erk-backend.js";
 export { enableWebAssembly } from "./wasm/install.js";
 export { planEnsemble, solveEnsembleRange, EnsemblePlan, type EnsembleProblem, type EnsembleInputs, type EnsemblePart } from "./ensemble/portable.js";
 export type { PackedArgs } from "./ensemble/packed-args.js";
+export type { TextProgressMeterOptions } from "./progress.js";
 export { DelayTerm, type DelayTermOptions, type Delay, type DelayVectorField, type History, type HistoryFunction } from "./delay/term.js";
 export { MethodOfSteps, MethodOfStepsState } from "./delay/method-of-steps.js";
 export { AbstractPath, LinearInterpolation, CubicInterpolation, type LinearInterpolationOptions, type CubicInterpolationOptions, type PathValues } from "./control/paths.js";

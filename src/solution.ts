@@ -201,6 +201,30 @@ export class Solution<Y = unknown> {
     return out;
   }
 
+  /**
+   * The times at which event `index` (its position in the `event` option; 0 for a single event)
+   * fired, in order (SciPy's `t_events[index]`).
+   */
+  eventTimes(index = 0): Float64Array {
+    return Float64Array.from(this.eventsOf(index, "eventTimes"), (e) => e.t);
+  }
+
+  /**
+   * The states at which event `index` fired, before its `affect` ran, one per firing (SciPy's
+   * `y_events[index]`). A terminating event's state is the last; `sol.ys` holds it only with
+   * `SaveAt({ t1: true })`, which saves where the solve ended.
+   */
+  eventStates(index = 0): Float64Array[] {
+    return this.eventsOf(index, "eventStates").map((e) => Float64Array.from(e.y));
+  }
+
+  private eventsOf(index: number, who: string): EventRecord[] {
+    if (!Number.isInteger(index) || index < 0) {
+      throw new RangeError(`sol.${who}(index): index = ${describeValue(index)} must be the position of an event in the \`event\` option (0, 1, …).`);
+    }
+    return this.events.filter((e) => e.index === index);
+  }
+
   /** The i-th saved state in the structure of `y0` (a number, nested arrays or objects). */
   ysAs(i: number): Structured<Y> {
     if (!(i >= 0 && i < this.ts.length) || !Number.isInteger(i)) {
@@ -210,6 +234,21 @@ export class Solution<Y = unknown> {
       throw new TypeError("sol.ysAs(i): states saved by `SaveAt.fn` have no y0 structure; read `sol.ys[i]` instead.");
     }
     return this.structure.unflatten(this.ysFlat, i * this.size);
+  }
+
+  /**
+   * The accepted step grid behind the dense output: the start of every stored step, then the
+   * final time (a copy; requires `SaveAt({ dense: true })`). A step that ended at an event appears
+   * once; the time of an event with an `affect` starts the step after it. Plotting uses these as
+   * the knots of its adaptive sampling (odeflow/plot).
+   */
+  stepTimes(): Float64Array {
+    const d = this.dense;
+    if (d === null) throw new Error("sol.stepTimes() needs dense output: pass saveat: new SaveAt({ dense: true }).");
+    const out = new Float64Array(d.count + 1);
+    out.set(d.tStart.subarray(0, d.count));
+    out[d.count] = this.tFinal;
+    return out;
   }
 
   /** Whether `evaluate`/`derivative` are available (`SaveAt({ dense: true })`). */
@@ -240,6 +279,19 @@ export class Solution<Y = unknown> {
   /** "Solution(successful, 11 saved rows of 2, t ∈ [0, 10], 86 steps)". */
   toString(): string {
     return `Solution(${this.resultName}, ${this.ts.length} saved row${this.ts.length === 1 ? "" : "s"} of ${this.size}, t ∈ [${this.t0}, ${this.tFinal}], ${this.stats.numSteps} steps)`;
+  }
+
+  /**
+   * What `console.log(sol)` and `util.inspect` show in Node: the result by name, the message,
+   * times, rows and statistics, not the dense output's raw data.
+   */
+  [Symbol.for("nodejs.util.inspect.custom")](depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    const summary = {
+      result: `${this.resultName} (${this.result})`, message: this.message, t0: this.t0, t1: this.t1, tFinal: this.tFinal,
+      ts: this.ts, ys: this.ys, stats: this.stats, events: this.events, ...(this.error === undefined ? {} : { error: this.error }),
+      dense: this.dense === null ? "none" : `${this.dense.count} steps of ${this.dense.solverName}`,
+    };
+    return `Solution ${depth < 0 ? "{ … }" : inspect(summary, { ...options, depth: (options as { depth?: number }).depth ?? 2 })}`;
   }
 
   /**

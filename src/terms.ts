@@ -11,8 +11,29 @@ import { describeValue } from "./tree.js";
  * A vector field written in place: reads `y` and writes `dy`, both `Float64Array`s of the state's
  * length. This is the fast path. A function that instead returns an array is also accepted; its
  * result is copied into `dy` (slower: it allocates on every call).
+ *
+ * Its parameters may be declared narrower than `Float64Array`: `y: Vec<2>` (see {@link Vec})
+ * gives `y[0]` and `y[1]` the type `number` under `noUncheckedIndexedAccess`.
  */
-export type VectorFieldFn<A = any> = (t: number, y: Float64Array, args: A, dy: Float64Array) => void | ArrayLike<number>;
+// A method type: parameters compare both ways, so that `(t, y: Vec<2>, …) => …` is accepted.
+export type VectorFieldFn<A = any> = { vectorField(t: number, y: Float64Array, args: A, dy: Float64Array): void | ArrayLike<number> }["vectorField"];
+
+/** The indices 0 … N − 1 as a union of number literals (N up to 64). */
+type Indices<N extends number, Acc extends number[] = []> = Acc["length"] extends N | 64 ? Acc[number] : Indices<N, [...Acc, Acc["length"]]>;
+
+/**
+ * A state of N components: a `Float64Array` whose indices 0 … N − 1 are known to exist. Under
+ * TypeScript's `noUncheckedIndexedAccess`, `y[i]` of a plain `Float64Array` is
+ * `number | undefined`; declare the vector field's arrays as `Vec<N>` and `y[0]` … `y[N − 1]`
+ * are `number`, while an index past the end still is `number | undefined` (a type error where a
+ * number is needed). Types only: the solver passes its `Float64Array`s.
+ *
+ * @example
+ * ```ts
+ * new ODETerm((t: number, y: Vec<2>, args: { k: number }, dy: Vec<2>) => { dy[0] = y[1]; dy[1] = -args.k * y[0]; });
+ * ```
+ */
+export type Vec<N extends number> = Float64Array & { [K in Indices<N>]: number };
 
 /** The in-place form every solver calls internally. */
 export type InPlaceVectorField<A = any> = (t: number, y: Float64Array, args: A, dy: Float64Array) => void;
@@ -61,8 +82,11 @@ export interface VectorFieldObject<A = any> {
 /** Either form of a vector field. */
 export type VectorField<A = any> = VectorFieldFn<A> | VectorFieldObject<A>;
 
-/** Abstract base of all terms. */
-export abstract class AbstractTerm {
+/**
+ * Abstract base of all terms. `A` is the type of the `args` its functions take: `diffeqsolve`
+ * checks its `args` option against it, so that a misspelt parameter name fails to type-check.
+ */
+export abstract class AbstractTerm<A = any> {
   /** A short name for error messages. */
   abstract readonly kind: "ode" | "control" | "multi" | "delay";
   /**
@@ -72,6 +96,11 @@ export abstract class AbstractTerm {
    * solver is used as given.
    */
   adaptSolver?(solver: AbstractSolver<any>, t0: number, t1: number): AbstractSolver<any>;
+  /**
+   * @internal Type only (never set): carries `A` to the options of a solve. A method type, so
+   * that it compares both ways (a term typed for `never` or `unknown` args still is a term).
+   */
+  declare readonly argsType?: { carry(args: A): void }["carry"];
 }
 
 /** Options of {@link ODETerm}. */
@@ -132,7 +161,7 @@ export function installAutomaticCompiler(compiler: (fn: Function) => AutomaticCo
  * const asWritten = new ODETerm((t, y, args, dy) => { dy[0] = -args.k * y[0]; }, { compile: false });
  * ```
  */
-export class ODETerm<A = any> extends AbstractTerm {
+export class ODETerm<A = any> extends AbstractTerm<A> {
   readonly kind = "ode" as const;
   /** The vector field as given to the constructor. */
   readonly vectorField: VectorField<A>;
@@ -256,7 +285,7 @@ export interface ControlTermOptions {
  * const perSolve = new ControlTerm((t, y, args, out) => { out[0] = 0.3 * y[0]; }, (args) => bm.withSeed(args.seed));
  * ```
  */
-export class ControlTerm<A = any, C = unknown> extends AbstractTerm {
+export class ControlTerm<A = any, C = unknown> extends AbstractTerm<A> {
   readonly kind = "control" as const;
   /** How the diffusion multiplies the increment. */
   readonly noise: NoiseType;

@@ -96,9 +96,9 @@ test("the core source imports no Node built-in and nothing outside src/ but acor
       const p = join(dir, name);
       // Not part of the core bundle: src/cli, the Node command line (dist/cli.js); src/node, the
       // Node-only `odeflow/webgpu` (dist/webgpu.js); src/distributed, the odeflow/distributed entry
-      // (Node, bullmq); src/ensemble/thread-main.ts, the script of Node's ensemble worker threads
-      // (dist/ensemble-worker.cjs).
-      const outside = [join("src", "cli"), join("src", "node"), join("src", "distributed"), join("src", "ensemble", "thread-main.ts")];
+      // (Node, bullmq); src/plot, `odeflow/plot` (dist/plot.js); src/ensemble/thread-main.ts, the
+      // script of Node's ensemble worker threads (dist/ensemble-worker.cjs).
+      const outside = [join("src", "cli"), join("src", "node"), join("src", "distributed"), join("src", "plot"), join("src", "ensemble", "thread-main.ts")];
       if (outside.includes(relative(root, p))) continue;
       if (statSync(p).isDirectory()) scan(p);
       else if (p.endsWith(".ts")) files.push(p);
@@ -136,4 +136,18 @@ test("odeflow/webgpu: its own ESM entry, loading only the optional peer `webgpu`
   assert.equal(typeof mod.requestWebGPUDevice, "function");
   assert.equal(typeof mod.isSoftwareAdapter, "function");
   assert.match(readFileSync(needDist("webgpu.d.ts"), "utf8"), /requestWebGPUDevice/);
+});
+
+test("odeflow/plot: its own entry (ESM and CommonJS), loading only its optional peers echarts and @resvg/resvg-js, when it draws", async () => {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+  assert.equal(pkg.exports["./plot"].import.default, "./dist/plot.js");
+  assert.equal(pkg.exports["./plot"].require.default, "./dist/plot.cjs");
+  for (const peer of ["echarts", "@resvg/resvg-js"]) assert.equal(pkg.peerDependenciesMeta?.[peer]?.optional, true, `${peer} is an optional peer`);
+  assert.deepEqual(specifiers(readFileSync(needDist("plot.js"), "utf8")).sort(), ["echarts"], "the PNG peer is imported by a computed name, echarts lazily");
+  const mod = (await import("odeflow/plot" as string)) as Record<string, unknown>;
+  for (const name of ["sampleSolution", "solutionFigure", "echartsOption", "plotSolution", "renderSVG", "renderPNG"]) assert.equal(typeof mod[name], "function", name);
+  assert.match(readFileSync(needDist("plot.d.ts"), "utf8"), /plotSolution/);
+  const dts = readFileSync(needDist("plot.d.ts"), "utf8");
+  assert.doesNotMatch(dts, /^import .*["']echarts["']/m, "the declarations do not need echarts installed");
+  assert.doesNotMatch(dts, /declare class Solution/, "a structural PlottableSolution, not a second copy of the Solution class");
 });

@@ -59,6 +59,26 @@ test("TextProgressMeter writes a bar through the injected write, ending at 100% 
   }
 });
 
+test("TextProgressMeter on a terminal: rate and ETA once known; elsewhere plain lines, no carriage returns", () => {
+  const tty: string[] = [];
+  diffeqsolve({ ...opts, t0: 0, t1: 20, progressMeter: new TextProgressMeter({ width: 10, intervalMs: 0, write: (s) => tty.push(s), tty: true }) });
+  const middle = tty.slice(1, -2);
+  assert.ok(middle.length > 5);
+  for (const s of middle) assert.match(s, /^\r\[[#-]{10}\] +[0-9.]+%  t = [0-9.]+  [0-9.e+-]+ t\/s  ETA [0-9.]+ (ms|s|min)/, JSON.stringify(s));
+  const plain: string[] = [];
+  diffeqsolve({ ...opts, t0: 0, t1: 20, progressMeter: new TextProgressMeter({ intervalMs: 0, write: (s) => plain.push(s), tty: false }) });
+  assert.ok(plain.length > 5);
+  for (const s of plain) {
+    assert.ok(!s.includes("\r"), "no carriage return");
+    assert.ok(s.endsWith("\n") && s.indexOf("\n") === s.length - 1, "one line per write");
+  }
+  assert.match(plain[0]!, /^progress 0\.0% \(t = 0 of 0 … 20\), \d+ ms elapsed\n$/);
+  assert.match(plain[3]!, /^progress [0-9.]+% \(t = [0-9.]+ of 0 … 20\), [0-9.]+ m?s elapsed, ETA [0-9.]+ (ms|s)\n$/);
+  assert.match(plain[plain.length - 1]!, /^progress done: t = 20 in [0-9.]+ m?s\n$/);
+  // Without `write`, a terminal bar only when standard error is one (as it is not under the test runner).
+  assert.throws(() => new TextProgressMeter({ tty: "yes" } as never), /`tty` must be true \(a bar redrawn in place\) or false \(plain lines\)/);
+});
+
 test("a meter sees start, updates and finish in order; no meter costs nothing (no clock reads, same result)", () => {
   const events: string[] = [];
   const meter: ProgressMeter = {

@@ -1,51 +1,56 @@
 /**
- * What the playground's worker does with a request: compile the vector field (exact Jacobians for
- * the stiff solvers), build the terms, solve, and return the sampled solution with statistics,
- * or a {@link PlaygroundError} that says which input is wrong.
+ * What the playground's worker does with a request: compile the sources (safe.ts), build the
+ * terms, solve each trajectory with `solveAsync` (in slices, so that a cancel message is seen, and
+ * with progress), and sample each solution for the plots from its dense output (odeflow/plot:
+ * adaptive, broken at events). The solutions stay here so that a change of the time axis (linear
+ * or log) is resampled without solving again.
  */
 import {
-  AbstractSDESolver, AutoSwitch, CallbackProgressMeter, CompileError, ConstantStepSize, ControlTerm, Event, MultiTerm,
-  ODETerm, PIDController, Rodas5P, SaveAt, Tsit5, VirtualBrownianTree, compile, diffeqsolve, isOkay, resultName,
-  type AbstractSolver, type AbstractTerm, type EventOptions, type Stats,
+  AbstractSDESolver, AutoSwitch, CallbackProgressMeter, ConstantStepSize, ControlTerm, MultiTerm, ODETerm, PIDController, RESULTS,
+  Rodas5P, SaveAt, Tsit5, VirtualBrownianTree, isOkay, resultName, solveAsync, type AbstractSolver, type AbstractTerm, type Event,
+  type Solution, type Stats,
 } from "../../src/index.js";
 import * as odeflow from "../../src/index.js";
+import { sampleSolution } from "../../src/plot/sample.js";
+import type { Shared } from "./link.js";
+import { PlaygroundError, compileDiffusion, compileEvent, compileField } from "./safe.js";
 
-export interface RunSpec {
-  code: string;
-  diffusion?: string | undefined;
-  event?: string | undefined;
-  y0: number[];
-  args: Record<string, number>;
-  t0: number;
-  t1: number;
-  solver: string;
-  rtol: number;
-  atol: number;
-  dt0?: number | undefined;
-  paths?: number | undefined;
-  /** Number of output times, evenly spaced on [t0, t1]. */
-  points: number;
+export { PlaygroundError } from "./safe.js";
+
+/** A request: the form's contents (the same object a share link carries). */
+export type RunSpec = Shared;
+
+/** Plot samples of one trajectory: times and one column per component (NaN where a line breaks). */
+export interface Samples {
+  t: Float64Array;
+  y: Float64Array[];
 }
 
-export interface RunResult {
-  ts: Float64Array;
-  /** One packed array per path: row k is ys[k·n … k·n + n). */
-  ys: Float64Array[];
-  n: number;
+/** What one trajectory did. */
+export interface PathResult {
   stats: Stats;
   result: string;
   ok: boolean;
-  message: string;
-  ms: number;
-  jacobian: string;
+  tFinal: number;
   events: number[];
 }
 
-/** A problem with the user's input; `where` names the field, `line`/`column` point into it. */
-export class PlaygroundError extends Error {
-  constructor(readonly where: "code" | "diffusion" | "event" | "settings" | "solve", message: string, readonly line = 0, readonly column = 0) {
-    super(message);
-  }
+export interface RunResult {
+  n: number;
+  /** Per trajectory (one for an ODE, `paths` for an SDE or an ensemble). */
+  paths: PathResult[];
+  /** Samples for a linear time axis (and the phase portrait), per trajectory. */
+  lin: Samples[];
+  /** Samples for a log time axis, per trajectory (null: not asked for, or t1 ≤ 0). */
+  log: Samples[] | null;
+  /** The first failure's (or the first trajectory's) result and message. */
+  result: string;
+  ok: boolean;
+  message: string;
+  /** What to change on the page when it failed (the solver dropdown, …); "" if nothing obvious. */
+  fix: string;
+  ms: number;
+  jacobian: string;
 }
 
 export const SOLVERS = {
@@ -54,6 +59,9 @@ export const SOLVERS = {
   sde: ["ShARK", "SRA1", "EulerMaruyama", "EulerHeun", "Milstein"],
 };
 
+/** Most trajectories one request may solve. */
+export const MAX_PATHS = 200;
+
 function makeSolver(name: string): AbstractSolver<any> {
   if (name === "AutoSwitch") return new AutoSwitch({ nonstiff: new Tsit5(), stiff: new Rodas5P() });
   const all = [...SOLVERS.nonstiff, ...SOLVERS.stiff, ...SOLVERS.sde];
@@ -61,79 +69,97 @@ function makeSolver(name: string): AbstractSolver<any> {
   return new (odeflow as unknown as Record<string, new () => AbstractSolver<any>>)[name]!();
 }
 
-/** Evaluates a JavaScript expression typed by the user (an event object or a diffusion function). */
-function evaluate(where: "diffusion" | "event", source: string): unknown {
-  try {
-    return new Function(`"use strict"; return (${source}\n);`)();
-  } catch (e) {
-    throw new PlaygroundError(where, `${where === "event" ? "Event" : "Diffusion"}: ${(e as Error).message}`);
-  }
+/** A deterministic number in [−1, 1] for trajectory k, component i (the ensemble's perturbations). */
+function jitter(k: number, i: number): number {
+  const s = Math.sin(12.9898 * (k * 97 + i + 1)) * 43758.5453;
+  return 2 * (s - Math.floor(s)) - 1;
 }
 
-/** Runs one request; `progress(fraction)` is called while it solves. */
-export function run(spec: RunSpec, progress: (fraction: number) => void = () => {}): RunResult {
+/** Sampling settings: coarser for many trajectories, so that an ensemble stays quick to draw. */
+function sampling(paths: number) {
+  return paths === 1 ? { points: 200, tolerance: 1e-3, maxPoints: 20000 } : { points: 120, tolerance: 4e-3, maxPoints: Math.max(600, Math.floor(80000 / paths)) };
+}
+
+/** Samples of every solution for a linear (and, if asked, a log) time axis. */
+export function sampleAll(sols: Solution<any>[], logx: boolean): { lin: Samples[]; log: Samples[] | null } {
+  const s = sampling(sols.length);
+  const lin = sols.map((sol) => sampleSolution(sol, s));
+  const log = logx && sols.every((sol) => sol.tFinal > 0 && sol.tFinal > sol.t0) ? sols.map((sol) => sampleSolution(sol, { ...s, logx: true })) : null;
+  return { lin: lin.map(({ t, y }) => ({ t, y })), log: log === null ? null : log.map(({ t, y }) => ({ t, y })) };
+}
+
+/** The advice for a failed solve that fits the page. */
+function fixFor(result: number, solver: string): string {
+  const explicit = SOLVERS.nonstiff.includes(solver);
+  if (explicit && (result === RESULTS.stalled || result === RESULTS.maxStepsReached)) {
+    return "the problem is stiff for an explicit solver: choose Rodas5P (or AutoSwitch) in the solver dropdown.";
+  }
+  if (result === RESULTS.stalled) return "choose RadauIIA5 or BDF in the solver dropdown, or loosen rtol/atol.";
+  return "";
+}
+
+export interface RunControl {
+  signal?: AbortSignal;
+  progress?: (fraction: number, t: number) => void;
+  /** Also sample for a log time axis. */
+  logx?: boolean;
+}
+
+/** Runs one request; resolves with the result and the solutions (kept for resampling). */
+export async function run(spec: RunSpec, control: RunControl = {}): Promise<{ result: RunResult; sols: Solution<any>[] }> {
   const n = spec.y0.length;
   if (n === 0 || spec.y0.some((v) => typeof v !== "number" || !Number.isFinite(v))) {
     throw new PlaygroundError("settings", `y0 must be a non-empty list of finite numbers; got ${JSON.stringify(spec.y0)}.`);
   }
-  if (!(spec.points >= 2)) throw new PlaygroundError("settings", "points must be at least 2.");
-  let f;
-  try {
-    f = compile(spec.code, { n, args: Object.keys(spec.args).length > 0 ? spec.args : undefined });
-  } catch (e) {
-    if (e instanceof CompileError) throw new PlaygroundError("code", e.message, e.line, e.column);
-    throw new PlaygroundError("code", (e as Error).message);
-  }
+  if (spec.t1 === spec.t0) throw new PlaygroundError("settings", `t1 (${spec.t1}) equals t0: nothing to solve.`);
+  const paths = Math.round(spec.paths ?? 1);
+  if (!(paths >= 1 && paths <= MAX_PATHS)) throw new PlaygroundError("settings", `paths must be a whole number from 1 to ${MAX_PATHS}; got ${spec.paths}.`);
+  const f = compileField(spec.code, n, spec.args);
   const solver = makeSolver(spec.solver);
   const isSde = solver instanceof AbstractSDESolver;
   if (isSde && !spec.diffusion) throw new PlaygroundError("diffusion", `${spec.solver} solves SDEs: write a diffusion g(t, y, args, g).`);
-  const diffusion = isSde ? evaluate("diffusion", spec.diffusion!) : undefined;
-  if (isSde && typeof diffusion !== "function") throw new PlaygroundError("diffusion", "Diffusion: write a function (t, y, args, g) => { g[0] = ...; }.");
-  let event: Event | undefined;
-  if (spec.event && spec.event.trim() !== "") {
-    const options = evaluate("event", spec.event);
-    try {
-      event = new Event(options as EventOptions);
-    } catch (e) {
-      throw new PlaygroundError("event", `Event: ${(e as Error).message}`);
-    }
+  if (!isSde && spec.diffusion) {
+    throw new PlaygroundError("settings", `This problem has a diffusion (an SDE), but ${spec.solver} solves ODEs: choose an SDE solver (ShARK, SRA1, EulerMaruyama, …) in the solver dropdown.`, 0, 0, "choose ShARK in the solver dropdown.");
   }
-  const ts = Array.from({ length: spec.points }, (_, i) => (i === spec.points - 1 ? spec.t1 : spec.t0 + ((spec.t1 - spec.t0) * i) / (spec.points - 1)));
-  const paths = isSde ? Math.max(1, Math.min(64, spec.paths ?? 1)) : 1;
-  const tree = isSde ? new VirtualBrownianTree({ t0: Math.min(spec.t0, spec.t1), t1: Math.max(spec.t0, spec.t1), tol: 1e-6 * Math.abs(spec.t1 - spec.t0), shape: n, levyArea: "space-time" }) : null;
+  const diffusion = isSde ? compileDiffusion(spec.diffusion!, n, spec.args) : undefined;
+  const event: Event | undefined = spec.event ? compileEvent(spec.event, n, spec.args) : undefined;
+  const lo = Math.min(spec.t0, spec.t1), hi = Math.max(spec.t0, spec.t1);
+  const tree = isSde ? new VirtualBrownianTree({ t0: lo, t1: hi, tol: 1e-6 * (hi - lo), shape: n, levyArea: "space-time" }) : null;
   const additive = spec.solver === "ShARK" || spec.solver === "SRA1";
-  const ys: Float64Array[] = [];
-  let first: ReturnType<typeof diffeqsolve> | null = null;
+  const fixed = isSde && solver.errorOrder === 0;
+  const sols: Solution<any>[] = [];
   const start = performance.now();
   for (let p = 0; p < paths; p++) {
     const terms: AbstractTerm = isSde
-      ? new MultiTerm(new ODETerm(f), new ControlTerm(diffusion as (t: number, y: Float64Array, a: unknown, g: Float64Array) => void, tree!.withSeed(p), { noise: "diagonal", additive }))
+      ? new MultiTerm(new ODETerm(f), new ControlTerm(diffusion!, tree!.withSeed(p), { noise: "diagonal", additive }))
       : new ODETerm(f);
-    const fixed = isSde && solver.errorOrder === 0;
-    let sol;
+    const y0 = !isSde && p > 0 && spec.spread > 0 ? spec.y0.map((v, i) => (v === 0 ? spec.spread : v * (1 + spec.spread * jitter(p, i)))) : spec.y0;
+    let sol: Solution<any>;
     try {
-      sol = diffeqsolve({
-        terms, solver, t0: spec.t0, t1: spec.t1, y0: spec.y0, args: spec.args, saveat: new SaveAt({ ts }),
+      sol = await solveAsync({
+        terms, solver, t0: spec.t0, t1: spec.t1, y0, args: spec.args, saveat: new SaveAt({ t1: true, dense: true }),
         stepsizeController: fixed ? new ConstantStepSize() : new PIDController({ rtol: spec.rtol, atol: spec.atol }),
-        ...(fixed ? { dt0: spec.dt0 ?? (spec.t1 - spec.t0) / 1000 } : {}),
+        ...(fixed ? { dt0: (spec.t1 - spec.t0) / 1000 } : {}),
         ...(event ? { event } : {}),
         maxSteps: 1_000_000, throw: false,
-        progressMeter: new CallbackProgressMeter((x) => progress((p + x) / paths), 50),
-      });
+        progressMeter: new CallbackProgressMeter((x, t) => control.progress?.((p + x) / paths, t), 50),
+      }, { sliceMs: 25, ...(control.signal ? { signal: control.signal } : {}) });
     } catch (e) {
       throw new PlaygroundError("solve", (e as Error).message);
     }
-    const packed = new Float64Array(sol.ys.length * n);
-    sol.ys.forEach((row, k) => packed.set(row, k * n));
-    ys.push(packed);
-    if (first === null) first = sol;
+    sols.push(sol);
     if (!isOkay(sol.result)) break;
   }
-  const sol = first!;
+  const failed = sols.find((s) => !isOkay(s.result)) ?? sols[0]!;
+  const { lin, log } = sampleAll(sols, control.logx === true);
   return {
-    ts: Float64Array.from(sol.ts), ys, n, stats: { ...sol.stats }, result: resultName(sol.result), ok: isOkay(sol.result), message: sol.message,
-    ms: performance.now() - start,
-    jacobian: SOLVERS.stiff.includes(spec.solver) ? "exact (compiled)" : "not used",
-    events: sol.events.map((e) => e.t),
+    sols,
+    result: {
+      n, lin, log,
+      paths: sols.map((s) => ({ stats: { ...s.stats }, result: resultName(s.result), ok: isOkay(s.result), tFinal: s.tFinal, events: s.events.map((e) => e.t) })),
+      result: resultName(failed.result), ok: isOkay(failed.result), message: failed.message, fix: fixFor(failed.result, spec.solver),
+      ms: performance.now() - start,
+      jacobian: SOLVERS.stiff.includes(spec.solver) ? "exact (compiled)" : "not used",
+    },
   };
 }

@@ -29,6 +29,9 @@ export interface SolveCommand {
   phase: [number, number] | undefined;
   /** Components to write and plot (all when undefined). */
   vars: number[] | undefined;
+  /** Log axes for the plot. */
+  logx: boolean;
+  logy: boolean;
   /** true/false: forced; undefined: compile for implicit solvers, falling back quietly. */
   compile: boolean | undefined;
   /** true/false: forced; undefined: a bar on standard error when it is a terminal. */
@@ -44,7 +47,7 @@ export type Command =
   | { kind: "worker"; argv: readonly string[] };
 
 const VALUE_FLAGS = ["solver", "t0", "t1", "dt0", "rtol", "atol", "saveat", "max-steps", "y0", "args", "out", "format", "plot", "phase", "vars", "seed"];
-const BOOL_FLAGS = ["compile", "no-compile", "progress", "no-progress", "quiet", "help"];
+const BOOL_FLAGS = ["compile", "no-compile", "progress", "no-progress", "quiet", "help", "logx", "logy"];
 
 /** Levenshtein distance, for "did you mean" hints. */
 function distance(a: string, b: string): number {
@@ -85,11 +88,30 @@ function list(flag: string, text: string): number[] {
   });
 }
 
+/** Expands `log:start:stop:count` into `count` log-spaced times from start to stop (both included, both > 0). */
+export function logRange(text: string): number[] {
+  const parts = text.split(":");
+  const example = "Example: --saveat log:1e-6:1e5:100";
+  if (parts.length !== 4) throw new UsageError(`--saveat "${text}" is not log:start:stop:count (count times, evenly spaced in log t). ${example}`);
+  const [a, b, count] = parts.slice(1).map((p) => {
+    const v = p.trim() === "" ? NaN : Number(p);
+    if (!Number.isFinite(v)) throw new UsageError(`--saveat "${text}": "${p}" is not a number. ${example}`);
+    return v;
+  }) as [number, number, number];
+  if (!(a > 0 && b > 0) || a === b) throw new UsageError(`--saveat "${text}": log-spaced times need 0 < start ≠ stop; got start ${a}, stop ${b}. ${example}`);
+  if (!Number.isInteger(count) || count < 2 || count > 10_000_001) throw new UsageError(`--saveat "${text}": the count ${count} must be a whole number from 2 to 10 000 001. ${example}`);
+  const la = Math.log10(a), lb = Math.log10(b);
+  const ts = Array.from({ length: count }, (_, i) => 10 ** (la + ((lb - la) * i) / (count - 1)));
+  ts[0] = a;
+  ts[count - 1] = b;
+  return ts;
+}
+
 /** Expands `start:step:stop` (stop included) into times. */
 export function range(text: string): number[] {
   const parts = text.split(":");
   if (parts.length !== 3) {
-    throw new UsageError(`--saveat "${text}" is not start:step:stop, a comma-separated list, "steps" or "t1". Example: --saveat 0:0.1:10`);
+    throw new UsageError(`--saveat "${text}" is not start:step:stop, log:start:stop:count, a comma-separated list, "steps" or "t1". Example: --saveat 0:0.1:10`);
   }
   const [a, h, b] = parts.map((p) => {
     const v = p.trim() === "" ? NaN : Number(p);
@@ -167,6 +189,7 @@ export function parseArgs(argv: readonly string[]): Command {
   let saveat: SolveCommand["saveat"];
   if (saveatText === undefined) saveat = undefined;
   else if (saveatText === "steps" || saveatText === "t1") saveat = saveatText;
+  else if (saveatText.startsWith("log:")) saveat = logRange(saveatText);
   else if (saveatText.includes(":")) saveat = range(saveatText);
   else saveat = list("saveat", saveatText);
   const format = v("format");
@@ -188,7 +211,7 @@ export function parseArgs(argv: readonly string[]): Command {
   const y0Text = v("y0");
   const argsText = v("args");
   const plot = v("plot");
-  if (plot !== undefined && !plot.toLowerCase().endsWith(".svg")) throw new UsageError(`--plot writes an SVG file; its name must end in .svg; got "${plot}".`);
+  if (plot !== undefined && !/\.(svg|png)$/i.test(plot)) throw new UsageError(`--plot writes an SVG or PNG file; its name must end in .svg or .png; got "${plot}".`);
   return {
     kind: "solve",
     options: {
@@ -208,6 +231,8 @@ export function parseArgs(argv: readonly string[]): Command {
       plot,
       phase,
       vars,
+      logx: flags.has("logx"),
+      logy: flags.has("logy"),
       compile: flags.has("compile") ? true : flags.has("no-compile") ? false : undefined,
       progress: flags.has("progress") ? true : flags.has("no-progress") ? false : undefined,
       seed: v("seed") === undefined ? undefined : number("seed", v("seed")!, (x) => (Number.isInteger(x) && x >= 0 ? null : "must be a non-negative integer")),
@@ -224,7 +249,7 @@ const EXAMPLES: Record<string, string> = {
 export const HELP_MAIN = `odeflow — fast differential equation solvers
 
 Usage:
-  odeflow solve <model.js> [options]   solve the model, write CSV/JSON and an SVG plot
+  odeflow solve <model.js> [options]   solve the model, write CSV/JSON and an SVG or PNG plot
   odeflow solve --help                 the options of solve
   odeflow worker --redis URL           solve jobs of distributed ensembles (odeflow worker --help)
   odeflow --version
@@ -248,29 +273,41 @@ It exports:
            (t, y, args, g) => { g[0] = ...; }, driven by a VirtualBrownianTree
 
 Options:
-  --solver NAME      solver class (default Tsit5): explicit Tsit5 Dopri5 Dopri8 Vern7 Vern9
+  --solver NAME      solver class (default Tsit5; a stiff problem such as chemical kinetics
+                     wants --solver Rodas5P, and Tsit5 says so when it stalls): explicit Tsit5 Dopri5 Dopri8 Vern7 Vern9
                      Bosh3 Euler Heun Midpoint Ralston; stiff Rodas5P Rosenbrock23 BDF
                      RadauIIA5 Kvaerno3/4/5 ImplicitEuler, AutoSwitch (Tsit5 <-> Rodas5P);
                      SDE EulerMaruyama EulerHeun Milstein SRA1 ShARK
   --t0 T, --t1 T     time span (default: the model's, t0 = 0)
   --dt0 DT           initial step (default: automatic; the fixed step for SDE solvers)
-  --rtol R, --atol A tolerances (default 1e-6 and 1e-9, or the model's rtol/atol)
-  --saveat SPEC      output times: start:step:stop (e.g. 0:0.1:10), a list 0,1,2,
-                     "steps" (every accepted step) or "t1" (default: 201 times from t0 to t1)
-  --max-steps N      give up after N steps (default 1000000)
+  --rtol R, --atol A tolerances (default 1e-6 and 1e-9, or the model's rtol/atol; tighter
+                     than the library's PIDController defaults, 1e-3 and 1e-6, because the
+                     command line writes results to read)
+  --saveat SPEC      output times: start:step:stop (e.g. 0:0.1:10), log:start:stop:count
+                     (count times evenly spaced in log t, e.g. log:1e-6:1e5:100), a list
+                     0,1,2, "steps" (every accepted step) or "t1" (default: 201 times from
+                     t0 to t1; the plot does not depend on them)
+  --max-steps N      give up after N steps (default 1000000; the library's default is 100000)
   --y0 LIST          override the initial state, e.g. --y0 1,0
   --args JSON        override the parameters, e.g. --args '{"mu": 5}'
   --out FILE         write the solution (.csv or .json; default: CSV on standard output);
                      a missing directory is created; the model file is never overwritten
   --format csv|json  output format (default: JSON for an --out ending in .json, else CSV)
-  --plot FILE.svg    write an SVG plot of the components over time (same rules as --out)
+  --plot FILE        write a plot of the components over time, FILE.svg or FILE.png (same
+                     rules as --out), drawn from the solver's dense output (adaptive
+                     sampling: jumps and spikes are drawn; lines break at events). Needs the
+                     optional package echarts (npm install echarts), and for PNG also
+                     @resvg/resvg-js
   --phase I,J        plot component J against component I instead (a phase portrait)
+  --logx, --logy     log axes on the plot (--logx: log t, or log of component I)
   --vars I,J,...     components to write and plot (default: all)
   --compile          compile f (exact Jacobians for stiff solvers; fails loudly if it cannot)
   --no-compile       use f as written (finite-difference Jacobians for stiff solvers)
                      (default: compile for stiff solvers, falling back to f with a note)
   --seed N           seed of the Brownian motion for SDE models (default 0)
-  --progress, --no-progress   progress bar on standard error (default: on a terminal)
+  --progress, --no-progress   progress on standard error (default: a bar with rate and ETA
+                     on a terminal once a solve runs for half a second; --progress elsewhere
+                     writes a plain line every 5 s)
   --quiet            no summary on standard error
   --help             this text
 

@@ -8,10 +8,11 @@ import { pathToFileURL } from "node:url";
 import * as odeflow from "../index.js";
 import {
   AbstractSDESolver, CompileError, ConstantStepSize, ControlTerm, MultiTerm, ODETerm, PIDController, SaveAt,
-  VirtualBrownianTree, diffeqsolve, resultName, type AbstractSolver, type ProgressMeter, type Solution,
+  RESULTS, TextProgressMeter, VirtualBrownianTree, diffeqsolve, resultName, type AbstractSolver, type ProgressMeter, type Solution,
 } from "../index.js";
 import { type SolveCommand, UsageError, suggest } from "./args.js";
-import { linePlot, type Series } from "./svg.js";
+import { renderPNG, renderSVG } from "../plot/render.js";
+import { solutionFigure, type Figure } from "../plot/figure.js";
 
 /**
  * Exit statuses, as `--help` and docs/command-line.md state them: 0 solved; 1 the solve failed
@@ -109,39 +110,6 @@ function pick(mod: Record<string, unknown>, file: string): Model {
     );
   }
   return { f, y0: src.y0, args: src.args, t0: src.t0, t1: src.t1, names: src.names, diffusion: src.diffusion, rtol: src.rtol, atol: src.atol };
-}
-
-/** A progress bar on standard error that appears only once a solve has run for half a second. */
-class DelayedBar implements ProgressMeter {
-  private t0 = 0;
-  private span = 1;
-  private started = 0;
-  private last = 0;
-  drawn = false;
-  constructor(private readonly write: (s: string) => void, private readonly delayMs: number) {}
-  start(t0: number, t1: number): void {
-    this.t0 = t0;
-    this.span = t1 - t0 || 1;
-    this.started = performance.now();
-    this.last = -Infinity;
-  }
-  update(t: number): void {
-    const now = performance.now();
-    if (now - this.started < this.delayMs || now - this.last < 100) return;
-    this.last = now;
-    this.draw(t);
-  }
-  finish(t: number): void {
-    if (!this.drawn && this.delayMs > 0) return; // a short solve shows no bar unless --progress
-    this.draw(t);
-    this.write("\n");
-  }
-  private draw(t: number): void {
-    const p = Math.min(1, Math.max(0, (t - this.t0) / this.span));
-    const width = 30, filled = Math.round(p * width);
-    this.write(`\r[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${(100 * p).toFixed(1).padStart(5)}%  t = ${t.toPrecision(6)}`);
-    this.drawn = true;
-  }
 }
 
 function finiteOr(value: unknown, what: string, fallback: number | undefined): number | undefined {
@@ -243,7 +211,7 @@ class RowRecorder {
   wrap(s: SaveAt, t0: number): SaveAt {
     this.rowsAtT0 = (s.t0 ? 1 : 0) + (s.ts === undefined ? 0 : s.ts.filter((t) => t === t0).length);
     return new SaveAt({
-      t0: s.t0, t1: s.t1, ...(s.ts === undefined ? {} : { ts: s.ts }), steps: s.steps === 0 ? false : s.steps,
+      t0: s.t0, t1: s.t1, ...(s.ts === undefined ? {} : { ts: s.ts }), steps: s.steps === 0 ? false : s.steps, dense: s.dense,
       fn: (t, y) => {
         this.push(t, y);
         return y;
@@ -286,7 +254,7 @@ class RowRecorder {
 /** The CLI's progress meter: arms the recorder at the first step, and drives the bar if there is one. */
 class Watch implements ProgressMeter {
   started = false;
-  constructor(private readonly bar: DelayedBar | null, private readonly recorder: RowRecorder) {}
+  constructor(private readonly bar: ProgressMeter | null, private readonly recorder: RowRecorder) {}
   start(t0: number, t1: number): void {
     this.started = true;
     this.recorder.started();
@@ -324,7 +292,7 @@ function outputPath(file: string, flag: string, cwd: string, modelPath: string):
 }
 
 /** Writes an output file, creating its directory when missing (said on standard error). */
-function writeOutput(path: string, file: string, flag: string, text: string, io: Io): void {
+function writeOutput(path: string, file: string, flag: string, text: string | Uint8Array, io: Io): void {
   const dir = dirname(path);
   try {
     if (!existsSync(dir)) {
@@ -405,19 +373,24 @@ export async function solveCommand(o: SolveCommand, io: Io): Promise<number> {
     }
   }
 
+  // A plot is drawn from the dense output (asking for it changes no step).
+  const dense = o.plot !== undefined;
   let saveat: SaveAt;
-  if (o.saveat === "steps") saveat = new SaveAt({ t0: true, steps: true });
-  else if (o.saveat === "t1") saveat = new SaveAt({ t1: true });
+  if (o.saveat === "steps") saveat = new SaveAt({ t0: true, steps: true, dense });
+  else if (o.saveat === "t1") saveat = new SaveAt({ t1: true, dense });
   else {
-    const ts = o.saveat ?? Array.from({ length: 201 }, (_, i) => (i === 200 ? t1 : t0 + ((t1 - t0) * i) / 200));
+    const ts = o.saveat ?? defaultTimes(t0, t1);
     const lo = Math.min(t0, t1), hi = Math.max(t0, t1);
     const outside = ts.find((t) => t < lo || t > hi);
     if (outside !== undefined) throw new UsageError(`--saveat time ${outside} is outside the time span [${lo}, ${hi}]; give times between t0 and t1.`);
-    saveat = asUsage(() => new SaveAt({ ts }));
+    saveat = asUsage(() => new SaveAt({ ts, dense }));
   }
+  if (o.plot !== undefined) await checkPlotting(o.plot);
 
+  // A bar with rate and ETA on a terminal (after half a second, unless --progress); with
+  // --progress and no terminal, plain lines.
   const useBar = o.progress ?? io.isTTY;
-  const bar = useBar ? new DelayedBar(io.stderr, o.progress === true ? 0 : 500) : null;
+  const bar = useBar ? new TextProgressMeter({ write: io.stderr, tty: io.isTTY, width: 30, delayMs: o.progress === true ? 0 : 500 }) : null;
   // Output files are checked before anything is solved: never the model itself, never one file twice.
   const outPath = o.out === undefined || o.out === "-" ? null : outputPath(o.out, "--out", io.cwd, modelPath);
   const plotPath = o.plot === undefined ? null : outputPath(o.plot, "--plot", io.cwd, modelPath);
@@ -440,7 +413,6 @@ export async function solveCommand(o: SolveCommand, io: Io): Promise<number> {
       progressMeter: watch,
     });
   } catch (e) {
-    if (bar?.drawn) io.stderr("\n");
     const partial = (e as { solution?: unknown }).solution;
     if (partial instanceof odeflow.Solution) sol = partial as Solution<any>;
     else if (!watch.started) {
@@ -467,17 +439,15 @@ export async function solveCommand(o: SolveCommand, io: Io): Promise<number> {
   else writeOutput(outPath, o.out!, "--out", text, io);
 
   if (plotPath !== null && ts.length > 0) {
-    const [pi, pj] = o.phase ?? [0, 0];
-    const series: Series[] = o.phase
-      ? [{ x: rows.map((r) => r[pi]!), y: rows.map((r) => r[pj]!), label: `${names[pj]} against ${names[pi]}` }]
-      : vars.map((j) => ({ x: ts, y: rows.map((r) => r[j]!), label: names[j]! }));
-    const svg = linePlot(series, {
-      title: `${o.model} — ${o.solver}, rtol ${rtol}`,
-      xLabel: o.phase ? names[pi]! : "t",
-      yLabel: o.phase ? names[pj]! : vars.length === 1 ? names[vars[0]!]! : "y",
-      equalAspect: false,
-    });
-    writeOutput(plotPath, o.plot!, "--plot", svg, io);
+    const title = `${o.model} — ${o.solver}, rtol ${rtol}`;
+    const fig: Figure = sol !== null && sol.hasDense
+      ? solutionFigure(sol, {
+        title, names, logx: o.logx, logy: o.logy,
+        ...(o.phase ? { phase: o.phase } : { components: vars }),
+      })
+      : rowsFigure(title, ts, rows, names, vars, o);
+    const bytes = plotPath.toLowerCase().endsWith(".png") ? await renderPNG(fig, { pixelRatio: 2 }) : await renderSVG(fig);
+    writeOutput(plotPath, o.plot!, "--plot", bytes, io);
   }
 
   if (thrown !== null) {
@@ -501,7 +471,43 @@ export async function solveCommand(o: SolveCommand, io: Io): Promise<number> {
       // A function of the model threw: the loop kept the rows up to the last completed step.
       io.stderr(`odeflow: the solve stopped at t = ${sol.tFinal} (the last completed step): ${culprits.describe(error)}\n${modelFrames(error, modelPath)}`);
     } else io.stderr(`odeflow: the solve stopped at t = ${sol.tFinal}: ${sol.message}\n`);
+    const stiff = sol.result === RESULTS.stalled || sol.result === RESULTS.maxStepsReached;
+    if (stiff && !IMPLICIT.has(o.solver) && !isSde) {
+      io.stderr(`hint: the problem looks stiff for ${o.solver}, an explicit solver: try --solver Rodas5P (or --solver AutoSwitch, which switches between Tsit5 and Rodas5P).\n`);
+    }
     return EXIT.failed;
   }
   return EXIT.solved;
+}
+
+/** The default output times: 201, evenly spaced from t0 to t1 (`--saveat log:…` for log-spaced ones). */
+function defaultTimes(t0: number, t1: number): number[] {
+  return Array.from({ length: 201 }, (_, i) => (i === 200 ? t1 : t0 + ((t1 - t0) * i) / 200));
+}
+
+/** Checks before solving that the plotting packages load (a long solve is not wasted on a missing package). */
+async function checkPlotting(file: string): Promise<void> {
+  const need = file.toLowerCase().endsWith(".png") ? ["echarts", "@resvg/resvg-js"] : ["echarts"];
+  for (const name of need) {
+    try {
+      await import(name);
+    } catch (e) {
+      throw new UsageError(
+        `--plot ${file} needs the optional package ${name} (${(e as Error).message.split("\n")[0]}); install it next to odeflow: npm install ${need.join(" ")}`,
+      );
+    }
+  }
+}
+
+/** A figure of saved rows (when a model threw part-way and there is no Solution). */
+function rowsFigure(title: string, ts: ArrayLike<number>, rows: ArrayLike<number>[], names: string[], vars: number[], o: SolveCommand): Figure {
+  const col = (j: number): number[] => Array.from(rows, (r) => r[j]!);
+  if (o.phase) {
+    const [i, j] = o.phase;
+    return { title, x: { label: names[i]!, log: o.logx }, y: { label: names[j]!, log: o.logy }, series: [{ x: col(i), y: col(j) }] };
+  }
+  return {
+    title, x: { label: "t", log: o.logx }, y: { label: vars.length === 1 ? names[vars[0]!]! : "y", log: o.logy },
+    series: vars.map((j) => ({ label: names[j]!, x: ts, y: col(j) })),
+  };
 }

@@ -45,20 +45,13 @@ export interface EnsembleInputs {
   readonly args: PackedArgs;
 }
 
-/** Trajectories [start, end), solved: their slices of the packed outputs, and where failed ones stopped. */
-export interface EnsemblePart {
+/**
+ * Trajectories [start, end), solved: their slices of the packed outputs (the arrays of
+ * {@link EnsembleStorage} for those trajectories), and where failed ones stopped.
+ */
+export interface EnsemblePart extends Omit<EnsembleStorage, "rowStart"> {
   readonly start: number;
   readonly end: number;
-  readonly ts: Float64Array;
-  readonly ys: Float64Array;
-  readonly counts: Int32Array;
-  readonly results: Uint8Array;
-  readonly tFinal: Float64Array;
-  readonly numSteps: Uint32Array;
-  readonly numAcceptedSteps: Uint32Array;
-  readonly numRejectedSteps: Uint32Array;
-  readonly numFnEvals: Uint32Array;
-  readonly outputs: Float64Array;
   /** [trajectory, where it failed] for each failed trajectory. */
   readonly failures: readonly (readonly [number, string])[];
 }

@@ -22,7 +22,7 @@ export type FunctionSource =
 /**
  * A compiled vector field's inlinable source (the explicit RK kernels fuse it into their stage
  * loop, see INLINE_VECTOR_FIELD in solvers/erk.ts), as templates: its generators were called with
- * placeholder names, which the worker replaces with the names the kernel generator asks for, so
+ * stand-in names, which the worker replaces with the names the kernel generator asks for, so
  * the worker fuses the same code (without it a worker would run the unfused kernel, ~25% slower).
  */
 export interface InlineTemplate {

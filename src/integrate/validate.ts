@@ -17,10 +17,22 @@ import { describeValue, type StateLike, Structure } from "../tree.js";
 import { suggest } from "../util/suggest.js";
 import { DEFAULT_OUTPUT_BUDGET, tooLarge } from "./output.js";
 
-/** Options of {@link diffeqsolve}. */
+/**
+ * `A` where it is not inferred from: `args` is checked against the args type of the terms (the
+ * parameter type of the vector field) instead of widening it. (TypeScript 5.4's `NoInfer`, in a
+ * form older compilers read.)
+ */
+export type ArgsOf<A> = [A][A extends any ? 0 : never];
+
+/**
+ * Options of {@link diffeqsolve}. `A` is the args type of the terms: with a vector field whose
+ * parameter is typed, `(t, y, args: { k: number }, dy) => …`, or a `compile`d one with typed
+ * parameters, an `args` with a misspelt or missing key fails to type-check. An untyped vector
+ * field takes any args.
+ */
 export interface DiffeqsolveOptions<Y extends StateLike = StateLike, A = any> {
   /** The terms of the equation: `new ODETerm(f)` for an ODE. */
-  terms: AbstractTerm;
+  terms: AbstractTerm<A>;
   /** The solver, for example `new Tsit5()`. */
   solver: AbstractSolver<any>;
   /** Start time. */
@@ -31,8 +43,8 @@ export interface DiffeqsolveOptions<Y extends StateLike = StateLike, A = any> {
   dt0?: number;
   /** Initial state: a number, an array, a Float64Array, or nested plain objects/arrays of numbers. */
   y0: Y;
-  /** Parameters passed to the vector field unchanged. */
-  args?: A;
+  /** Parameters passed to the vector field unchanged; of the type the terms' functions take. */
+  args?: ArgsOf<A>;
   /** What to save. @defaultValue `new SaveAt({ t1: true })` */
   saveat?: SaveAt;
   /**

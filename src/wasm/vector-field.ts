@@ -21,6 +21,7 @@
  */
 import { Graph, MATH_BINARY, MATH_UNARY, Op } from "../compile/graph.js";
 import { flattenArgs, type ArgLayout } from "../compile/args.js";
+import { reducedPower } from "../compile/powers.js";
 import { Code, type ModuleBuilder, ValType } from "./encoder.js";
 import { I32, i32Addr } from "./layout.js";
 
@@ -227,6 +228,9 @@ for (const [name, op] of MATH_BINARY) {
 // `**` and `%` as JavaScript evaluates them (the generated code writes `a ** b` and `a % b`).
 IMPORTED.set(Op.POW, { name: "pow", arity: 2, fn: (a, b) => a ** b });
 IMPORTED.set(Op.MOD, { name: "mod", arity: 2, fn: (a, b) => a % b });
+// A constant power in its reduced form (the same operations as the generated JavaScript; b is the
+// exponent's constant node).
+IMPORTED.set(Op.POWC, { name: "powc", arity: 2, fn: reducedPower });
 
 /** The import object for the functions a plan uses. */
 export function fieldImports(plan: FieldPlan): Record<string, (a: number, b: number) => number> {

@@ -94,20 +94,50 @@ test("JSON output with a stiff solver: the model is compiled (exact Jacobian); x
   assert.ok(Math.abs(JSON.parse(a.out).ys[0][0] - Math.cos(6)) < 1e-6);
 });
 
-test("--plot writes an SVG: one line per component over time, or a phase portrait with --phase", async () => {
+test("--plot writes an SVG from dense output: one line per component over time, or a phase portrait with --phase", async () => {
   let r = await run("solve", "oscillator.mjs", "--plot", "p.svg", "--out", "p.csv");
   assert.equal(r.code, 0, r.err);
   let svg = readFileSync(join(dir, "p.svg"), "utf8");
-  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-  assert.equal(svg.match(/<polyline/g)?.length, 2);
-  assert.match(svg, />x</);
-  assert.match(svg, />v</);
+  assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  // Two curves (long paths), a legend with a line sample and a label for each.
+  assert.equal(svg.match(/<path d="M[^"]{400,}"/g)?.length, 2);
+  assert.match(svg, />x<\/text>/);
+  assert.match(svg, />v<\/text>/);
   r = await run("solve", "oscillator.mjs", "--plot", "phase.svg", "--phase", "0,1", "--vars", "1", "--out", "p1.csv");
   assert.equal(r.code, 0, r.err);
   svg = readFileSync(join(dir, "phase.svg"), "utf8");
-  assert.equal(svg.match(/<polyline/g)?.length, 1);
-  assert.match(svg, /v against x/);
+  assert.equal(svg.match(/<path d="M[^"]{400,}"/g)?.length, 1);
+  assert.match(svg, />v<\/text>/);
   assert.deepEqual(parseCsv(readFileSync(join(dir, "p1.csv"), "utf8")).header, ["t", "v"], "--vars selects the written columns");
+});
+
+test("--logx/--logy and log-spaced --saveat: a stiff decay over ten decades, plotted on log axes, also as PNG", async () => {
+  writeFileSync(join(dir, "stiffdecay.mjs"), "export const y0 = [1, 1];\nexport function f(t, y, a, dy) { dy[0] = -1e4 * y[0]; dy[1] = -y[1]; }\n");
+  const r = await run("solve", "stiffdecay.mjs", "--solver", "Rodas5P", "--t1", "10", "--rtol", "1e-8", "--atol", "1e-14", "--saveat", "log:1e-8:10:10", "--plot", "log.svg", "--logx", "--logy");
+  assert.equal(r.code, 0, r.err);
+  const rows = parseCsv(r.out).rows;
+  assert.deepEqual(rows.map((row) => row[0]), [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10].map((t, i) => (i === 0 || i === 9 ? t : rows[i]![0]!)));
+  rows.forEach((row, i) => assert.ok(Math.abs(Math.log10(row[0]!) - (i - 8)) < 1e-12, `row ${i} at t = ${row[0]}`));
+  for (const [t, a, b] of rows) assert.ok(Math.abs(a! - Math.exp(-1e4 * t!)) < 1e-7 && Math.abs(b! - Math.exp(-t!)) < 1e-7);
+  const svg = readFileSync(join(dir, "log.svg"), "utf8");
+  // Decade ticks written as powers of ten; the time axis reaches back into the first step.
+  for (const tick of ["10⁻⁶", "10⁻⁴", "10⁰"]) assert.match(svg, new RegExp(`>${tick}</text>`), `tick ${tick}`);
+  const png = await run("solve", "stiffdecay.mjs", "--solver", "Rodas5P", "--t1", "10", "--plot", "log.png", "--logx", "--saveat", "t1");
+  assert.equal(png.code, 0, png.err);
+  assert.deepEqual(Array.from(readFileSync(join(dir, "log.png")).subarray(1, 4)), [80, 78, 71], "a PNG file");
+});
+
+test("a stiff problem with an explicit solver: the hint names --solver Rodas5P", async () => {
+  writeFileSync(join(dir, "rober.mjs"), `export const y0 = [1, 0, 0];
+export const args = { k1: 0.04, k2: 3e7, k3: 1e4 };
+export function f(t, [a, b, c], { k1, k2, k3 }, dy) { dy[0] = -k1 * a + k3 * b * c; dy[1] = k1 * a - k2 * b * b - k3 * b * c; dy[2] = k2 * b * b; }
+`);
+  const r = await run("solve", "rober.mjs", "--t1", "1e5", "--saveat", "t1");
+  assert.equal(r.code, 1);
+  assert.match(r.err, /stalled/);
+  assert.match(r.err, /hint: the problem looks stiff for Tsit5, an explicit solver: try --solver Rodas5P/);
+  const ok = await run("solve", "rober.mjs", "--t1", "1e5", "--saveat", "t1", "--solver", "Rodas5P");
+  assert.equal(ok.code, 0, ok.err);
 });
 
 test("an SDE model (exports diffusion) with zero noise reproduces the ODE; fixed-step solvers ask for --dt0", async () => {
@@ -146,10 +176,15 @@ test("a model.js with ES module syntax outside a \"type\": \"module\" project st
   assert.match(bad.stderr, /cannot load the model plain-bad\.js: Cannot find module '[^']*nowhere\.js'|cannot load plain-bad\.js as an ES module .*rename it to \.mjs, or add "type": "module"/);
 });
 
-test("--progress draws a bar on standard error ending at 100%", async () => {
+test("--progress: a bar on a terminal ending at 100%, plain lines elsewhere", async () => {
+  let err = "";
+  const code = await main(["solve", "decay.mjs", "--t1", "1", "--progress", "--quiet", "--saveat", "t1"], { stdout: () => {}, stderr: (s) => void (err += s), isTTY: true, cwd: dir });
+  assert.equal(code, 0);
+  assert.match(err, /\r\[#{30}\] 100\.0%  t = 1\.00000\n$/);
   const r = await run("solve", "decay.mjs", "--t1", "1", "--progress", "--quiet", "--saveat", "t1");
   assert.equal(r.code, 0);
-  assert.match(r.err, /\r\[#{30}\] 100\.0%  t = 1\.00000\n$/);
+  assert.ok(!r.err.includes("\r"), "no carriage returns when standard error is not a terminal");
+  assert.match(r.err, /^progress 0\.0% \(t = 0 of 0 … 1\)[^\n]*\nprogress done: t = 1 in [0-9.]+ m?s\n$/);
 });
 
 test("--help and --version", async () => {
@@ -181,7 +216,8 @@ test("bad input: exit status 2 and a message that names the problem and the fix"
     [["solve", "decay.mjs", "--t1", "1", "--saveat", "0:0.1"], /--saveat "0:0\.1" is not start:step:stop/],
     [["solve", "decay.mjs", "--t1", "1", "--saveat", "0:-0.1:1"], /the step -0\.1 must be non-zero and go from 0 towards 1/],
     [["solve", "decay.mjs", "--t1", "1", "--saveat", "0:0.5:2"], /--saveat time 1\.5 is outside the time span \[0, 1\]/],
-    [["solve", "decay.mjs", "--t1", "1", "--plot", "p.png"], /--plot writes an SVG file; its name must end in \.svg/],
+    [["solve", "decay.mjs", "--t1", "1", "--plot", "p.pdf"], /--plot writes an SVG or PNG file; its name must end in \.svg or \.png/],
+    [["solve", "decay.mjs", "--t1", "1", "--saveat", "log:0:1:5"], /log-spaced times need 0 < start ≠ stop; got start 0/],
     [["solve", "decay.mjs", "--t1", "1", "--phase", "0,1"], /component 1 does not exist: the state has 1 components/],
     [["solve", "decay.mjs", "--t1", "1", "--args", "{k:1}"], /--args must be JSON/],
     [["solve", "decay.mjs", "--t1", "1", "--format", "xml"], /--format must be csv or json; got "xml"/],
@@ -283,6 +319,9 @@ test("--help lists exactly the flags the parser takes, and the guide's table nam
   const guide = readFileSync(join(root, "docs/command-line.md"), "utf8");
   for (const f of flags) if (f !== "help") assert.ok(guide.includes(`--${f}`), `docs/command-line.md does not mention --${f}`);
   assert.match(HELP_SOLVE, /runs with your rights/);
+  // Where the command line's defaults differ from the library's, --help says so.
+  assert.match(HELP_SOLVE, /default 1e-6 and 1e-9[^]*library's PIDController defaults, 1e-3 and 1e-6/);
+  assert.match(HELP_SOLVE, /default 1000000; the library's default is 100000/);
   assert.match(guide, /A model file is code/);
   assert.match(HELP_SOLVE, /Exit status: 0 solved; 1 the solve failed.*\n.*2 bad command line or model\n?.*3 internal error/s);
 });

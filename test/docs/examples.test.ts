@@ -15,6 +15,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const library = pathToFileURL(join(root, "src", "entry.ts")).href;
 /** `odeflow/webgpu` (a GPUDevice in Node), mapped to its source as "odeflow" is. */
 const webgpuEntry = pathToFileURL(join(root, "src", "node", "webgpu.ts")).href;
+/** `odeflow/plot`, mapped to its source likewise. */
+const plotEntry = pathToFileURL(join(root, "src", "plot", "index.ts")).href;
 const tmp = mkdtempSync(join(tmpdir(), "odeflow-docs-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -32,6 +34,7 @@ export const GUIDES: Record<string, number> = {
   "docs/integrator.md": 4,
   "docs/ensembles-on-the-gpu.md": 2,
   "docs/webassembly.md": 3,
+  "docs/plotting.md": 3,
   "docs/delay-equations.md": 4,
   "docs/data-and-controls.md": 2,
 };
@@ -114,8 +117,9 @@ for (const file of files) {
   const blocks = all.filter((b) => RUNNABLE.has(b.lang) && !shown.includes(b));
   blocks.forEach((b, k) => {
     test(`${file}:${b.line} runs`, async () => {
-      assert.match(b.code, /from "odeflow"/, `${file}:${b.line}: an example imports from "odeflow", as users write it`);
-      const code = b.code.replace(/from "odeflow"/g, `from ${JSON.stringify(library)}`).replace(/from "odeflow\/webgpu"/g, `from ${JSON.stringify(webgpuEntry)}`);
+      assert.match(b.code, /from "odeflow(\/plot)?"/, `${file}:${b.line}: an example imports from "odeflow", as users write it`);
+      const code = b.code.replace(/from "odeflow"/g, `from ${JSON.stringify(library)}`).replace(/from "odeflow\/webgpu"/g, `from ${JSON.stringify(webgpuEntry)}`)
+        .replace(/from "odeflow\/plot"/g, `from ${JSON.stringify(plotEntry)}`);
       const out = join(tmp, `${file.replace(/[/.]/g, "_")}_${k}.mts`);
       // Keep the block's line numbers in stack traces: the fence line becomes a comment.
       writeFileSync(out, `// ${file}:${b.line}\n${code}\n`);

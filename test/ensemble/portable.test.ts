@@ -74,11 +74,13 @@ test("numerical failures travel as result codes and messages; closures are refus
   assert.equal(plan.solution().message(3), local.message(3));
 
   await assert.rejects(
-    planEnsemble({ ...o, module: undefined, terms: new ODETerm((t: number, y: Float64Array, a: unknown, dy: Float64Array) => void (dy[0] = -y[0]!)) }),
+    planEnsemble({ ...o, module: undefined, terms: new ODETerm((t: number, y: Float64Array, a: unknown, dy: Float64Array) => void (dy[0] = -y[0]!), { compile: false }) }),
     /planEnsemble: the vector field is a plain function \(a closure cannot travel to a worker\); name the module that exports it/,
   );
-  // A compiled vector field travels as its source.
+  // A compiled vector field travels as its source, and so does a plain one that `new ODETerm` compiles.
   const vf = compile((t: number, [y]: number[]) => [-y], {});
   const c = await planEnsemble({ ...o, module: undefined, terms: new ODETerm(vf) });
   assert.equal(c.problem.descriptor.vectorField.kind, "source");
+  const auto = await planEnsemble({ ...o, module: undefined, terms: new ODETerm((t: number, y: Float64Array, a: unknown, dy: Float64Array) => void (dy[0] = -y[0]!)) });
+  assert.equal(auto.problem.descriptor.vectorField.kind, "source");
 });

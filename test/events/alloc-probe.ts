@@ -26,9 +26,9 @@ async function count(opts: Parameters<typeof diffeqsolve>[0]): Promise<number> {
   return minor;
 }
 const event = new Event({ cond: (_t, y) => y[0]! - 0.1 });
-// The least of three solves each: the loop itself boxes a double a step in some of V8's compilations
+// The least of five solves each: the loop itself boxes a double a step in some of V8's compilations
 // (both variants alike), which one extra GC in a single solve would otherwise pin on the event.
-const without = Math.min(await count(base), await count(base), await count(base));
-const withEvent = Math.min(await count({ ...base, event }), await count({ ...base, event }), await count({ ...base, event }));
+const without = Math.min(await count(base), await count(base), await count(base), await count(base), await count(base));
+const withEvent = Math.min(await count({ ...base, event }), await count({ ...base, event }), await count({ ...base, event }), await count({ ...base, event }), await count({ ...base, event }));
 obs.disconnect();
 console.log(JSON.stringify({ without, withEvent }));

@@ -180,7 +180,8 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
   }
 
   extraStats(state: RosenbrockState): Record<string, number> {
-    return state.im.stats({ numNewtonIterations: 0 });
+    // Rosenbrock methods solve linear systems, no Newton iterations: no counter for them.
+    return state.im.stats({});
   }
 
   restart(state: RosenbrockState, t: number, y: Float64Array): Float64Array {
