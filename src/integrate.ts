@@ -40,7 +40,11 @@ export function diffeqsolve<Y extends StateLike, A = any>(options: DiffeqsolveOp
   const integration = new Integration(v, options.args);
   integration.start(v.y0, options.args);
   integration.run();
-  return solutionOf(integration, options.throw ?? true, false);
+  try {
+    return solutionOf(integration, options.throw ?? true, false);
+  } finally {
+    integration.release(); // nothing outside holds it: its buffers serve the next solve
+  }
 }
 
 /** @internal The loop's buffers for one validated problem (reusable across solves). */

@@ -167,7 +167,9 @@ export class Solution<Y = unknown> {
     this.structure = init.structure;
     const d = init.dense;
     this.dense = d === null ? null : { solverName: d.solver.name, n: d.n, count: d.count, tStart: d.tStart, dt: d.dt, data: d.data, stride: d.stride };
-    hidden.set(this, { solver: d === null ? null : d.solver, ys: null });
+    // Without dense output there is nothing to hide yet (a WeakMap entry costs ~0.3 µs): the row
+    // views are made on first read (hiddenOf).
+    if (d !== null) hidden.set(this, { solver: d.solver, ys: null });
   }
 
   /**

@@ -330,10 +330,11 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm<A> {
  * ```
  */
 export function assertRevisitable(terms: AbstractTerm): void {
-  if (terms instanceof MultiTerm) {
-    for (const t of terms.terms) assertRevisitable(t);
-  } else if (terms instanceof ControlTerm) {
-    const c = terms.control as { revisitable?: unknown } | null;
+  // By `kind`, not instanceof: a bundle of ODE solves then carries no ControlTerm or MultiTerm code.
+  if (terms.kind === "multi") {
+    for (const t of (terms as MultiTerm).terms) assertRevisitable(t);
+  } else if (terms.kind === "control") {
+    const c = (terms as ControlTerm).control as { revisitable?: unknown } | null;
     if (c !== null && typeof c === "object" && c.revisitable === false) {
       throw new TypeError(
         `diffeqsolve: adaptive step-size control (PIDController) revisits intervals after a rejected step, but the control is a ` +
@@ -357,8 +358,8 @@ export function assertRevisitable(terms: AbstractTerm): void {
  * ```
  */
 export function checkStateSize(terms: AbstractTerm, n: number, api = "diffeqsolve"): void {
-  if (terms instanceof MultiTerm) {
-    for (const t of terms.terms) checkStateSize(t, n, api);
+  if (terms.kind === "multi") {
+    for (const t of (terms as MultiTerm).terms) checkStateSize(t, n, api);
     return;
   }
   if (!(terms instanceof ODETerm)) return;
@@ -390,8 +391,8 @@ export function checkStateSize(terms: AbstractTerm, n: number, api = "diffeqsolv
  * ```
  */
 export function checkTermArgs(terms: AbstractTerm, args: unknown, api = "diffeqsolve"): void {
-  if (terms instanceof MultiTerm) {
-    for (const t of terms.terms) checkTermArgs(t, args, api);
+  if (terms.kind === "multi") {
+    for (const t of (terms as MultiTerm).terms) checkTermArgs(t, args, api);
     return;
   }
   if (!(terms instanceof ODETerm)) return;

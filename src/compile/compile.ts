@@ -9,6 +9,8 @@ import { lower } from "./lower.js";
 import { parseFunction } from "./parse.js";
 import type { ModelBuilder } from "./builder.js";
 import { compileAutomatically } from "./auto.js";
+import { installFusedKernels } from "../solvers/erk.js";
+import { fusedKernelFor } from "../solvers/fused.js";
 import { installAutomaticCompiler } from "../terms.js";
 import { suggest } from "../util/suggest.js";
 import { describeValue } from "../tree.js";
@@ -159,5 +161,7 @@ function compileChecked<A>(fn: Function | string | ModelBuilder, options: Compil
   return fromGraph<A>(graph, outputs, layout, mode === "interpreter" || (mode === "auto" && !canGenerate()) ? "interpreter" : "codegen");
 }
 
-// Where the compiler is part of the program, `new ODETerm(f)` compiles plain functions (auto.ts).
+// Where the compiler is part of the program, `new ODETerm(f)` compiles plain functions (auto.ts),
+// and explicit Runge–Kutta solvers fuse compiled vector fields into their stages (solvers/fused.ts).
 installAutomaticCompiler(compileAutomatically);
+installFusedKernels(fusedKernelFor);

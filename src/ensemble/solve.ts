@@ -10,7 +10,7 @@ import { type EnsembleBaseOptions, ensembleTerms, type PreparedEnsemble, prepare
 import { createSerialWorkspace, hookError, runTrajectories } from "./serial.js";
 import { allocateStorage, type EnsembleMode, type EnsembleMoments, EnsembleSolution, type EnsembleStorage, type StorageShape } from "./solution.js";
 import { availableCores, defaultWorkerScript, prestartPool, runOnWorkers, runThreads } from "./threads.js";
-import type { ModuleExports, ProblemDescriptor } from "./transfer.js";
+import { describeProblem, descriptorKey, type ModuleExports, type ProblemDescriptor } from "./transfer.js";
 import { allocating, checkEnsembleMemory, trajectoryBytes } from "./memory.js";
 
 /**
@@ -249,13 +249,17 @@ export async function solveEnsemble<A = any, R = unknown>(options: EnsembleOptio
 
 type Travel = { descriptor: ProblemDescriptor; key: string };
 
-/** The problem as it travels to workers, or why it cannot (the catalog of solvers is loaded only here). */
+/**
+ * The problem as it travels to workers, or why it cannot. (./transfer.js is imported statically: a
+ * dynamic import of it would make bundlers without code splitting, esbuild's default, wrap every
+ * module it reaches, the whole core included, in lazy initialisers, ~200 bytes gzipped more in
+ * every bundle, even one that never solves an ensemble.)
+ */
 async function describeForThreads(options: EnsembleOptions, terms: AbstractTerm, mod: ModuleExports): Promise<Travel | string> {
   if (typeof SharedArrayBuffer === "undefined") return "SharedArrayBuffer is not available (browsers need cross-origin isolation)";
   if ((options.saveat?.steps ?? 0) > 0 && (options.output === undefined || options.output.keepSaved === true)) {
     return "`SaveAt({ steps })` saves a different number of rows per trajectory, which the worker threads do not collect";
   }
-  const { describeProblem, descriptorKey } = await import("./transfer.js");
   const described = describeProblem(options, terms, mod);
   if (!described.ok) return described.reason;
   return { descriptor: described.descriptor, key: descriptorKey(described.descriptor) };

@@ -8,7 +8,8 @@
 import type { AbstractStepSizeController } from "../controllers/base.js";
 import { SaveAt } from "../saveat.js";
 import { canGenerate } from "../solvers/codegen.js";
-import { INLINE_VECTOR_FIELD, type InlineVectorField } from "../solvers/erk.js";
+import { INLINE_VECTOR_FIELD, type InlineVectorField, installFusedKernels } from "../solvers/erk.js";
+import { fusedKernelFor } from "../solvers/fused.js";
 import type { AbstractSolver } from "../solvers/solver.js";
 import { ODETerm } from "../terms.js";
 import { controllerClassName, rebuildController, SOLVERS, solverClassName } from "./catalog.js";
@@ -247,6 +248,7 @@ export async function loadFunction(src: FunctionSource, cache: Map<string, Recor
     if (inline !== undefined) {
       const hook = inlineFromTemplate(inline);
       Object.defineProperty(vf, INLINE_VECTOR_FIELD, { value: () => hook, enumerable: false });
+      installFusedKernels(fusedKernelFor); // a worker may not load the compiler, which installs them
     }
     return vf;
   }

@@ -52,7 +52,7 @@ export async function solveAsync<Y extends StateLike, A = any>(options: Diffeqso
       core.stop(RESULTS.aborted, `t = ${core.t}: ${abortReason(signal)}`);
       break;
     }
-    core.runUntil(performance.now() + sliceMs);
+    core.run(Infinity, performance.now() + sliceMs);
     if (core.running) await yieldToEventLoop();
   }
   const throwOnFailure = (options.throw ?? true) && core.result !== RESULTS.aborted;

@@ -97,7 +97,7 @@ export class Integrator<Y = unknown> {
    */
   step(): boolean {
     this.checkRunning("step()");
-    this.core.advance();
+    this.core.run(1);
     this.throwIfFailed();
     return this.core.running;
   }
@@ -121,7 +121,7 @@ export class Integrator<Y = unknown> {
     if (t === core.t) return Float64Array.from(core.y);
     this.checkRunning("advanceTo(t)");
     core.setProbe(t);
-    while (core.running && !core.probeDone) core.advance();
+    while (core.running && !core.probeDone) core.run(1);
     this.throwIfFailed();
     return Float64Array.from(core.probeDone ? core.probeY : core.y);
   }

@@ -85,14 +85,14 @@ export class Integration<Y = unknown> {
   /** The outputs: the SaveAt's (or its first sub's) first, then its other `subs`, each with its rows. */
   readonly savers: readonly Saver[];
   /** The doubles of the step (slots in controllers/base.ts). */
-  readonly rec = new Float64Array(REC_SIZE);
+  readonly rec: Float64Array;
   y: Float64Array;
   y1: Float64Array;
   yErr: Float64Array;
   yErr2: Float64Array;
   ytmp: Float64Array;
   /** The loop's own state vectors (used unless the solver keeps them in its memory: `vectorBackend`). */
-  private readonly own: { y: Float64Array; y1: Float64Array; yErr: Float64Array; yErr2: Float64Array; ytmp: Float64Array };
+  private readonly own: { readonly y: Float64Array; readonly y1: Float64Array; readonly yErr: Float64Array; readonly yErr2: Float64Array; readonly ytmp: Float64Array };
   readonly events: EventDetector | null;
   readonly clip: StepClipper;
   dense: DenseStore | null = null;
@@ -127,7 +127,10 @@ export class Integration<Y = unknown> {
   private readonly stallTimes = new Float64Array(2);
   /** The time of the SaveAt fn call in progress (for the message if it throws). */
   readonly callT = new Float64Array(1);
+  /** Where `Integrator.advanceTo` receives the state at its time. */
   readonly probeY: Float64Array;
+  /** Set by {@link release}: the buffers belong to the next solve of the same size. */
+  private released = false;
 
   constructor(readonly v: Validated<Y>, args: unknown, options: IntegrationOptions = {}) {
     const n = v.y0.length;
@@ -143,11 +146,14 @@ export class Integration<Y = unknown> {
       return new Saver(spec, new Rows(width, rows, i === 0 && options.plan === true, v.maxOutputBytes));
     });
     this.width = this.savers[0]!.rows.width;
-    this.own = { y: new Float64Array(n), y1: new Float64Array(n), yErr: new Float64Array(n), yErr2: new Float64Array(n), ytmp: new Float64Array(n) };
+    const b = spare !== null && spare.n === n ? spare : null;
+    spare = null;
+    this.rec = b?.rec ?? new Float64Array(REC_SIZE);
+    this.probeY = b?.probeY ?? new Float64Array(n);
+    this.own = b?.own ?? { y: new Float64Array(n), y1: new Float64Array(n), yErr: new Float64Array(n), yErr2: new Float64Array(n), ytmp: new Float64Array(n) };
     ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = this.own);
-    this.probeY = new Float64Array(n);
     this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
-    this.stall = v.controller.adaptive ? new StallDetector() : null;
+    this.stall = v.controller.adaptive ? (b?.stall ?? new StallDetector()) : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
     const outputTimes = specs.flatMap((spec) => (spec.ts === undefined ? [] : Array.from(spec.ts)));
@@ -167,6 +173,18 @@ export class Integration<Y = unknown> {
 
   set its(value: number) {
     this.savers[0]!.its = value;
+  }
+
+  /**
+   * @internal The caller is done with this Integration (it has read the solution): its buffers go
+   * to the next solve of the same size, and it must not be used again. Only an owner that never
+   * hands the Integration out calls this (`diffeqsolve`).
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.status = ENDED;
+    spare = { n: this.n, rec: this.rec, probeY: this.probeY, own: this.own, stall: this.stall };
   }
 
   /** The time the solve has reached. */
@@ -262,34 +280,20 @@ export class Integration<Y = unknown> {
     this.ytmp = b.ytmp;
   }
 
-  /** Runs the loop to the end. */
-  run(): void {
-    this.guarded(() => {
-      while (this.status === RUNNING) this.attempt();
-    });
-  }
-
   /**
-   * Runs the loop until it ends or the clock (`performance.now()`) passes `deadline`, looking at
-   * the clock every 32 attempted steps (a slice of `solveAsync`).
+   * Runs the loop until it ends, or until `accepted` more steps are accepted (the integrator's
+   * `step()`: 1), or until the clock (`performance.now()`, looked at every 32 attempted steps)
+   * passes `deadline` (a slice of `solveAsync`).
    */
-  runUntil(deadline: number): void {
+  run(accepted = Infinity, deadline = Infinity): void {
+    const until = this.numAcceptedSteps + accepted;
     this.guarded(() => {
       let k = 0;
-      while (this.status === RUNNING) {
+      while (this.status === RUNNING && this.numAcceptedSteps < until) {
         this.attempt();
-        if ((++k & 31) === 0 && performance.now() >= deadline) return;
+        if ((++k & 31) === 0 && deadline < Infinity && performance.now() >= deadline) return;
       }
     });
-  }
-
-  /** Attempts steps until one is accepted or the loop ends; returns whether a step was accepted. */
-  advance(): boolean {
-    const before = this.numAcceptedSteps;
-    this.guarded(() => {
-      while (this.status === RUNNING && this.numAcceptedSteps === before) this.attempt();
-    });
-    return this.numAcceptedSteps > before;
   }
 
   /**
@@ -596,6 +600,20 @@ export class Integration<Y = unknown> {
     }
   }
 }
+
+/**
+ * The buffers of the last released Integration that depend only on the state's length n (the step
+ * record, probeY, the state vectors, the stall detector, which `start` resets), for the next solve
+ * of the same size: allocating them is a real part of a small solve's fixed cost (a typed array of
+ * more than 8 doubles costs ~0.3 µs). One set is kept, so nothing accumulates.
+ */
+let spare: {
+  readonly n: number;
+  readonly rec: Float64Array;
+  readonly probeY: Float64Array;
+  readonly own: Integration["own"];
+  readonly stall: StallDetector | null;
+} | null = null;
 
 /** "TypeError: message" for the message of a result. */
 function describeError(e: unknown): string {

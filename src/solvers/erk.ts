@@ -12,7 +12,7 @@
  * f(t1, y1) lazily, when the next step starts or dense output needs it, so a rejected step never
  * pays for it.
  */
-import { ODETerm, type AbstractTerm, type InPlaceVectorField } from "../terms.js";
+import type { AbstractTerm, InPlaceVectorField } from "../terms.js";
 import { describeValue } from "../tree.js";
 import { checkKeys } from "../util/options.js";
 import type { AbstractSolver, SolverState, VectorBackend } from "./solver.js";
@@ -23,7 +23,7 @@ import { chooseBackend, checkBackendOptions, type WasmBackendOption, wasmProvide
 import type { WasmERKWorkspace } from "../wasm/erk-workspace.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
-type StepKernel = (
+export type StepKernel = (
   f: InPlaceVectorField,
   args: unknown,
   n: number,
@@ -65,16 +65,6 @@ export interface InlineVectorField {
   scalar?(t: string, y: (j: number) => string, prefix: string): { code: string; outputs: string[] };
 }
 
-/** Largest state size for which a fused kernel keeps the state and stages in scalar locals. */
-const MAX_SCALAR_FUSED_N = 16;
-
-/**
- * Fusion pays where the call per stage is a real part of the cost (small vector fields); a step
- * function of more than ~2000 inlined operations is slow to warm up and to optimise, and gains
- * nothing over calling a separately optimised f. Larger vector fields keep one call per stage.
- */
-const MAX_FUSED_STEP_OPERATIONS = 2000;
-
 /** Workspace of an explicit Runge–Kutta solve. */
 export interface ERKState extends SolverState {
   /** The step kernel: the method's, or one fused with a compiled vector field. */
@@ -87,8 +77,6 @@ export interface ERKState extends SolverState {
   /** Stage buffers (views into one allocation): method stages, then f1 (non-FSAL), then extras. */
   readonly ks: Float64Array[];
   readonly ytmp: Float64Array;
-  /** Interpolation weights scratch. */
-  readonly w: Float64Array;
   /** ks[0] holds f at the start of the next step. */
   k0Valid: boolean;
   /** ks[f1Index] holds f(t1, y1) of the last accepted step. */
@@ -199,66 +187,20 @@ export function stepKernel(tab: Tableau, generated: boolean = canGenerate()): St
 }
 
 /**
- * The fused kernel on scalar locals (small n): stage values, stage derivatives and y1 live in
- * `const` locals (as a C compiler would keep them in registers) and are stored to the stage
- * buffers only for dense output and FSAL reuse. Same sums in the same order as
- * {@link generateStepSource}, so the results are identical.
+ * The fused kernel of a tableau for `terms` with n components, or null where none applies (the
+ * terms are not an ODETerm of an inlinable, small enough vector field): ./fused.ts.
  */
-function generateScalarFusedSource(tab: Tableau, inline: InlineVectorField, n: number): string {
-  const scalar = inline.scalar!;
-  const s = tab.stages;
-  const J = Array.from({ length: n }, (_, j) => j);
-  const comb = (coefs: ArrayLike<number>, count: number, j: number): string => {
-    const terms: string[] = [];
-    for (let l = 0; l < count; l++) {
-      const a = coefs[l]!;
-      if (a !== 0) terms.push(a === 1 ? `K${l}_${j}` : `${lit(a)} * K${l}_${j}`);
-    }
-    return terms.join(" + ");
-  };
-  const lines: string[] = [inline.prelude];
-  lines.push(`const ${Array.from({ length: s }, (_, i) => `k${i} = ks[${i}]`).join(", ")};`);
-  for (const j of J) lines.push(`const Y0_${j} = y0[${j}], K0_${j} = k0[${j}];`);
-  const stage = (i: number, tc: string, y: (j: number) => string): void => {
-    const { code, outputs } = scalar(tc, y, `s${i}_`);
-    lines.push(code);
-    for (const j of J) lines.push(`const K${i}_${j} = ${outputs[j]}; k${i}[${j}] = K${i}_${j};`);
-  };
-  for (let i = 1; i < s; i++) {
-    if (tab.fsal && i === s - 1) break;
-    for (const j of J) {
-      const c = comb(tab.a.subarray(i * s, i * s + i), i, j);
-      lines.push(`const S${i}_${j} = Y0_${j}${c ? ` + dt * (${c})` : ""};`);
-    }
-    stage(i, tab.c[i] === 1 ? "t1" : tab.c[i] === 0 ? "t" : `t + ${lit(tab.c[i]!)} * dt`, (j) => `S${i}_${j}`);
-  }
-  for (const j of J) lines.push(`const Y1_${j} = Y0_${j} + dt * (${comb(tab.b, s, j)}); y1[${j}] = Y1_${j};`);
-  if (tab.fsal) stage(s - 1, "t1", (j) => `Y1_${j}`);
-  for (const j of J) {
-    if (tab.bErr) lines.push(`yErr[${j}] = dt * (${comb(tab.bErr, s, j) || "0"});`);
-    if (tab.bErr2) lines.push(`yErr2[${j}] = dt * (${comb(tab.bErr2, s, j) || "0"});`);
-  }
-  return lines.join("\n");
-}
+export type FusedKernels = (tab: Tableau, terms: AbstractTerm | undefined, n: number) => StepKernel | null;
 
-const fusedCache = new WeakMap<object, Map<Tableau, StepKernel>>();
+let fusedKernels: FusedKernels | null = null;
 
-/** The step kernel of a tableau fused with an inlinable vector field (cached per both). */
-function fusedKernel(tab: Tableau, vf: object, inline: InlineVectorField): StepKernel {
-  let m = fusedCache.get(vf);
-  if (m === undefined) fusedCache.set(vf, (m = new Map()));
-  let k = m.get(tab);
-  if (k === undefined) {
-    const source = inline.scalar !== undefined && inline.n <= MAX_SCALAR_FUSED_N
-      ? generateScalarFusedSource(tab, inline, inline.n)
-      : generateStepSource(tab, inline);
-    k = new Function(
-      "f", "args", "n", "_t", "_dt", "_t1", "y0", "y1", "yErr", "yErr2", "ks", "ytmp", "times",
-      `"use strict";\nconst t = times[0], dt = times[1], t1 = times[2];\n${source}`,
-    ) as StepKernel;
-    m.set(tab, k);
-  }
-  return k;
+/**
+ * @internal Installs the fused kernels (./fused.ts). Only the compiler makes vector fields that
+ * can be inlined, so it installs them (compile/compile.ts, and ensemble/transfer.ts where workers
+ * rebuild compiled fields); a bundle without the compiler carries no fused-kernel generator.
+ */
+export function installFusedKernels(kernels: FusedKernels): void {
+  fusedKernels = kernels;
 }
 
 /** Options of every explicit Runge–Kutta solver. */
@@ -290,7 +232,7 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
   private readonly generated: boolean;
   /** Where the vector work runs ("auto": by state size) and the size from which "auto" picks WebAssembly. */
   private readonly backend: "auto" | "js" | "wasm";
-  private readonly wasmThreshold: number;
+  private readonly wasmThreshold: number; // 0: the method's measured one
   /** The options given (so that ensemble workers can rebuild the solver). */
   readonly options: ERKOptions;
 
@@ -325,36 +267,28 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
    */
   kernelKind(terms: AbstractTerm | undefined, n: number): "fused" | "generated" | "generic" {
     if (!this.generated) return "generic";
-    return this.inlineFor(terms, n) === null ? "generated" : "fused";
+    return this.fused(terms, n) === null ? "generated" : "fused";
   }
 
-  /** The inlinable vector field of `terms`, when a fused kernel applies. */
-  private inlineFor(terms: AbstractTerm | undefined, n: number): InlineVectorField | null {
-    if (!this.generated || !(terms instanceof ODETerm)) return null;
-    const hook = (terms.vf as unknown as Record<symbol, unknown>)[INLINE_VECTOR_FIELD];
-    if (typeof hook !== "function") return null;
-    const inline = (hook as () => InlineVectorField)();
-    if (inline.n !== n || inline.operations * this.tableau.stages > MAX_FUSED_STEP_OPERATIONS) return null;
-    return inline;
-  }
-
-  /** The fused kernel when {@link kernelKind} says so, else the method's. */
-  private kernelFor(n: number, terms: AbstractTerm | undefined): StepKernel {
-    const inline = this.inlineFor(terms, n);
-    return inline === null ? this.kernel : fusedKernel(this.tableau, (terms as ODETerm).vf, inline);
+  /** The fused kernel of `terms`, when one applies (see {@link installFusedKernels}). */
+  private fused(terms: AbstractTerm | undefined, n: number): StepKernel | null {
+    return fusedKernels === null || !this.generated ? null : fusedKernels(this.tableau, terms, n);
   }
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms?: AbstractTerm): ERKState {
-    const stages = this.tableau.dense.stages;
-    const empty = new Float64Array(0);
-    const kernel = this.kernelFor(n, terms);
-    const wasm = chooseBackend(this.backend, this.wasmThreshold, n) === "wasm" ? wasmProvider()!.workspace(this.tableau, n, terms) : null;
+    const kernel = this.fused(terms, n) ?? this.kernel; // the fused kernel when kernelKind says so
+    const wasm = chooseBackend(this.backend, this.wasmThreshold, n, this.tableau.name) === "wasm" ? wasmProvider()!.workspace(this.tableau, n, terms) : null;
+    // The WebAssembly path keeps its stages and its stage argument in its own memory.
     let ks: Float64Array[];
+    let ytmp: Float64Array = EMPTY;
     if (wasm !== null) ks = wasm.workspace.ks;
     else {
-      const K = new Float64Array(stages * n);
+      // The stages and ytmp as views into one allocation (one backing store instead of one each).
+      const count = this.tableau.dense.stages + 1;
+      const K = new Float64Array(count * n);
       ks = [];
-      for (let i = 0; i < stages; i++) ks.push(K.subarray(i * n, (i + 1) * n));
+      for (let i = 0; i < count; i++) ks.push(K.subarray(i * n, (i + 1) * n));
+      ytmp = ks.pop()!;
     }
     return {
       numFnEvals: 0,
@@ -364,14 +298,12 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
       args,
       n,
       ks,
-      // The WebAssembly path keeps its stage argument in its own memory.
-      ytmp: wasm === null ? new Float64Array(n) : empty,
-      w: new Float64Array(stages),
+      ytmp,
       k0Valid: false,
       f1Valid: false,
       extrasValid: false,
-      y0Prev: empty,
-      y1Prev: empty,
+      y0Prev: EMPTY,
+      y1Prev: EMPTY,
       wasm: wasm === null ? null : wasm.workspace,
       fused: wasm !== null && wasm.fused,
     };
@@ -489,16 +421,19 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
 
   interpolate(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
-    denseWeights(this.tableau, theta, false, state.w);
-    if (state.wasm !== null) state.wasm.interpolate(state.w, state.times[1]!, false, out);
-    else combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
+    // The weights go to a module scratch: nothing between here and combineStages calls user code.
+    const w = scratchWeights(this.tableau.dense.stages);
+    denseWeights(this.tableau, theta, false, w);
+    if (state.wasm !== null) state.wasm.interpolate(w, state.times[1]!, false, out);
+    else combineStages(state.ks, w, this.tableau.dense.stages, state.n, state.times[1]!, state.y0Prev, out);
   }
 
   interpolateDerivative(state: ERKState, theta: number, out: Float64Array): void {
     this.ensureDense(state);
-    denseWeights(this.tableau, theta, true, state.w);
-    if (state.wasm !== null) state.wasm.interpolate(state.w, 1, true, out);
-    else combineStages(state.ks, state.w, this.tableau.dense.stages, state.n, 1, null, out);
+    const w = scratchWeights(this.tableau.dense.stages);
+    denseWeights(this.tableau, theta, true, w);
+    if (state.wasm !== null) state.wasm.interpolate(w, 1, true, out);
+    else combineStages(state.ks, w, this.tableau.dense.stages, state.n, 1, null, out);
   }
 
   denseSize(n: number): number {
@@ -523,6 +458,8 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     }
   }
 }
+
+const EMPTY = new Float64Array(0);
 
 /**
  * One evaluation of the vector field outside the step kernel (k_0, f(t1, y1), dense extra

@@ -31,6 +31,8 @@ export interface WasmProvider {
   support(): { readonly ok: true } | { readonly ok: false; readonly reason: string };
   /** The workspace of a solve: the method's kernels, or the method fused with a compiled field. */
   workspace(tab: Tableau, n: number, terms: AbstractTerm | undefined): { workspace: WasmERKWorkspace; fused: boolean };
+  /** The state size from which `backend: "auto"` picks WebAssembly for method `name` (wasm/thresholds.ts). */
+  threshold(name: string): number;
 }
 
 let provider: WasmProvider | null = null;
@@ -45,25 +47,6 @@ export function wasmProvider(): WasmProvider | null {
   return provider;
 }
 
-/**
- * State sizes from which WebAssembly is faster than the generated JavaScript kernels, per method:
- * the crossovers measured by bench/wasm.bench.ts (part 2, fixed steps on y' = −k⊙y, CPU time),
- * the larger of the plain-function and compiled-field ones, as powers of two. Methods with more
- * stages amortise the fixed cost of a WebAssembly step (a few calls and bindings, about half a
- * microsecond) sooner. The one- and two-stage methods are taken as Heun.
- */
-const THRESHOLDS: Readonly<Record<string, number>> = {
-  Euler: 128, Midpoint: 128, Ralston: 128, Heun: 128, Bosh3: 64, Dopri5: 32, Tsit5: 32, Dopri8: 16, Vern7: 32, Vern9: 16,
-};
-
-/** Threshold of a method that has no measured crossover (a user-defined tableau). */
-const FALLBACK_THRESHOLD = 64;
-
-/** The state size from which `backend: "auto"` picks WebAssembly for method `name`. */
-export function defaultWasmThreshold(name: string): number {
-  return THRESHOLDS[name] ?? FALLBACK_THRESHOLD;
-}
-
 /** Why WebAssembly cannot run: not installed, or not supported here. */
 function unsupported(): string | null {
   if (provider === null) return "the WebAssembly kernels are not part of this bundle; call enableWebAssembly() once (import { enableWebAssembly } from \"odeflow\")";
@@ -71,14 +54,17 @@ function unsupported(): string | null {
   return s.ok ? null : s.reason;
 }
 
-/** Checks the backend options of an explicit solver. */
+/**
+ * Checks the backend options of an explicit solver. A `wasmThreshold` of 0 stands for the
+ * method's measured one, which comes with the kernels (a bundle without them needs no table).
+ */
 export function checkBackendOptions(options: WasmBackendOption, tab: Tableau): Required<WasmBackendOption> {
   const backend = options.backend ?? "auto";
   if (backend !== "auto" && backend !== "js" && backend !== "wasm") {
     throw new TypeError(`${tab.name}: \`backend\` = ${JSON.stringify(backend)} must be "auto", "js" or "wasm".`);
   }
-  const threshold = options.wasmThreshold ?? defaultWasmThreshold(tab.name);
-  if (typeof threshold !== "number" || !(threshold >= 1) || !Number.isInteger(threshold)) {
+  const threshold = options.wasmThreshold ?? 0;
+  if (options.wasmThreshold !== undefined && (typeof threshold !== "number" || !(threshold >= 1) || !Number.isInteger(threshold))) {
     throw new RangeError(`${tab.name}: \`wasmThreshold\` = ${String(threshold)} must be a whole number ≥ 1 (the state size from which backend "auto" uses WebAssembly).`);
   }
   if (backend === "wasm") {
@@ -88,8 +74,9 @@ export function checkBackendOptions(options: WasmBackendOption, tab: Tableau): R
   return { backend, wasmThreshold: threshold };
 }
 
-/** The backend a solve of n components takes. */
-export function chooseBackend(backend: "auto" | "js" | "wasm", threshold: number, n: number): "js" | "wasm" {
+/** The backend a solve of n components takes with method `name` (threshold 0: the method's). */
+export function chooseBackend(backend: "auto" | "js" | "wasm", threshold: number, n: number, name: string): "js" | "wasm" {
   if (backend !== "auto") return backend;
-  return n >= threshold && unsupported() === null ? "wasm" : "js";
+  if (unsupported() !== null) return "js";
+  return n >= (threshold || provider!.threshold(name)) ? "wasm" : "js";
 }

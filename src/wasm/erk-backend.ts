@@ -16,7 +16,8 @@ import { compileModule, wasmSupport } from "./support.js";
 import type { WasmFieldSource } from "./vector-field.js";
 
 export type { WasmBackendOption } from "../solvers/wasm-provider.js";
-export { checkBackendOptions, chooseBackend, defaultWasmThreshold } from "../solvers/wasm-provider.js";
+export { checkBackendOptions, chooseBackend } from "../solvers/wasm-provider.js";
+export { defaultWasmThreshold } from "./thresholds.js";
 
 export type { VectorBackend } from "../solvers/solver.js";
 

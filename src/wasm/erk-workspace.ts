@@ -312,11 +312,12 @@ export class WasmERKWorkspace {
 
   /**
    * out = y0 + dt Σ w_i k_i (or Σ w_i k_i for the derivative) over the last step, with the
-   * weights `w` (length: the dense stage count).
+   * weights `w` (its first dense-stage-count entries: it may be a longer scratch).
    */
   interpolate(w: Float64Array, dt: number, derivative: boolean, out: Float64Array): void {
     this.sync();
-    this.weights.set(w);
+    const weights = this.weights;
+    for (let i = 0; i < weights.length; i++) weights[i] = w[i]!;
     this.hf[F64.dt] = dt;
     this.hi[I32.y0] = this.lastY0Addr;
     const direct = out.buffer === this.buffer;

@@ -2,6 +2,7 @@
 import { installWasmProvider } from "../solvers/wasm-provider.js";
 import { wasmWorkspace } from "./erk-backend.js";
 import { wasmSupport } from "./support.js";
+import { defaultWasmThreshold } from "./thresholds.js";
 
 /**
  * Makes the WebAssembly SIMD kernels available to the explicit solvers, which then take them for
@@ -16,5 +17,5 @@ import { wasmSupport } from "./support.js";
  * ```
  */
 export function enableWebAssembly(): void {
-  installWasmProvider({ support: wasmSupport, workspace: wasmWorkspace });
+  installWasmProvider({ support: wasmSupport, workspace: wasmWorkspace, threshold: defaultWasmThreshold });
 }
