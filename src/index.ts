@@ -8,9 +8,10 @@
 export { diffeqsolve, type DiffeqsolveOptions } from "./integrate.js";
 export { init, resume, Integrator, type IntegratorSnapshot } from "./integrate/integrator.js";
 export { solveAsync, type SolveAsyncOptions } from "./integrate/async.js";
-export { Solution, SubSolution, type Stats, type DenseOutput } from "./solution.js";
+export { Solution, type Stats, type DenseOutput } from "./solution.js";
 export { RESULTS, type Result, SolveError, ContractError, ResourceError, isOkay, resultMessage, resultName } from "./results.js";
-export { SaveAt, SubSaveAt, type SaveAtOptions, type SubSaveAtOptions, type SaveFn } from "./saveat.js";
+export { SaveAt, type SaveAtOptions, type SubSaveAtOptions, type SaveFn } from "./saveat.js";
+export { SubSaveAt, SubSolution } from "./subs.js";
 export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
   AbstractTerm, ODETerm, ControlTerm, MultiTerm, type ControlTermOptions, type NoiseType, type ODETermOptions, type VectorFieldCompilation,

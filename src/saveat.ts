@@ -3,6 +3,8 @@
  * function of the state instead of the state, and the whole dense interpolant.
  */
 import { suggest } from "./controllers/pid.js";
+import type { SubSaveAt } from "./subs.js";
+import { subsSupport } from "./subs-support.js";
 import { describeValue } from "./tree.js";
 
 /** A function of the state saved instead of the state: returns its value, or writes `out` in place. */
@@ -34,7 +36,8 @@ export interface SaveAtOptions extends SubSaveAtOptions {
   subs?: readonly SubSaveAt[];
 }
 
-const SUB_KEYS = ["t0", "t1", "ts", "steps", "fn"];
+/** @internal The options of one output. */
+export const SUB_KEYS = ["t0", "t1", "ts", "steps", "fn"];
 const KEYS = [...SUB_KEYS, "dense", "subs"];
 
 /** The fields of one output, checked (shared by SaveAt and SubSaveAt; what the loop's savers read). */
@@ -46,8 +49,8 @@ export interface OutputSpec {
   readonly fn: SaveFn | undefined;
 }
 
-/** Checks the options of one output; `who` names the constructor in messages. */
-function parseOutput(options: SubSaveAtOptions, who: string): OutputSpec {
+/** @internal Checks the options of one output; `who` names the constructor in messages. */
+export function parseOutput(options: SubSaveAtOptions, who: string): OutputSpec {
   const any = options.t0 !== undefined || options.ts !== undefined || options.steps !== undefined || (options as SaveAtOptions).dense !== undefined;
   let ts: Float64Array | undefined;
   if (options.ts !== undefined) {
@@ -71,7 +74,8 @@ function parseOutput(options: SubSaveAtOptions, who: string): OutputSpec {
   return { t0: options.t0 ?? false, t1: options.t1 ?? !any, ts, steps, fn: options.fn };
 }
 
-function checkOptions(options: unknown, keys: readonly string[], who: string, example: string): void {
+/** @internal Checks that `options` is an object of the known `keys`. */
+export function checkOptions(options: unknown, keys: readonly string[], who: string, example: string): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`new ${who}(options): \`options\` must be an object such as ${example}; got ${describeValue(options)}.`);
   }
@@ -79,33 +83,6 @@ function checkOptions(options: unknown, keys: readonly string[], who: string, ex
     if (!keys.includes(key)) {
       throw new TypeError(`new ${who}(options): unknown option \`${key}\`${suggest(key, keys)}.`);
     }
-  }
-}
-
-/**
- * One output of a solve with several (`new SaveAt({ subs: [...] })`, diffrax's `SubSaveAt`): its
- * own times (t0, t1, ts, every k-th step) and its own `fn`.
- *
- * @example Dense output times for the state, and the energy at every step.
- * ```ts
- * new SaveAt({ subs: [new SubSaveAt({ ts }), new SubSaveAt({ steps: true, fn: (t, y) => y[0] ** 2 + y[1] ** 2 })] });
- * ```
- */
-export class SubSaveAt implements OutputSpec {
-  readonly t0: boolean;
-  readonly t1: boolean;
-  readonly ts: Float64Array | undefined;
-  readonly steps: number;
-  readonly fn: SaveFn | undefined;
-
-  constructor(options: SubSaveAtOptions = {}) {
-    checkOptions(options, SUB_KEYS, "SubSaveAt", "{ ts: [0, 1] }");
-    const spec = parseOutput(options, "SubSaveAt");
-    this.t0 = spec.t0;
-    this.t1 = spec.t1;
-    this.ts = spec.ts;
-    this.steps = spec.steps;
-    this.fn = spec.fn;
   }
 }
 
@@ -140,16 +117,12 @@ export class SaveAt {
     checkOptions(options, KEYS, "SaveAt", "{ ts: [0, 1] }");
     let spec: OutputSpec;
     if (options.subs !== undefined) {
-      const subs = options.subs;
-      if (!Array.isArray(subs) || subs.length === 0 || !subs.every((x) => x instanceof SubSaveAt)) {
-        throw new TypeError(`new SaveAt({ subs }): \`subs\` must be a non-empty array of SubSaveAt, e.g. [new SubSaveAt({ ts }), new SubSaveAt({ steps: true })]; got ${describeValue(subs)}.`);
+      // Only a program that made a SubSaveAt can pass valid subs, and its module checks them.
+      const subs = subsSupport()?.check(options);
+      if (subs === undefined) {
+        throw new TypeError(`new SaveAt({ subs }): \`subs\` must be a non-empty array of SubSaveAt, e.g. [new SubSaveAt({ ts }), new SubSaveAt({ steps: true })]; got ${describeValue(options.subs)}.`);
       }
-      for (const key of SUB_KEYS) {
-        if ((options as Record<string, unknown>)[key] !== undefined) {
-          throw new TypeError(`new SaveAt({ subs, ${key} }): give either \`subs\` or the output's own options (t0, t1, ts, steps, fn), not both; move \`${key}\` into a SubSaveAt.`);
-        }
-      }
-      this.subs = Object.freeze(subs.slice());
+      this.subs = subs;
       spec = subs[0]!;
     } else {
       this.subs = undefined;

@@ -11,6 +11,8 @@ import type { EventRecord } from "./events/event.js";
 import type { Result } from "./results.js";
 import { isOkay, resultMessage, resultName } from "./results.js";
 import type { AbstractSolver } from "./solvers/solver.js";
+import type { SubSolution } from "./subs.js";
+import { subsSupport } from "./subs-support.js";
 import { describeValue, Structure, type Structured } from "./tree.js";
 
 /** Counters of a solve. */
@@ -46,42 +48,6 @@ interface DenseData {
   readonly dt: Float64Array;
   readonly data: Float64Array;
   readonly stride: number;
-}
-
-/**
- * One output of a solve that saves several (`new SaveAt({ subs })`): its saved times and rows,
- * in the order of the subs.
- */
-export class SubSolution {
-  /** Saved times, in time order. */
-  readonly ts: Float64Array;
-  /** Saved rows packed row after row (row length {@link size}). */
-  readonly ysFlat: Float64Array;
-  /** Length of a saved row (the state's length, or the length of the sub's `fn` value). */
-  readonly size: number;
-
-  /** @internal Built by `diffeqsolve`. */
-  constructor(ts: Float64Array, ysFlat: Float64Array, size: number) {
-    this.ts = ts;
-    this.ysFlat = ysFlat;
-    this.size = size;
-  }
-
-  /** One row per saved time (views of {@link ysFlat}). */
-  get ys(): Float64Array[] {
-    return rowViews(this.ysFlat, this.size, this.ts.length);
-  }
-
-  /** All saved values of component `i` (a copy, one per saved time). */
-  column(i: number): Float64Array {
-    if (!Number.isInteger(i) || i < 0 || i >= this.size) {
-      throw new RangeError(`sub.column(i): i = ${describeValue(i)} is out of range; saved rows have ${this.size} components (0 … ${this.size - 1}).`);
-    }
-    const m = this.ts.length;
-    const out = new Float64Array(m);
-    for (let r = 0; r < m; r++) out[r] = this.ysFlat[r * this.size + i]!;
-    return out;
-  }
 }
 
 /** Marks the JSON form of a Solution. */
@@ -326,14 +292,16 @@ export class Solution<Y = unknown> {
   /**
    * Rebuilds a Solution from `JSON.parse(JSON.stringify(sol))` or from `structuredClone(sol)`.
    * Dense output needs the solver that made it: pass `{ solver }` (a solver of the same class)
-   * to use `evaluate` and `derivative`.
+   * to use `evaluate` and `derivative`. The outputs of `SaveAt({ subs })` come back as
+   * SubSolutions; a bundle that never otherwise names SubSaveAt or SubSolution (the bundler then
+   * leaves their module out) passes `{ subs: SubSolution }` to keep it.
    *
    * @example
    * ```ts
    * const copy = Solution.fromJSON(JSON.parse(JSON.stringify(sol)), { solver: new Tsit5() });
    * ```
    */
-  static fromJSON<Y = unknown>(data: unknown, options: { solver?: AbstractSolver<any> } = {}): Solution<Y> {
+  static fromJSON<Y = unknown>(data: unknown, options: { solver?: AbstractSolver<any>; subs?: typeof SubSolution } = {}): Solution<Y> {
     const who = "Solution.fromJSON";
     if (data === null || typeof data !== "object") throw new TypeError(`${who}: expected the JSON of a Solution (from JSON.stringify or structuredClone); got ${describeValue(data)}.`);
     const o = data as Record<string, unknown>;
@@ -376,9 +344,10 @@ export class Solution<Y = unknown> {
     const events = Array.isArray(o.events)
       ? (o.events as { index: number; t: number; y: unknown }[]).map((e) => ({ index: e.index, t: e.t, y: f64(e.y, "events[].y") }))
       : [];
-    const subs = Array.isArray(o.subs)
-      ? (o.subs as { ts: unknown; ysFlat: unknown; size: number }[]).map((x, i) => new SubSolution(f64(x.ts, `subs[${i}].ts`), f64(x.ysFlat, `subs[${i}].ysFlat`), x.size))
-      : [];
+    // The module of SubSolution rebuilds the subs; it is loaded wherever SubSaveAt or SubSolution is named.
+    const support = subsSupport();
+    const subs = !Array.isArray(o.subs) || o.subs.length === 0 ? [] : support !== null ? support.fromJSON(o.subs, f64)
+      : fail(`${who}: to rebuild the SaveAt subs of this data, pass { subs: SubSolution }.`);
     const sol = new Solution<Y>({
       t0: num("t0"), t1: num("t1"), ts, ysFlat, size, result: num("result") as Result, detail: "", message: String(o.message ?? ""),
       stats: o.stats as Stats, tFinal: num("tFinal"), structure, dense, events, error: o.error, subs,
@@ -433,7 +402,7 @@ function hiddenOf(sol: Solution<any>): { solver: AbstractSolver<any> | null; ys:
  * An array-like of row views over `flat` that makes each view when it is read: indexing,
  * `length`, iteration and the array methods work, and `console.log` shows the rows.
  */
-function rowViews(flat: Float64Array, width: number, count: number): Float64Array[] {
+export function rowViews(flat: Float64Array, width: number, count: number): Float64Array[] {
   const row = (i: number): Float64Array => flat.subarray(i * width, (i + 1) * width);
   const target: Float64Array[] = [];
   Object.defineProperty(target, Symbol.for("nodejs.util.inspect.custom"), {
@@ -478,4 +447,8 @@ function rowViews(flat: Float64Array, width: number, count: number): Float64Arra
       return Reflect.getOwnPropertyDescriptor(t, key);
     },
   });
+}
+
+function fail(message: string): never {
+  throw new TypeError(message);
 }

@@ -26,6 +26,7 @@ import { StepClipper } from "../controllers/clip.js";
 import { StallDetector } from "../controllers/stall.js";
 import type { EventDetector } from "../events/detector.js";
 import { eventSupport } from "../events/support.js";
+import { subsSupport } from "../subs-support.js";
 import { ContractError, ResourceError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
@@ -84,6 +85,8 @@ export class Integration<Y = unknown> {
   readonly width: number;
   /** The outputs: the SaveAt's (or its first sub's) first, then its other `subs`, each with its rows. */
   readonly savers: readonly Saver[];
+  /** The rows of the first output (what `sol.ts` and `sol.ys` hold). */
+  readonly rows: Rows;
   /** The doubles of the step (slots in controllers/base.ts). */
   readonly rec: Float64Array;
   y: Float64Array;
@@ -137,15 +140,17 @@ export class Integration<Y = unknown> {
     this.n = n;
     this.dir = v.t1 >= v.t0 ? 1 : -1;
     const saveat = v.saveat;
-    const specs: readonly OutputSpec[] = saveat.subs ?? [saveat];
     // The output plan (for the adjoints) is kept for the first output only.
-    this.savers = specs.map((spec, i) => {
+    const saverOf = (spec: OutputSpec, i: number): Saver => {
       const width = spec.fn === undefined ? n : saveFnWidth(spec.fn, v.t0, v.y0, args);
       const nts = spec.ts === undefined ? 0 : spec.ts.length;
       const rows = (spec.t0 ? 1 : 0) + nts + (spec.t1 ? 1 : 0) + (spec.steps > 0 ? 64 : 0);
       return new Saver(spec, new Rows(width, rows, i === 0 && options.plan === true, v.maxOutputBytes));
-    });
-    this.width = this.savers[0]!.rows.width;
+    };
+    const subs = saveat.subs;
+    this.savers = subs === undefined ? [saverOf(saveat, 0)] : subs.map(saverOf);
+    this.rows = this.savers[0]!.rows;
+    this.width = this.rows.width;
     const b = spare !== null && spare.n === n ? spare : null;
     spare = null;
     this.rec = b?.rec ?? new Float64Array(REC_SIZE);
@@ -156,23 +161,9 @@ export class Integration<Y = unknown> {
     this.stall = v.controller.adaptive ? (b?.stall ?? new StallDetector()) : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
-    const outputTimes = specs.flatMap((spec) => (spec.ts === undefined ? [] : Array.from(spec.ts)));
-    const landOnOutputs = outputTimes.length > 0 && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
-    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, landOnOutputs ? Float64Array.from(outputTimes).sort() : undefined);
-  }
-
-  /** The rows of the first output (what `sol.ts` and `sol.ys` hold). */
-  get rows(): Rows {
-    return this.savers[0]!.rows;
-  }
-
-  /** @internal The next output time of the first output's `ts` to fill. */
-  get its(): number {
-    return this.savers[0]!.its;
-  }
-
-  set its(value: number) {
-    this.savers[0]!.its = value;
+    const landOnOutputs = (subs !== undefined || saveat.ts !== undefined) && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
+    const outputTimes = !landOnOutputs ? undefined : subs === undefined ? saveat.ts!.slice().sort() : subsSupport()!.outputTimes(subs);
+    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, outputTimes?.length ? outputTimes : undefined);
   }
 
   /**

@@ -54,7 +54,7 @@ export function snapshotOf<Y>(self: Integration<Y>): LoopSnapshot {
     numSteps: self.numSteps,
     numAcceptedSteps: self.numAcceptedSteps,
     numRejectedSteps: self.numRejectedSteps,
-    its: self.its,
+    its: self.savers[0]!.its,
     overflow: self.overflow,
     eventTheta: self.eventThetaValue,
     lastH: self.lastH[0]!,
@@ -105,7 +105,7 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   self.numSteps = snap.numSteps;
   self.numAcceptedSteps = snap.numAcceptedSteps;
   self.numRejectedSteps = snap.numRejectedSteps;
-  self.its = snap.its;
+  self.savers[0]!.its = snap.its;
   self.overflow = snap.overflow;
   self.eventThetaValue = snap.eventTheta;
   self.lastH[0] = snap.lastH;
