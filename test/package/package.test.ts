@@ -154,6 +154,32 @@ export const y1 = diffeqsolve({ terms: new ODETerm((t, y, a, dy) => { dy[0] = -y
   assert.ok(Math.abs(mod.y1 - Math.exp(-1)) < 1e-3);
 });
 
+test("a bundle without SubSaveAt: Solution.fromJSON asks for SubSolution to rebuild subs, and rebuilds them given it", async () => {
+  needBuild();
+  // JSON of a Solution with two outputs, as another program (with SubSaveAt) wrote it.
+  const data = { t0: 0, t1: 1, ts: [1], ysFlat: [2], size: 1, result: 0, message: "", stats: {}, tFinal: 1, subs: [{ ts: [1], ysFlat: [2], size: 1 }, { ts: [0, 1], ysFlat: [5, 6], size: 1 }] };
+  const bundle = async (source: string) => {
+    const entry = join(tmp, "fromjson.mjs");
+    writeFileSync(entry, source);
+    const r = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "browser", write: false, metafile: true, absWorkingDir: tmp, logLevel: "silent" });
+    const inputs = Object.keys(Object.values(r.metafile.outputs)[0]!.inputs).join(" ");
+    return { inputs, mod: await import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0]!.contents).toString("base64")}`) };
+  };
+  const without = await bundle(`import { Solution } from "odeflow";
+export const run = (d) => Solution.fromJSON(d);
+`);
+  assert.ok(!without.inputs.includes("dist/esm/subs.js"), without.inputs);
+  assert.throws(() => without.mod.run(data), /Solution\.fromJSON: to rebuild the SaveAt subs of this data, pass \{ subs: SubSolution \}/);
+  const given = await bundle(`import { Solution, SubSolution } from "odeflow";
+export const run = (d) => Solution.fromJSON(d, { subs: SubSolution });
+export { SubSolution };
+`);
+  const sol = given.mod.run(data);
+  assert.equal(sol.subs.length, 2);
+  assert.ok(sol.subs[1] instanceof given.mod.SubSolution);
+  assert.deepEqual(Array.from(sol.subs[1].column(0)), [5, 6]);
+});
+
 test("the tarball installs into a fresh project: import, require and the odeflow command work", () => {
   needBuild();
   const project = join(tmp, "fresh");
