@@ -1,18 +1,31 @@
 /**
  * Gradients through solves: time of a gradient over the time of the forward solve it
- * differentiates, for the three adjoints (RecursiveCheckpointAdjoint with its default ⌈√(2N)⌉
- * checkpoints and with 8, BacksolveAdjoint, ForwardSensitivity) and for central finite
- * differences (2 forward solves per input), on Lotka–Volterra (4 parameters, 2 states) and on a
+ * differentiates, for the three adjoints (RecursiveCheckpointAdjoint by default, which keeps every
+ * step when it fits, and with 8 checkpoints, BacksolveAdjoint, ForwardSensitivity) and for central
+ * finite differences (2 forward solves per input), on Lotka–Volterra (4 parameters, 2 states) and on a
  * 64-unit neural ODE (y' = W2 tanh(W1 y + b1) + b2, 2 states, 322 parameters): Lotka–Volterra
- * compiled with `compile` and again with hand-written derivatives, the network written by hand with its VJPs (also fused: `vjpBoth`), JVPs
- * and Jacobians. Each gradient call includes its forward solve (diffeqsolveVjp
- * then pullback). Targets: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.
+ * compiled with `compile` and again with hand-written derivatives, the network written by hand
+ * with its VJPs (also fused: `vjpBoth`), JVPs and Jacobians. Each gradient call includes its
+ * forward solve (diffeqsolveVjp then pullback). Targets: discrete adjoint ≤ 3×, forward
+ * sensitivity ≤ 4× for the four Lotka–Volterra parameters ((1 + P)× for the network).
+ *
+ * Then the stiff solvers on Van der Pol (μ = 100, compiled): the discrete adjoint of each implicit
+ * family next to ForwardSensitivity and the interpolating BacksolveAdjoint (no targets: what each
+ * costs, for docs/gradients.md).
+ *
+ * A further table: gradients through five oral doses of a two-compartment PK model (scheduled
+ * events), and ReversibleAdjoint (ReversibleHeun) against RecursiveCheckpointAdjoint (Heun) on
+ * 10⁴ and 10⁵ fixed steps, with the memory each holds.
+ *
+ * BENCH_BASELINE=path/to/dist/index.js also times the explicit problems' default adjoint and
+ * ForwardSensitivity with another build of the library in the same run (before/after figures
+ * under the same load); BENCH_BASELINE_LABEL names it in the results.
  *
  * Writes bench/results/adjoint.json and bench/results/adjoint.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { machineInfo, machineLine } from "./lib/machine.js";
 import { loadOdeflow } from "./lib/odeflow.js";
 import { consume, fmtRatio, fmtTime, timeIt } from "./lib/timing.js";
@@ -21,6 +34,10 @@ const BENCH = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === "1";
 const { lib, from } = await loadOdeflow();
 const { compile, diffeqsolve, diffeqsolveVjp, ODETerm, Tsit5, PIDController, SaveAt, RecursiveCheckpointAdjoint, BacksolveAdjoint, ForwardSensitivity } = lib;
+const baselinePath = process.env.BENCH_BASELINE;
+/** How the baseline is named in the results (BENCH_BASELINE_LABEL, e.g. the commit it was built from). */
+const baselineLabel = process.env.BENCH_BASELINE_LABEL ?? "another build (BENCH_BASELINE)";
+const baseline = baselinePath === undefined ? null : ((await import(pathToFileURL(baselinePath).href)) as typeof lib);
 const minTime = quick ? 0.1 : 0.5;
 
 /** A deterministic generator (mulberry32) for the network's weights. */
@@ -253,6 +270,20 @@ const nn: Problem = {
   },
 };
 
+/**
+ * The same problem for another build of the library (its own term, solver, controller and SaveAt
+ * classes, which it checks with instanceof): the vector field objects are shared.
+ */
+function rebuild(L: typeof lib, options: Record<string, unknown>): Record<string, unknown> {
+  const terms = options.terms as InstanceType<typeof ODETerm>;
+  const pid = options.stepsizeController as InstanceType<typeof PIDController>;
+  const saveat = options.saveat as InstanceType<typeof SaveAt>;
+  return {
+    ...options, terms: new L.ODETerm(terms.vf), solver: new L.Tsit5(),
+    stepsizeController: new L.PIDController({ rtol: pid.rtol as number, atol: pid.atol as number }), saveat: new L.SaveAt({ ts: saveat.ts }),
+  };
+}
+
 interface Row {
   problem: string;
   params: number;
@@ -275,17 +306,23 @@ for (const p of [lv, lvHandProblem, nn]) {
     fwd = Math.min(fwd, timeIt(() => diffeqsolve(p.options as never), { minTime: minTime / 2 }).cpu);
   };
   const n = 2;
-  const methods: [string, () => unknown, number | undefined][] = [
-    ["RecursiveCheckpointAdjoint (default ⌈√(2N)⌉)", () => new RecursiveCheckpointAdjoint(), 4],
-    ["RecursiveCheckpointAdjoint (8 checkpoints)", () => new RecursiveCheckpointAdjoint({ checkpoints: 8 }), undefined],
-    ["BacksolveAdjoint", () => new BacksolveAdjoint(), undefined],
-    ["ForwardSensitivity", () => new ForwardSensitivity(), 1 + p.params],
+  const fsTarget = p.params === 4 ? 4 : 1 + p.params;
+  const methods: [string, typeof lib, () => unknown, number | undefined][] = [
+    ["RecursiveCheckpointAdjoint (default)", lib, () => new RecursiveCheckpointAdjoint(), 3],
+    ["RecursiveCheckpointAdjoint (8 checkpoints)", lib, () => new RecursiveCheckpointAdjoint({ checkpoints: 8 }), undefined],
+    ["BacksolveAdjoint", lib, () => new BacksolveAdjoint(), undefined],
+    ["ForwardSensitivity", lib, () => new ForwardSensitivity(), fsTarget],
   ];
-  for (const [method, make, target] of methods) {
+  if (baseline !== null) {
+    methods.push(["baseline: RecursiveCheckpointAdjoint (default)", baseline, () => new baseline.RecursiveCheckpointAdjoint(), undefined]);
+    methods.push(["baseline: ForwardSensitivity", baseline, () => new baseline.ForwardSensitivity(), undefined]);
+  }
+  for (const [method, from, make, target] of methods) {
     let stats: Record<string, number> | undefined;
     refresh();
+    const options = from === lib ? p.options : rebuild(from, p.options);
     const t = timeIt(() => {
-      const r = diffeqsolveVjp({ ...(p.options as object), adjoint: make() } as never);
+      const r = from.diffeqsolveVjp({ ...(options as object), adjoint: make() } as never);
       const g = r.pullback(p.bar);
       stats = g.stats as unknown as Record<string, number>;
       return g;
@@ -322,15 +359,153 @@ for (const p of [lv, lvHandProblem, nn]) {
   console.log(`${p.name}: finite differences: ${fmtTime(fdTime)}; forward ${fmtTime(fwd)}`);
 }
 
+// Stiff solvers: Van der Pol with μ = 100 (compiled), gradient with respect to y0 and μ of the
+// state at four times.
+const { Rosenbrock23, Rodas5P, Kvaerno5, KenCarp4, BDF, RadauIIA5, MultiTerm } = lib;
+const vdpArgs = { mu: 100 };
+const vdp = compile((_t: number, y: Float64Array, a: { mu: number }, dy: Float64Array) => {
+  dy[0] = y[1]!;
+  dy[1] = a.mu * ((1 - y[0]! * y[0]!) * y[1]! - y[0]!);
+}, { args: { mu: 0 } });
+const vdpE = compile((_t: number, y: Float64Array, _a: { mu: number }, dy: Float64Array) => { dy[0] = y[1]!; dy[1] = 0; }, { args: { mu: 0 } });
+const vdpI = compile((_t: number, y: Float64Array, a: { mu: number }, dy: Float64Array) => { dy[0] = 0; dy[1] = a.mu * ((1 - y[0]! * y[0]!) * y[1]! - y[0]!); }, { args: { mu: 0 } });
+const stiffTs = [0.5, 1, 1.5, 2];
+const stiffBar = stiffTs.map((_, i) => [1, i % 2 === 0 ? 0.01 : -0.01]);
+const stiffSolvers: [string, () => unknown, boolean][] = [
+  ["Rosenbrock23", () => new Rosenbrock23(), false],
+  ["Rodas5P", () => new Rodas5P(), false],
+  ["Kvaerno5", () => new Kvaerno5(), false],
+  ["KenCarp4 (IMEX split)", () => new KenCarp4(), true],
+  ["BDF", () => new BDF(), false],
+  ["RadauIIA5", () => new RadauIIA5(), false],
+];
+for (const [name, makeSolver, imex] of stiffSolvers) {
+  const options = {
+    terms: imex ? new MultiTerm(new ODETerm(vdpE), new ODETerm(vdpI)) : new ODETerm(vdp), solver: makeSolver(), t0: 0, t1: 2, y0: [2, 0], args: vdpArgs,
+    stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-6 }), saveat: new SaveAt({ ts: stiffTs }),
+  };
+  const problem = `Van der Pol μ = 100, ${name} (rtol 1e-6)`;
+  const steps = diffeqsolve(options as never).stats.numAcceptedSteps;
+  const fwd = timeIt(() => diffeqsolve(options as never), { minTime, warmup: 0.2 }).cpu;
+  const methods: [string, () => unknown][] = [["RecursiveCheckpointAdjoint (default)", () => new RecursiveCheckpointAdjoint()]];
+  if (!imex) {
+    methods.push(["ForwardSensitivity", () => new ForwardSensitivity()]);
+    methods.push(["BacksolveAdjoint (interpolate)", () => new BacksolveAdjoint({ state: "interpolate" })]);
+  }
+  for (const [method, make] of methods) {
+    let stats: Record<string, number> | undefined;
+    const t = timeIt(() => {
+      const g = diffeqsolveVjp({ ...options, adjoint: make() } as never).pullback(stiffBar);
+      stats = g.stats as unknown as Record<string, number>;
+      return g;
+    }, { minTime, slow: 0.5, warmup: 0.2 }).cpu;
+    rows.push({ problem, params: 1, steps, forward: fwd, method, time: t, ratio: t / fwd, stats });
+    console.log(`${problem}: ${method}: ${fmtTime(t)} (${fmtRatio(t / fwd)})`);
+  }
+}
+
+// --- Through doses, and the O(1)-memory reversible adjoint -----------------------------------------
+// A two-compartment PK model with five oral doses (scheduled events, the dose amount a parameter),
+// and a pendulum with fixed steps (10⁴ and 10⁵): ReversibleHeun with ReversibleAdjoint against Heun
+// (the same order and steps) with RecursiveCheckpointAdjoint, time and retained memory (heap and
+// array buffers held by the result after the forward solve and a pullback, measured with gc).
+const { Event, ConstantStepSize, Heun, ReversibleHeun, ReversibleAdjoint } = lib;
+interface ExtraRow { problem: string; steps: number; forward: number; method: string; time: number; ratio: number; memory?: number }
+const extra: ExtraRow[] = [];
+const gc = (globalThis as { gc?: () => void }).gc;
+/** Bytes held by what `make` returns (its forward solve and one pullback), NaN without --expose-gc. */
+function retained(make: () => unknown): number {
+  if (gc === undefined) return NaN;
+  const used = (): number => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  // The median of three measurements (a collection can leave tens of kB either way).
+  const held = [0, 1, 2].map(() => {
+    const before = used();
+    const keep = make();
+    const after = used();
+    consume(keep);
+    return after - before;
+  });
+  return held.sort((a, b) => a - b)[1]!;
+}
+type PKArgs = { ka: number; CL: number; V1: number; Q: number; V2: number; dose: number };
+const pkVf = compile(
+  (_t: number, y: Float64Array, p: PKArgs) => {
+    const k10 = p.CL / p.V1;
+    const k12 = p.Q / p.V1;
+    const k21 = p.Q / p.V2;
+    return [-p.ka * y[0]!, p.ka * y[0]! - (k10 + k12) * y[1]! + k21 * y[2]!, k12 * y[1]! - k21 * y[2]!];
+  },
+  { args: { ka: 0, CL: 0, V1: 0, Q: 0, V2: 0, dose: 0 } },
+);
+const pkArgs: PKArgs = { ka: 1.5, CL: 5, V1: 30, Q: 8, V2: 60, dose: 100 };
+const pkTs = [0, 12, 24, 36, 48].flatMap((tau) => [0.5, 1, 2, 4, 8, 11.5].map((s) => tau + s));
+const pkOptions = (args: PKArgs) => ({
+  terms: new ODETerm(pkVf), solver: new Tsit5(), t0: 0, t1: 60, y0: [0, 0, 0], args,
+  event: new Event({ times: [0, 12, 24, 36, 48], affect: (_t: number, y: Float64Array, p: PKArgs) => { y[0] = y[0]! + p.dose; } }),
+  stepsizeController: new PIDController({ rtol: 1e-8, atol: 1e-8 }), saveat: new SaveAt({ ts: pkTs }),
+});
+const pkBar = pkTs.map((_, i) => [0, 1 / (1 + i), 0]);
+{
+  const name = "PK, 5 oral doses (two compartments, 6 parameters, rtol 1e-8)";
+  const steps = diffeqsolve(pkOptions(pkArgs) as never).stats.numAcceptedSteps;
+  const fwd = timeIt(() => diffeqsolve(pkOptions(pkArgs) as never), { minTime, warmup: 0.3 }).cpu;
+  const methods: [string, () => unknown][] = [
+    ["RecursiveCheckpointAdjoint", () => new RecursiveCheckpointAdjoint()],
+    ["ForwardSensitivity", () => new ForwardSensitivity()],
+    ["BacksolveAdjoint", () => new BacksolveAdjoint()],
+  ];
+  for (const [method, make] of methods) {
+    const t = timeIt(() => diffeqsolveVjp({ ...pkOptions(pkArgs), adjoint: make() } as never).pullback(pkBar), { minTime, slow: 0.5, warmup: 0.3 }).cpu;
+    extra.push({ problem: name, steps, forward: fwd, method, time: t, ratio: t / fwd });
+  }
+  const keys = Object.keys(pkArgs) as (keyof PKArgs)[];
+  const fd = timeIt(() => {
+    let acc = 0;
+    for (const k of keys) for (const s of [1, -1]) acc += diffeqsolve(pkOptions({ ...pkArgs, [k]: pkArgs[k] * (1 + s * 1e-6) }) as never).ys[0]![1]!;
+    return acc;
+  }, { minTime, slow: 0.5, warmup: 0.3 }).cpu;
+  extra.push({ problem: name, steps, forward: fwd, method: "central finite differences (parameters)", time: fd, ratio: fd / fwd });
+  console.log(`${name}: done`);
+}
+type Pend = { a: number; b: number };
+const pendVf = compile((_t: number, y: Float64Array, p: Pend) => [y[1]!, -p.a * Math.sin(y[0]!) - p.b * y[1]!], { args: { a: 0, b: 0 } });
+for (const N of quick ? [10_000] : [10_000, 100_000]) {
+  const name = `Pendulum, ${N} fixed steps (order 2)`;
+  const options = (solver: unknown) => ({
+    terms: new ODETerm(pendVf), solver, t0: 0, t1: 10, dt0: 10 / N, y0: [1, 0], args: { a: 2, b: 0.3 }, stepsizeController: new ConstantStepSize(),
+  });
+  const pairs: [string, () => unknown, () => unknown][] = [
+    ["ReversibleHeun + ReversibleAdjoint", () => new ReversibleHeun(), () => new ReversibleAdjoint()],
+    ["Heun + RecursiveCheckpointAdjoint (default ⌈√(2N)⌉)", () => new Heun(), () => new RecursiveCheckpointAdjoint()],
+    ["Heun + RecursiveCheckpointAdjoint (8 checkpoints)", () => new Heun(), () => new RecursiveCheckpointAdjoint({ checkpoints: 8 })],
+  ];
+  for (const [method, solver, adjoint] of pairs) {
+    const fwd = timeIt(() => diffeqsolve(options(solver()) as never), { minTime, slow: 0.5, warmup: 0.2 }).cpu;
+    const run = () => {
+      const r = diffeqsolveVjp({ ...options(solver()), adjoint: adjoint() } as never);
+      r.pullback([[1, 0]]);
+      return r;
+    };
+    const t = timeIt(run, { minTime, slow: 0.5, warmup: 0.2 }).cpu;
+    extra.push({ problem: name, steps: N, forward: fwd, method, time: t, ratio: t / fwd, memory: retained(run) });
+  }
+  console.log(`${name}: done`);
+}
+
 const machine = machineInfo();
 const outDir = join(BENCH, "results");
 mkdirSync(outDir, { recursive: true });
 const base = quick ? "adjoint.quick" : "adjoint";
-writeFileSync(join(outDir, `${base}.json`), JSON.stringify({ machine, library: from, rows }, null, 2));
+writeFileSync(join(outDir, `${base}.json`), JSON.stringify({ machine, library: from, rows, extra }, null, 2));
 const md: string[] = [
   "# Gradients through solves",
   "",
-  "Gradient CPU time (diffeqsolveVjp + pullback, forward solve included) over the forward solve's CPU time (fastest batch; CPU time because the machine is shared). Targets: discrete adjoint ≤ 4×, forward sensitivity ≤ (1 + P)×.",
+  "Gradient CPU time (diffeqsolveVjp + pullback, forward solve included) over the forward solve's CPU time (fastest batch; CPU time because the machine is shared). Targets: discrete adjoint ≤ 3×, forward sensitivity ≤ 4× for the four Lotka–Volterra parameters ((1 + P)× for the network). Rows marked baseline: another build timed in the same run (BENCH_BASELINE).",
   "",
   "| problem | steps | forward | method | gradient | ratio | target | met |",
   "|---|---:|---:|---|---:|---:|---:|---|",
@@ -338,6 +513,18 @@ const md: string[] = [
 for (const r of rows) {
   md.push(`| ${r.problem} | ${r.steps} | ${fmtTime(r.forward)} | ${r.method} | ${fmtTime(r.time)} | ${fmtRatio(r.ratio)} | ${r.target === undefined ? "—" : `≤ ${r.target}×`} | ${r.met === undefined ? "—" : r.met ? "met" : "**missed**"} |`);
 }
-md.push("", `Library: ${from}. ${machineLine(machine)}`, "");
+md.push(
+  "",
+  "## Through doses, and the O(1)-memory reversible adjoint",
+  "",
+  "Gradient CPU time (forward solve included) over the forward solve's (for the pendulum, each solver's own forward solve), and the memory the result holds after the forward solve and one pullback (heap and array buffers, measured with gc; the checkpointed adjoint keeps each step's time and size and its checkpoints, the reversible one nothing per step).",
+  "",
+  "| problem | steps | forward | method | gradient | ratio | retained memory |",
+  "|---|---:|---:|---|---:|---:|---:|",
+);
+for (const r of extra) {
+  md.push(`| ${r.problem} | ${r.steps} | ${fmtTime(r.forward)} | ${r.method} | ${fmtTime(r.time)} | ${fmtRatio(r.ratio)} | ${r.memory === undefined || Number.isNaN(r.memory) ? "—" : `${(r.memory / 1024).toFixed(0)} KiB`} |`);
+}
+md.push("", `Library: ${from}${baselinePath === undefined ? "" : `; baseline: ${baselineLabel}`}. ${machineLine(machine)}`, "");
 writeFileSync(join(outDir, `${base}.md`), md.join("\n"));
 console.log(md.join("\n"));

@@ -7,12 +7,13 @@
  *
  *   L(p) = ½ Σ_i ‖y(t_i; p) − d_i‖²
  *
- * by L-BFGS (Nocedal & Wright, Numerical Optimization, Algorithm 7.4) with a backtracking Armijo
- * line search, over log-parameters (so they stay positive). Each gradient is one call of
+ * by L-BFGS (examples/lbfgs.ts: Nocedal & Wright, Numerical Optimization, Algorithm 7.4, with a
+ * backtracking Armijo line search), over log-parameters (so they stay positive). Each gradient is one call of
  * `diffeqsolveVjp` (discrete adjoint with checkpointing) and one `pullback` with cotangents
  * y(t_i) − d_i. Run: `node --import tsx examples/fit-lotka-volterra.ts`.
  */
 import { compile, diffeqsolveVjp, ODETerm, PIDController, RecursiveCheckpointAdjoint, SaveAt, Tsit5 } from "../src/index.js";
+import { lbfgs } from "./lbfgs.js";
 
 type Params = { alpha: number; beta: number; gamma: number; delta: number };
 const NAMES = ["alpha", "beta", "gamma", "delta"] as const;
@@ -66,76 +67,11 @@ function lossAndGradient(theta: Float64Array): { loss: number; grad: Float64Arra
   return { loss, grad: Float64Array.from(NAMES, (k) => g[k] * p[k]) };
 }
 
-const dot = (a: Float64Array, b: Float64Array): number => a.reduce((s, x, i) => s + x * b[i]!, 0);
-
-/** L-BFGS with memory m and a backtracking Armijo line search. */
-function lbfgs(theta: Float64Array, iterations: number, m = 6): Float64Array {
-  let { loss, grad } = lossAndGradient(theta);
-  const S: Float64Array[] = [];
-  const Yv: Float64Array[] = [];
-  console.log(`iteration  0: loss ${loss.toExponential(6)}`);
-  for (let it = 1; it <= iterations; it++) {
-    // Two-loop recursion: d = −H ∇L.
-    const q = Float64Array.from(grad);
-    const alphas: number[] = [];
-    for (let k = S.length - 1; k >= 0; k--) {
-      const a = dot(S[k]!, q) / dot(Yv[k]!, S[k]!);
-      alphas[k] = a;
-      for (let i = 0; i < q.length; i++) q[i] -= a * Yv[k]![i]!;
-    }
-    const gamma = S.length > 0 ? dot(S[S.length - 1]!, Yv[Yv.length - 1]!) / dot(Yv[Yv.length - 1]!, Yv[Yv.length - 1]!) : 1 / Math.max(1, Math.sqrt(dot(grad, grad)));
-    for (let i = 0; i < q.length; i++) q[i] *= gamma;
-    for (let k = 0; k < S.length; k++) {
-      const b = dot(Yv[k]!, q) / dot(Yv[k]!, S[k]!);
-      for (let i = 0; i < q.length; i++) q[i] += S[k]![i]! * (alphas[k]! - b);
-    }
-    const d = q.map((x) => -x);
-    let slope = dot(grad, d);
-    if (!(slope < 0)) {
-      // Not a descent direction: restart from steepest descent.
-      S.length = 0;
-      Yv.length = 0;
-      for (let i = 0; i < d.length; i++) d[i] = -grad[i]!;
-      slope = dot(grad, d);
-    }
-    let step = 1;
-    let next = theta;
-    let trial = { loss: Infinity, grad };
-    for (let ls = 0; ls < 30; ls++) {
-      next = theta.map((x, i) => x + step * d[i]!);
-      try {
-        trial = lossAndGradient(next);
-      } catch {
-        trial = { loss: Infinity, grad }; // the solve failed for these parameters: step back
-      }
-      if (trial.loss <= loss + 1e-4 * step * slope) break;
-      step *= 0.5;
-    }
-    const s = next.map((x, i) => x - theta[i]!);
-    const y = trial.grad.map((x, i) => x - grad[i]!);
-    if (dot(s, y) > 1e-12) {
-      S.push(s);
-      Yv.push(y);
-      if (S.length > m) {
-        S.shift();
-        Yv.shift();
-      }
-    }
-    const improvement = loss - trial.loss;
-    theta = next;
-    loss = trial.loss;
-    grad = trial.grad;
-    console.log(`iteration ${String(it).padStart(2)}: loss ${loss.toExponential(6)}  |grad| ${Math.sqrt(dot(grad, grad)).toExponential(2)}  step ${step}`);
-    if (Math.sqrt(dot(grad, grad)) < 1e-8 || improvement < 1e-14 * Math.max(1, loss)) break;
-  }
-  return theta;
-}
-
 const start: Params = { alpha: 1.0, beta: 0.6, gamma: 2.2, delta: 1.4 };
 console.log("Fitting Lotka–Volterra to 20 noisy observations (σ = 0.1), L-BFGS on log-parameters");
 console.log(`start: ${NAMES.map((k) => `${k} = ${start[k]}`).join(", ")}`);
 const t0 = performance.now();
-const theta = lbfgs(Float64Array.from(NAMES, (k) => Math.log(start[k])), 60);
+const { theta } = lbfgs(lossAndGradient, Float64Array.from(NAMES, (k) => Math.log(start[k])), 60);
 const fitted = Object.fromEntries(NAMES.map((k, i) => [k, Math.exp(theta[i]!)])) as Params;
 console.log(`\n${"parameter".padEnd(10)} ${"true".padStart(8)} ${"fitted".padStart(10)}`);
 for (const k of NAMES) console.log(`${k.padEnd(10)} ${TRUE[k].toFixed(4).padStart(8)} ${fitted[k].toFixed(4).padStart(10)}`);

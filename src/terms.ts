@@ -69,6 +69,12 @@ export interface VectorFieldObject<A = any> {
    * per stage when present, instead of `vjp` and `vjpArgs`, sharing the work of the two).
    */
   vjpBoth?: (t: number, y: Float64Array, args: A, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
+  /**
+   * Second-order adjoint product (as `compile` generates it): `x` = [u (n), v (n), vArgs (nArgs)];
+   * `outY` = ∂/∂y and `outArgs` = ∂/∂p of uᵀ (∂f/∂y v + ∂f/∂p vArgs). The discrete adjoints of
+   * Rosenbrock methods use it (finite differences of `vjp` otherwise).
+   */
+  hvp?: (t: number, y: Float64Array, args: A, x: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
   /** Parameter JVP `out = (∂f/∂p) v` (v of length nArgs, out of length n). */
   jvpArgs?: (t: number, y: Float64Array, args: A, v: Float64Array, out: Float64Array) => void;
   /** Time derivative `out = ∂f/∂t` (Rosenbrock methods). */
@@ -303,17 +309,27 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm<A> {
   readonly noise: NoiseType;
   /** Whether the diffusion is declared independent of y. */
   readonly additive: boolean;
+  /** The diffusion (or control) vector field, in place. */
+  readonly diffusion: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
+  /**
+   * The diffusion as the object given (for example from `compile`), whose exact derivatives the
+   * gradients through SDE solves use; null when a function was given.
+   */
+  readonly diffusionField: VectorFieldObject<A> | null;
   constructor(
-    /** The diffusion (or control) vector field. */
-    readonly diffusion: (t: number, y: Float64Array, args: A, out: Float64Array) => void,
+    /** The diffusion (or control) vector field: a function writing `out` in place, or an object with such an `f` (as `compile` returns). */
+    diffusion: ((t: number, y: Float64Array, args: A, out: Float64Array) => void) | VectorFieldObject<A>,
     /** The control: a Brownian motion or another path. */
     readonly control: C,
     options: ControlTermOptions = {},
   ) {
     super();
-    if (typeof diffusion !== "function") {
-      throw new TypeError(`new ControlTerm(diffusion, control): \`diffusion\` must be a function; got ${typeof diffusion}.`);
+    const fn = typeof diffusion === "object" && diffusion !== null && typeof diffusion.f === "function" ? diffusion.f : diffusion;
+    if (typeof fn !== "function") {
+      throw new TypeError(`new ControlTerm(diffusion, control): \`diffusion\` must be a function or an object with an \`f\` function (as compile returns); got ${typeof diffusion}.`);
     }
+    this.diffusion = fn as (t: number, y: Float64Array, args: A, out: Float64Array) => void;
+    this.diffusionField = typeof diffusion === "function" ? null : diffusion;
     if (options === null || typeof options !== "object") {
       throw new TypeError("new ControlTerm(diffusion, control, options): `options` must be an object such as { noise: \"diagonal\" }.");
     }

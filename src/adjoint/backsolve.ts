@@ -8,9 +8,10 @@
  *
  * with a jumping by the cotangent of each saved row as the backward solve passes its time, and
  * y reset there to the forward solution's saved value (which keeps the backward state on the
- * forward trajectory). Then ∂L/∂y0 = a(t0) and ∂L/∂p = g(t0). A terminating event at t* changes
- * the cotangent of the rows at t* to ō − c g_y (and g by −c g_p), c = ⟨ō, f⟩ / (g_t + g_y·f), from
- * the event condition g = 0. Memory is O(n + nP) whatever the
+ * forward trajectory). Then ∂L/∂y0 = a(t0) and ∂L/∂p = g(t0). At an event that changed the state
+ * or ended the solve, a jumps back through the transposed saltation of the jump (the affect's
+ * derivatives and the event time's dependence, with f(t*, y⁻) for the state's time derivative;
+ * events.ts), and the state restarts from the recorded state before the event. Memory is O(n + nP) whatever the
  * number of steps; the gradient is that of the exact solution, accurate to the tolerances of the
  * forward and backward solves (not the exact gradient of the discrete solution).
  *
@@ -21,14 +22,15 @@
 import { AbstractStepSizeController } from "../controllers/base.js";
 import { ConstantStepSize } from "../controllers/constant.js";
 import { PIDController } from "../controllers/pid.js";
+import { ROW_BEFORE_EVENTS } from "../integrate/output.js";
 import { createLoopWorkspace, diffeqsolve, runLoop, solutionFromWorkspace, type Validated } from "../integrate.js";
 import type { AbstractSolver } from "../solvers/solver.js";
 import { SaveAt } from "../saveat.js";
 import { ODETerm } from "../terms.js";
 import { describeValue } from "../tree.js";
-import { RESULTS } from "../results.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
-import { checkEvents, eventAt } from "./events.js";
+import { eventJumps } from "./events.js";
+import { isSDETerms } from "./sde_terms.js";
 import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
 
 /** Options of {@link BacksolveAdjoint}. */
@@ -113,8 +115,13 @@ function minTol(tol: number | Float64Array): number {
 /** @internal The forward solve and the backward adjoint solve. */
 export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
   const who = "diffeqsolveVjp (BacksolveAdjoint)";
+  if (isSDETerms(v as Validated<unknown>)) {
+    throw new TypeError(
+      `${who}: the continuous adjoint is solved for ODEs; for SDEs use adjoint: new RecursiveCheckpointAdjoint() (EulerMaruyama, EulerHeun) ` +
+        "or new ReversibleAdjoint() (ReversibleHeun), which take the Brownian path again on the backward pass.",
+    );
+  }
   const vf = checkDifferentiable(v as Validated<unknown>, who);
-  checkEvents(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const nP = layout.size;
@@ -124,20 +131,16 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
   const vf2: Validated<Y> = interpolate && !v.saveat.dense
     ? { ...v, saveat: new SaveAt({ t0: v.saveat.t0, t1: v.saveat.t1, ...(v.saveat.ts !== undefined ? { ts: v.saveat.ts } : {}), dense: true }) }
     : v;
-  const ws = createLoopWorkspace(vf2, args);
+  const ws = createLoopWorkspace(vf2, args, { plan: true });
   runLoop(vf2, vf2.y0, args, ws);
   const solution = solutionFromWorkspace(vf2, ws, throwOnFailure);
   const yEnd = Float64Array.from(ws.y);
   const tEnd = ws.tFinal;
-  // A terminating event: the rows at t* get ō − c g_y (and p̄ gets −c g_p), c = ⟨ō, f*⟩ / (g_t + g_y·f*).
-  const ep = ws.result === RESULTS.eventOccurred && solution.events.length > 0 ? eventAt(v as Validated<unknown>, solution.events, layout, n) : null;
-  const fstar = new Float64Array(n);
-  let den = 0;
-  if (ep !== null) {
-    v.f(ep.t, Float64Array.from(ep.y), args, fstar);
-    den = ep.gt;
-    for (let j = 0; j < n; j++) den += ep.gy[j]! * fstar[j]!;
-  }
+  // Events that changed the solve: the adjoint jumps back through each (events.ts).
+  const jumps = eventJumps(v as Validated<unknown>, solution.events, layout, who);
+  // The row saved at t0 before events there (a dose at t0) is the state before them (the output plan marks it).
+  const preRow = ws.rows.count > 0 && ws.rows.rowKind![0] === ROW_BEFORE_EVENTS ? 0 : -1;
+  const dirT = tEnd >= v.t0 ? 1 : -1;
 
   const solver = adjoint.solver ?? v.solver;
   let controller = adjoint.stepsizeController;
@@ -206,23 +209,33 @@ export function backsolveVjp<Y, A>(adjoint: BacksolveAdjoint, v: Validated<Y>, a
       stats.numFnEvals += sol.stats.numFnEvals;
       tCur = tTo;
     };
+    const eventTimes = new Float64Array(solution.events.length);
+    const adj = Z.subarray(ny, ny + n);
+    const grad = Z.subarray(ny + n);
+    let next = jumps.length - 1;
+    /** Solves back to the next event and through its jump (the state then restarts from y⁻). */
+    const jumpBack = (): void => {
+      const jump = jumps[next--]!;
+      back(jump.group.t);
+      const tau = jump.reverse(adj, null, grad, adj);
+      if (jump.group.timeRecord >= 0) eventTimes[jump.group.timeRecord] += tau;
+      if (!interpolate) Z.set(jump.group.yPre);
+    };
     for (let r = rows - 1; r >= 0; r--) {
-      back(solution.ts[r]!);
+      const tr = solution.ts[r]!;
+      // Rows at an event's time hold the state after it: they come before its jump.
+      while (next >= 0 && (dirT * (jumps[next]!.group.t - tr) > 0 || r === preRow)) jumpBack();
+      back(tr);
       const yr = solution.ys[r]!;
-      let c = 0;
-      if (ep !== null && solution.ts[r] === ep.t) {
-        for (let j = 0; j < n; j++) c += bar[r * n + j]! * fstar[j]!;
-        c /= den;
-        for (let k = 0; k < nP; k++) Z[ny + n + k] -= c * ep.gp[k]!;
-      }
       for (let j = 0; j < n; j++) {
         if (!interpolate) Z[j] = yr[j]!;
-        Z[ny + j] += bar[r * n + j]! - (ep !== null ? c * ep.gy[j]! : 0);
+        Z[ny + j] += bar[r * n + j]!;
       }
     }
+    while (next >= 0) jumpBack();
     back(v.t0);
     stats.numVjpEvals = numVjp - vjp0;
-    return { y0: v.structure.unflatten(Z.subarray(ny, ny + n)) as never, args: layout.unflatten(Z.subarray(ny + n)) as A, stats };
+    return { y0: v.structure.unflatten(Z.subarray(ny, ny + n)) as never, args: layout.unflatten(Z.subarray(ny + n)) as A, eventTimes, stats };
   };
   return { solution, pullback };
 }

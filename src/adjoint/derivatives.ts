@@ -15,35 +15,31 @@ import { describeValue } from "../tree.js";
 export class ArgsLayout {
   /** Number of parameters. */
   readonly size: number;
-  /** Slot names, `"k"` or `"W[3]"` (`"args[i]"` for flat args). */
-  readonly names: readonly string[];
   private readonly kind: "none" | "number" | "typed" | "array" | "object";
   private readonly entries: readonly { key: string; length: number | null; offset: number }[];
+  private slotNames: string[] | null = null;
 
   constructor(readonly args: unknown) {
     const entries: { key: string; length: number | null; offset: number }[] = [];
-    const names: string[] = [];
+    let size = 0;
     if (args === undefined || args === null) {
       this.kind = "none";
     } else if (typeof args === "number") {
       this.kind = "number";
-      names.push("args");
+      size = 1;
     } else if (args instanceof Float64Array || (Array.isArray(args) && args.every((x) => typeof x === "number"))) {
       this.kind = args instanceof Float64Array ? "typed" : "array";
-      for (let i = 0; i < (args as ArrayLike<number>).length; i++) names.push(`args[${i}]`);
+      size = (args as ArrayLike<number>).length;
     } else if (typeof args === "object") {
       this.kind = "object";
-      let offset = 0;
       for (const [key, v] of Object.entries(args as Record<string, unknown>)) {
         if (typeof v === "number") {
-          entries.push({ key, length: null, offset });
-          names.push(key);
-          offset++;
+          entries.push({ key, length: null, offset: size });
+          size++;
         } else if (isNumberArray(v)) {
           const m = (v as ArrayLike<number>).length;
-          entries.push({ key, length: m, offset });
-          for (let i = 0; i < m; i++) names.push(`${key}[${i}]`);
-          offset += m;
+          entries.push({ key, length: m, offset: size });
+          size += m;
         }
         // Other entries (strings, functions, nested objects) are not differentiated.
       }
@@ -51,8 +47,22 @@ export class ArgsLayout {
       throw new TypeError(`diffeqsolveVjp: \`args\` must be an object of numbers and number arrays, a Float64Array or a number array; got ${describeValue(args)}.`);
     }
     this.entries = entries;
-    this.names = names;
-    this.size = names.length;
+    this.size = size;
+  }
+
+  /** Slot names, `"k"` or `"W[3]"` (`"args[i]"` for flat args); built on first use. */
+  get names(): readonly string[] {
+    if (this.slotNames !== null) return this.slotNames;
+    const names: string[] = [];
+    if (this.kind === "number") names.push("args");
+    else if (this.kind === "typed" || this.kind === "array") for (let i = 0; i < this.size; i++) names.push(`args[${i}]`);
+    else {
+      for (const e of this.entries) {
+        if (e.length === null) names.push(e.key);
+        else for (let i = 0; i < e.length; i++) names.push(`${e.key}[${i}]`);
+      }
+    }
+    return (this.slotNames = names);
   }
 
   /** Copies the parameters out of `value` (shaped like `args`) into `out`. */
@@ -175,6 +185,11 @@ export class VectorFieldDerivatives {
   private readonly J: Float64Array | null;
   private readonly JP: Float64Array | null;
   private readonly mutable: ReturnType<ArgsLayout["mutableCopy"]> | null;
+  /**
+   * The vector field's `vjpBoth` when it can be called directly for {@link vjpYP} (its parameters
+   * in our layout's order): one call per product, the parameter part then added to p̄ by the caller.
+   */
+  readonly directVjpBoth: ((t: number, y: Float64Array, args: any, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void) | null;
 
   /** `f`: the in-place form of `vf.f` (as the loop prepared it); defaults to `vf.f`. */
   constructor(readonly vf: VectorFieldObject, readonly n: number, readonly layout: ArgsLayout, f?: InPlaceVectorField) {
@@ -212,6 +227,7 @@ export class VectorFieldDerivatives {
     const pExact = layout.size === 0 || (vf.vjpArgs !== undefined && vf.jvpArgs !== undefined) || vf.jacArgs !== undefined;
     this.exact = (vf.vjp !== undefined && vf.jvp !== undefined) || vf.jac !== undefined ? pExact : false;
     this.mutable = layout.size > 0 && !((vf.vjpArgs !== undefined && vf.jvpArgs !== undefined) || vf.jacArgs !== undefined) ? layout.mutableCopy() : null;
+    this.directVjpBoth = vf.vjpBoth !== undefined && perm === null && layout.size > 0 && nVf === layout.size ? vf.vjpBoth : null;
   }
 
   /** out = wᵀ ∂f/∂y (length n). */
@@ -388,6 +404,84 @@ export class VectorFieldDerivatives {
     for (let i = 0; i < n; i++) out[i] += (this.f1[i]! - this.f2[i]!) / (2 * h);
   }
 
+  /**
+   * outY += ∂/∂y and pbar += ∂/∂p of uᵀ (∂f/∂y) v at (t, y): the second-order term of adjoints
+   * through methods that use the Jacobian itself (Rosenbrock). Exact from the vector field's `hvp`
+   * (`compile` generates it); otherwise central differences of {@link vjpYP} along v.
+   */
+  hvpAdd(t: number, y: Float64Array, u: Float64Array, v: Float64Array, outY: Float64Array, pbar: Float64Array): void {
+    const n = this.n;
+    const nP = this.nP;
+    const vf = this.vf;
+    if (vf.hvp !== undefined) {
+      const nVf = vf.nArgs ?? nP;
+      const x = this.hvpX ?? (this.hvpX = new Float64Array(2 * n + nVf));
+      const oy = this.hvpY ?? (this.hvpY = new Float64Array(n));
+      const op = this.hvpP ?? (this.hvpP = new Float64Array(Math.max(nVf, 1)));
+      for (let i = 0; i < n; i++) {
+        x[i] = u[i]!;
+        x[n + i] = v[i]!;
+      }
+      for (let k = 2 * n; k < x.length; k++) x[k] = 0;
+      vf.hvp(t, y, this.args, x, oy, op);
+      for (let i = 0; i < n; i++) outY[i] += oy[i]!;
+      const perm = this.perm;
+      if (perm === null) for (let k = 0; k < nP; k++) pbar[k] += op[k]!;
+      else for (let k = 0; k < nP; k++) pbar[perm[k]!] += op[k]!;
+      return;
+    }
+    let vn = 0;
+    let yn = 0;
+    for (let i = 0; i < n; i++) {
+      vn = Math.max(vn, Math.abs(v[i]!));
+      yn = Math.max(yn, Math.abs(y[i]!));
+    }
+    if (vn === 0) return;
+    const h = (1e-5 * Math.max(1, yn)) / vn;
+    const ys = this.hvpYs ?? (this.hvpYs = new Float64Array(n));
+    const gy = this.hvpY ?? (this.hvpY = new Float64Array(n));
+    const gp = this.hvpPp ?? (this.hvpPp = new Float64Array(Math.max(nP, 1)));
+    const gm = this.hvpPm ?? (this.hvpPm = new Float64Array(Math.max(nP, 1)));
+    gp.fill(0);
+    gm.fill(0);
+    const inv = 1 / (2 * h);
+    for (let i = 0; i < n; i++) ys[i] = y[i]! + h * v[i]!;
+    this.vjpYP(t, ys, u, gy, gp);
+    for (let i = 0; i < n; i++) outY[i] += gy[i]! * inv;
+    for (let i = 0; i < n; i++) ys[i] = y[i]! - h * v[i]!;
+    this.vjpYP(t, ys, u, gy, gm);
+    for (let i = 0; i < n; i++) outY[i] -= gy[i]! * inv;
+    for (let k = 0; k < nP; k++) pbar[k] += (gp[k]! - gm[k]!) * inv;
+  }
+
+  /**
+   * out = (d/dε) J(t, y + ε ẏ; p + ε ṗ) w: the tangent of a Jacobian product, for the discrete
+   * forward mode of Rosenbrock methods. Needs the vector field's `hvp` (one call per component).
+   */
+  jacTangent(t: number, y: Float64Array, yDot: Float64Array, pDot: Float64Array, w: Float64Array, out: Float64Array): void {
+    const n = this.n;
+    const nP = this.nP;
+    const vf = this.vf;
+    if (vf.hvp === undefined) {
+      throw new TypeError("the discrete forward mode of a Rosenbrock method needs the vector field's second derivatives (`hvp`): compile the vector field.");
+    }
+    const nVf = vf.nArgs ?? nP;
+    const x = new Float64Array(2 * n + nVf);
+    const oy = new Float64Array(n);
+    const op = new Float64Array(Math.max(nVf, 1));
+    const perm = this.perm;
+    for (let i = 0; i < n; i++) x[n + i] = yDot[i]!;
+    for (let k = 0; k < nP; k++) x[2 * n + k] = pDot[perm === null ? k : perm[k]!]!;
+    // With u = e_i, hvp gives the derivative along (ẏ, ṗ) of row i of J; its product with w is out_i.
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) x[j] = j === i ? 1 : 0;
+      vf.hvp(t, y, this.args, x, oy, op);
+      let acc = 0;
+      for (let j = 0; j < n; j++) acc += oy[j]! * w[j]!;
+      out[i] = acc;
+    }
+  }
+
   /** J = ∂f/∂y, row-major n × n (exact from `jac`, else column by column from `jvpY`). */
   jacY(t: number, y: Float64Array, J: Float64Array): void {
     const n = this.n;
@@ -435,4 +529,10 @@ export class VectorFieldDerivatives {
   private pScratchE: Float64Array | null = null;
   private colScratch: Float64Array | null = null;
   private JPraw: Float64Array | null = null;
+  private hvpX: Float64Array | null = null;
+  private hvpY: Float64Array | null = null;
+  private hvpP: Float64Array | null = null;
+  private hvpYs: Float64Array | null = null;
+  private hvpPp: Float64Array | null = null;
+  private hvpPm: Float64Array | null = null;
 }

@@ -6,16 +6,17 @@
  *
  *   dS_d/dt = (∂f/∂y) S_d + (∂f/∂p) ṗ_d,   S_d(t0) = ẏ0_d,
  *
- * and the augmented system is solved by the same solver through the ordinary loop. For an
- * explicit Runge–Kutta method the step-size controller sees only the state's components (the
- * tangents are left out of the error norm, and the first step is the one the primal solve would
- * choose), so the accepted steps are those of the primal solve and the tangent stages are exactly
- * the derivatives of the primal stages: the result is the forward-mode derivative of the discrete
- * solution, to rounding. For implicit methods the controller sees the state and the tangents (with
- * the state's rtol and atol, as CVODES' default), so the tangents, the sensitivity equations'
+ * For an explicit Runge–Kutta method the tangents are those of the discrete solution itself: the
+ * primal solve runs as usual, keeping each step's stages, and the tangents follow step by step
+ * from the stage inputs (forward-mode differentiation of the discretisation, to rounding; see
+ * discreteTangents). For other solvers the augmented system is solved by the same solver through
+ * the ordinary loop, and the step-size controller sees the state and the tangents (with the
+ * state's rtol and atol, as CVODES' default), so the tangents, the sensitivity equations'
  * solution, meet the tolerance too; the steps may then be smaller than the primal's. (With a
- * custom `norm` function, only the state is controlled.) At a terminating event the rows at t* also get f(t*, y*) times the derivative
- * of t* (the event time's own sensitivity, from its condition).
+ * custom `norm` function, only the state is controlled, and the steps are the primal's.) At an
+ * event that changes the state or ends the solve, the tangents jump with the state: through the
+ * affect's derivatives and the event time's own sensitivity (from its condition, on the step's
+ * interpolant); see events.ts. (Solves with such events, and SDE solves, take the augmented system.)
  *
  * Reference: E. Hairer, S. P. Nørsett and G. Wanner, Solving Ordinary Differential Equations I,
  * §I.14 (the variational equation); for the discrete equivalence, A. Walther, "Automatic
@@ -24,20 +25,28 @@
 import { checkKeys } from "../util/options.js";
 import { Structure } from "../tree.js";
 import { PIDController } from "../controllers/pid.js";
-import { createLoopWorkspace, initialStepSize, runLoop, solutionFromWorkspace, validate, type Validated } from "../integrate.js";
+import { createLoopWorkspace, initialStepSize, type LoopWorkspace, runLoop, solutionFromWorkspace, type StepHook, validate, type Validated } from "../integrate.js";
+import { ERKStepAdjoint } from "./erk_adjoint.js";
+import { NEED_OUTPUTS, NEED_STEP, type StepAdjoint, StepRecord } from "./step_adjoint.js";
 import { isOkay, RESULTS, SolveError } from "../results.js";
-import { checkEvents, eventAt } from "./events.js";
+import { changesSolve, EventJump, groupEvents } from "./events.js";
+import { Event } from "../events/event.js";
+import type { Integration } from "../integrate/loop.js";
 import { Solution } from "../solution.js";
-import { ODETerm } from "../terms.js";
-import { ExplicitRungeKutta } from "../solvers/erk.js";
+import { ControlTerm, MultiTerm, ODETerm } from "../terms.js";
+import type { AbstractBrownianPath } from "../brownian/path.js";
+import { DiffusionDerivatives } from "./diffusion.js";
+import { checkSDESolver, differentiableTerms, tangentsExact } from "./sde_terms.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
-import { checkDifferentiable, emptyStats, packCotangents, type Gradients, type VjpResult } from "./outputs.js";
+import { emptyStats, packCotangents, rowsByStep, type Gradients, type VjpResult } from "./outputs.js";
+import type { ExplicitRungeKutta } from "../solvers/erk.js";
 
 /**
  * Forward-mode sensitivities: the gradient is assembled from n + nP tangent directions (one per
- * component of y0 and per parameter) solved alongside the state. Costs about (1 + n + nP) forward
- * solves' worth of vector-field work (less with an exact `jac`/`jacArgs`), so it suits few
- * parameters; works with every ODE solver, implicit ones included.
+ * component of y0 and per parameter) carried along the state. With explicit Runge–Kutta solvers
+ * the discrete forward mode (the Jacobians once per stage for all directions); with other solvers
+ * the augmented sensitivity system, about (1 + n + nP) forward solves' worth of vector-field work
+ * (less with an exact `jac`/`jacArgs`). Suits few parameters; works with every ODE solver.
  *
  * @example
  * ```ts
@@ -61,8 +70,184 @@ interface TangentRun<Y> {
 /**
  * Solves the primal problem with m tangent directions: `dirY0` (m × n) and `dirP` (m × nP); a
  * direction whose parameter tangent is one-hot may give its index in `unitP` (−1 otherwise).
+ * Explicit Runge–Kutta solves take the discrete forward mode alongside the primal solve (see
+ * {@link discreteTangents}); other solvers, the augmented system.
  */
 function solveWithTangents<Y>(
+  v: Validated<Y>, args: unknown, throwOnFailure: boolean, deriv: VectorFieldDerivatives, m: number, dirY0: Float64Array, dirP: Float64Array, unitP: Int32Array,
+  who: string, diffusion: ControlTerm | null,
+): TangentRun<Y> {
+  const map = v.solver.stepMap;
+  if (map !== undefined && map.kind === "erk" && diffusion === null && v.events === null) {
+    const run = discreteTangents(map.solver, v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP);
+    if (run !== null) return run;
+  }
+  return solveAugmented(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP, who, diffusion);
+}
+
+/** The stage tangents K̇ = ∂f/∂y Ẏ + ∂f/∂p ṗ for m directions at once (m × n, direction after direction). */
+function stageTangentFunction(
+  deriv: VectorFieldDerivatives, n: number, m: number, dirP: Float64Array, unitP: Int32Array,
+): (t: number, y: Float64Array, yDot: Float64Array, out: Float64Array, offset: number) => void {
+  const nP = deriv.nP;
+  let anyP = false;
+  let allUnit = nP > 0;
+  for (let d = 0; d < m; d++) {
+    let nz = false;
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) nz = true;
+    if (nz) anyP = true;
+    if (nz && unitP[d]! < 0) allUnit = false;
+  }
+  const J = deriv.vf.jac !== undefined && m >= n ? new Float64Array(n * n) : null;
+  const JP = anyP && allUnit && m > 1 ? new Float64Array(n * Math.max(nP, 1)) : null;
+  const sv = new Float64Array(n);
+  const ov = new Float64Array(n);
+  const pViews: Float64Array[] = [];
+  for (let d = 0; d < m; d++) pViews.push(dirP.subarray(d * nP, (d + 1) * nP));
+  return (t, y, yDot, out, offset) => {
+    if (J !== null) {
+      deriv.jacY(t, y, J);
+      for (let d = 0; d < m; d++) {
+        const o = offset + d * n;
+        for (let i = 0; i < n; i++) {
+          let acc = 0;
+          for (let j = 0; j < n; j++) acc += J[i * n + j]! * yDot[d * n + j]!;
+          out[o + i] = acc;
+        }
+      }
+    } else {
+      for (let d = 0; d < m; d++) {
+        for (let j = 0; j < n; j++) sv[j] = yDot[d * n + j]!;
+        deriv.jvpY(t, y, sv, ov);
+        for (let i = 0; i < n; i++) out[offset + d * n + i] = ov[i]!;
+      }
+    }
+    if (!anyP) return;
+    if (JP !== null) {
+      deriv.jacP(t, y, JP);
+      for (let d = 0; d < m; d++) {
+        const u = unitP[d]!;
+        if (u >= 0) for (let i = 0; i < n; i++) out[offset + d * n + i] += JP[i * nP + u]!;
+      }
+      return;
+    }
+    for (let d = 0; d < m; d++) {
+      ov.fill(0);
+      deriv.jvpPAdd(t, y, pViews[d]!, ov);
+      for (let i = 0; i < n; i++) out[offset + d * n + i] += ov[i]!;
+    }
+  };
+}
+
+/** Bytes the discrete forward mode may keep (every step's state and stages) before it falls back to the augmented solve. */
+const DISCRETE_TANGENT_BYTES = 64 * 1024 * 1024;
+
+/** The step hook of the discrete forward mode: every step's state and stages. */
+class TangentRecorder implements StepHook {
+  readonly times = new Float64Array(3);
+  ws: LoopWorkspace | null = null;
+  states: Float64Array;
+  overflow = false;
+  private readonly x: Float64Array;
+  constructor(readonly steps: StepRecord, readonly adj: StepAdjoint, readonly n: number) {
+    this.states = new Float64Array(steps.capacity * n);
+    this.x = new Float64Array(n);
+  }
+  accepted(y0: Float64Array): void {
+    if (this.overflow) return;
+    const i = this.steps.push(this.times);
+    const n = this.n;
+    if ((i + 1) * (n + this.adj.keptPerStep) * 8 > DISCRETE_TANGENT_BYTES) {
+      this.overflow = true;
+      this.adj.dropKept();
+      return;
+    }
+    if (this.states.length < (i + 1) * n) {
+      const grown = new Float64Array(2 * this.states.length);
+      grown.set(this.states);
+      this.states = grown;
+    }
+    this.adj.capture(i, y0, this.ws!.solverState!, this.x, true);
+    const states = this.states;
+    for (let j = 0; j < n; j++) states[i * n + j] = this.x[j]!;
+  }
+
+}
+
+/**
+ * The discrete forward mode of an explicit Runge–Kutta solve: the primal solve runs as usual
+ * (its own, fused kernel) keeping every step's state and stages; then each step's tangents follow
+ * from the recorded stage inputs, Ẏ_i = ẏ0 + h Σ a_il K̇_l, K̇_i = ∂f/∂y(Y_i) Ẏ_i + ∂f/∂p ṗ,
+ * ẏ1 = ẏ0 + h Σ b_i K̇_i, and the saved rows' from the interpolant's stages (the output plan says
+ * which step and θ). The same numbers as the augmented system's (mathematically), at the cost of
+ * the derivative products only. Null when the record would exceed its memory bound.
+ */
+function discreteTangents<Y>(
+  solver: ExplicitRungeKutta, v: Validated<Y>, args: unknown, throwOnFailure: boolean, deriv: VectorFieldDerivatives,
+  m: number, dirY0: Float64Array, dirP: Float64Array, unitP: Int32Array,
+): TangentRun<Y> | null {
+  const n = v.y0.length;
+  const steps = new StepRecord(256);
+  const adj = new ERKStepAdjoint(solver, { v: v as Validated<unknown>, args, layout: deriv.layout, steps, who: "ForwardSensitivity" });
+  const rec = new TangentRecorder(steps, adj, n);
+  const ws = createLoopWorkspace(v, args, { plan: true });
+  rec.ws = ws as LoopWorkspace;
+  ws.stepHook = rec;
+  runLoop(v, v.y0, args, ws);
+  ws.stepHook = null;
+  rec.ws = null;
+  if (rec.overflow) return null;
+  const solution = solutionFromWorkspace(v, ws, false);
+  const N = steps.count;
+  const rows = solution.ts.length;
+  const { stateStart, stateRows, interpStart, interpRows, interpTheta } = rowsByStep(ws.rows, N);
+  const rk = adj.rk;
+  const mn = m * n;
+  const S = Float64Array.from(dirY0.subarray(0, mn));
+  const Kd = new Float64Array(rk.denseStages * mn);
+  const Yd = new Float64Array(mn);
+  const tangents = new Float64Array(rows * mn);
+  const stageTangent = stageTangentFunction(deriv, n, m, dirP, unitP);
+  // With an exact Jacobian and unit parameter directions (the gradient's case), generated kernels.
+  let anyP = false;
+  let allUnit = true;
+  const nP = deriv.nP;
+  for (let d = 0; d < m; d++) {
+    let nz = false;
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) nz = true;
+    if (nz) anyP = true;
+    if (nz && unitP[d]! < 0) allUnit = false;
+  }
+  const useJ = deriv.vf.jac !== undefined && m >= n && (!anyP || allUnit);
+  const J = new Float64Array(n * n);
+  const JP = anyP ? new Float64Array(n * Math.max(nP, 1)) : null;
+  const KdViews: Float64Array[] = [];
+  for (let i = 0; i < rk.denseStages; i++) KdViews.push(Kd.subarray(i * mn, (i + 1) * mn));
+  const x0 = new Float64Array(n);
+  const saveStates = (k: number): void => {
+    for (let q = stateStart[k]!; q < stateStart[k + 1]!; q++) tangents.set(S, stateRows[q]! * mn);
+  };
+  saveStates(0);
+  for (let i = 0; i < N; i++) {
+    const outputs = interpStart[i + 1]! > interpStart[i]!;
+    for (let j = 0; j < n; j++) x0[j] = rec.states[i * n + j]!;
+    adj.record(i, x0, outputs ? NEED_OUTPUTS : NEED_STEP);
+    const h = steps.h(i);
+    const count = outputs ? rk.denseStages : rk.stepStages;
+    // Without outputs in the step, the generated kernel also advances S to y1's tangents.
+    let advanced = false;
+    if (useJ && rk.stageTangentsJacobian(steps.t(i), h, count, m, S, KdViews, unitP, J, JP, !outputs)) advanced = !outputs;
+    else rk.stageTangents(steps.t(i), h, count, m, S, Kd, Yd, stageTangent);
+    for (let q = interpStart[i]!; q < interpStart[i + 1]!; q++) rk.interpolateTangents(h, interpTheta[q]!, m, S, Kd, tangents, interpRows[q]! * mn);
+    if (!advanced) rk.advanceTangents(h, m, S, Kd);
+    saveStates(i + 1);
+  }
+  if (throwOnFailure && !isOkay(solution.result)) throw new SolveError(solution.result, ws.detail, solution);
+  return { solution, tangents, m };
+}
+
+/** The primal and its tangents as one augmented system solved by the same solver (any solver). */
+function solveAugmented<Y>(
   v: Validated<Y>,
   args: unknown,
   throwOnFailure: boolean,
@@ -71,6 +256,8 @@ function solveWithTangents<Y>(
   dirY0: Float64Array,
   dirP: Float64Array,
   unitP: Int32Array,
+  who: string,
+  diffusion: ControlTerm | null,
 ): TangentRun<Y> {
   const n = v.y0.length;
   const nP = deriv.nP;
@@ -161,7 +348,7 @@ function solveWithTangents<Y>(
   let dt0 = v.dt0;
   if (controller instanceof PIDController) {
     const pid = controller;
-    const controlled = v.solver instanceof ExplicitRungeKutta || typeof pid.norm === "function" ? n : N;
+    const controlled = tangentsExact(v.solver) || typeof pid.norm === "function" ? n : N;
     const expand = (tol: number | Float64Array): Float64Array => {
       // Entries past `controlled` are never read by the norm below; they are kept valid tolerances.
       const out = new Float64Array(N).fill(typeof tol === "number" ? tol : tol[0]!);
@@ -198,13 +385,16 @@ function solveWithTangents<Y>(
       dt0 = dir * initialStepSize(f, args, v.t0, Float64Array.from(v.y0), f0, dir, v.solver.order, pid.rtol, pid.atol, dtmax, new Float64Array(n), new Float64Array(n));
     }
   }
+  const loop: { ws: Integration | null } = { ws: null };
+  const drift = new ODETerm(unitCase ? faugUnit : faug);
   const va = validate({
-    terms: new ODETerm(unitCase ? faugUnit : faug), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
+    terms: diffusion === null ? drift : new MultiTerm(drift, tangentDiffusion(diffusion, args, n, m, dirP, deriv.layout)), solver: v.solver, t0: v.t0, t1: v.t1, dt0, y0: z0, args, saveat: v.saveat,
     stepsizeController: controller, maxSteps: v.maxSteps, throw: false, progressMeter: v.progress ?? undefined,
-    ...(v.events !== null ? { event: v.events, maxEvents: v.maxEvents } : {}),
+    ...(v.events !== null ? { event: tangentEvents(v as Validated<unknown>, m, dirP, deriv.layout, loop, who), maxEvents: v.maxEvents } : {}),
   });
   // The augmented solve, through the one loop.
   const ws = createLoopWorkspace(va, args);
+  loop.ws = ws as Integration;
   runLoop(va, va.y0, args, ws);
   const aug = solutionFromWorkspace(va, ws, false);
   const rows = aug.ts.length;
@@ -215,31 +405,129 @@ function solveWithTangents<Y>(
     for (let j = 0; j < n; j++) ysFlat[r * n + j] = row[j]!;
     for (let q = 0; q < m * n; q++) tangents[r * m * n + q] = row[n + q]!;
   }
-  if (aug.result === RESULTS.eventOccurred && aug.events.length > 0) {
-    // Rows at a terminating event: add f(t*, y*) dt*/dp, with dt* from cond(t*, y(t*), p) = 0.
-    const ep = eventAt(v as Validated<unknown>, aug.events, deriv.layout, n);
-    const fstar = new Float64Array(n);
-    f(ep.t, Float64Array.from(ep.y), args, fstar);
-    let den = ep.gt;
-    for (let j = 0; j < n; j++) den += ep.gy[j]! * fstar[j]!;
-    for (let r = 0; r < rows; r++) {
-      if (aug.ts[r] !== ep.t) continue;
-      for (let d = 0; d < m; d++) {
-        const off = (r * m + d) * n;
-        let num = 0;
-        for (let j = 0; j < n; j++) num += ep.gy[j]! * tangents[off + j]!;
-        for (let k = 0; k < nP; k++) num += ep.gp[k]! * dirP[d * nP + k]!;
-        const dt = -num / den;
-        for (let j = 0; j < n; j++) tangents[off + j] += fstar[j]! * dt;
-      }
-    }
-  }
+  const events = aug.events.map((e) => ({ index: e.index, t: e.t, y: e.y.slice(0, n) }));
   const solution = new Solution<Y>({
     t0: v.t0, t1: v.t1, ts: aug.ts, ysFlat, size: n, result: aug.result, detail: ws.detail, stats: aug.stats,
-    tFinal: aug.tFinal, structure: v.structure, dense: null, events: aug.events,
+    tFinal: aug.tFinal, structure: v.structure, dense: null, events,
   });
   if (throwOnFailure && !isOkay(aug.result)) throw new SolveError(aug.result, ws.detail, solution);
   return { solution, tangents, m };
+}
+
+/**
+ * The control term of the augmented SDE: the same path, general noise, the rows of the state
+ * g(t, y) (diagonal noise written on the diagonal) and below them, for each direction d,
+ * (∂g/∂y) S_d + (∂g/∂p) ṗ_d, so that every tangent sees the state's Brownian increments.
+ */
+function tangentDiffusion(term: ControlTerm, args: unknown, n: number, dirs: number, dirP: Float64Array, layout: ArgsLayout): ControlTerm {
+  const control = term.control as AbstractBrownianPath | ((a: unknown) => AbstractBrownianPath);
+  const m = (typeof control === "function" ? control(args) : control).size;
+  const diagonal = term.noise === "diagonal";
+  const gSize = diagonal ? n : n * m;
+  const nP = layout.size;
+  const dd = new DiffusionDerivatives(term, n, gSize, layout);
+  const g = term.diffusion as (t: number, y: Float64Array, a: unknown, out: Float64Array) => void;
+  const y = new Float64Array(n);
+  const s = new Float64Array(n);
+  const gv = new Float64Array(gSize);
+  const pViews: Float64Array[] = [];
+  let anyP = false;
+  for (let d = 0; d < dirs; d++) {
+    pViews.push(dirP.subarray(d * nP, (d + 1) * nP));
+    for (let k = 0; k < nP; k++) if (dirP[d * nP + k] !== 0) anyP = true;
+  }
+  /** Writes g-shaped `src` as rows block·n … block·n + n − 1 of the N × m matrix `out`. */
+  const place = (src: Float64Array, block: number, out: Float64Array): void => {
+    const base = block * n * m;
+    if (diagonal) for (let i = 0; i < n; i++) out[base + i * m + i] = src[i]!;
+    else for (let q = 0; q < n * m; q++) out[base + q] = src[q]!;
+  };
+  const augmented = (t: number, Z: Float64Array, a: unknown, out: Float64Array): void => {
+    for (let j = 0; j < n; j++) y[j] = Z[j]!;
+    if (diagonal) out.fill(0, 0, n * (1 + dirs) * m);
+    g(t, y, a, gv);
+    place(gv, 0, out);
+    for (let d = 0; d < dirs; d++) {
+      const off = n * (1 + d);
+      for (let j = 0; j < n; j++) s[j] = Z[off + j]!;
+      dd.jvpY(t, y, s, gv);
+      if (anyP) dd.jvpPAdd(t, y, pViews[d]!, gv);
+      place(gv, 1 + d, out);
+    }
+  };
+  return new ControlTerm(augmented, term.control, { noise: "general" });
+}
+
+/**
+ * The events of the augmented solve: each event of `v` with its condition read on the state part,
+ * and, where it changes the solve, an affect that applies the jump to the state and its
+ * linearisation to every tangent (events.ts). The events firing together at one time are applied
+ * as one jump by the first affect called there (the detector's records tell which fired); the
+ * others then do nothing. The state before the jump is the interpolant's, as the solve located
+ * it; its time derivative, the interpolant's, is read from the solver.
+ */
+function tangentEvents(v: Validated<unknown>, m: number, dirP: Float64Array, layout: ArgsLayout, loop: { ws: Integration | null }, who: string): Event[] {
+  const n = v.y0.length;
+  const nP = layout.size;
+  const y = new Float64Array(n);
+  const du = new Float64Array(n);
+  const dp = new Float64Array(nP);
+  let ydotZ = new Float64Array(0);
+  const ydot = new Float64Array(n);
+  let pending = 0;
+  let pendingStep = -1;
+  let pendingT = NaN;
+  const jumpAt = (t: number, Z: Float64Array): void => {
+    const ws = loop.ws!;
+    if (pending > 0 && ws.numAcceptedSteps === pendingStep && t === pendingT) {
+      pending--; // applied with the first event of this time
+      return;
+    }
+    const records = ws.events!.records();
+    let first = records.length;
+    while (first > 0 && records[first - 1]!.t === t) first--;
+    const group = { ...groupEvents(v.events!, records, first)[0]!, yPre: Float64Array.from(Z.subarray(0, n)) };
+    let calls = 0;
+    for (let r = first; r < records.length; r++) if (changesSolve(v.events![records[r]!.index]!)) calls++;
+    pending = calls - 1;
+    pendingStep = ws.numAcceptedSteps;
+    pendingT = t;
+    const jump = new EventJump(group, v, layout, who);
+    let root: Float64Array | null = null;
+    if (ws.numAcceptedSteps > 0) {
+      if (ydotZ.length !== Z.length) ydotZ = new Float64Array(Z.length);
+      ws.v.solver.interpolateDerivative(ws.solverState!, ws.eventThetaValue, ydotZ);
+      for (let j = 0; j < n; j++) ydot[j] = ydotZ[j]!;
+      root = ydot;
+    }
+    for (let d = 0; d < m; d++) {
+      const off = n * (1 + d);
+      for (let j = 0; j < n; j++) du[j] = Z[off + j]!;
+      for (let k = 0; k < nP; k++) dp[k] = dirP[d * nP + k]!;
+      jump.forward(du, root, dp, 0, du);
+      for (let j = 0; j < n; j++) Z[off + j] = du[j]!;
+    }
+    for (let j = 0; j < n; j++) Z[j] = jump.yPost[j]!;
+  };
+  return v.events!.map((e) => {
+    const cond = e.cond;
+    const options: Record<string, unknown> = { terminal: e.terminal };
+    if (cond !== undefined) {
+      options.cond = (t: number, Z: Float64Array, a: unknown) => {
+        for (let j = 0; j < n; j++) y[j] = Z[j]!;
+        return cond(t, y, a);
+      };
+    }
+    if (e.kind === "scheduled") options.times = e.times;
+    if (e.kind === "discrete") options.discrete = true;
+    if (e.kind === "continuous") {
+      options.direction = e.direction;
+      options.rootTolerance = e.rootTolerance;
+      if (e.interpPoints !== undefined) options.interpPoints = e.interpPoints;
+    }
+    if (changesSolve(e)) options.affect = jumpAt;
+    return new Event(options);
+  });
 }
 
 /** Whether the directions are the gradient's: y0's unit vectors, then one unit parameter each. */
@@ -253,8 +541,8 @@ function isGradientLayout(dirY0: Float64Array, unitP: Int32Array, n: number, nP:
 
 /** @internal diffeqsolveJvp: one tangent direction. */
 export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: boolean, y0Dot: unknown, argsDot: unknown): { solution: Solution<Y>; tangents: Float64Array[] } {
-  const vf = checkDifferentiable(v as Validated<unknown>, "diffeqsolveJvp");
-  checkEvents(v as Validated<unknown>, "diffeqsolveJvp");
+  const { drift: vf, diffusion } = differentiableTerms(v as Validated<unknown>, "diffeqsolveJvp", true);
+  checkSDESolver(v as Validated<unknown>, "diffeqsolveJvp");
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const deriv = new VectorFieldDerivatives(vf, n, layout, v.f);
@@ -278,7 +566,7 @@ export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: 
   for (let k = 0; k < dirP.length; k++) {
     if (!Number.isFinite(dirP[k]!)) throw new RangeError(`diffeqsolveJvp: the tangent of \`args\` slot ${layout.names[k]} is ${dirP[k]}; tangents must be finite numbers.`);
   }
-  const run = solveWithTangents(v, args, throwOnFailure, deriv, 1, dirY0, dirP.subarray(0, layout.size), Int32Array.of(-1));
+  const run = solveWithTangents(v, args, throwOnFailure, deriv, 1, dirY0, dirP.subarray(0, layout.size), Int32Array.of(-1), "diffeqsolveJvp", diffusion);
   const rows: Float64Array[] = [];
   for (let r = 0; r < run.solution.ts.length; r++) rows.push(run.tangents.subarray(r * n, (r + 1) * n));
   return { solution: run.solution, tangents: rows };
@@ -288,8 +576,8 @@ export function tangentSolve<Y>(v: Validated<Y>, args: unknown, throwOnFailure: 
 export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Validated<Y>, args: A, throwOnFailure: boolean): VjpResult<Y, A> {
   void adjoint;
   const who = "diffeqsolveVjp (ForwardSensitivity)";
-  const vf = checkDifferentiable(v as Validated<unknown>, who);
-  checkEvents(v as Validated<unknown>, who);
+  const { drift: vf, diffusion } = differentiableTerms(v as Validated<unknown>, who, true);
+  checkSDESolver(v as Validated<unknown>, who);
   const n = v.y0.length;
   const layout = new ArgsLayout(args);
   const nP = layout.size;
@@ -303,7 +591,7 @@ export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Vali
     dirP[(n + k) * nP + k] = 1;
     unitP[n + k] = k;
   }
-  const run = solveWithTangents(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP);
+  const run = solveWithTangents(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP, who, diffusion);
   const rows = run.solution.ts.length;
   const pullback = (ysBar: unknown): Gradients<Y, A> => {
     const bar = packCotangents(ysBar, rows, n, v.structure as never, who);

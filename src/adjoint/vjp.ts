@@ -11,9 +11,11 @@ import { ForwardSensitivity, forwardSensitivityVjp, tangentSolve } from "./forwa
 import type { VjpResult } from "./outputs.js";
 import { checkpointVjp, RecursiveCheckpointAdjoint } from "./recursive_checkpoint.js";
 import { delaySensitivityVjp, delayTangentSolve } from "../delay/sensitivity.js";
+import { ReversibleAdjoint, reversibleVjp } from "./reversible.js";
+import { ImplicitAdjoint, implicitVjp } from "./implicit.js";
 
 /** Any of the adjoints. */
-export type Adjoint = RecursiveCheckpointAdjoint | BacksolveAdjoint | ForwardSensitivity;
+export type Adjoint = RecursiveCheckpointAdjoint | BacksolveAdjoint | ForwardSensitivity | ReversibleAdjoint | ImplicitAdjoint;
 
 /** Options of {@link diffeqsolveVjp}: those of `diffeqsolve` and the adjoint. */
 export interface DiffeqsolveVjpOptions<Y extends StateLike = StateLike, A = any> extends DiffeqsolveOptions<Y, A> {
@@ -26,8 +28,8 @@ function splitAdjoint<Y extends StateLike, A>(options: DiffeqsolveVjpOptions<Y, 
     throw new TypeError(`${who}(options): \`options\` must be an object with terms, solver, t0, t1 and y0; got ${describeValue(options)}.`);
   }
   const { adjoint, ...rest } = options;
-  if (adjoint !== undefined && !(adjoint instanceof RecursiveCheckpointAdjoint || adjoint instanceof BacksolveAdjoint || adjoint instanceof ForwardSensitivity)) {
-    throw new TypeError(`${who}: \`adjoint\` must be new RecursiveCheckpointAdjoint(), new BacksolveAdjoint() or new ForwardSensitivity(); got ${describeValue(adjoint)}.`);
+  if (adjoint !== undefined && !(adjoint instanceof RecursiveCheckpointAdjoint || adjoint instanceof BacksolveAdjoint || adjoint instanceof ForwardSensitivity || adjoint instanceof ReversibleAdjoint || adjoint instanceof ImplicitAdjoint)) {
+    throw new TypeError(`${who}: \`adjoint\` must be new RecursiveCheckpointAdjoint(), new BacksolveAdjoint(), new ForwardSensitivity(), new ReversibleAdjoint() or new ImplicitAdjoint(); got ${describeValue(adjoint)}.`);
   }
   return { adjoint, rest };
 }
@@ -88,6 +90,8 @@ export function diffeqsolveVjp<Y extends StateLike, A = any>(options: Diffeqsolv
   const adj = adjoint ?? new RecursiveCheckpointAdjoint();
   if (adj instanceof RecursiveCheckpointAdjoint) return checkpointVjp(adj, v, args, throwOnFailure);
   if (adj instanceof BacksolveAdjoint) return backsolveVjp(adj, v, args, throwOnFailure);
+  if (adj instanceof ReversibleAdjoint) return reversibleVjp(adj, v, args, throwOnFailure);
+  if (adj instanceof ImplicitAdjoint) return implicitVjp(adj, v, args, throwOnFailure);
   return forwardSensitivityVjp(adj, v, args, throwOnFailure);
 }
 

@@ -274,10 +274,11 @@ export interface InlineSource {
   readonly operations: number;
   body(t: string, y: string, out: string): string;
   /**
-   * The evaluation on scalar locals: `y(j)` names the local holding component j; locals it
-   * declares are prefixed with `prefix`. Returns the statements and one expression per output.
+   * The evaluation on scalar locals: `y(j)` names the local holding component j (and `x(j)`
+   * component j of the extra input vector, for derivative kernels); locals it declares are
+   * prefixed with `prefix`. Returns the statements and one expression per output.
    */
-  scalar(t: string, y: (j: number) => string, prefix: string): { code: string; outputs: string[] };
+  scalar(t: string, y: (j: number) => string, prefix: string, x?: (j: number) => string): { code: string; outputs: string[] };
 }
 
 /** The inlinable source of f (see {@link InlineSource}). */
@@ -303,8 +304,11 @@ export function inlineSource(g: Graph, outputs: readonly number[], layout: ArgLa
   return {
     prelude: argReads(layout, usedP),
     operations: ops.length,
-    scalar(t: string, y: (j: number) => string, prefix: string) {
-      const sub = (code: string): string => code.replace(/\bt\b/g, `${prefix}t`).replace(/\by(\d+)\b/g, (_, j) => y(Number(j))).replace(/\bv(\d+)\b/g, `${prefix}v$1`);
+    scalar(t: string, y: (j: number) => string, prefix: string, x?: (j: number) => string) {
+      const sub = (code: string): string => {
+        const c = code.replace(/\bt\b/g, `${prefix}t`).replace(/\by(\d+)\b/g, (_, j) => y(Number(j))).replace(/\bv(\d+)\b/g, `${prefix}v$1`);
+        return x === undefined ? c : c.replace(/\bx(\d+)\b/g, (_, j) => x(Number(j)));
+      };
       const head = usesT ? `const ${prefix}t = ${t};\n` : "";
       return {
         code: head + ops.map((id) => sub(opLine(g, id))).join("\n"),

@@ -40,6 +40,13 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
    * `outArgs = wᵀ ∂f/∂p` (length nArgs), the same values as `vjp` and `vjpArgs`.
    */
   vjpBoth: (t: number, y: Float64Array, args: A, w: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
+  /**
+   * Second-order adjoint product, for the discrete adjoints of Rosenbrock methods (whose step uses
+   * ∂f/∂y itself): with `x` = [u (n), v (n), vArgs (nArgs)], `outY` and `outArgs` are the
+   * derivatives along (v, vArgs) of uᵀ ∂f/∂y and uᵀ ∂f/∂p, i.e. ∂/∂y and ∂/∂p of uᵀ (∂f/∂y v + ∂f/∂p vArgs)
+   * (a Hessian-vector product of ⟨u, f⟩; forward mode over reverse mode).
+   */
+  hvp: (t: number, y: Float64Array, args: A, x: Float64Array, outY: Float64Array, outArgs: Float64Array) => void;
   /** out = ∂f/∂t (length n), for Rosenbrock methods. */
   dfdt: (t: number, y: Float64Array, args: A, out: Float64Array) => void;
   /** The non-zero entries of ∂f/∂y in row-major order of `jacSparsity` (CSR values). */
@@ -58,7 +65,7 @@ export interface CompiledVectorField<A = any> extends VectorFieldObject<A> {
   readonly operations: number;
   /** Whether the kernels are generated code or interpreted. */
   readonly mode: "codegen" | "interpreter";
-  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpBoth, dfdt. */
+  /** Standalone ES module source with f, jac, jacValues, jacArgs, jvp, jvpArgs, vjp, vjpArgs, vjpBoth, hvp, dfdt. */
   toSource(): string;
 }
 
@@ -96,7 +103,7 @@ export interface CompiledGraphInfo {
 }
 
 /** The names of the kernels a compiled vector field can have, in `toSource` order. */
-const KERNELS = ["f", "jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpBoth", "dfdt"] as const;
+const KERNELS = ["f", "jac", "jacValues", "jacArgs", "jvp", "jvpArgs", "vjp", "vjpArgs", "vjpBoth", "hvp", "dfdt"] as const;
 type KernelName = (typeof KERNELS)[number];
 
 /**
@@ -156,15 +163,34 @@ class KernelSet {
         const bar = outputs.map((_, i) => g.input(Op.X, i));
         return { params: ["t", "y", "args", "x", "out"], outputs: vjpNodes(g, outputs, bar, pVars), hasX: true };
       },
-      vjpBoth: () => {
+      vjpBoth: () => ({ params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: this.vjpBothNodes(), hasX: true, split: n }),
+      hvp: () => {
+        // Reverse mode for uᵀ ∂f/∂(y, p), then forward mode of that along (v, vArgs).
         const bar = outputs.map((_, i) => g.input(Op.X, i));
-        return { params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: vjpNodes(g, outputs, bar, [...yVars, ...pVars]), hasX: true, split: n };
+        const grads = vjpNodes(g, outputs, bar, [...yVars, ...pVars]);
+        const seed = new Map<number, number>([
+          ...yVars.map((v, j): [number, number] => [v, g.input(Op.X, n + j)]),
+          ...pVars.map((v, k): [number, number] => [v, g.input(Op.X, 2 * n + k)]),
+        ]);
+        return { params: ["t", "y", "args", "x", "outY", "outArgs"], outputs: jvpNodes(g, grads, seed), hasX: true, split: n };
       },
       dfdt: () => ({ params: ["t", "y", "args", "out"], outputs: jvpNodes(g, outputs, new Map([[g.input(Op.T), g.constant(1)]])), hasX: false }),
     };
   }
 
   private readonly yVars: number[];
+  private vjpBoth: number[] | undefined;
+
+  /** uᵀ ∂f/∂y then uᵀ ∂f/∂p, with u the extra input X (built once, shared by vjpBoth and its inline hook). */
+  vjpBothNodes(): number[] {
+    const { g, outputs, n, layout } = this;
+    if (this.vjpBoth === undefined) {
+      const yVars = this.yVars;
+      const pVars = Array.from({ length: layout.size }, (_, i) => g.input(Op.P, i));
+      this.vjpBoth = vjpNodes(g, outputs, Array.from({ length: n }, (_, i) => g.input(Op.X, i)), [...yVars, ...pVars]);
+    }
+    return this.vjpBoth;
+  }
 
   /** The sparse Jacobian ∂f/∂y (computed once), or null beyond the node budget. */
   jacobian(): SparseJacobian | null {
@@ -222,8 +248,12 @@ class KernelSet {
     return lines.join("\n") + "\n";
   }
 
-  /** Attaches the graph (COMPILED_GRAPH) and, for generated code, the fused-kernel hook of erk.ts. */
-  attachHooks(obj: object): void {
+  /**
+   * Attaches the graph (COMPILED_GRAPH) and, for generated code, the fused-kernel hook of erk.ts;
+   * with `argsDerivatives` (a compiled field whose args follow its layout) also the inlined
+   * derivative hooks of the discrete adjoint and forward mode.
+   */
+  attachHooks(obj: object, argsDerivatives = false): void {
     const { g, outputs, layout, n } = this;
     const argNames = argNamesOf(layout);
     const checkArgs = (args: unknown, api: string): void => {
@@ -259,7 +289,40 @@ class KernelSet {
         value: () => (inline ??= Object.assign(inlineSource(g, outputs, layout), { n })),
         enumerable: false,
       });
+      if (argsDerivatives) this.attachDerivativeHooks(obj);
     }
+  }
+
+  /**
+   * The discrete adjoint of the explicit RK methods fuses vjpBoth into its reverse kernel
+   * (adjoint/erk_adjoint.ts): n entries of uᵀ ∂f/∂y, then nArgs of uᵀ ∂f/∂p, u = x. The discrete
+   * forward mode of the explicit RK methods (adjoint/forward_sensitivity.ts) inlines the
+   * Jacobians: n² entries of ∂f/∂y (row-major), then n × nArgs of ∂f/∂p.
+   */
+  private attachDerivativeHooks(obj: object): void {
+    const { g, outputs, layout, n } = this;
+    const nArgs = layout.size;
+    let inlineJac: (InlineSource & { n: number; nArgs: number }) | undefined;
+    Object.defineProperty(obj, Symbol.for("odeflow.inlineJacobians"), {
+      value: () => {
+        if (inlineJac !== undefined) return inlineJac;
+        const zero = g.constant(0);
+        const dense = (J: SparseJacobian, cols: number): number[] => {
+          const out = new Array<number>(n * cols).fill(zero);
+          J.pattern.forEach((cs, i) => cs.forEach((j, q) => { out[i * cols + j] = J.entries[i]![q]!; }));
+          return out;
+        };
+        const pVars = Array.from({ length: nArgs }, (_, i) => g.input(Op.P, i));
+        const entries = [...dense(this.jacobian()!, n), ...dense(sparseJacobian(g, outputs, pVars), nArgs)];
+        return (inlineJac = Object.assign(inlineSource(g, entries, layout), { n, nArgs }));
+      },
+      enumerable: false,
+    });
+    let inlineVjp: (InlineSource & { n: number; nArgs: number }) | undefined;
+    Object.defineProperty(obj, Symbol.for("odeflow.inlineVjpBoth"), {
+      value: () => (inlineVjp ??= Object.assign(inlineSource(g, this.vjpBothNodes(), layout), { n, nArgs })),
+      enumerable: false,
+    });
   }
 }
 
@@ -286,7 +349,7 @@ export function fromGraph<A>(g: Graph, outputs: number[], layout: ArgLayout, mod
     },
   } as unknown as CompiledVectorField<A> & Record<string, unknown>;
   for (const name of KERNELS) if (name !== "f") set.installLazy(obj, name);
-  set.attachHooks(obj);
+  set.attachHooks(obj, true);
   return obj;
 }
 

@@ -33,6 +33,7 @@ import { Milstein } from "../solvers/sde/milstein.js";
 import { SRA1 } from "../solvers/sde/sra1.js";
 import { ShARK } from "../solvers/sde/shark.js";
 import { SRIW1 } from "../solvers/sde/sriw1.js";
+import { ReversibleHeun } from "../solvers/reversible_heun.js";
 import { RK4 } from "../solvers/methods/rk4.js";
 import { LeapfrogMidpoint } from "../solvers/methods/leapfrog_midpoint.js";
 import { SplittingMethod } from "../solvers/symplectic/splitting.js";
@@ -60,7 +61,7 @@ export const SOLVERS: Readonly<Record<string, SolverClass>> = {
   Rosenbrock23, Rodas5P, RodasMethod, BDF, ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, ESDIRKMethod,
   KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, RadauIIA5, AutoSwitch,
   EulerMaruyama, EulerHeun, Milstein, SRA1, ShARK, SRIW1, RK4, LeapfrogMidpoint, SplittingMethod,
-  SemiImplicitEuler, VelocityVerlet, Yoshida4, Yoshida6, McAte4, KahanLi8, BAOAB, Float32Steps, MethodOfSteps,
+  SemiImplicitEuler, VelocityVerlet, Yoshida4, Yoshida6, McAte4, KahanLi8, BAOAB, Float32Steps, MethodOfSteps, ReversibleHeun,
 };
 
 /** The export name of the class whose instance `solver` is (its own class, not a parent), or null. */

@@ -46,6 +46,8 @@ import { describeValue } from "../tree.js";
 import type { EventDefinition, EventRecord } from "./types.js";
 import { bisectSign, illinois, type ScalarFunctionOfTime } from "./rootfind.js";
 import { AccumulationMonitor } from "./zeno.js";
+import { ROW_BEFORE_EVENTS, type Rows } from "../integrate/output.js";
+import type { StepHook } from "../integrate/loop.js";
 
 /** A bad condition or affect (NaN, a non-number, a non-finite state): a broken contract, which passes through the loop. */
 export class EventError extends ContractError {
@@ -79,6 +81,13 @@ type Affect = (t: number, y: Float64Array, args: unknown) => void | ArrayLike<nu
 /**
  * @internal The event workspace of one validated problem, reusable across solves (ensembles).
  */
+/** What the detector reads of the loop it serves, to record events for the gradients (see `record`). */
+export interface EventLoopView {
+  readonly rows: Rows;
+  readonly stepHook: StepHook | null;
+  readonly numAcceptedSteps: number;
+}
+
 export class EventDetector implements ScalarFunctionOfTime {
   private readonly m: number;
   private readonly n: number;
@@ -171,7 +180,7 @@ export class EventDetector implements ScalarFunctionOfTime {
   private recY: Float64Array;
   private recCount = 0;
 
-  constructor(events: readonly EventDefinition[], n: number, maxEvents: number) {
+  constructor(events: readonly EventDefinition[], n: number, maxEvents: number, private readonly loop: EventLoopView | null = null) {
     const m = events.length;
     this.m = m;
     this.n = n;
@@ -243,6 +252,10 @@ export class EventDetector implements ScalarFunctionOfTime {
    * Returns `RESULTS.successful`, or `eventOccurred`/`maxEventsReached` when the solve ends at t0.
    */
   start(solver: AbstractSolver<SolverState>, state: SolverState, args: unknown, t0: number, t1: number, y: Float64Array): Result {
+    return this.recordForGradients(-1, this.begin(solver, state, args, t0, t1, y));
+  }
+
+  private begin(solver: AbstractSolver<SolverState>, state: SolverState, args: unknown, t0: number, t1: number, y: Float64Array): Result {
     this.solver = solver;
     this.state = state;
     this.args = args;
@@ -282,7 +295,7 @@ export class EventDetector implements ScalarFunctionOfTime {
     if (handled >= 0) {
       this.yPre.set(y);
       this.time = t0;
-      if (!this.record(t0) || handled === 1) code = this.handle(y);
+      if (!this.record(t0) || handled === 1) code = this.apply(y);
       else this.fired.fill(0);
     }
     const cont = this.cont;
@@ -886,7 +899,28 @@ export class EventDetector implements ScalarFunctionOfTime {
    * then holds the state before the event that would have exceeded the limit), or
    * `eventsAccumulated` (events accumulate before t1; y holds the state after the last event).
    */
+  /**
+   * After `start` (`step` = −1) or `handle` (`step` = the accepted step the event time ends) gave
+   * `code`: when the events changed the solve (an affect ran, or a terminating event ended it),
+   * records it for the gradients: the loop's step hook is told (`eventHandled`), and the row at
+   * t0 saved before affects at t0 is marked ROW_BEFORE_EVENTS in the output plan. Here rather than
+   * in the loop, so that solves without events do not carry it. Returns `code`.
+   */
+  private recordForGradients(step: number, code: Result): Result {
+    const loop = this.loop;
+    if (loop === null || (!this.changed && code !== RESULTS.eventOccurred)) return code;
+    const kinds = loop.rows.rowKind;
+    // Before the affects at t0 ran, a row can only be SaveAt t0's (the first row).
+    if (step < 0 && this.changed && kinds !== null && loop.rows.count > 0) kinds[0] = ROW_BEFORE_EVENTS;
+    loop.stepHook?.eventHandled?.(step);
+    return code;
+  }
+
   handle(y: Float64Array): Result {
+    return this.recordForGradients(this.loop === null ? 0 : this.loop.numAcceptedSteps - 1, this.apply(y));
+  }
+
+  private apply(y: Float64Array): Result {
     const t = this.time;
     y.set(this.yPre);
     this.changed = false;

@@ -199,5 +199,5 @@ export class Event<A = any> implements EventDefinition {
 
 installEventSupport({
   isEvent: (x: unknown): x is Event => x instanceof Event,
-  createDetector: (events, n, maxEvents) => new EventDetector(events, n, maxEvents),
+  createDetector: (events, n, maxEvents, loop) => new EventDetector(events, n, maxEvents, loop),
 });

@@ -3,7 +3,7 @@
  * program that never makes an Event does not carry the event detector (a bundle of diffeqsolve
  * alone stays small), and one that does gets it through the Event it passed.
  */
-import type { EventDetector } from "./detector.js";
+import type { EventDetector, EventLoopView } from "./detector.js";
 import type { EventDefinition } from "./types.js";
 
 /** What the loop needs from the event machinery. */
@@ -11,7 +11,7 @@ export interface EventSupport {
   /** Whether `x` is an Event. */
   isEvent(x: unknown): x is EventDefinition;
   /** The detector of one validated problem (reusable across its solves). */
-  createDetector(events: readonly EventDefinition[], n: number, maxEvents: number): EventDetector;
+  createDetector(events: readonly EventDefinition[], n: number, maxEvents: number, loop?: EventLoopView): EventDetector;
 }
 
 let installed: EventSupport | null = null;

@@ -32,7 +32,9 @@ import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
 import type { OutputSpec } from "../saveat.js";
-import { DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_INTERPOLATED, ROW_STATE, Rows, Saver, saveFnWidth, saveRow } from "./output.js";
+import {
+  DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_EVENT_BEFORE_AFFECT, ROW_INTERPOLATED, ROW_STATE, Rows, Saver, saveFnWidth, saveRow,
+} from "./output.js";
 import type { Validated } from "./validate.js";
 
 /** The loop is running. */
@@ -69,6 +71,12 @@ const CULPRIT = [
 export interface StepHook {
   readonly times: Float64Array;
   accepted(y0: Float64Array): void;
+  /**
+   * Events changed the solve (an affect ran, or a terminating event ended it) at the end of
+   * accepted step `step` (after its `accepted`; the step's end in `times[1]` is the event time),
+   * or at t0 before any step (`step` = −1). Called once per such event time, after the affects.
+   */
+  eventHandled?(step: number): void;
 }
 
 /** Options of an {@link Integration} beyond the validated problem. */
@@ -157,7 +165,7 @@ export class Integration<Y = unknown> {
     this.probeY = b?.probeY ?? new Float64Array(n);
     this.own = b?.own ?? { y: new Float64Array(n), y1: new Float64Array(n), yErr: new Float64Array(n), yErr2: new Float64Array(n), ytmp: new Float64Array(n) };
     ({ y: this.y, y1: this.y1, yErr: this.yErr, yErr2: this.yErr2, ytmp: this.ytmp } = this.own);
-    this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents);
+    this.events = v.events === null ? null : eventSupport()!.createDetector(v.events, n, v.maxEvents, this);
     this.stall = v.controller.adaptive ? (b?.stall ?? new StallDetector()) : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
@@ -364,7 +372,7 @@ export class Integration<Y = unknown> {
       const saver = savers[k]!;
       const every = saver.spec.steps;
       if (every > 0 && (fired || this.numAcceptedSteps % every === 0 || tNext === t1)) {
-        if (fired) this.save(saver, tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT);
+        if (fired) this.save(saver, tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT_BEFORE_AFFECT);
         else this.save(saver, tEnd, this.y1, step + 1, 0, ROW_STATE);
       }
     }

@@ -22,10 +22,20 @@ export class Saver {
 export const ROW_STATE = 0;
 /** Kind of a saved row: the interpolant of accepted step `rowStep` (0-based) at θ = `rowTheta`. */
 export const ROW_INTERPOLATED = 1;
-/** Kind of a saved row: the state at a terminating event, the interpolant of step `rowStep` at the event's θ. */
+/**
+ * Kind of a saved row: the state a terminating event ends the solve with, the interpolant of step
+ * `rowStep` at the event's θ, after the affects of the events there (if any ran).
+ */
 export const ROW_EVENT = 2;
 /** Kind of a saved row: the state right after an event's `affect` changed it (not a function of the steps alone). */
 export const ROW_AFTER_EVENT = 3;
+/** Kind of a saved row: the state at t0 before events at t0 (a dose at t0) changed it. */
+export const ROW_BEFORE_EVENTS = 4;
+/**
+ * Kind of a saved row (SaveAt steps): the state at an event inside step `rowStep` at θ, before its
+ * affects (a ROW_AFTER_EVENT row follows when they changed it).
+ */
+export const ROW_EVENT_BEFORE_AFFECT = 5;
 
 /** Bytes of output a solve may store before it ends with `RESULTS.outputTooLarge`. @defaultValue 2 GiB */
 export const DEFAULT_OUTPUT_BUDGET = 2 * 1024 ** 3;
@@ -42,7 +52,7 @@ export class Rows {
   rowStep: Int32Array | null;
   /** Per row: θ inside the step (interpolated rows), else 0 or 1. */
   rowTheta: Float64Array | null;
-  /** Per row: ROW_STATE, ROW_INTERPOLATED, ROW_EVENT or ROW_AFTER_EVENT. */
+  /** Per row: ROW_STATE, ROW_INTERPOLATED, ROW_EVENT, ROW_AFTER_EVENT, ROW_BEFORE_EVENTS or ROW_EVENT_BEFORE_AFFECT. */
   rowKind: Uint8Array | null;
   /** Rows the budget allows (0: unlimited). */
   private readonly maxRows: number;

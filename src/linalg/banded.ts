@@ -207,3 +207,29 @@ export function complexBandLuSolve(
     bim[i] = (si * dr - sr * di) / den;
   }
 }
+
+/**
+ * Solves Aᵀ x = b in place with the factors of {@link bandLuFactor} (LAPACK's `dgbtrs` with 'T'):
+ * Uᵀ z = b, then the eliminations and interchanges of each column transposed, last column first.
+ */
+export function bandLuSolveTransposed(n: number, ml: number, mu: number, ab: Float64Array, piv: Int32Array, b: Float64Array): void {
+  const w = 2 * ml + mu + 1;
+  const span = mu + ml;
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let j = Math.max(0, i - span); j < i; j++) s -= ab[j * w - j + ml + i] * b[j];
+    b[i] = s / ab[i * w + ml];
+  }
+  for (let k = n - 1; k >= 0; k--) {
+    const last = Math.min(n - 1, k + ml);
+    let s = b[k];
+    for (let i = k + 1; i <= last; i++) s -= ab[i * w + (k - i + ml)] * b[i];
+    b[k] = s;
+    const p = piv[k];
+    if (p !== k) {
+      const tmp = b[k];
+      b[k] = b[p];
+      b[p] = tmp;
+    }
+  }
+}

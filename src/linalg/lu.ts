@@ -91,6 +91,37 @@ export function luSolve(n: number, lu: Float64Array, piv: Int32Array, b: Float64
 }
 
 /**
+ * Solves Aᵀ x = b in place (b becomes x), given the factors of A from {@link luFactor}: with
+ * P A = L U, Aᵀ = Uᵀ Lᵀ P, so Uᵀ z = b (forward), Lᵀ w = z (backward, unit) and x = Pᵀ w (the
+ * interchanges undone in reverse order). LAPACK's `dgetrs` with 'T'.
+ *
+ * @example
+ * ```ts
+ * luFactor(n, a, piv); luSolveTransposed(n, a, piv, b); // b = A⁻ᵀ b
+ * ```
+ */
+export function luSolveTransposed(n: number, lu: Float64Array, piv: Int32Array, b: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = b[i];
+    for (let j = 0; j < i; j++) s -= lu[j * n + i] * b[j];
+    b[i] = s / lu[i * n + i];
+  }
+  for (let i = n - 2; i >= 0; i--) {
+    let s = b[i];
+    for (let j = i + 1; j < n; j++) s -= lu[j * n + i] * b[j];
+    b[i] = s;
+  }
+  for (let k = n - 1; k >= 0; k--) {
+    const p = piv[k];
+    if (p !== k) {
+      const tmp = b[k];
+      b[k] = b[p];
+      b[p] = tmp;
+    }
+  }
+}
+
+/**
  * Factors the complex n × n matrix (re + i·im) in place as P A = L U, with partial pivoting on the
  * modulus (for RADAU5's complex iteration matrix). Same conventions as {@link luFactor}.
  *

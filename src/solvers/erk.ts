@@ -21,6 +21,7 @@ import type { Tableau } from "./tableau.js";
 import { canGenerate, linearCombination, lit } from "./codegen.js";
 import { chooseBackend, checkBackendOptions, type WasmBackendOption, wasmProvider } from "./wasm-provider.js";
 import type { WasmERKWorkspace } from "../wasm/erk-workspace.js";
+import type { StepMap } from "./step-map.js";
 
 /** A generated (or generic) step: stages 1…s−1, y1 and the error estimate(s). */
 export type StepKernel = (
@@ -250,6 +251,11 @@ export class ExplicitRungeKutta implements AbstractSolver<ERKState> {
     this.kernel = stepKernel(tableau, this.generated);
     ({ backend: this.backend, wasmThreshold: this.wasmThreshold } = checkBackendOptions(options, tableau));
     this.options = options;
+  }
+
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "erk", solver: this };
   }
 
   /**

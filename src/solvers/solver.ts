@@ -12,6 +12,7 @@
  */
 import { RESULTS } from "../results.js";
 import type { AbstractTerm, InPlaceVectorField, ODETerm } from "../terms.js";
+import type { StepMap } from "./step-map.js";
 
 /** Workspace of one solve. Solvers extend it with their own buffers. */
 export interface SolverState {
@@ -116,6 +117,11 @@ export interface AbstractSolver<S extends SolverState = SolverState> {
    * own buffers and the controller's norm). Asked once after `init`. Omitted: null.
    */
   vectorBackend?(state: S): VectorBackend | null;
+  /**
+   * The solver's step as a map of the state, for the discrete adjoint (RecursiveCheckpointAdjoint):
+   * its family and itself. Omitted: no discrete adjoint (the other adjoints still apply).
+   */
+  readonly stepMap?: StepMap;
   /** Extra counters merged into `sol.stats` (e.g. numJacobianEvals). */
   extraStats?(state: S): Record<string, number>;
   /** Starts (or restarts, after a jump or an event) at (t, y); returns f(t, y). */

@@ -46,11 +46,11 @@ const decay = {
   nArgs: 1,
 };
 
-function gradient(N: number, c: number | undefined, ts?: number[]) {
+function gradient(N: number, c: number | undefined, ts?: number[], keepAllBytes?: number) {
   const { pullback } = diffeqsolveVjp({
     terms: new ODETerm(decay), solver: new Tsit5(), t0: 0, t1: 2, dt0: 2 / N, y0: [1, 0.5], args: { k: 0.7 },
     stepsizeController: new ConstantStepSize(), saveat: new SaveAt(ts === undefined ? { t1: true } : { ts }),
-    adjoint: new RecursiveCheckpointAdjoint(c === undefined ? {} : { checkpoints: c }),
+    adjoint: new RecursiveCheckpointAdjoint(c === undefined ? (keepAllBytes === undefined ? {} : { keepAllBytes }) : { checkpoints: c }),
   });
   const bar = ts === undefined ? [[1, -2]] : ts.map((_, i) => [1, i + 1]);
   return pullback(bar);
@@ -70,10 +70,20 @@ test("known step count: recomputations equal revolve's optimum T(N, c) − (N �
       assert.equal((g.args as { k: number }).k, (full.args as { k: number }).k);
     }
   }
-  // The default budget is ⌈√(2N)⌉.
+  // By default every state is kept (with the stages the solver computed): nothing is recomputed
+  // and the gradient is the same, bit for bit, as with a checkpoint at every step.
   const d = gradient(200, undefined);
-  assert.equal(d.stats.checkpoints, 20);
-  assert.ok(d.stats.peakCheckpoints <= 20);
+  assert.equal(d.stats.checkpoints, 200);
+  assert.equal(d.stats.numRecomputedSteps, 0);
+  assert.equal(d.stats.numFnEvals, 0);
+  const full = gradient(200, 201);
+  assert.deepEqual(Array.from(d.y0 as number[]), Array.from(full.y0 as number[]));
+  assert.equal((d.args as { k: number }).k, (full.args as { k: number }).k);
+  // Past keepAllBytes (here 100 steps' worth) the default budget is ⌈√(2N)⌉, with the same gradient.
+  const small = gradient(200, undefined, undefined, 100 * 2 * 7 * 8);
+  assert.equal(small.stats.checkpoints, 20);
+  assert.ok(small.stats.peakCheckpoints <= 20);
+  assert.deepEqual(Array.from(small.y0 as number[]), Array.from(full.y0 as number[]));
 });
 
 test("StepTo counts as a known step count, and output times inside the recomputed steps are differentiated", () => {
@@ -94,11 +104,11 @@ test("StepTo counts as a known step count, and output times inside the recompute
 });
 
 test("online (adaptive) checkpointing: never more than the requested states, gradients bit-identical to storing every step", () => {
-  const run = (c: number | undefined) => {
+  const run = (c: number | undefined, keepAllBytes?: number) => {
     const { solution, pullback } = diffeqsolveVjp({
       terms: new ODETerm(decay), solver: new Tsit5(), t0: 0, t1: 30, y0: [1, 0.5], args: { k: 0.7 },
       stepsizeController: new PIDController({ rtol: 1e-11, atol: 1e-11 }), saveat: new SaveAt({ ts: [1, 5, 12.5, 30] }),
-      adjoint: new RecursiveCheckpointAdjoint(c === undefined ? {} : { checkpoints: c }),
+      adjoint: new RecursiveCheckpointAdjoint(c === undefined ? (keepAllBytes === undefined ? {} : { keepAllBytes }) : { checkpoints: c }),
     });
     return { steps: solution.stats.numAcceptedSteps, g: pullback([[1, 0], [0, 1], [2, 2], [1, -1]]) };
   };
@@ -115,8 +125,13 @@ test("online (adaptive) checkpointing: never more than the requested states, gra
   // Fewer checkpoints, more recomputation; the default grows as ⌈√(2N)⌉.
   assert.ok(run(2).g.stats.numRecomputedSteps > run(8).g.stats.numRecomputedSteps);
   const def = run(undefined);
-  assert.equal(def.g.stats.checkpoints, Math.ceil(Math.sqrt(2 * all.steps)));
-  assert.ok(def.g.stats.peakCheckpoints <= def.g.stats.checkpoints);
+  assert.equal(def.g.stats.checkpoints, all.steps);
+  assert.equal(def.g.stats.numRecomputedSteps, 0);
+  assert.deepEqual(Array.from(def.g.y0 as number[]), Array.from(all.g.y0 as number[]));
+  const grow = run(undefined, 0);
+  assert.equal(grow.g.stats.checkpoints, Math.ceil(Math.sqrt(2 * all.steps)));
+  assert.ok(grow.g.stats.peakCheckpoints <= grow.g.stats.checkpoints);
+  assert.deepEqual(Array.from(grow.g.y0 as number[]), Array.from(all.g.y0 as number[]));
   // A second pullback (checkpoints recomputed by revolve, the count now known) gives the same gradient.
   const { pullback } = diffeqsolveVjp({
     terms: new ODETerm(decay), solver: new Tsit5(), t0: 0, t1: 30, y0: [1, 0.5], args: { k: 0.7 },

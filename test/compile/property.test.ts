@@ -119,3 +119,49 @@ test("random programs with run-time if/else, loops, helpers and early returns eq
     fuzzParams(99, 100),
   );
 });
+
+test("random expressions: hvp is a Hessian-vector product of ⟨u, f⟩: symmetric in y, and its mixed (y, p) parts agree", () => {
+  fc.assert(
+    fc.property(source, inputs, (src, [t, ys, p]) => {
+      const y = Float64Array.from(ys);
+      const u = [0.5, -1.2, 0.8], v = [0.3, -0.7, 1.1], w = [-0.4, 0.9, 0.2];
+      const outs: number[][] = [];
+      for (const mode of ["codegen", "interpreter"] as const) {
+        const c = compile(withPowers(src, COMPILED_POWERS), { n: 3, args: ["p"], mode });
+        const hy = (dir: number[], dp: number) => {
+          const oy = new Float64Array(3), op = new Float64Array(1);
+          c.hvp(t, y, { p }, Float64Array.of(...u, ...dir, dp), oy, op);
+          return [...oy, op[0]!];
+        };
+        const hv = hy(v, 0), hw = hy(w, 0), hq = hy([0, 0, 0], 1);
+        fc.pre([...hv, ...hw, ...hq].every(Number.isFinite));
+        // ⟨w, H v⟩ = ⟨v, H w⟩ and ∂²⟨u, f⟩/∂p∂y · v = ∂²⟨u, f⟩/∂y∂p · v.
+        const dot = (a: number[], b: number[]) => a[0]! * b[0]! + a[1]! * b[1]! + a[2]! * b[2]!;
+        const scale = 1e-12 * (1 + Math.abs(dot(w, hv)) + Math.abs(dot(v, hw)) + hv.reduce((s, x) => s + Math.abs(x), 0) + hw.reduce((s, x) => s + Math.abs(x), 0));
+        assert.ok(Math.abs(dot(w, hv) - dot(v, hw)) <= scale, `${src}: ${dot(w, hv)} vs ${dot(v, hw)}`);
+        assert.ok(Math.abs(hv[3]! - dot(v, hq)) <= scale + 1e-12 * Math.abs(hq[3]!), `${src}: mixed ${hv[3]} vs ${dot(v, hq)}`);
+        outs.push([...hv, ...hw, ...hq]);
+      }
+      assert.deepEqual(outs[1], outs[0], `${src}: interpreter vs codegen`);
+    }),
+    fuzzParams(11, 60),
+  );
+});
+
+test("hvp of a smooth field matches central differences of vjpBoth along (v, vArgs)", () => {
+  const vf = compile((t: number, y: Float64Array, a: { p: number; q: number }, dy: Float64Array) => {
+    dy[0] = a.p * y[0]! * y[1]! + Math.sin(y[1]! * t);
+    dy[1] = a.q * Math.exp(-y[0]! * y[0]!) * a.p - y[1]! ** 3;
+  }, { args: { p: 0, q: 0 } });
+  const args = { p: 1.3, q: 0.7 };
+  const t = 0.4, y = Float64Array.of(0.4, -0.8), u = [0.3, -1.1], v = [0.5, 0.25], va = [0.2, -0.4];
+  const oy = new Float64Array(2), op = new Float64Array(2);
+  vf.hvp(t, y, args, Float64Array.of(...u, ...v, ...va), oy, op);
+  const g = (s: number) => {
+    const a = new Float64Array(2), b = new Float64Array(2);
+    vf.vjpBoth(t, Float64Array.of(y[0]! + s * v[0]!, y[1]! + s * v[1]!), { p: args.p + s * va[0]!, q: args.q + s * va[1]! }, Float64Array.of(...u), a, b);
+    return [...a, ...b];
+  };
+  const e = 1e-5, gp = g(e), gm = g(-e);
+  [...oy, ...op].forEach((x, i) => assert.ok(Math.abs(x - (gp[i]! - gm[i]!) / (2 * e)) < 1e-8, `component ${i}: ${x}`));
+});

@@ -3,7 +3,7 @@
 import { Session } from "node:inspector/promises";
 import {
   BAOAB, ConstantStepSize, ControlTerm, diffeqsolve, EulerMaruyama, Milstein, MultiTerm, ODETerm, PartitionedTerm, PIDController, ReversibleStepSize, ShARK, SRIW1,
-  UnderdampedLangevinDiffusionTerm, UnderdampedLangevinDriftTerm, UnsafeBrownianPath, VelocityVerlet, VirtualBrownianTree, Yoshida4,
+  ReversibleHeun, UnderdampedLangevinDiffusionTerm, UnderdampedLangevinDriftTerm, UnsafeBrownianPath, VelocityVerlet, VirtualBrownianTree, Yoshida4,
 } from "../../src/index.js";
 
 interface Node { callFrame: { functionName: string; url: string }; selfSize: number; children: Node[] }
@@ -30,13 +30,14 @@ const configs: Record<string, () => ReturnType<typeof diffeqsolve>> = {
   baoab: () => diffeqsolve({ terms: langevin, solver: new BAOAB(), t0: 0, t1: 120, dt0: 0.01, y0: [0, 0], maxSteps: 300_000, stepsizeController: new ConstantStepSize() }),
   verlet: () => diffeqsolve({ terms: kepler, solver: new VelocityVerlet(), t0: 0, t1: 120, dt0: 0.01, y0: [0.4, 0, 0, 2], maxSteps: 300_000, stepsizeController: new ConstantStepSize() }),
   "yoshida4-reversible": () => diffeqsolve({ terms: kepler, solver: new Yoshida4(), t0: 0, t1: 200, y0: [0.4, 0, 0, 2], maxSteps: 300_000, stepsizeController: new ReversibleStepSize({ epsilon: 0.01, stepFunction: r32, rate: r32rate }) }),
+  "reversible-heun": () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(multiplicative, new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-12, seed: 7 }), { noise: "diagonal" })), solver: new ReversibleHeun(), t0: 0, t1: 1, y0: [0.5], maxSteps: 300_000, stepsizeController: new PIDController({ rtol: 1e-6, atol: 1e-6 }) }),
   shark: () => diffeqsolve({ terms: new MultiTerm(drift, new ControlTerm(additive, new VirtualBrownianTree({ t0: 0, t1: 1, tol: 1e-9, seed: 3, levyArea: "space-time" }), { additive: true })), solver: new ShARK(), t0: 0, t1: 1, y0: [0.5], maxSteps: 300_000, stepsizeController: new PIDController({ rtol: 1e-9, atol: 1e-9 }) }),
 };
 const run = configs[process.argv[2]!]!;
 run();
 run();
-const mine = /\/src\/(brownian\/|solvers\/(sde|symplectic|langevin)\/|controllers\/reversible|terms\.ts)/;
-const setup = /^(init|probe|parts|extraStats|vectorFieldTerm|checkTerms|root|VirtualBrownianTree|UnsafeBrownianPath|AbstractBrownianPath|AbstractSDESolver|EulerMaruyama|EulerHeun|Milstein|SRA1|ShARK|SRIW1|BAOAB|withSeed|checkKeys|seedToKey|resize|checkFieldsOnce|checkFields|checkSeparable|probePart|startDensity|coefficients|langevinCoefficient|[A-Z]\w*Term|ReversibleStepSize|SplittingMethod|ODETerm|ControlTerm|AbstractTerm)$/;
+const mine = /\/src\/(brownian\/|solvers\/(sde|symplectic|langevin)\/|solvers\/reversible_heun|controllers\/reversible|terms\.ts)/;
+const setup = /^(init|probe|parts|extraStats|vectorFieldTerm|checkTerms|root|VirtualBrownianTree|UnsafeBrownianPath|AbstractBrownianPath|AbstractSDESolver|ReversibleHeun|SDEParts|EulerMaruyama|EulerHeun|Milstein|SRA1|ShARK|SRIW1|BAOAB|withSeed|checkKeys|seedToKey|resize|checkFieldsOnce|checkFields|checkSeparable|probePart|startDensity|coefficients|langevinCoefficient|[A-Z]\w*Term|ReversibleStepSize|SplittingMethod|ODETerm|ControlTerm|AbstractTerm)$/;
 const session = new Session();
 session.connect();
 /** Bytes allocated in src/brownian and src/solvers/sde (outside set-up) during one profiled solve. */

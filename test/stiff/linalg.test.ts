@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { complexLuFactor, complexLuSolve, luFactor, luSolve } from "../../src/linalg/lu.js";
-import { bandIndex, bandLuFactor, bandLuSolve, bandWidth } from "../../src/linalg/banded.js";
+import { complexLuFactor, complexLuSolve, luFactor, luSolve, luSolveTransposed } from "../../src/linalg/lu.js";
+import { bandIndex, bandLuFactor, bandLuSolve, bandLuSolveTransposed, bandWidth } from "../../src/linalg/banded.js";
 import { colourPattern, colouredFdJacobian, denseFdJacobian } from "../../src/linalg/fdjac.js";
 
 /** Deterministic pseudo-random numbers in [−1, 1) (a linear congruential generator). */
@@ -61,6 +61,41 @@ test("banded LU agrees with the solution of a random band system (ml = 2, mu = 1
   assert.ok(Array.from(piv).some((p, k) => p !== k), "the test matrix should need row interchanges");
   bandLuSolve(n, ml, mu, ab, piv, b);
   for (let i = 0; i < n; i++) assert.ok(Math.abs(b[i]! - x[i]!) < 1e-9, `x[${i}]: ${b[i]} vs ${x[i]}`);
+});
+
+test("transposed LU solves (dense and banded) give x from b = Aᵀ x for random systems that need pivoting", () => {
+  const r = rng(13);
+  for (const n of [1, 3, 17]) {
+    const A = new Float64Array(n * n).map(() => r());
+    A[0] = n > 1 ? 0 : 2;
+    const x = new Float64Array(n).map(() => r());
+    const b = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[j] += A[i * n + j]! * x[i]!;
+    const piv = new Int32Array(n);
+    assert.equal(luFactor(n, A, piv), 0);
+    luSolveTransposed(n, A, piv, b);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(b[i]! - x[i]!) < 1e-10 * n, `dense n=${n} x[${i}]: ${b[i]} vs ${x[i]}`);
+  }
+  const n = 30;
+  for (const [ml, mu] of [[2, 1], [1, 3], [0, 2]] as const) {
+    const ab = new Float64Array(n * bandWidth(ml, mu));
+    const dense = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = Math.max(0, i - ml); j <= Math.min(n - 1, i + mu); j++) {
+        const v = i === j ? 0.1 * r() + (ml === 0 ? 1 : 0) : r();
+        ab[bandIndex(i, j, ml, mu)] = v;
+        dense[i * n + j] = v;
+      }
+    }
+    const x = new Float64Array(n).map(() => r());
+    const b = new Float64Array(n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) b[j] += dense[i * n + j]! * x[i]!;
+    const piv = new Int32Array(n);
+    assert.equal(bandLuFactor(n, ml, mu, ab, piv), 0);
+    if (ml > 0) assert.ok(Array.from(piv).some((p, k) => p !== k), "the test matrix should need row interchanges");
+    bandLuSolveTransposed(n, ml, mu, ab, piv, b);
+    for (let i = 0; i < n; i++) assert.ok(Math.abs(b[i]! - x[i]!) < 1e-9, `banded (${ml}, ${mu}) x[${i}]: ${b[i]} vs ${x[i]}`);
+  }
 });
 
 test("finite-difference Jacobians (dense and coloured) match the closed-form Jacobian of a tridiagonal field", () => {

@@ -27,12 +27,19 @@ import { STEP_OK } from "../solver.js";
 import {
   checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, vectorFieldObject,
 } from "./iteration-matrix.js";
+import type { StepMap } from "../step-map.js";
 
-const MAX_ORDER = 5;
+/** Highest order; the history D holds MAX_ORDER + 3 differences. */
+export const BDF_MAX_ORDER = 5;
+const MAX_ORDER = BDF_MAX_ORDER;
 const NEWTON_MAXITER = 4;
 const KAPPA = [0, -0.185, -1 / 9, -0.0823, -0.0415, 0];
-const GAMMA = [0, 1, 1.5, 11 / 6, 25 / 12, 137 / 60];
-const ALPHA = KAPPA.map((k, i) => (1 - k) * GAMMA[i]!);
+/** γ_k = Σ_{j≤k} 1/j. */
+export const BDF_GAMMA: readonly number[] = [0, 1, 1.5, 11 / 6, 25 / 12, 137 / 60];
+const GAMMA = BDF_GAMMA;
+/** α_k = (1 − κ_k) γ_k: a step solves (h/α_k) f(y) = M (ψ + y − y⁽⁰⁾). */
+export const BDF_ALPHA: readonly number[] = KAPPA.map((k, i) => (1 - k) * GAMMA[i]!);
+const ALPHA = BDF_ALPHA;
 const ERROR_CONST = KAPPA.map((k, i) => k * GAMMA[i]! + 1 / (i + 1));
 
 /** Options of {@link BDF}. */
@@ -76,6 +83,10 @@ export interface BDFState extends SolverState {
   rateGuess: number;
   /** Order chosen by `stepFactor` for the next step (applied in `accept`). */
   nextOrder: number;
+  /** The history restarted (D_0 = y, D_1 = h f(t, y)) for the step being attempted. */
+  fresh: boolean;
+  /** Whether the last accepted step started from a restarted history (for the discrete adjoint). */
+  lastFresh: boolean;
   rtol: number | Float64Array;
   atol: number | Float64Array;
   newtonTol: number;
@@ -117,6 +128,11 @@ export class BDF implements AbstractSolver<BDFState> {
     this.maxOrder = m;
   }
 
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "bdf", solver: this };
+  }
+
   init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): BDFState {
     const im = new IterationMatrix(this.name, f, n, args, vectorFieldObject(terms), this.options);
     const rows = MAX_ORDER + 3;
@@ -131,6 +147,7 @@ export class BDF implements AbstractSolver<BDFState> {
       f0: new Float64Array(n), fy: new Float64Array(n), psi: new Float64Array(n), d: new Float64Array(n),
       dy: new Float64Array(n), rhs: new Float64Array(n), scale: new Float64Array(n), mtmp: new Float64Array(n),
       order: 1, lastOrder: 1, numNewtonIterations: 0, h: NaN, nEqualSteps: 0, jacCurrent: false, jacEverEvaluated: false, lastNewtonIters: 0, rateGuess: -1, nextOrder: 1,
+      fresh: true, lastFresh: false,
       rtol: 1e-8, atol: 1e-10, newtonTol: 0,
     };
     im.countEvalsIn(state);
@@ -154,6 +171,7 @@ export class BDF implements AbstractSolver<BDFState> {
     state.f(t, y, state.args, state.f0);
     state.numFnEvals++;
     state.h = NaN; // the history starts again at order 1 with the next step's size
+    state.fresh = true;
     state.order = 1;
     state.nextOrder = 1;
     state.nEqualSteps = 0;
@@ -360,6 +378,8 @@ export class BDF implements AbstractSolver<BDFState> {
     }
     state.nEqualSteps++;
     state.jacCurrent = false;
+    state.lastFresh = state.fresh;
+    state.fresh = false;
     if (state.nextOrder !== k) {
       state.order = state.nextOrder;
       state.nEqualSteps = 0;
@@ -393,6 +413,27 @@ export class BDF implements AbstractSolver<BDFState> {
 }
 
 /**
+ * Weights of the interpolant in Newton's backward-difference form, p_j(θ) = Π_{m=0}^{j−1} (θ − 1 + m)/(m + 1)
+ * (j = 1 … k, into p[j]), and their derivatives in θ (into dp[j]): y(t + θh) = D_0 + Σ_j p_j(θ) D_j.
+ */
+export function bdfDenseWeights(k: number, theta: number, p: Float64Array, dp: Float64Array): void {
+  let w = 1;
+  let dw = 0;
+  p[0] = 1;
+  dp[0] = 0;
+  for (let j = 1; j <= k; j++) {
+    const q = (theta - 1 + (j - 1)) / j;
+    dw = dw * q + w / j;
+    w *= q;
+    p[j] = w;
+    dp[j] = dw;
+  }
+}
+
+const densePw = new Float64Array(MAX_ORDER + 1);
+const denseDw = new Float64Array(MAX_ORDER + 1);
+
+/**
  * The interpolant of the last step through the k + 1 points t + h − m h (m = 0 … k), in Newton's
  * backward-difference form: y(t + θh) = D_0 + Σ_{j=1}^{k} D_j Π_{m=0}^{j−1} (θ − 1 + m)/(m + 1)
  * (D from the state, or stored row by row in `data` after one leading entry).
@@ -402,18 +443,14 @@ function bdfDense(
   theta: number, derivative: boolean, h: number, out: Float64Array,
 ): void {
   const base = offset + 1;
+  bdfDenseWeights(k, theta, densePw, denseDw);
   for (let i = 0; i < n; i++) {
-    let p = 1; // Π_{m<j} (θ − 1 + m)/(m + 1)
-    let dp = 0; // its derivative in θ
     let y = 0;
     let yd = 0;
     for (let j = 1; j <= k; j++) {
-      const q = (theta - 1 + (j - 1)) / j;
-      dp = dp * q + p / j;
-      p *= q;
       const Dj = D !== null ? D[j]![i] : data![base + j * n + i];
-      y += Dj * p;
-      yd += Dj * dp;
+      y += Dj * densePw[j]!;
+      yd += Dj * denseDw[j]!;
     }
     out[i] = derivative ? yd / h : (D !== null ? D[0]![i] : data![base + i]) + y;
   }
@@ -439,12 +476,11 @@ const U_TABLES: Float64Array[] = Array.from({ length: MAX_ORDER + 1 }, (_, k) =>
 });
 
 /**
- * Rescales the differences D_0 … D_k to the step size ρ h (Shampine & Reichelt 1997, §2.1):
- * D_j ← Σ_i (R(ρ) U)_{ij} D_i.
+ * The matrix R(ρ) U of size k + 1 (row-major into `RU`; `R` scratch of the same size) that rescales
+ * the differences D_0 … D_k to the step size ρ h: D_j ← Σ_i (R(ρ) U)_{ij} D_i (Shampine & Reichelt
+ * 1997, §2.1).
  */
-function changeD(state: BDFState, rho: number): void {
-  const { D, Dtmp, R, RU, n } = state;
-  const k = state.order;
+export function bdfRescaleMatrix(k: number, rho: number, R: Float64Array, RU: Float64Array): void {
   const size = k + 1;
   rMatrix(size, rho, R);
   const U = U_TABLES[k]!;
@@ -455,6 +491,14 @@ function changeD(state: BDFState, rho: number): void {
       RU[i * size + j] = acc;
     }
   }
+}
+
+/** Rescales the differences D_0 … D_k to the step size ρ h (see {@link bdfRescaleMatrix}). */
+function changeD(state: BDFState, rho: number): void {
+  const { D, Dtmp, R, RU, n } = state;
+  const k = state.order;
+  const size = k + 1;
+  bdfRescaleMatrix(k, rho, R, RU);
   for (let j = 0; j < size; j++) {
     const dst = Dtmp[j]!;
     dst.fill(0);

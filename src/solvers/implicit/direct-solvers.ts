@@ -4,13 +4,13 @@
  * and solve with the factors; the sparse one keeps a stale factorisation when its policy allows
  * (see linear-solver.ts) and shares one symbolic analysis between its real and complex factors.
  */
-import { bandLuFactor, bandLuSolve, complexBandLuFactor, complexBandLuSolve } from "../../linalg/banded.js";
-import { complexLuFactor, complexLuSolve, luFactor, luSolve } from "../../linalg/lu.js";
+import { bandLuFactor, bandLuSolve, bandLuSolveTransposed, complexBandLuFactor, complexBandLuSolve } from "../../linalg/banded.js";
+import { complexLuFactor, complexLuSolve, luFactor, luSolve, luSolveTransposed } from "../../linalg/lu.js";
 import { SparseLU, sparseLuBytes, type SparseLuSymbolic } from "../../linalg/sparse-lu.js";
 import type { SparsePattern } from "../../linalg/sparse-pattern.js";
 import { BandStore, CompressedStore, DenseStore } from "./jacobian-stores.js";
 import {
-  formImaginaryPart, formIterationMatrix, keepStale, type LinearSolver, type LinearSolverCounters, type MassLayout,
+  type FactorCopy, formImaginaryPart, formIterationMatrix, keepStale, type LinearSolver, type LinearSolverCounters, type MassLayout,
   STATUS_SINGULAR,
 } from "./linear-solver.js";
 
@@ -72,6 +72,23 @@ export class DenseSolver implements LinearSolver {
     complexLuSolve(this.n, this.cre, this.cim, this.cpiv, br, bi);
     return 0;
   }
+  solveTransposed(b: Float64Array): number {
+    luSolveTransposed(this.n, this.W, this.piv, b);
+    return 0;
+  }
+  factorCopy(): FactorCopy {
+    const n = this.n;
+    const W = new Float64Array(this.W.length);
+    const piv = new Int32Array(n);
+    return {
+      keep: () => {
+        W.set(this.W);
+        piv.set(this.piv);
+      },
+      solve: (b) => luSolve(n, W, piv, b),
+      solveTransposed: (b) => luSolveTransposed(n, W, piv, b),
+    };
+  }
   counters(out: LinearSolverCounters): void {
     out.numLUDecompositions += this.numFactorizations;
   }
@@ -119,6 +136,23 @@ export class BandedSolver implements LinearSolver {
   solveComplex(br: Float64Array, bi: Float64Array): number {
     complexBandLuSolve(this.n, this.ml, this.mu, this.cre, this.cim, this.cpiv, br, bi);
     return 0;
+  }
+  solveTransposed(b: Float64Array): number {
+    bandLuSolveTransposed(this.n, this.ml, this.mu, this.W, this.piv, b);
+    return 0;
+  }
+  factorCopy(): FactorCopy {
+    const { n, ml, mu } = this;
+    const W = new Float64Array(this.W.length);
+    const piv = new Int32Array(n);
+    return {
+      keep: () => {
+        W.set(this.W);
+        piv.set(this.piv);
+      },
+      solve: (b) => bandLuSolve(n, ml, mu, W, piv, b),
+      solveTransposed: (b) => bandLuSolveTransposed(n, ml, mu, W, piv, b),
+    };
   }
   counters(out: LinearSolverCounters): void {
     out.numLUDecompositions += this.numFactorizations;

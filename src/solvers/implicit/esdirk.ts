@@ -28,6 +28,7 @@ import {
   type StageNewtonState, writeHermiteDense,
 } from "./stage-newton.js";
 import { rowMajor } from "./coefficients.js";
+import type { StepMap } from "../step-map.js";
 
 /** Coefficients of an ESDIRK method (explicit first stage, constant diagonal γ, stiffly accurate). */
 export interface ESDIRKTableau {
@@ -206,6 +207,11 @@ export class ESDIRKMethod implements AbstractSolver<ESDIRKState> {
     this.name = tableau.name;
     this.order = tableau.order;
     this.errorOrder = Math.min(tableau.order, tableau.embeddedOrder) + 1;
+  }
+
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "esdirk", solver: this };
   }
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): ESDIRKState {

@@ -36,12 +36,12 @@ import { checkMemoryBudget, formatBytes, MemoryBudgetError } from "../../util/me
 import { BandedSolver, bandedBytes, DenseSolver, denseBytes, SparseSolver, sparseBytes } from "./direct-solvers.js";
 import { GmresSolver, gmresBytes, type LinearizationPoint } from "./krylov-solver.js";
 import {
-  type KrylovOptions, type LinearSolver, type LinearSolverCounters, type LinearSolverName, massLayout, type PreconditionerName,
+  type FactorCopy, type KrylovOptions, type LinearSolver, type LinearSolverCounters, type LinearSolverName, massLayout, type PreconditionerName,
   STATUS_SINGULAR, type UserPreconditioner,
 } from "./linear-solver.js";
 
 export { STATUS_LINEAR_FAILED, STATUS_NEWTON_FAILED, STATUS_SINGULAR } from "./linear-solver.js";
-export type { KrylovOptions, LinearSolverName, PreconditionerName, UserPreconditioner } from "./linear-solver.js";
+export type { FactorCopy, KrylovOptions, LinearSolverName, PreconditionerName, UserPreconditioner } from "./linear-solver.js";
 
 const CBRT_EPS = Math.cbrt(2.220446049250313e-16);
 const SQRT_EPS = Math.sqrt(2.220446049250313e-16);
@@ -51,6 +51,17 @@ const AUTO_DETECT_MIN_N = 100;
 const AUTO_SPARSE_MIN_N = 100;
 /** Weight of a sparse LU operation against a dense or band one in the "auto" comparison. */
 const SPARSE_WORK_FACTOR = 3;
+
+/**
+ * The increment δ of the central difference (f(t + δ, y) − f(t − δ, y)) / 2δ that approximates
+ * ∂f/∂t for Rosenbrock methods on a step of size dt (0 if unknown): δ = ε^{1/3}·min(max(|t|, 1), |dt|),
+ * at least 64 ulps of t (see {@link IterationMatrix.timeDerivative}). The discrete adjoints
+ * differentiate this same difference.
+ */
+export function timeIncrement(t: number, dt: number): number {
+  const scale = dt !== 0 ? Math.min(Math.max(Math.abs(t), 1), Math.abs(dt)) : Math.max(Math.abs(t), 1);
+  return Math.max(CBRT_EPS * scale, 64 * Number.EPSILON * Math.abs(t));
+}
 
 /** Options shared by the implicit solvers (Rosenbrock, ESDIRK, BDF, Radau, KenCarp). */
 export interface ImplicitOptions {
@@ -495,6 +506,30 @@ export class IterationMatrix {
     return this.ls!.solveComplex(br, bi);
   }
 
+  /**
+   * Solves Wᵀ x = b in place with the current factors (for the discrete adjoints); 0 or a STATUS
+   * code. Only the direct solvers (dense and banded LU) have it: any other names the fix.
+   */
+  solveTransposed(b: Float64Array): number {
+    const ls = this.linearSolver;
+    if (ls.solveTransposed === undefined) throw this.noTransposedSolve(ls.kind);
+    return ls.solveTransposed(b);
+  }
+
+  /** A copy of the current real factors, kept for later solves with W and Wᵀ (the discrete adjoints). */
+  factorCopy(): FactorCopy {
+    const ls = this.linearSolver;
+    if (ls.factorCopy === undefined) throw this.noTransposedSolve(ls.kind);
+    return ls.factorCopy();
+  }
+
+  private noTransposedSolve(kind: string): ContractError {
+    return new ContractError(
+      `${this.name}: the discrete adjoint solves with the transposed iteration matrix, which the ${JSON.stringify(kind)} linear solver does not provide; ` +
+        "solve with linearSolver \"dense\" or \"banded\" (with `bandwidth`), or use adjoint: new BacksolveAdjoint().",
+    );
+  }
+
   /** out = M v (out = v for the identity); out must not alias v. */
   massMul(v: Float64Array, out: Float64Array): void {
     if (this.mass === null) {
@@ -537,8 +572,7 @@ export class IterationMatrix {
       this.dfdt(t, y, this.args, out);
       return 0;
     }
-    const scale = dt !== 0 ? Math.min(Math.max(Math.abs(t), 1), Math.abs(dt)) : Math.max(Math.abs(t), 1);
-    const d = Math.max(CBRT_EPS * scale, 64 * Number.EPSILON * Math.abs(t));
+    const d = timeIncrement(t, dt);
     const tp = t + d;
     const tm = t - d;
     this.f(tp, y, this.args, scratch);

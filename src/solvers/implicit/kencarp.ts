@@ -24,6 +24,7 @@ import {
   type StageNewtonState, writeHermiteDense,
 } from "./stage-newton.js";
 import { rowMajor } from "./coefficients.js";
+import type { StepMap } from "../step-map.js";
 
 /** An additive Runge–Kutta pair: explicit and implicit tables with shared weights. */
 export interface ARKTableau {
@@ -178,6 +179,11 @@ export class AdditiveRungeKutta implements AbstractSolver<ARKState> {
     this.name = tableau.name;
     this.order = tableau.order;
     this.errorOrder = Math.min(tableau.order, tableau.embeddedOrder) + 1;
+  }
+
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "imex", solver: this };
   }
 
   /** KenCarp methods take `new MultiTerm(new ODETerm(explicitPart), new ODETerm(implicitPart))`. */

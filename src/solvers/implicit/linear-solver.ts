@@ -111,6 +111,22 @@ export interface LinearSolver {
   solveComplex(br: Float64Array, bi: Float64Array): number;
   /** Adds the solver's counters to `out`. */
   counters(out: LinearSolverCounters): void;
+  /** b ← W⁻ᵀ b with the current real factors (the discrete adjoints); direct solvers only. */
+  solveTransposed?(b: Float64Array): number;
+  /** Storage for copies of the real factors (the discrete adjoints); direct solvers only. */
+  factorCopy?(): FactorCopy;
+}
+
+/**
+ * A copy of a direct solver's real factors of W: `keep` copies the factors the solver holds now,
+ * after which `solve` and `solveTransposed` use the copy whatever the solver factors next.
+ */
+export interface FactorCopy {
+  keep(): void;
+  /** b ← W⁻¹ b. */
+  solve(b: Float64Array): void;
+  /** b ← W⁻ᵀ b. */
+  solveTransposed(b: Float64Array): void;
 }
 
 /** Where the mass matrix's entries (or the identity's diagonal) go in a store's layout. */

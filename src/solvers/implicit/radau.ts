@@ -24,10 +24,27 @@ import { STEP_OK } from "../solver.js";
 import {
   checkImplicitOptions, type ImplicitOptions, IterationMatrix, STATUS_NEWTON_FAILED, vectorFieldObject,
 } from "./iteration-matrix.js";
+import type { StepMap } from "../step-map.js";
 
 const S6 = Math.sqrt(6);
 /** Collocation nodes c_1, c_2, c_3 = 1. */
 export const RADAU_C = [(4 - S6) / 10, (4 + S6) / 10, 1] as const;
+/**
+ * The Radau IIA coefficient matrix A (row-major), in closed form (Hairer & Wanner, *Solving ODEs
+ * II*, Table IV.5.6): the collocation equations M Z_i = h Σ_j a_ij f(t + c_j h, y0 + Z_j) that the
+ * transformed Newton iteration solves, and that the discrete adjoint differentiates.
+ */
+export const RADAU_A = [
+  (88 - 7 * S6) / 360, (296 - 169 * S6) / 1800, (-2 + 3 * S6) / 225,
+  (296 + 169 * S6) / 1800, (88 + 7 * S6) / 360, (-2 - 3 * S6) / 225,
+  (16 - S6) / 36, (16 + S6) / 36, 1 / 9,
+] as const;
+/** Dense output: y(t + x dt) = y0 + Σ_k Q_k x^{k+1} with Q_k = Σ_i RADAU_P[3i + k] Z_i. */
+export const RADAU_P = [
+  13 / 3 + (7 * S6) / 3, -23 / 3 - (22 * S6) / 3, 10 / 3 + 5 * S6,
+  13 / 3 - (7 * S6) / 3, -23 / 3 + (22 * S6) / 3, 10 / 3 - 5 * S6,
+  1 / 3, -8 / 3, 10 / 3,
+] as const;
 /** Error-estimate coefficients e_i. */
 export const RADAU_E = [(-13 - 7 * S6) / 3, (-13 + 7 * S6) / 3, -1 / 3] as const;
 /** Real eigenvalue μ of A⁻¹ and the complex pair α ± iβ. */
@@ -45,12 +62,7 @@ export const RADAU_TI = [
   -4.17871859155190428, -0.32768282076106237, 0.47662355450055044,
   0.50287263494578682, -2.57192694985560522, 0.59603920482822492,
 ] as const;
-/** Dense output: y(t + x dt) = y0 + Σ_k Q_k x^{k+1}, Q = Zᵀ P. */
-const P = [
-  13 / 3 + (7 * S6) / 3, -23 / 3 - (22 * S6) / 3, 10 / 3 + 5 * S6,
-  13 / 3 - (7 * S6) / 3, -23 / 3 + (22 * S6) / 3, 10 / 3 - 5 * S6,
-  1 / 3, -8 / 3, 10 / 3,
-];
+const P = RADAU_P;
 const NEWTON_MAXITER = 6;
 
 /** Workspace of a RadauIIA5 solve. */
@@ -124,6 +136,11 @@ export class RadauIIA5 implements AbstractSolver<RadauState> {
 
   constructor(options?: ImplicitOptions) {
     this.options = checkImplicitOptions("RadauIIA5", options);
+  }
+
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "radauIIA5", solver: this };
   }
 
   init(f: InPlaceVectorField, n: number, args: unknown, terms: AbstractTerm): RadauState {

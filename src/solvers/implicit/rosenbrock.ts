@@ -18,6 +18,7 @@ import {
   checkImplicitOptions, type ImplicitOptions, IterationMatrix, vectorFieldObject,
 } from "./iteration-matrix.js";
 import { newtonTolerance } from "./stage-newton.js";
+import type { StepMap } from "../step-map.js";
 
 /** Coefficients of a Rosenbrock method in the transformed form (see the module comment). */
 export interface RosenbrockTableau {
@@ -220,7 +221,8 @@ abstract class RosenbrockBase implements AbstractSolver<RosenbrockState> {
   abstract evaluateDense(data: Float64Array, offset: number, n: number, dt: number, theta: number, derivative: boolean, out: Float64Array): void;
 }
 
-const R23_D = 1 / (2 + Math.SQRT2);
+/** Rosenbrock23's γ = d = 1/(2 + √2) (Shampine & Reichelt 1997, §3). */
+export const R23_D = 1 / (2 + Math.SQRT2);
 const R23_E32 = 6 + Math.SQRT2;
 
 /**
@@ -247,6 +249,11 @@ export class Rosenbrock23 extends RosenbrockBase {
   readonly errorOrder = 3;
   constructor(options?: ImplicitOptions) {
     super("Rosenbrock23", options);
+  }
+
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "rosenbrock23", solver: this };
   }
   protected get numStages(): number {
     return 3;
@@ -387,6 +394,11 @@ export class RodasMethod extends RosenbrockBase {
     this.name = tableau.name;
     this.order = tableau.order;
     this.errorOrder = Math.min(tableau.order, tableau.embeddedOrder) + 1;
+  }
+
+  /** For the discrete adjoint (see {@link StepMap}). */
+  get stepMap(): StepMap {
+    return { kind: "rodas", solver: this };
   }
   protected get numStages(): number {
     return this.tableau.stages;

@@ -10,6 +10,7 @@
  */
 import { ContractError } from "../../results.js";
 import { AbstractBrownianPath } from "../../brownian/path.js";
+import { evaluateLinearDense, linearDerivative, linearInterpolate, writeLinearDense } from "../../interpolation/linear.js";
 import { type AbstractTerm, ControlTerm, type InPlaceVectorField, MultiTerm, ODETerm } from "../../terms.js";
 import type { AbstractSolver, SolverState } from "../solver.js";
 
@@ -321,14 +322,11 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
 
   /** Dense output inside a step is linear interpolation between its end points. */
   interpolate(state: SDEState, theta: number, out: Float64Array): void {
-    const { n, y0Prev, y1Prev } = state;
-    for (let i = 0; i < n; i++) out[i] = y0Prev[i]! + theta * (y1Prev[i]! - y0Prev[i]!);
+    linearInterpolate(state, theta, out);
   }
 
   interpolateDerivative(state: SDEState, _theta: number, out: Float64Array): void {
-    const { n, y0Prev, y1Prev } = state;
-    const dt = state.last[1]!;
-    for (let i = 0; i < n; i++) out[i] = (y1Prev[i]! - y0Prev[i]!) / dt;
+    linearDerivative(state, out);
   }
 
   denseSize(n: number): number {
@@ -336,15 +334,10 @@ export abstract class AbstractSDESolver implements AbstractSolver<SDEState> {
   }
 
   writeDense(state: SDEState, out: Float64Array, offset: number): void {
-    out.set(state.y0Prev, offset);
-    out.set(state.y1Prev, offset + state.n);
+    writeLinearDense(state, out, offset);
   }
 
   evaluateDense(data: Float64Array, offset: number, n: number, dt: number, theta: number, derivative: boolean, out: Float64Array): void {
-    for (let i = 0; i < n; i++) {
-      const a = data[offset + i]!;
-      const b = data[offset + n + i]!;
-      out[i] = derivative ? (b - a) / dt : a + theta * (b - a);
-    }
+    evaluateLinearDense(data, offset, n, dt, theta, derivative, out);
   }
 }
