@@ -10,7 +10,8 @@ export { init, resume, Integrator, type IntegratorSnapshot } from "./integrate/i
 export { solveAsync, type SolveAsyncOptions } from "./integrate/async.js";
 export { Solution, type Stats, type DenseOutput } from "./solution.js";
 export { RESULTS, type Result, SolveError, ContractError, ResourceError, isOkay, resultMessage, resultName } from "./results.js";
-export { SaveAt, type SaveAtOptions, type SaveFn } from "./saveat.js";
+export { SaveAt, type SaveAtOptions, type SubSaveAtOptions, type SaveFn } from "./saveat.js";
+export { SubSaveAt, SubSolution } from "./subs.js";
 export { Event, type EventOptions, type EventDirection, type EventKind, type EventRecord } from "./events/event.js";
 export {
   AbstractTerm, ODETerm, ControlTerm, MultiTerm, type ControlTermOptions, type NoiseType, type ODETermOptions, type VectorFieldCompilation,
@@ -115,3 +116,7 @@ export { ReversibleAdjoint } from "./adjoint/reversible.js";
 export { ImplicitAdjoint } from "./adjoint/implicit.js";
 export { SteadyStateEvent, type SteadyStateEventOptions } from "./events/steady_state.js";
 export type { TextProgressMeterOptions } from "./progress.js";
+export { DelayTerm, type DelayTermOptions, type Delay, type DelayVectorField, type History, type HistoryFunction } from "./delay/term.js";
+export { MethodOfSteps, MethodOfStepsState } from "./delay/method-of-steps.js";
+export { AbstractPath, LinearInterpolation, CubicInterpolation, type LinearInterpolationOptions, type CubicInterpolationOptions, type PathValues } from "./control/paths.js";
+export { CDETerm, type CDEVectorField } from "./control/cde-term.js";

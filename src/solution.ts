@@ -11,6 +11,8 @@ import type { EventRecord } from "./events/event.js";
 import type { Result } from "./results.js";
 import { isOkay, resultMessage, resultName } from "./results.js";
 import type { AbstractSolver } from "./solvers/solver.js";
+import type { SubSolution } from "./subs.js";
+import { subsSupport } from "./subs-support.js";
 import { describeValue, Structure, type Structured } from "./tree.js";
 
 /** Counters of a solve. */
@@ -90,6 +92,11 @@ export class Solution<Y = unknown> {
   readonly events: readonly EventRecord[];
   /** What a function you gave threw, when `result` is `RESULTS.callbackError`; else undefined. */
   readonly error: unknown;
+  /**
+   * The outputs of `SaveAt({ subs })`, one per sub in order (`subs[0]` is also `ts`/`ys`); empty
+   * when the SaveAt has no subs.
+   */
+  readonly subs: readonly SubSolution[];
   private readonly structure: Structure<Y> | null;
   private readonly dense: DenseData | null;
 
@@ -109,6 +116,7 @@ export class Solution<Y = unknown> {
     events?: readonly EventRecord[];
     error?: unknown;
     message?: string;
+    subs?: readonly SubSolution[];
   }) {
     this.t0 = init.t0;
     this.t1 = init.t1;
@@ -121,6 +129,7 @@ export class Solution<Y = unknown> {
     this.tFinal = init.tFinal;
     this.events = init.events ?? [];
     this.error = init.error;
+    this.subs = init.subs ?? [];
     this.structure = init.structure;
     const d = init.dense;
     this.dense = d === null ? null : { solverName: d.solver.name, n: d.n, count: d.count, tStart: d.tStart, dt: d.dt, data: d.data, stride: d.stride };
@@ -276,20 +285,23 @@ export class Solution<Y = unknown> {
       error: err === undefined ? undefined : err instanceof Error ? { name: err.name, message: err.message } : String(err),
       structure: this.structure === null ? null : this.structure.toJSON(),
       dense: d === null ? null : { ...d, tStart: Array.from(d.tStart), dt: Array.from(d.dt), data: Array.from(d.data) },
+      subs: this.subs.map((sub) => ({ ts: Array.from(sub.ts), ysFlat: Array.from(sub.ysFlat), size: sub.size })),
     };
   }
 
   /**
    * Rebuilds a Solution from `JSON.parse(JSON.stringify(sol))` or from `structuredClone(sol)`.
    * Dense output needs the solver that made it: pass `{ solver }` (a solver of the same class)
-   * to use `evaluate` and `derivative`.
+   * to use `evaluate` and `derivative`. The outputs of `SaveAt({ subs })` come back as
+   * SubSolutions; a bundle that never otherwise names SubSaveAt or SubSolution (the bundler then
+   * leaves their module out) passes `{ subs: SubSolution }` to keep it.
    *
    * @example
    * ```ts
    * const copy = Solution.fromJSON(JSON.parse(JSON.stringify(sol)), { solver: new Tsit5() });
    * ```
    */
-  static fromJSON<Y = unknown>(data: unknown, options: { solver?: AbstractSolver<any> } = {}): Solution<Y> {
+  static fromJSON<Y = unknown>(data: unknown, options: { solver?: AbstractSolver<any>; subs?: typeof SubSolution } = {}): Solution<Y> {
     const who = "Solution.fromJSON";
     if (data === null || typeof data !== "object") throw new TypeError(`${who}: expected the JSON of a Solution (from JSON.stringify or structuredClone); got ${describeValue(data)}.`);
     const o = data as Record<string, unknown>;
@@ -332,9 +344,13 @@ export class Solution<Y = unknown> {
     const events = Array.isArray(o.events)
       ? (o.events as { index: number; t: number; y: unknown }[]).map((e) => ({ index: e.index, t: e.t, y: f64(e.y, "events[].y") }))
       : [];
+    // The module of SubSolution rebuilds the subs; it is loaded wherever SubSaveAt or SubSolution is named.
+    const support = subsSupport();
+    const subs = !Array.isArray(o.subs) || o.subs.length === 0 ? [] : support !== null ? support.fromJSON(o.subs, f64)
+      : fail(`${who}: to rebuild the SaveAt subs of this data, pass { subs: SubSolution }.`);
     const sol = new Solution<Y>({
       t0: num("t0"), t1: num("t1"), ts, ysFlat, size, result: num("result") as Result, detail: "", message: String(o.message ?? ""),
-      stats: o.stats as Stats, tFinal: num("tFinal"), structure, dense, events, error: o.error,
+      stats: o.stats as Stats, tFinal: num("tFinal"), structure, dense, events, error: o.error, subs,
     });
     if (dense === null && denseData !== null) (sol as unknown as { dense: DenseData | null }).dense = denseData;
     return sol;
@@ -386,7 +402,7 @@ function hiddenOf(sol: Solution<any>): { solver: AbstractSolver<any> | null; ys:
  * An array-like of row views over `flat` that makes each view when it is read: indexing,
  * `length`, iteration and the array methods work, and `console.log` shows the rows.
  */
-function rowViews(flat: Float64Array, width: number, count: number): Float64Array[] {
+export function rowViews(flat: Float64Array, width: number, count: number): Float64Array[] {
   const row = (i: number): Float64Array => flat.subarray(i * width, (i + 1) * width);
   const target: Float64Array[] = [];
   Object.defineProperty(target, Symbol.for("nodejs.util.inspect.custom"), {
@@ -431,4 +447,8 @@ function rowViews(flat: Float64Array, width: number, count: number): Float64Arra
       return Reflect.getOwnPropertyDescriptor(t, key);
     },
   });
+}
+
+function fail(message: string): never {
+  throw new TypeError(message);
 }

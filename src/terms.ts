@@ -4,6 +4,7 @@
  * An {@link ODETerm} is `dy/dt = f(t, y, args)`. {@link ControlTerm} (`g(t, y, args) dW`) and
  * {@link MultiTerm} (a sum of terms, for IMEX splits and SDEs) complete the diffrax vocabulary.
  */
+import type { AbstractSolver } from "./solvers/solver.js";
 import { describeValue } from "./tree.js";
 
 /**
@@ -93,7 +94,19 @@ export type VectorField<A = any> = VectorFieldFn<A> | VectorFieldObject<A>;
  */
 export abstract class AbstractTerm<A = any> {
   /** A short name for error messages. */
-  abstract readonly kind: "ode" | "control" | "multi";
+  abstract readonly kind: "ode" | "control" | "multi" | "delay";
+  /**
+   * A term that needs the solver adapted to it returns the adapted solver (a `DelayTerm`: the
+   * method of steps around the ODE solver given), and may refuse the interval [t0, t1] with a
+   * named error; `diffeqsolve` calls it once, before anything else reads the solver. Omitted: the
+   * solver is used as given.
+   */
+  adaptSolver?(solver: AbstractSolver<any>, t0: number, t1: number): AbstractSolver<any>;
+  /**
+   * @internal Throws when the term cannot be revisited after a rejected step (a control that only
+   * goes forward); see {@link assertRevisitable}. Omitted: the term can.
+   */
+  checkRevisitable?(): void;
   /**
    * @internal Type only (never set): carries `A` to the options of a solve. A method type, so
    * that it compares both ways (a term typed for `never` or `unknown` args still is a term).
@@ -142,9 +155,16 @@ export type AutomaticCompilation = { readonly vf: VectorFieldObject; readonly re
  */
 let automaticCompiler: ((fn: Function) => AutomaticCompilation) | null = null;
 
-/** @internal Installs the automatic compiler (called once, by compile/compile.ts). */
-export function installAutomaticCompiler(compiler: (fn: Function) => AutomaticCompilation): void {
+/**
+ * What {@link checkStateSize} says when a field compiled automatically writes `m` components and
+ * y0 has `n` (installed with the automatic compiler, the only maker of such fields).
+ */
+let automaticSizeMessage: ((m: number, n: number, api: string) => string) | null = null;
+
+/** @internal Installs the automatic compiler and its size message (called once, by compile/compile.ts). */
+export function installAutomaticCompiler(compiler: (fn: Function) => AutomaticCompilation, sizeMessage: (m: number, n: number, api: string) => string): void {
   automaticCompiler = compiler;
+  automaticSizeMessage = sizeMessage;
 }
 
 /**
@@ -325,6 +345,18 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm<A> {
     this.noise = noise;
     this.additive = options.additive === true;
   }
+
+  /** @internal A control that only goes forward (`revisitable: false`) cannot take adaptive steps. */
+  override checkRevisitable(): void {
+    const c = this.control as { revisitable?: unknown } | null;
+    if (c !== null && typeof c === "object" && c.revisitable === false) {
+      throw new TypeError(
+        `diffeqsolve: adaptive step-size control (PIDController) revisits intervals after a rejected step, but the control is a ` +
+          `${c.constructor.name}, which cannot be revisited; use a VirtualBrownianTree ({ t0, t1, tol, shape, seed }) ` +
+          "or use fixed steps (stepsizeController: new ConstantStepSize() with dt0).",
+      );
+    }
+  }
 }
 
 /**
@@ -338,19 +370,9 @@ export class ControlTerm<A = any, C = unknown> extends AbstractTerm<A> {
  * ```
  */
 export function assertRevisitable(terms: AbstractTerm): void {
-  // By `kind`, not instanceof: a bundle of ODE solves then carries no ControlTerm or MultiTerm code.
-  if (terms.kind === "multi") {
-    for (const t of (terms as MultiTerm).terms) assertRevisitable(t);
-  } else if (terms.kind === "control") {
-    const c = (terms as ControlTerm).control as { revisitable?: unknown } | null;
-    if (c !== null && typeof c === "object" && c.revisitable === false) {
-      throw new TypeError(
-        `diffeqsolve: adaptive step-size control (PIDController) revisits intervals after a rejected step, but the control is a ` +
-          `${c.constructor.name}, which cannot be revisited; use a VirtualBrownianTree ({ t0, t1, tol, shape, seed }) ` +
-          "or use fixed steps (stepsizeController: new ConstantStepSize() with dt0).",
-      );
-    }
-  }
+  // A method of the terms that can refuse, not a test of their class here: a bundle of ODE solves
+  // then carries no ControlTerm or MultiTerm code.
+  terms.checkRevisitable?.();
 }
 
 /**
@@ -373,14 +395,8 @@ export function checkStateSize(terms: AbstractTerm, n: number, api = "diffeqsolv
   if (!(terms instanceof ODETerm)) return;
   const m = terms.vf.n;
   if (m === undefined || m === n) return;
-  if (terms.compilation.status === "compiled") {
-    // Compiled automatically from a plain function: say it as the function's own mistake.
-    throw new RangeError(
-      m < n
-        ? `${api}: the vector field did not write dy[${m}] (it writes ${m} component${m === 1 ? "" : "s"}); it must write all ${n} components of dy, or y0 must have ${m}.`
-        : `${api}: the vector field writes dy[${n}] but y0 has only ${n} component${n === 1 ? "" : "s"}; check the length of y0.`,
-    );
-  }
+  // Compiled automatically from a plain function: the compiler says it as the function's own mistake.
+  if (terms.compilation.status === "compiled") throw new RangeError(automaticSizeMessage!(m, n, api));
   throw new RangeError(
     `${api}: \`y0\` has ${n} component${n === 1 ? "" : "s"} but the vector field was compiled for n = ${m} ` +
       `(it reads y[0] … y[${m - 1}] and writes ${m} derivatives); give y0 ${m} components, or compile a vector field for ${n}.`,
@@ -408,13 +424,7 @@ export function checkTermArgs(terms: AbstractTerm, args: unknown, api = "diffeqs
   // (JavaScript's conversions included); only a field the user compiled holds args to its layout.
   if (terms.compilation.status === "compiled") return;
   // The compiled field carries its own check (compile/field.ts), so this module needs no part of the compiler.
-  const info = (terms.vf as { [COMPILED_GRAPH]?: { argsProblem?: (args: unknown) => string | null; argNames?: readonly string[] } })[COMPILED_GRAPH];
-  if (info?.argsProblem === undefined) return;
-  const problem = info.argsProblem(args);
-  if (problem !== null) {
-    const names = info.argNames ?? [];
-    throw new TypeError(`${api}: ${problem}; pass args with ${names.length > 6 ? `its ${names.length} parameters` : names.join(", ")} (see the compiled field's argNames).`);
-  }
+  (terms.vf as { [COMPILED_GRAPH]?: { checkArgs?: (args: unknown, api: string) => void } })[COMPILED_GRAPH]?.checkArgs?.(args, api);
 }
 
 /** The key under which `compile` keeps a vector field's graph and parameter layout (compile.ts). */
@@ -441,6 +451,11 @@ export class MultiTerm extends AbstractTerm {
       }
     }
     this.terms = terms;
+  }
+
+  /** @internal Every term must be revisitable. */
+  override checkRevisitable(): void {
+    for (const t of this.terms) t.checkRevisitable?.();
   }
 }
 

@@ -23,6 +23,9 @@ export function checkSavedOutputs(v: Validated<unknown>, who: string): void {
   if (v.saveat.fn !== undefined) {
     throw new TypeError(`${who}: SaveAt fn is not differentiated; save the state (SaveAt t0, ts, t1) and apply fn to the rows in your loss.`);
   }
+  if (v.saveat.subs !== undefined && v.saveat.subs.length > 1) {
+    throw new TypeError(`${who}: SaveAt subs is not differentiated; save the state at fixed times with one SaveAt({ ts }).`);
+  }
   if (v.saveat.steps > 0) {
     throw new TypeError(`${who}: SaveAt steps is not differentiated (the saved rows would depend on step-size decisions); save at fixed times with SaveAt({ ts }).`);
   }

@@ -10,6 +10,7 @@ import { BacksolveAdjoint, backsolveVjp } from "./backsolve.js";
 import { ForwardSensitivity, forwardSensitivityVjp, tangentSolve } from "./forward_sensitivity.js";
 import type { VjpResult } from "./outputs.js";
 import { checkpointVjp, RecursiveCheckpointAdjoint } from "./recursive_checkpoint.js";
+import { delaySensitivityVjp, delayTangentSolve } from "../delay/sensitivity.js";
 import { ReversibleAdjoint, reversibleVjp } from "./reversible.js";
 import { ImplicitAdjoint, implicitVjp } from "./implicit.js";
 
@@ -79,6 +80,13 @@ export function diffeqsolveVjp<Y extends StateLike, A = any>(options: Diffeqsolv
   const v = validateFor(rest, "diffeqsolveVjp");
   const args = rest.args as A;
   const throwOnFailure = rest.throw ?? true;
+  // A delay equation is differentiated by forward sensitivities of its own (src/delay/sensitivity.ts).
+  if (v.terms.kind === "delay") {
+    if (adjoint !== undefined && !(adjoint instanceof ForwardSensitivity)) {
+      throw new TypeError("diffeqsolveVjp: gradients of a delay equation are taken by forward sensitivities; pass adjoint: new ForwardSensitivity() (or leave it out).");
+    }
+    return delaySensitivityVjp(v, args, throwOnFailure);
+  }
   const adj = adjoint ?? new RecursiveCheckpointAdjoint();
   if (adj instanceof RecursiveCheckpointAdjoint) return checkpointVjp(adj, v, args, throwOnFailure);
   if (adj instanceof BacksolveAdjoint) return backsolveVjp(adj, v, args, throwOnFailure);
@@ -129,5 +137,6 @@ export function diffeqsolveJvp<Y extends StateLike, A = any>(options: Diffeqsolv
     if (key !== "y0" && key !== "args") throw new TypeError(`diffeqsolveJvp: unknown tangent \`${key}\`; the tangents are y0 and args.`);
   }
   const v = validateFor(rest, "diffeqsolveJvp");
+  if (v.terms.kind === "delay") return delayTangentSolve(v, rest.args, rest.throw ?? true, tangents.y0, tangents.args);
   return tangentSolve(v, rest.args, rest.throw ?? true, tangents.y0, tangents.args);
 }

@@ -163,5 +163,9 @@ function compileChecked<A>(fn: Function | string | ModelBuilder, options: Compil
 
 // Where the compiler is part of the program, `new ODETerm(f)` compiles plain functions (auto.ts),
 // and explicit Runge–Kutta solvers fuse compiled vector fields into their stages (solvers/fused.ts).
-installAutomaticCompiler(compileAutomatically);
+// A field compiled automatically that does not match y0 is the plain function's own mistake.
+installAutomaticCompiler(compileAutomatically, (m, n, api) =>
+  m < n
+    ? `${api}: the vector field did not write dy[${m}] (it writes ${m} component${m === 1 ? "" : "s"}); it must write all ${n} components of dy, or y0 must have ${m}.`
+    : `${api}: the vector field writes dy[${n}] but y0 has only ${n} component${n === 1 ? "" : "s"}; check the length of y0.`);
 installFusedKernels(fusedKernelFor);

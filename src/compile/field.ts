@@ -98,6 +98,8 @@ export interface CompiledGraphInfo {
   argsProblem: (args: unknown) => string | null;
   /** The parameters' names, in layout order. */
   argNames: readonly string[];
+  /** Throws a TypeError, naming `api` and the parameters, when `args` cannot feed this field (see `checkTermArgs`). */
+  checkArgs: (args: unknown, api: string) => void;
 }
 
 /** The names of the kernels a compiled vector field can have, in `toSource` order. */
@@ -253,7 +255,14 @@ class KernelSet {
    */
   attachHooks(obj: object, argsDerivatives = false): void {
     const { g, outputs, layout, n } = this;
-    const info: CompiledGraphInfo = { graph: g, outputs, layout, n, argsProblem: (args) => argsProblem(layout, args), argNames: argNamesOf(layout) };
+    const argNames = argNamesOf(layout);
+    const checkArgs = (args: unknown, api: string): void => {
+      const problem = argsProblem(layout, args);
+      if (problem !== null) {
+        throw new TypeError(`${api}: ${problem}; pass args with ${argNames.length > 6 ? `its ${argNames.length} parameters` : argNames.join(", ")} (see the compiled field's argNames).`);
+      }
+    };
+    const info: CompiledGraphInfo = { graph: g, outputs, layout, n, argsProblem: (args) => argsProblem(layout, args), argNames, checkArgs };
     Object.defineProperty(obj, COMPILED_GRAPH, { value: info, enumerable: false });
     // Also on `f` itself, which is what a ControlTerm's diffusion receives (new ControlTerm(sigma.f, bm)).
     const f = (obj as { f?: unknown }).f;

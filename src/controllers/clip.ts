@@ -1,7 +1,8 @@
 /**
  * The clip layer: between a controller's proposal and the solver's step, lands steps exactly on
  * t1, on the controller's `stepTs` (output times that need the solver's own value) and on
- * scheduled event times, and stops just before each of the controller's `jumpTs` (a discontinuity
+ * scheduled event times and on the times the solver asks for during the solve (`solver.stops`: a
+ * delay equation's propagated discontinuities), and stops just before each of the controller's `jumpTs` (a discontinuity
  * of the vector field in t), restarting just after it once the step lands there. An adaptive
  * controller lets a step stretch by up to `rec[REACH]` onto such a stop rather than leave a sliver
  * of a step behind (Hairer's codes stretch by 1%); a fixed grid (REACH = 0) is only ever cut
@@ -25,6 +26,8 @@ export class StepClipper {
   private jumpIdx = 0;
   /** 1 when the last clipped step ends just before a jump (the loop then restarts after it). */
   hitJump = 0;
+  /** The solver's stops (`solver.stops`): element 0 is the next time to land on; null when the solver has none. */
+  solverStops: Float64Array | null = null;
 
   constructor(
     controller: AbstractStepSizeController<any>,
@@ -57,6 +60,11 @@ export class StepClipper {
       if (this.stepIdx < stepTs.length && dir * (stepTs[this.stepIdx]! - stop) < 0) stop = stepTs[this.stepIdx]!;
     }
     if (this.schedule !== null && dir * (this.schedule.nextTime - stop) < 0) stop = this.schedule.nextTime;
+    const solverStops = this.solverStops;
+    if (solverStops !== null) {
+      const s = solverStops[0]!;
+      if (dir * (s - t) > 0 && dir * (s - stop) < 0) stop = s;
+    }
     let jump = 0;
     const jumpTs = this.jumpTs;
     if (jumpTs !== undefined && this.jumpIdx < jumpTs.length) {

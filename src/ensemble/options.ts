@@ -261,6 +261,9 @@ export function prepareEnsemble(options: EnsembleBaseOptions, terms: AbstractTer
     if (saveat.dense) {
       throw new TypeError("solveEnsemble: `SaveAt({ dense: true })` is not available for ensembles; save at given times with SaveAt({ ts }).");
     }
+    if (saveat.subs !== undefined && saveat.subs.length > 1) {
+      throw new TypeError("solveEnsemble: `SaveAt({ subs })` with several outputs is not available for ensembles; save one output, and compute the others from it in the `output` hook.");
+    }
   }
   const output = checkOutput(options.output);
   const reduce = options.reduce;

@@ -12,6 +12,7 @@ import { allocateStorage, type EnsembleMode, type EnsembleMoments, EnsembleSolut
 import { availableCores, defaultWorkerScript, prestartPool, runOnWorkers, runThreads } from "./threads.js";
 import { describeProblem, descriptorKey, type ModuleExports, type ProblemDescriptor } from "./transfer.js";
 import { allocating, checkEnsembleMemory, trajectoryBytes } from "./memory.js";
+import { solveOnGPU } from "./webgpu/run.js";
 
 /**
  * Options of `solveEnsemble`: those of `diffeqsolve` (terms, solver, t0, t1, dt0, saveat,
@@ -304,12 +305,12 @@ async function tryThreads<R>(
 }
 
 /**
- * The WebGPU backend (src/ensemble/webgpu/), imported on first use: in the per-module build a
- * bundler then leaves it (and the compiler's parser, which event conditions need) out of
- * applications that solve ensembles on the CPU only.
+ * The WebGPU backend (src/ensemble/webgpu/). Imported statically: a literal `import()` here makes
+ * esbuild (without code splitting) wrap every core module it reaches in a lazy initialiser, ~600
+ * bytes gzipped in every bundle, diffeqsolve alone included; a bundle that never calls
+ * solveEnsemble still leaves the backend out.
  */
 async function webgpu<R>(p: PreparedEnsemble, options: EnsembleOptions): Promise<EnsembleSolution<R>> {
-  const { solveOnGPU } = await import("./webgpu/run.js");
   const progress = options.progressMeter;
   if (progress !== undefined) progress.start(0, p.N);
   const out = await solveOnGPU(p, options.device, options.webgpu);

@@ -221,7 +221,7 @@ function problemFingerprint(v: Validated<unknown>): string {
     dt0: v.dt0,
     solver: { name: solver.name, options: solver.options },
     controller: controller.describe(),
-    saveat: { t0: saveat.t0, t1: saveat.t1, ts: saveat.ts, steps: saveat.steps, dense: saveat.dense, fn: saveat.fn },
+    saveat: { t0: saveat.t0, t1: saveat.t1, ts: saveat.ts, steps: saveat.steps, dense: saveat.dense, fn: saveat.fn, subs: saveat.subs?.map((s) => ({ t0: s.t0, t1: s.t1, ts: s.ts, steps: s.steps, fn: s.fn })) },
     events: v.events === null ? 0 : v.events.length,
     f: (v.terms as { vf?: { f?: unknown } }).vf?.f ?? null,
   });

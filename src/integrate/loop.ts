@@ -26,12 +26,14 @@ import { StepClipper } from "../controllers/clip.js";
 import { StallDetector } from "../controllers/stall.js";
 import type { EventDetector } from "../events/detector.js";
 import { eventSupport } from "../events/support.js";
+import { subsSupport } from "../subs-support.js";
 import { ContractError, ResourceError, type Result, RESULTS, SolveError } from "../results.js";
 import type { SolverState } from "../solvers/solver.js";
 import type { InPlaceVectorField } from "../terms.js";
 import { nextAfter } from "../util/float.js";
+import type { OutputSpec } from "../saveat.js";
 import {
-  DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_EVENT_BEFORE_AFFECT, ROW_INTERPOLATED, ROW_STATE, Rows, saveFnWidth, saveRow,
+  DenseStore, ROW_AFTER_EVENT, ROW_EVENT, ROW_EVENT_BEFORE_AFFECT, ROW_INTERPOLATED, ROW_STATE, Rows, Saver, saveFnWidth, saveRow,
 } from "./output.js";
 import type { Validated } from "./validate.js";
 
@@ -87,8 +89,12 @@ export interface IntegrationOptions {
 export class Integration<Y = unknown> {
   readonly n: number;
   readonly dir: number;
-  /** Length of a saved row (n, or the width of `SaveAt.fn`). */
+  /** Length of a saved row of the first output (n, or the width of `SaveAt.fn`). */
   readonly width: number;
+  /** The outputs: the SaveAt's (or its first sub's) first, then its other `subs`, each with its rows. */
+  readonly savers: readonly Saver[];
+  /** The rows of the first output (what `sol.ts` and `sol.ys` hold). */
+  readonly rows: Rows;
   /** The doubles of the step (slots in controllers/base.ts). */
   readonly rec: Float64Array;
   y: Float64Array;
@@ -98,7 +104,6 @@ export class Integration<Y = unknown> {
   ytmp: Float64Array;
   /** The loop's own state vectors (used unless the solver keeps them in its memory: `vectorBackend`). */
   private readonly own: { readonly y: Float64Array; readonly y1: Float64Array; readonly yErr: Float64Array; readonly yErr2: Float64Array; readonly ytmp: Float64Array };
-  readonly rows: Rows;
   readonly events: EventDetector | null;
   readonly clip: StepClipper;
   dense: DenseStore | null = null;
@@ -120,9 +125,6 @@ export class Integration<Y = unknown> {
   numSteps = 0;
   numAcceptedSteps = 0;
   numRejectedSteps = 0;
-  /** Next output time of `SaveAt.ts` to fill. */
-  /** @internal Next output time of `SaveAt.ts` to fill. */
-  its = 0;
   private phase = IN_LOOP;
   /** θ of the last event inside its step (set when an event cuts a step short). */
   eventThetaValue = 0;
@@ -146,10 +148,17 @@ export class Integration<Y = unknown> {
     this.n = n;
     this.dir = v.t1 >= v.t0 ? 1 : -1;
     const saveat = v.saveat;
-    this.width = saveat.fn === undefined ? n : saveFnWidth(saveat.fn, v.t0, v.y0, args);
-    const nts = saveat.ts === undefined ? 0 : saveat.ts.length;
-    const rows = (saveat.t0 ? 1 : 0) + nts + (saveat.t1 ? 1 : 0) + (saveat.steps > 0 ? 64 : 0);
-    this.rows = new Rows(this.width, rows, options.plan === true, v.maxOutputBytes);
+    // The output plan (for the adjoints) is kept for the first output only.
+    const saverOf = (spec: OutputSpec, i: number): Saver => {
+      const width = spec.fn === undefined ? n : saveFnWidth(spec.fn, v.t0, v.y0, args);
+      const nts = spec.ts === undefined ? 0 : spec.ts.length;
+      const rows = (spec.t0 ? 1 : 0) + nts + (spec.t1 ? 1 : 0) + (spec.steps > 0 ? 64 : 0);
+      return new Saver(spec, new Rows(width, rows, i === 0 && options.plan === true, v.maxOutputBytes));
+    };
+    const subs = saveat.subs;
+    this.savers = subs === undefined ? [saverOf(saveat, 0)] : subs.map(saverOf);
+    this.rows = this.savers[0]!.rows;
+    this.width = this.rows.width;
     const b = spare !== null && spare.n === n ? spare : null;
     spare = null;
     this.rec = b?.rec ?? new Float64Array(REC_SIZE);
@@ -160,8 +169,9 @@ export class Integration<Y = unknown> {
     this.stall = v.controller.adaptive ? (b?.stall ?? new StallDetector()) : null;
     // A solver whose interpolant is less accurate than its steps lands on the output times instead.
     const solver = v.solver;
-    const landOnOutputs = saveat.ts !== undefined && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
-    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, landOnOutputs ? saveat.ts!.slice().sort() : undefined);
+    const landOnOutputs = (subs !== undefined || saveat.ts !== undefined) && solver.denseOrder !== undefined && solver.denseOrder < solver.order;
+    const outputTimes = !landOnOutputs ? undefined : subs === undefined ? saveat.ts!.slice().sort() : subsSupport()!.outputTimes(subs);
+    this.clip = new StepClipper(v.controller, v.t1, this.dir, this.events, outputTimes?.length ? outputTimes : undefined);
   }
 
   /**
@@ -206,13 +216,15 @@ export class Integration<Y = unknown> {
     const { v, rec } = this;
     const { solver, t0, t1, saveat } = v;
     this.args = args;
-    this.rows.count = 0;
+    for (const saver of this.savers) {
+      saver.rows.count = 0;
+      saver.its = 0;
+    }
     this.dense = saveat.dense ? new DenseStore(solver.denseSize(this.n)) : null;
     rec.fill(0);
     rec[T] = t0;
     rec[T_END] = t0;
     this.numSteps = this.numAcceptedSteps = this.numRejectedSteps = 0;
-    this.its = 0;
     this.result = RESULTS.successful;
     this.detail = "";
     this.error = undefined;
@@ -227,19 +239,20 @@ export class Integration<Y = unknown> {
     this.guarded(() => {
       this.phase = IN_LOOP; // errors of init are the solver's own (bad options), not a user function's
       this.solverState = solver.init(v.f, this.n, args, v.terms);
+      this.clip.solverStops = solver.stops === undefined ? null : solver.stops(this.solverState);
       this.bindBuffers();
       this.y.set(y0);
       if (v.progress !== null) {
         this.phase = IN_PROGRESS;
         v.progress.start(t0, t1);
       }
-      if (saveat.t0) this.save(t0, this.y, 0, 0, ROW_STATE);
+      for (const saver of this.savers) if (saver.spec.t0) this.save(saver, t0, this.y, 0, 0, ROW_STATE);
       const ev = this.events;
       if (ev !== null) {
         // Conditions at t0; scheduled events at t0 fire now (a dose at t0), their state saved after.
         this.phase = IN_EVENT_AFFECT;
         const code = ev.start(solver, this.solverState, args, t0, t1, this.y);
-        if (ev.changed && saveat.steps > 0) this.save(t0, this.y, 0, 0, ROW_AFTER_EVENT);
+        if (ev.changed) this.saveAfterEvent(t0, 0);
         if (code !== RESULTS.successful) this.end(code, ev.detail || `t = ${t0}`);
       }
       this.saveOutputTimesAt(t0, this.y);
@@ -328,7 +341,7 @@ export class Integration<Y = unknown> {
   /** The accepted step: events, hooks, output, dense output, swap, and restarts after events and jumps. */
   private accept(): void {
     const { v, rec } = this;
-    const { solver, t1, saveat } = v;
+    const { solver, t1 } = v;
     const state = this.solverState!;
     solver.accept(state);
     this.numAcceptedSteps++;
@@ -354,9 +367,14 @@ export class Integration<Y = unknown> {
     }
     this.saveOutputTimesIn(fired);
     const step = this.numAcceptedSteps - 1;
-    if (saveat.steps > 0 && (fired || this.numAcceptedSteps % saveat.steps === 0 || tNext === t1)) {
-      if (fired) this.save(tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT_BEFORE_AFFECT);
-      else this.save(tEnd, this.y1, step + 1, 0, ROW_STATE);
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) {
+      const saver = savers[k]!;
+      const every = saver.spec.steps;
+      if (every > 0 && (fired || this.numAcceptedSteps % every === 0 || tNext === t1)) {
+        if (fired) this.save(saver, tEnd, ev!.yPre, step, this.eventThetaValue, ROW_EVENT_BEFORE_AFFECT);
+        else this.save(saver, tEnd, this.y1, step + 1, 0, ROW_STATE);
+      }
     }
     if (this.dense !== null) {
       this.phase = IN_STEP;
@@ -372,7 +390,7 @@ export class Integration<Y = unknown> {
       rec[T] = tEnd;
       this.phase = IN_EVENT_AFFECT;
       const code = ev!.handle(this.y);
-      if (ev!.changed && saveat.steps > 0) this.save(tEnd, this.y, step + 1, 0, ROW_AFTER_EVENT);
+      if (ev!.changed) this.saveAfterEvent(tEnd, step + 1);
       if (code !== RESULTS.successful) return this.end(code, ev!.detail);
       if (ev!.changed && tEnd !== t1) this.restart();
     }
@@ -404,51 +422,68 @@ export class Integration<Y = unknown> {
 
   /** Fills the output times this accepted step passed (up to an event: before it) from its interpolant. */
   private saveOutputTimesIn(fired: boolean): void {
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) this.saveTimesOf(savers[k]!, fired);
     const { v, rec } = this;
-    const ts = v.saveat.ts;
-    const t = rec[T]!;
-    const h = rec[H]!;
-    const tNext = rec[T_NEXT]!;
-    const tEnd = rec[T_END]!;
-    const dir = this.dir;
-    const step = this.numAcceptedSteps - 1;
-    if (ts !== undefined) {
-      const nts = ts.length;
-      while (this.its < nts && dir * (ts[this.its]! - tEnd) <= 0) {
-        const ti = ts[this.its]!;
-        if (ti === tEnd) {
-          if (fired) break; // saved from the post-event state
-          this.save(ti, this.y1, step + 1, 0, ROW_STATE);
-        } else {
-          this.phase = IN_STEP;
-          v.solver.interpolate(this.solverState!, (ti - t) / h, this.ytmp);
-          this.save(ti, this.ytmp, step, (ti - t) / h, ROW_INTERPOLATED);
-        }
-        this.its++;
-      }
-    }
-    if (this.probePending === 1 && dir * (this.probeT[0]! - tEnd) <= 0) {
+    if (this.probePending === 1 && this.dir * (this.probeT[0]! - rec[T_END]!) <= 0) {
       const tp = this.probeT[0]!;
-      if (tp === tNext && !fired) this.probeY.set(this.y1);
+      if (tp === rec[T_NEXT]! && !fired) this.probeY.set(this.y1);
       else {
         this.phase = IN_STEP;
-        v.solver.interpolate(this.solverState!, (tp - t) / h, this.probeY);
+        v.solver.interpolate(this.solverState!, (tp - rec[T]!) / rec[H]!, this.probeY);
       }
       this.probePending = 0;
     }
   }
 
+  /** One output's times passed by the accepted step. */
+  private saveTimesOf(saver: Saver, fired: boolean): void {
+    const ts = saver.spec.ts;
+    if (ts === undefined) return;
+    const { v, rec } = this;
+    const t = rec[T]!;
+    const h = rec[H]!;
+    const tEnd = rec[T_END]!;
+    const dir = this.dir;
+    const step = this.numAcceptedSteps - 1;
+    const nts = ts.length;
+    while (saver.its < nts && dir * (ts[saver.its]! - tEnd) <= 0) {
+      const ti = ts[saver.its]!;
+      if (ti === tEnd) {
+        if (fired) break; // saved from the post-event state
+        this.save(saver, ti, this.y1, step + 1, 0, ROW_STATE);
+      } else {
+        this.phase = IN_STEP;
+        v.solver.interpolate(this.solverState!, (ti - t) / h, this.ytmp);
+        this.save(saver, ti, this.ytmp, step, (ti - t) / h, ROW_INTERPOLATED);
+      }
+      saver.its++;
+    }
+  }
+
+  /** The state right after an event's affect changed it, for the outputs that save every step. */
+  private saveAfterEvent(t: number, step: number): void {
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) {
+      const saver = savers[k]!;
+      if (saver.spec.steps > 0) this.save(saver, t, this.y, step, 0, ROW_AFTER_EVENT);
+    }
+  }
+
   /** Output times equal to `t` (the state there is `y`, after the steps and events up to t). */
   private saveOutputTimesAt(t: number, y: Float64Array): void {
-    const ts = this.v.saveat.ts;
-    if (ts === undefined) return;
-    const atEvent = this.result === RESULTS.eventOccurred;
-    const kind = atEvent ? ROW_EVENT : ROW_STATE;
-    const step = atEvent ? this.numAcceptedSteps - 1 : this.numAcceptedSteps;
-    const theta = atEvent ? this.eventTheta() : 0;
-    while (this.its < ts.length && ts[this.its] === t) {
-      this.save(t, y, step, theta, kind);
-      this.its++;
+    const kind = this.result === RESULTS.eventOccurred ? ROW_EVENT : ROW_STATE;
+    const step = kind === ROW_EVENT ? this.numAcceptedSteps - 1 : this.numAcceptedSteps;
+    const theta = kind === ROW_EVENT ? this.eventTheta() : 0;
+    const savers = this.savers;
+    for (let k = 0; k < savers.length; k++) {
+      const saver = savers[k]!;
+      const ts = saver.spec.ts;
+      if (ts === undefined) continue;
+      while (saver.its < ts.length && ts[saver.its] === t) {
+        this.save(saver, t, y, step, theta, kind);
+        saver.its++;
+      }
     }
   }
 
@@ -457,14 +492,14 @@ export class Integration<Y = unknown> {
     return this.numAcceptedSteps > 0 ? this.eventThetaValue : 0;
   }
 
-  /** Saves a row, unless the output budget is spent (the solve then ends with `outputTooLarge`). */
-  private save(t: number, y: Float64Array, step: number, theta: number, kind: number): void {
-    const rows = this.rows;
+  /** Saves a row of one output, unless the output budget is spent (the solve then ends with `outputTooLarge`). */
+  private save(saver: Saver, t: number, y: Float64Array, step: number, theta: number, kind: number): void {
+    const rows = saver.rows;
     if (rows.full) {
       this.overflow = true;
       return;
     }
-    const fn = this.v.saveat.fn;
+    const fn = saver.spec.fn;
     if (fn !== undefined) {
       this.phase = IN_SAVE_FN;
       this.callT[0] = t;
@@ -479,13 +514,15 @@ export class Integration<Y = unknown> {
     const t = rec[T]!;
     if (code === RESULTS.successful && t === v.t1) {
       // Output times equal to t1 that remain (t0 === t1, or rounding) and the final state.
-      const ts = v.saveat.ts;
-      if (ts !== undefined) while (this.its < ts.length) this.save(ts[this.its++]!, this.y, this.numAcceptedSteps, 0, ROW_STATE);
-      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps, 0, ROW_STATE);
+      for (const saver of this.savers) {
+        const ts = saver.spec.ts;
+        if (ts !== undefined) while (saver.its < ts.length) this.save(saver, ts[saver.its++]!, this.y, this.numAcceptedSteps, 0, ROW_STATE);
+        if (saver.spec.t1) this.save(saver, t, this.y, this.numAcceptedSteps, 0, ROW_STATE);
+      }
     } else if (code === RESULTS.eventOccurred) {
       // A terminating event: output times at the event time, and the final state, at the event.
       this.saveOutputTimesAt(t, this.y);
-      if (v.saveat.t1) this.save(t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), ROW_EVENT);
+      for (const saver of this.savers) if (saver.spec.t1) this.save(saver, t, this.y, this.numAcceptedSteps - 1, this.eventTheta(), ROW_EVENT);
     }
     if (this.overflow && (code === RESULTS.successful || code === RESULTS.eventOccurred)) {
       code = RESULTS.outputTooLarge;

@@ -6,7 +6,17 @@
  */
 import { ResourceError } from "../results.js";
 import { formatBytes } from "../util/memory.js";
-import type { SaveFn } from "../saveat.js";
+import type { OutputSpec, SaveFn } from "../saveat.js";
+
+/**
+ * @internal One output of a solve: what it saves, its rows and the next of its output times to
+ * fill. A solve has one (the SaveAt) or several (`SaveAt.subs`), saved by the same loop phase.
+ */
+export class Saver {
+  /** Index of the next output time `spec.ts` to fill. */
+  its = 0;
+  constructor(readonly spec: OutputSpec, readonly rows: Rows) {}
+}
 
 /** Kind of a saved row in the output plan: the state after `rowStep` accepted steps. */
 export const ROW_STATE = 0;

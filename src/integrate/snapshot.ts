@@ -103,6 +103,8 @@ export function restoreData(target: unknown, data: Captured): unknown {
       byPath.set(path, obj);
       for (const key of Object.keys(d.$obj)) {
         const dk = d.$obj[key]!;
+        // What was left out keeps the fresh state's value (and a non-writable property is not written).
+        if (dk !== null && typeof dk === "object" && "$skip" in dk) continue;
         if (dk !== null && typeof dk === "object" && "$alias" in dk) aliases.push({ holder: obj, key, path: (dk as { $alias: string }).$alias });
         else obj[key] = walk(obj[key], dk, `${path}/${key}`);
       }

@@ -1,6 +1,7 @@
 /** The `Solution` of a solve in progress or finished (the loop's rows, counters and dense output). */
 import { isOkay, SolveError } from "../results.js";
 import { type DenseOutput, Solution, type Stats } from "../solution.js";
+import { subsSupport } from "../subs-support.js";
 import type { Integration } from "./loop.js";
 
 /**
@@ -42,6 +43,7 @@ export function solutionOf<Y>(integration: Integration<Y>, throwOnFailure: boole
     dense: denseOut,
     events: integration.events === null ? [] : integration.events.records(),
     error: integration.error,
+    subs: v.saveat.subs === undefined ? [] : subsSupport()!.solutions(integration.savers, cut),
   });
   if (throwOnFailure && !isOkay(integration.result)) {
     throw new SolveError(integration.result, integration.detail, sol, integration.error);

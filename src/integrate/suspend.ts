@@ -31,6 +31,8 @@ export interface LoopSnapshot {
     readonly kind: Uint8Array | null;
   };
   readonly dense: { readonly count: number; readonly tStart: Float64Array; readonly dt: Float64Array; readonly data: Float64Array } | null;
+  /** The rows of the outputs after the first (`SaveAt.subs`), and the next of each one's output times. */
+  readonly subs?: readonly { readonly its: number; readonly count: number; readonly ts: Float64Array; readonly ys: Float64Array }[];
   readonly solver: Captured;
   readonly controller: Captured;
   readonly clip: Captured;
@@ -52,7 +54,7 @@ export function snapshotOf<Y>(self: Integration<Y>): LoopSnapshot {
     numSteps: self.numSteps,
     numAcceptedSteps: self.numAcceptedSteps,
     numRejectedSteps: self.numRejectedSteps,
-    its: self.its,
+    its: self.savers[0]!.its,
     overflow: self.overflow,
     eventTheta: self.eventThetaValue,
     lastH: self.lastH[0]!,
@@ -65,6 +67,7 @@ export function snapshotOf<Y>(self: Integration<Y>): LoopSnapshot {
       kind: rows.rowKind === null ? null : rows.rowKind.slice(0, rows.count),
     },
     dense: dense === null ? null : { count: dense.count, tStart: dense.tStart.slice(0, dense.count), dt: dense.dt.slice(0, dense.count), data: dense.data.slice(0, dense.count * dense.stride) },
+    subs: self.savers.slice(1).map((s) => ({ its: s.its, count: s.rows.count, ts: s.rows.ts.slice(0, s.rows.count), ys: s.rows.ys.slice(0, s.rows.count * s.rows.width) })),
     solver: captureData(self.solverState, skip),
     controller: captureData(self.controllerState, skip),
     clip: captureData(self.clip, skip),
@@ -90,6 +93,7 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   restoreData(solverState, snap.solver);
   if (self.controllerState !== null) restoreData(self.controllerState, snap.controller);
   restoreData(self.clip, snap.clip);
+  self.clip.solverStops = solver.stops === undefined ? null : solver.stops(solverState);
   if (self.events !== null && snap.events !== null) restoreData(self.events, snap.events);
   if (self.stall !== null && snap.stall !== null) restoreData(self.stall, snap.stall);
   self.rec.set(snap.rec);
@@ -101,7 +105,7 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   self.numSteps = snap.numSteps;
   self.numAcceptedSteps = snap.numAcceptedSteps;
   self.numRejectedSteps = snap.numRejectedSteps;
-  self.its = snap.its;
+  self.savers[0]!.its = snap.its;
   self.overflow = snap.overflow;
   self.eventThetaValue = snap.eventTheta;
   self.lastH[0] = snap.lastH;
@@ -111,6 +115,14 @@ export function restoreInto<Y>(self: Integration<Y>, snap: LoopSnapshot, args: u
   for (let i = 0; i < snap.rows.count; i++) {
     const off = rows.push(snap.rows.ts[i]!, snap.rows.step?.[i] ?? 0, snap.rows.theta?.[i] ?? 0, snap.rows.kind?.[i] ?? 0);
     rows.ys.set(snap.rows.ys.subarray(i * rows.width, (i + 1) * rows.width), off);
+  }
+  const subs = snap.subs ?? [];
+  for (let k = 0; k < subs.length; k++) {
+    const saver = self.savers[k + 1]!;
+    const sub = subs[k]!;
+    saver.its = sub.its;
+    saver.rows.count = 0;
+    for (let i = 0; i < sub.count; i++) saver.rows.ys.set(sub.ys.subarray(i * saver.rows.width, (i + 1) * saver.rows.width), saver.rows.push(sub.ts[i]!, 0, 0, 0));
   }
   self.dense = null;
   if (saveat.dense) {

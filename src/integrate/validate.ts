@@ -106,21 +106,23 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw new TypeError(`diffeqsolve: unknown option \`${key}\`${suggest(key, OPTION_KEYS)}.`);
   }
-  const { terms, solver, t0, t1, dt0 } = options;
+  const { terms, t0, t1, dt0 } = options;
   if (!(terms instanceof AbstractTerm)) {
     throw new TypeError(`diffeqsolve: \`terms\` must be a term such as new ODETerm(f); got ${describeValue(terms)}.`);
   }
-  if (solver === null || typeof solver !== "object" || typeof (solver as AbstractSolver).step !== "function") {
-    throw new TypeError(`diffeqsolve: \`solver\` must be a solver such as new Tsit5(); got ${describeValue(solver)}.`);
-  }
-  if (typeof solver.checkTerms === "function") solver.checkTerms(terms);
-  else if (!(terms instanceof ODETerm)) {
-    throw new TypeError(`diffeqsolve: ${solver.name} solves ODEs and needs \`terms\` = new ODETerm(f); got a ${terms.constructor.name}.`);
+  if (options.solver === null || typeof options.solver !== "object" || typeof (options.solver as AbstractSolver).step !== "function") {
+    throw new TypeError(`diffeqsolve: \`solver\` must be a solver such as new Tsit5(); got ${describeValue(options.solver)}.`);
   }
   for (const [name, value] of [["t0", t0], ["t1", t1]] as const) {
     if (typeof value !== "number" || !Number.isFinite(value)) {
       throw new TypeError(`diffeqsolve: \`${name}\` must be a finite number; got ${describeValue(value)}${numericHint(value)}.`);
     }
+  }
+  // A term may adapt the solver to itself (a DelayTerm: the method of steps around it).
+  const solver = terms.adaptSolver === undefined ? options.solver : terms.adaptSolver(options.solver, t0, t1);
+  if (typeof solver.checkTerms === "function") solver.checkTerms(terms);
+  else if (!(terms instanceof ODETerm)) {
+    throw new TypeError(`diffeqsolve: ${solver.name} solves ODEs and needs \`terms\` = new ODETerm(f); got a ${terms.constructor.name}.`);
   }
   if (dt0 !== undefined) {
     if (typeof dt0 !== "number") {
@@ -160,15 +162,18 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
   const saveat = options.saveat ?? new SaveAt();
   if (!(saveat instanceof SaveAt)) throw new TypeError(`diffeqsolve: \`saveat\` must be a SaveAt, e.g. new SaveAt({ ts: [0, 1] }); got ${describeValue(saveat)}.`);
   const dir = t1 >= t0 ? 1 : -1;
-  if (saveat.ts !== undefined) {
-    const ts = saveat.ts;
+  const outputs = saveat.subs ?? [saveat];
+  for (let k = 0; k < outputs.length; k++) {
+    const ts = outputs[k]!.ts;
+    if (ts === undefined) continue;
+    const name = saveat.subs === undefined ? "saveat.ts" : `saveat.subs[${k}].ts`;
     for (let i = 0; i < ts.length; i++) {
       if (dir * (ts[i]! - t0) < 0 || dir * (ts[i]! - t1) > 0) {
-        throw new RangeError(`diffeqsolve: \`saveat.ts[${i}]\` = ${ts[i]} is outside [t0, t1] = [${t0}, ${t1}]; output times must lie in the interval solved.`);
+        throw new RangeError(`diffeqsolve: \`${name}[${i}]\` = ${ts[i]} is outside [t0, t1] = [${t0}, ${t1}]; output times must lie in the interval solved.`);
       }
       if (i > 0 && dir * (ts[i]! - ts[i - 1]!) < 0) {
         throw new RangeError(
-          `diffeqsolve: \`saveat.ts\` must be monotone in the direction of integration (${dir > 0 ? "increasing" : "decreasing"}); ` +
+          `diffeqsolve: \`${name}\` must be monotone in the direction of integration (${dir > 0 ? "increasing" : "decreasing"}); ` +
             `ts[${i - 1}] = ${ts[i - 1]} and ts[${i}] = ${ts[i]}. Sort them.`,
         );
       }
@@ -192,7 +197,8 @@ export function validate<Y extends StateLike>(options: DiffeqsolveOptions<Y>): V
     throw new TypeError(`diffeqsolve: \`progressMeter\` must be a TextProgressMeter or CallbackProgressMeter; got ${describeValue(progress)}.`);
   }
   const { events, maxEvents } = checkEventOptions(options.event, options.maxEvents);
-  const rows = (saveat.t0 ? 1 : 0) + (saveat.ts === undefined ? 0 : saveat.ts.length) + (saveat.t1 ? 1 : 0);
+  let rows = 0;
+  for (const o of outputs) rows += (o.t0 ? 1 : 0) + (o.ts === undefined ? 0 : o.ts.length) + (o.t1 ? 1 : 0);
   if (rows * 8 * (structure.size + 1) > maxOutputBytes) throw tooLarge(rows, structure.size, maxOutputBytes);
   return {
     f, terms, solver: stepper, t0, t1, dt0, y0, structure, saveat, controller, maxSteps, progress, events, maxEvents,

@@ -106,6 +106,13 @@ export interface AbstractSolver<S extends SolverState = SolverState> {
    */
   stepFactor?(state: S, err: number, accepted: boolean): number;
   /**
+   * Times the solver finds during a solve that steps must land on exactly (a delay equation's
+   * propagated discontinuities): a Float64Array of the state whose element 0 is the next such time
+   * after the current one (+Infinity forward, −Infinity backward, when there is none), kept current
+   * by `restart` and `accept`. The clip layer reads it before every step. Omitted: none.
+   */
+  stops?(state: S): Float64Array;
+  /**
    * The solver's own memory for the loop's state vectors and its error norm, or null (the loop's
    * own buffers and the controller's norm). Asked once after `init`. Omitted: null.
    */

@@ -35,6 +35,8 @@ export const GUIDES: Record<string, number> = {
   "docs/ensembles-on-the-gpu.md": 2,
   "docs/webassembly.md": 3,
   "docs/plotting.md": 3,
+  "docs/delay-equations.md": 4,
+  "docs/data-and-controls.md": 2,
 };
 
 /** Splits a command line into words (single and double quotes, no expansions). */

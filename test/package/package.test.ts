@@ -145,13 +145,39 @@ export const y1 = diffeqsolve({ terms: new ODETerm((t, y, a, dy) => { dy[0] = -y
   console.log(`core bundle: ${(code.length / 1024).toFixed(1)} KB minified, ${(gz / 1024).toFixed(1)} KB gzipped, ${inputs.length - 1} modules`);
   // Tree-shaking works: the bundle took the per-module build and left out what the app does not use.
   assert.ok(inputs.includes("solvers/methods/tsit5.js"), inputs.join(" "));
-  for (const unused of ["compile/parse.js", "solvers/implicit/rosenbrock.js", "solvers/methods/vern9.js", "ensemble/solve.js", "brownian/virtual_tree.js", "adjoint/vjp.js"]) {
+  for (const unused of ["compile/parse.js", "solvers/implicit/rosenbrock.js", "solvers/methods/vern9.js", "ensemble/solve.js", "brownian/virtual_tree.js", "adjoint/vjp.js", "subs.js"]) {
     assert.ok(!inputs.includes(unused), `${unused} is in a bundle that does not use it`);
   }
   assert.ok(gz <= CORE_BUDGET_GZIP, `core bundle is ${gz} bytes gzipped; the budget is ${CORE_BUDGET_GZIP}`);
   // And it runs: y(1) = e^{-1} to the default tolerances.
   const mod = await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
   assert.ok(Math.abs(mod.y1 - Math.exp(-1)) < 1e-3);
+});
+
+test("a bundle without SubSaveAt: Solution.fromJSON asks for SubSolution to rebuild subs, and rebuilds them given it", async () => {
+  needBuild();
+  // JSON of a Solution with two outputs, as another program (with SubSaveAt) wrote it.
+  const data = { t0: 0, t1: 1, ts: [1], ysFlat: [2], size: 1, result: 0, message: "", stats: {}, tFinal: 1, subs: [{ ts: [1], ysFlat: [2], size: 1 }, { ts: [0, 1], ysFlat: [5, 6], size: 1 }] };
+  const bundle = async (source: string) => {
+    const entry = join(tmp, "fromjson.mjs");
+    writeFileSync(entry, source);
+    const r = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "browser", write: false, metafile: true, absWorkingDir: tmp, logLevel: "silent" });
+    const inputs = Object.keys(Object.values(r.metafile.outputs)[0]!.inputs).join(" ");
+    return { inputs, mod: await import(`data:text/javascript;base64,${Buffer.from(r.outputFiles[0]!.contents).toString("base64")}`) };
+  };
+  const without = await bundle(`import { Solution } from "odeflow";
+export const run = (d) => Solution.fromJSON(d);
+`);
+  assert.ok(!without.inputs.includes("dist/esm/subs.js"), without.inputs);
+  assert.throws(() => without.mod.run(data), /Solution\.fromJSON: to rebuild the SaveAt subs of this data, pass \{ subs: SubSolution \}/);
+  const given = await bundle(`import { Solution, SubSolution } from "odeflow";
+export const run = (d) => Solution.fromJSON(d, { subs: SubSolution });
+export { SubSolution };
+`);
+  const sol = given.mod.run(data);
+  assert.equal(sol.subs.length, 2);
+  assert.ok(sol.subs[1] instanceof given.mod.SubSolution);
+  assert.deepEqual(Array.from(sol.subs[1].column(0)), [5, 6]);
 });
 
 test("the tarball installs into a fresh project: import, require and the odeflow command work", () => {
