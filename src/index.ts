@@ -89,7 +89,7 @@ export { SplittingMethod, defineSplitting, verletComposition, type Splitting, ty
 export { SemiImplicitEuler } from "./solvers/symplectic/semi_implicit_euler.js";
 export { VelocityVerlet } from "./solvers/symplectic/velocity_verlet.js";
 export { Yoshida4, Yoshida6 } from "./solvers/symplectic/yoshida.js";
-export { McAte4 } from "./solvers/symplectic/mclachlan_atela.js";
+export { McAte4, McAte5 } from "./solvers/symplectic/mclachlan_atela.js";
 export { KahanLi8 } from "./solvers/symplectic/kahan_li.js";
 export { LeapfrogMidpoint, type LeapfrogMidpointState } from "./solvers/methods/leapfrog_midpoint.js";
 export { ReversibleStepSize, type ReversibleStepSizeOptions, type ReversibleState } from "./controllers/reversible.js";

@@ -539,7 +539,7 @@ function probePart<A>(fn: PartVectorField<A>, t: number, y: Float64Array, args: 
  * `{ q, p }`), split in half unless `split` gives y₁'s length.
  *
  * Symplectic splitting solvers (`SemiImplicitEuler`, `VelocityVerlet`, `Yoshida4`, `McAte4`,
- * `Yoshida6`, `KahanLi8`) use the two fields separately; every ODE solver solves it too, as the
+ * `McAte5`, `Yoshida6`, `KahanLi8`) use the two fields separately; every ODE solver solves it too, as the
  * ODE y′ = (f₁(t, y₂), f₂(t, y₁)).
  *
  * @example The Kepler problem, H = |p|²/2 − 1/|q|.

@@ -40,7 +40,7 @@ import { SplittingMethod } from "../solvers/symplectic/splitting.js";
 import { SemiImplicitEuler } from "../solvers/symplectic/semi_implicit_euler.js";
 import { VelocityVerlet } from "../solvers/symplectic/velocity_verlet.js";
 import { Yoshida4, Yoshida6 } from "../solvers/symplectic/yoshida.js";
-import { McAte4 } from "../solvers/symplectic/mclachlan_atela.js";
+import { McAte4, McAte5 } from "../solvers/symplectic/mclachlan_atela.js";
 import { KahanLi8 } from "../solvers/symplectic/kahan_li.js";
 import { BAOAB } from "../solvers/langevin/baoab.js";
 import { Float32Steps } from "../solvers/float32.js";
@@ -61,7 +61,7 @@ export const SOLVERS: Readonly<Record<string, SolverClass>> = {
   Rosenbrock23, Rodas5P, RodasMethod, BDF, ImplicitEuler, Kvaerno3, Kvaerno4, Kvaerno5, ESDIRKMethod,
   KenCarp3, KenCarp4, KenCarp5, AdditiveRungeKutta, RadauIIA5, AutoSwitch,
   EulerMaruyama, EulerHeun, Milstein, SRA1, ShARK, SRIW1, RK4, LeapfrogMidpoint, SplittingMethod,
-  SemiImplicitEuler, VelocityVerlet, Yoshida4, Yoshida6, McAte4, KahanLi8, BAOAB, Float32Steps, MethodOfSteps, ReversibleHeun,
+  SemiImplicitEuler, VelocityVerlet, Yoshida4, Yoshida6, McAte4, McAte5, KahanLi8, BAOAB, Float32Steps, MethodOfSteps, ReversibleHeun,
 };
 
 /** The export name of the class whose instance `solver` is (its own class, not a parent), or null. */

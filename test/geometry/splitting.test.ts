@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  ConstantStepSize, diffeqsolve, KahanLi8, LeapfrogMidpoint, McAte4, ODETerm, PartitionedTerm, PIDController, SaveAt, SecondOrderTerm,
+  ConstantStepSize, diffeqsolve, KahanLi8, LeapfrogMidpoint, McAte4, McAte5, ODETerm, PartitionedTerm, PIDController, SaveAt, SecondOrderTerm,
   SemiImplicitEuler, type SplittingMethod, Tsit5, Vern9, VelocityVerlet, Yoshida4, Yoshida6, defineSplitting, type AbstractSolver,
 } from "../../src/index.js";
 import { hermiteCubic } from "../../src/interpolation/hermite.js";
@@ -41,6 +41,9 @@ const orders: [string, () => AbstractSolver, number, number[]][] = [
   ["LeapfrogMidpoint", () => new LeapfrogMidpoint(), 2, [200, 400, 800, 1600]],
   ["Yoshida4", () => new Yoshida4(), 4, [50, 100, 200, 400]],
   ["McAte4", () => new McAte4(), 4, [25, 50, 100, 200]],
+  // McAte5's optimised leading term is small: the slope climbs to 5 only as round-off arrives (in
+  // 40-digit arithmetic 4.84, 4.93, 4.96 on doubling N from 400 to 3200); this is its last clean range.
+  ["McAte5", () => new McAte5(), 5, [283, 400, 566, 800]],
   ["Yoshida6", () => new Yoshida6(), 6, [40, 80, 160, 320]],
   ["KahanLi8", () => new KahanLi8(), 8, [16, 23, 32, 45, 64]],
 ];
@@ -57,7 +60,7 @@ for (const [name, make, order, Ns] of orders) {
 }
 
 test("a SecondOrderTerm gives the same steps as the PartitionedTerm q′ = p, p′ = a(q) (bit for bit)", () => {
-  for (const solver of [new VelocityVerlet(), new Yoshida4(), new McAte4()]) {
+  for (const solver of [new VelocityVerlet(), new Yoshida4(), new McAte4(), new McAte5()]) {
     const a = diffeqsolve({ terms: keplerTerm, solver, t0: 0, t1: 3, dt0: 0.01, y0: K.y0, stepsizeController: new ConstantStepSize() });
     const b = diffeqsolve({ terms: keplerSecondOrder, solver, t0: 0, t1: 3, dt0: 0.01, y0: K.y0, stepsizeController: new ConstantStepSize() });
     assert.deepEqual(Array.from(a.ys[0]!), Array.from(b.ys[0]!), solver.name);
@@ -86,6 +89,37 @@ test("McAte4 is order 4 only for quadratic kinetic energy (order 3 for T = p⁴/
     const p = slope(Ns.slice(0, -1), diffs);
     assert.ok(Math.abs(p - order) <= 0.25, `${solver.name}: slope ${p.toFixed(3)}`);
   }
+});
+
+test("McAte5: its coefficients are consistent (Σaᵢ = Σbᵢ = 1), order 5 on q″ = −q + cos 2t, and order 3 for T = p⁴/4 + p²/2", () => {
+  const { drift, kick, stages } = new McAte5().splitting;
+  assert.equal(stages, 7);
+  assert.ok(Math.abs(drift.reduce((a, b) => a + b) - 1) < 1e-15 && Math.abs(kick.reduce((a, b) => a + b) - 1) < 1e-15);
+  // Kick first, then drift, six times: the first drift and the last kick are zero.
+  assert.equal(drift[0], 0);
+  assert.equal(kick[6], 0);
+  // The forced oscillator of the test above (a time-dependent force, closed form).
+  const term = new SecondOrderTerm((t, q, v, args, a) => { a[0] = -q[0]! + Math.cos(2 * t); });
+  const t1 = 3, Ns = [10, 20, 40, 80];
+  const exact = [(4 / 3) * Math.cos(t1) - Math.cos(2 * t1) / 3, -(4 / 3) * Math.sin(t1) + (2 / 3) * Math.sin(2 * t1)];
+  const errs = Ns.map((N) => maxDiff(diffeqsolve({ terms: term, solver: new McAte5(), t0: 0, t1, dt0: t1 / N, y0: [1, 0], stepsizeController: new ConstantStepSize() }).ys[0]!, exact));
+  const p = slope(Ns, errs);
+  assert.ok(Math.abs(p - 5) <= 0.25, `McAte5: slope ${p.toFixed(3)}, errors ${errs.map((e) => e.toExponential(2)).join(", ")}`);
+  // Quartic kinetic energy: successive differences, as for McAte4 above.
+  const quartic = new PartitionedTerm((t, p, a, dq) => { dq[0] = p[0]! ** 3 + p[0]!; }, (t, q, a, dp) => { dp[0] = -Math.sin(q[0]!); });
+  const Nq = [160, 320, 640, 1280];
+  const ys = Nq.map((N) => diffeqsolve({ terms: quartic, solver: new McAte5(), t0: 0, t1: 5, dt0: 5 / N, y0: [0.5, 0.8], stepsizeController: new ConstantStepSize() }).ys[0]!);
+  const pq = slope(Nq.slice(0, -1), ys.slice(1).map((y, i) => maxDiff(y, ys[i]!)));
+  assert.ok(Math.abs(pq - 3) <= 0.25, `McAte5, quartic T: slope ${pq.toFixed(3)}`);
+});
+
+test("McAte5 is more accurate than McAte4 and Yoshida6 for the same number of force evaluations (Kepler e = 0.6, a third of an orbit)", () => {
+  // 1680 force evaluations each: 6, 4 and 7 per step.
+  const exact = K.exact(T3);
+  const err = (solver: AbstractSolver, N: number) =>
+    maxDiff(diffeqsolve({ terms: keplerTerm, solver, t0: 0, t1: T3, dt0: T3 / N, y0: K.y0, stepsizeController: new ConstantStepSize() }).ys[0]!, exact);
+  const e5 = err(new McAte5(), 280), e4 = err(new McAte4(), 420), e6 = err(new Yoshida6(), 240);
+  assert.ok(e5 < e4 / 10 && e5 < e6 / 10, `McAte5 ${e5.toExponential(2)}, McAte4 ${e4.toExponential(2)}, Yoshida6 ${e6.toExponential(2)}`);
 });
 
 test("dense output: the cubic Hermite interpolant is exact for cubics and errs by h⁴θ²(1 − θ)² on t⁴", () => {
@@ -128,7 +162,7 @@ test("Kepler e = 0.6 over 2000 orbits: the symplectic energy error stays bounded
     const tenth = Math.floor(err.length / 10);
     return { first: Math.max(...err.slice(0, tenth)), last: Math.max(...err.slice(-tenth)), evals: sol.stats.numFnEvals };
   };
-  for (const [solver, dt0] of [[new VelocityVerlet(), K.period / 100], [new Yoshida4(), K.period / 50]] as const) {
+  for (const [solver, dt0] of [[new VelocityVerlet(), K.period / 100], [new Yoshida4(), K.period / 50], [new McAte5(), K.period / 50]] as const) {
     const { first, last } = energyDrift(solver, new ConstantStepSize(), dt0);
     // Bounded and without drift: the largest error of the last tenth is that of the first tenth.
     assert.ok(last < 1.05 * first && first < 0.05, `${solver.name}: max |H − H0| ${first.toExponential(2)} in the first tenth, ${last.toExponential(2)} in the last`);
@@ -193,7 +227,7 @@ test("the symmetric compositions are symmetric: a step of −h undoes a step of 
     const back = diffeqsolve({ terms: keplerTerm, solver, t0: 1, t1: 0, dt0: -0.1, y0: fwd, stepsizeController: new ConstantStepSize() }).ys[0]!;
     assert.ok(maxDiff(back, K.y0) < 1e-13, `${solver.name}: ${maxDiff(back, K.y0)}`);
   }
-  for (const solver of [new SemiImplicitEuler(), new McAte4()]) assert.equal(solver.symmetric, false, solver.name);
+  for (const solver of [new SemiImplicitEuler(), new McAte4(), new McAte5()]) assert.equal(solver.symmetric, false, solver.name);
 });
 
 test("cost per step: the last kick starts the next step (VelocityVerlet: one force per step), drifts counted apart", () => {

@@ -176,7 +176,7 @@ export interface SplittingState extends SolverState {
 /**
  * A splitting method from a validated table (see the module documentation). The methods are
  * subclasses that only name their table: `SemiImplicitEuler`, `VelocityVerlet`, `Yoshida4`,
- * `McAte4`, `Yoshida6`, `KahanLi8`; build your own with `new SplittingMethod(defineSplitting(…))`.
+ * `McAte4`, `McAte5`, `Yoshida6`, `KahanLi8`; build your own with `new SplittingMethod(defineSplitting(…))`.
  *
  * @example
  * ```ts
