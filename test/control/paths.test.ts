@@ -1,7 +1,9 @@
-// Data as paths (linear, cubic Hermite, backward Hermite interpolation) and controlled differential
-// equations, against closed forms: exactness on polynomials the interpolant contains, convergence
-// orders on smooth data, C¹ continuity and causality of the backward Hermite path, a forcing term
-// with an exact solution, and dy = f(y) dX whose solution is y0·exp(X(t) − X(t0)) for any path X.
+// Data as paths (linear, cubic Hermite, backward Hermite, natural and not-a-knot splines, rectilinear;
+// NaN gaps filled) and controlled differential equations, against closed forms: exactness on
+// polynomials the interpolant contains, convergence orders on smooth data, C¹ continuity and
+// causality of the backward Hermite path, a forcing term with an exact solution, and dy = f(y) dX
+// whose solution is y0·exp(X(t) − X(t0)) for any path X; evaluate/derivative into `out` allocate
+// nothing (a sampled heap profile).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CDETerm, CubicInterpolation, diffeqsolve, LinearInterpolation, ODETerm, PIDController, RectilinearInterpolation, SaveAt, Tsit5, Vern7 } from "../../src/index.js";
@@ -239,4 +241,46 @@ test("NaN-marked missing values: linear in t between observed values (linear, cu
   assert.deepEqual(ts.map((t) => Array.from(hold.evaluate(t))), [[1, 4], [1, 4], [1, 4], [1, 2], [7, 2], [7, 2]]);
   const back = new CubicInterpolation({ ts: [0, 1, 2], xs: [0, NaN, 4] }); // backward Hermite of 0, 2, 4: the line 2t
   for (const t of grid(0, 2, 8)) assert.ok(Math.abs(back.evaluate(t)[0]! - 2 * t) < 1e-14);
+});
+
+test("evaluate and derivative into `out` allocate nothing in src/control (sampled heap profile over 2·10⁵ calls per path)", async () => {
+  const { Session } = await import("node:inspector/promises");
+  interface Node { callFrame: { url: string; functionName: string }; selfSize: number; children: Node[] }
+  const ts = grid(0, 10, 50);
+  const xs = ts.map((t) => [Math.sin(t), t, NaN]);
+  xs[3]![2] = 1;
+  const paths = [
+    new LinearInterpolation({ ts, xs }), new CubicInterpolation({ ts, xs }), new CubicInterpolation({ ts, xs, kind: "natural" }),
+    new CubicInterpolation({ ts, xs, kind: "notAKnot" }), new RectilinearInterpolation({ ts, xs }),
+  ];
+  const out = new Float64Array(3);
+  let sink = 0;
+  const run = (calls: number) => {
+    for (const p of paths) {
+      for (let k = 0; k < calls; k++) {
+        const t = (k * 0.61803398875) % 10; // wanders across intervals: the lookup's both branches
+        sink += p.evaluate(t, out)[0]! + p.derivative(t, out)[1]!;
+      }
+    }
+  };
+  run(20_000); // optimised before profiling
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.startSampling", { samplingInterval: 64, includeObjectsCollectedByMinorGC: true, includeObjectsCollectedByMajorGC: true } as never);
+  run(200_000);
+  const { profile } = (await session.post("HeapProfiler.stopSampling")) as unknown as { profile: { head: Node } };
+  session.disconnect();
+  let bytes = 0;
+  const where = new Set<string>();
+  const walk = (node: Node) => {
+    if (node.selfSize > 0 && /src\/control\//.test(node.callFrame.url)) {
+      bytes += node.selfSize;
+      where.add(node.callFrame.functionName);
+    }
+    node.children.forEach(walk);
+  };
+  walk(profile.head);
+  assert.ok(Number.isFinite(sink));
+  // 10⁶ calls: any per-call allocation (≥ 16 bytes) would show as ≥ 16 MB; allow 1 byte per call.
+  assert.ok(bytes <= 1_000_000, `${bytes} bytes allocated in ${[...where].join(", ")}`);
 });
