@@ -118,5 +118,5 @@ export { SteadyStateEvent, type SteadyStateEventOptions } from "./events/steady_
 export type { TextProgressMeterOptions } from "./progress.js";
 export { DelayTerm, type DelayTermOptions, type Delay, type DelayVectorField, type History, type HistoryFunction } from "./delay/term.js";
 export { MethodOfSteps, MethodOfStepsState } from "./delay/method-of-steps.js";
-export { AbstractPath, LinearInterpolation, CubicInterpolation, type LinearInterpolationOptions, type CubicInterpolationOptions, type PathValues } from "./control/paths.js";
+export { AbstractPath, LinearInterpolation, CubicInterpolation, RectilinearInterpolation, type LinearInterpolationOptions, type CubicInterpolationOptions, type CubicKind, type RectilinearInterpolationOptions, type PathValues } from "./control/paths.js";
 export { CDETerm, type CDEVectorField } from "./control/cde-term.js";

@@ -18,6 +18,14 @@
  *   for i = 0) and dᴿᵢ = (xᵢ₊₁ − xᵢ)/h. X is then C¹ (the slope at tᵢ₊₁ is the same from both
  *   sides) and causal: on [tᵢ, tᵢ₊₁] it depends on the data up to tᵢ₊₁ only. Second order.
  *
+ * - `CubicInterpolation` with `kind: "natural"` or `"notAKnot"`: the C² cubic spline, the same
+ *   Hermite form with the knot slopes from a tridiagonal system (see `splineSlopes`); fourth order.
+ * - {@link RectilinearInterpolation}: X(t) = xᵢ on [tᵢ, tᵢ₊₁) (zero-order hold), X′ = 0.
+ *
+ * Missing values are marked NaN in `xs` and filled before anything else, per channel: forward fill
+ * for the rectilinear path, the straight line in t between the nearest observed values for the
+ * others; leading NaNs take the first observed value and trailing NaNs the last.
+ *
  * X′ of the linear interpolation jumps at the knots, and X″ of the cubic ones: give the knots to
  * the step-size controller as `jumpTs` (steps then stop just before each knot and restart after
  * it). At a knot, `derivative` is the right-hand one (the next interval's). Evaluating outside
@@ -37,14 +45,26 @@ export interface LinearInterpolationOptions {
   xs: PathValues;
 }
 
+/** How {@link CubicInterpolation} chooses the slopes at the knots. */
+export type CubicKind = "hermite" | "backwardHermite" | "natural" | "notAKnot";
+
 /** Options of {@link CubicInterpolation}. */
 export interface CubicInterpolationOptions extends LinearInterpolationOptions {
-  /** The derivatives at the knots, shaped as `xs`; omitted: the backward Hermite slopes. */
+  /** The derivatives at the knots, shaped as `xs` (only with `kind: "hermite"`). */
   dxs?: PathValues;
+  /**
+   * The slopes: `"hermite"` (the given `dxs`), `"backwardHermite"` (causal, C¹), `"natural"`
+   * (C² spline, X″ = 0 at both ends), `"notAKnot"` (C² spline, X‴ continuous at ts[1] and
+   * ts[N−1]). Default: `"hermite"` when `dxs` is given, else `"backwardHermite"`.
+   */
+  kind?: CubicKind;
 }
 
+/** Options of {@link RectilinearInterpolation}. */
+export type RectilinearInterpolationOptions = LinearInterpolationOptions;
+
 /** Flattens per-knot values (numbers or arrays of m) into N·m doubles; checks shape and finiteness. */
-function flatten(values: PathValues, count: number, who: string, name: string): { flat: Float64Array; m: number } {
+function flatten(values: PathValues, count: number, who: string, name: string, allowNaN = false): { flat: Float64Array; m: number } {
   if (values === null || typeof values !== "object" || typeof values.length !== "number") {
     throw new TypeError(`new ${who}({ ${name} }): \`${name}\` must be an array with one value (or one array of channels) per knot; got ${describeValue(values)}.`);
   }
@@ -57,8 +77,9 @@ function flatten(values: PathValues, count: number, who: string, name: string): 
     const row = values[i];
     for (let j = 0; j < m; j++) {
       const v = m === 1 && typeof row === "number" ? row : (row as ArrayLike<number> | undefined)?.[j];
-      if (typeof v !== "number" || !Number.isFinite(v) || (typeof row === "number") !== (typeof first === "number") || (typeof row !== "number" && row.length !== m)) {
-        throw new RangeError(`new ${who}({ ${name} }): \`${name}[${i}]\` must be ${m === 1 && typeof first === "number" ? "a finite number" : `an array of ${m} finite numbers`} (as ${name}[0]); got ${describeValue(row)}.`);
+      if (typeof v !== "number" || !(Number.isFinite(v) || (allowNaN && Number.isNaN(v))) || (typeof row === "number") !== (typeof first === "number") || (typeof row !== "number" && row.length !== m)) {
+        const nan = allowNaN ? " or NaN (missing)" : "";
+        throw new RangeError(`new ${who}({ ${name} }): \`${name}[${i}]\` must be ${m === 1 && typeof first === "number" ? `a finite number${nan}` : `an array of ${m} finite numbers${nan}`} (as ${name}[0]); got ${describeValue(row)}.`);
       }
       flat[i * m + j] = v;
     }
@@ -82,6 +103,99 @@ function checkKeys(options: unknown, keys: readonly string[], who: string): void
   for (const key of Object.keys(options)) {
     if (!keys.includes(key)) throw new TypeError(`new ${who}(options): unknown option \`${key}\`; the options are ${keys.join(", ")}.`);
   }
+}
+
+/**
+ * Fills NaN-marked missing values of each channel in place (diffrax's rule): `"linear"` puts the
+ * straight line in t between the nearest observed values before and after; `"forward"` repeats
+ * the last observed value. Either way leading NaNs take the first observed value and trailing
+ * NaNs the last. A channel with no observed value at all is an error.
+ */
+function fillMissing(flat: Float64Array, ts: Float64Array, m: number, mode: "linear" | "forward", who: string): void {
+  const n = ts.length;
+  for (let j = 0; j < m; j++) {
+    let prev = -1; // last observed knot
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(flat[i * m + j]!)) continue;
+      const v = flat[i * m + j]!;
+      for (let k = prev + 1; k < i; k++) {
+        if (prev < 0 || mode === "forward") flat[k * m + j] = prev < 0 ? v : flat[prev * m + j]!;
+        else {
+          const a = flat[prev * m + j]!;
+          flat[k * m + j] = a + ((ts[k]! - ts[prev]!) / (ts[i]! - ts[prev]!)) * (v - a);
+        }
+      }
+      prev = i;
+    }
+    if (prev < 0) throw new RangeError(`new ${who}({ xs }): channel ${j} is NaN (missing) at every knot; give at least one observed value per channel.`);
+    for (let k = prev + 1; k < n; k++) flat[k * m + j] = flat[prev * m + j]!;
+  }
+}
+
+/**
+ * Knot slopes dᵢ of the C² cubic spline through (tᵢ, xᵢ), each channel, written to row i of `d`.
+ * Continuity of X″ at the interior knots gives, with hᵢ = tᵢ₊₁ − tᵢ and δᵢ = (xᵢ₊₁ − xᵢ)/hᵢ,
+ *   hᵢ dᵢ₋₁ + 2(hᵢ₋₁ + hᵢ) dᵢ + hᵢ₋₁ dᵢ₊₁ = 3(hᵢ δᵢ₋₁ + hᵢ₋₁ δᵢ),  i = 1 … N−1;
+ * natural ends (X″ = 0): 2d₀ + d₁ = 3δ₀ and d_{N−1} + 2d_N = 3δ_{N−1}; not-a-knot ends (X‴
+ * continuous at t₁ and t_{N−1}, de Boor, "A Practical Guide to Splines", ch. IV):
+ *   h₁ d₀ + (h₀ + h₁) d₁ = ((h₀ + 2(h₀ + h₁)) h₁ δ₀ + h₀² δ₁)/(h₀ + h₁), mirrored at the end.
+ * The system is tridiagonal: one Thomas elimination of the matrix, then O(N) per channel.
+ * Not-a-knot on 3 knots is the parabola through them; on 2 knots both kinds give the line.
+ */
+function splineSlopes(ts: Float64Array, x: Float64Array, m: number, kind: "natural" | "notAKnot"): Float64Array {
+  const n = ts.length - 1;
+  const d = new Float64Array((n + 1) * m);
+  const h = (i: number) => ts[i + 1]! - ts[i]!;
+  const delta = (i: number, j: number) => (x[(i + 1) * m + j]! - x[i * m + j]!) / h(i);
+  if (n === 1 || (kind === "notAKnot" && n === 2)) {
+    for (let j = 0; j < m; j++) {
+      if (n === 1) d[j] = d[m + j] = delta(0, j);
+      else {
+        // The parabola through three points: its slope at each knot.
+        const d0 = delta(0, j), d1 = delta(1, j), c = (d1 - d0) / (h(0) + h(1));
+        d[j] = d0 - c * h(0);
+        d[m + j] = d0 + c * h(0);
+        d[2 * m + j] = d1 + c * h(1);
+      }
+    }
+    return d;
+  }
+  // Rows: sub[i] dᵢ₋₁ + diag[i] dᵢ + sup[i] dᵢ₊₁ = rhs(i).
+  const sub = new Float64Array(n + 1), diag = new Float64Array(n + 1), sup = new Float64Array(n + 1);
+  for (let i = 1; i < n; i++) {
+    sub[i] = h(i);
+    diag[i] = 2 * (h(i - 1) + h(i));
+    sup[i] = h(i - 1);
+  }
+  const natural = kind === "natural";
+  diag[0] = natural ? 2 : h(1);
+  sup[0] = natural ? 1 : h(0) + h(1);
+  sub[n] = natural ? 1 : h(n - 1) + h(n - 2);
+  diag[n] = natural ? 2 : h(n - 2);
+  const rhs = (i: number, j: number): number => {
+    if (i > 0 && i < n) return 3 * (h(i) * delta(i - 1, j) + h(i - 1) * delta(i, j));
+    if (natural) return 3 * delta(i === 0 ? 0 : n - 1, j);
+    if (i === 0) {
+      const s = h(0) + h(1);
+      return ((h(0) + 2 * s) * h(1) * delta(0, j) + h(0) * h(0) * delta(1, j)) / s;
+    }
+    const s = h(n - 1) + h(n - 2);
+    return (h(n - 1) * h(n - 1) * delta(n - 2, j) + (2 * s + h(n - 1)) * h(n - 2) * delta(n - 1, j)) / s;
+  };
+  // Thomas: eliminate the sub-diagonal once (the matrix is shared by all channels).
+  const c = new Float64Array(n + 1), piv = new Float64Array(n + 1);
+  piv[0] = diag[0]!;
+  c[0] = sup[0]! / piv[0]!;
+  for (let i = 1; i <= n; i++) {
+    piv[i] = diag[i]! - sub[i]! * c[i - 1]!;
+    c[i] = sup[i]! / piv[i]!;
+  }
+  for (let j = 0; j < m; j++) {
+    d[j] = rhs(0, j) / piv[0]!;
+    for (let i = 1; i <= n; i++) d[i * m + j] = (rhs(i, j) - sub[i]! * d[(i - 1) * m + j]!) / piv[i]!;
+    for (let i = n - 1; i >= 0; i--) d[i * m + j] = d[i * m + j]! - c[i]! * d[(i + 1) * m + j]!;
+  }
+  return d;
 }
 
 /** A path X(t) of m channels on [t0, t1], given by data: what a forcing term reads and a CDE is driven by. */
@@ -169,7 +283,8 @@ export class LinearInterpolation extends AbstractPath {
   constructor(options: LinearInterpolationOptions) {
     checkKeys(options, ["ts", "xs"], "LinearInterpolation");
     const ts = knots(options.ts, "LinearInterpolation");
-    const { flat, m } = flatten(options.xs, ts.length, "LinearInterpolation", "xs");
+    const { flat, m } = flatten(options.xs, ts.length, "LinearInterpolation", "xs", true);
+    fillMissing(flat, ts, m, "linear", "LinearInterpolation");
     super(ts, m, "LinearInterpolation");
     this.xs = flat;
   }
@@ -202,31 +317,46 @@ export class CubicInterpolation extends AbstractPath {
   private readonly xs: Float64Array;
   /** Per interval i: the slopes at its left (row 2i) and right (row 2i + 1) ends. */
   private readonly ends: Float64Array;
+  /** How the slopes were chosen. */
+  readonly kind: CubicKind;
 
   constructor(options: CubicInterpolationOptions) {
-    checkKeys(options, ["ts", "xs", "dxs"], "CubicInterpolation");
+    checkKeys(options, ["ts", "xs", "dxs", "kind"], "CubicInterpolation");
+    const kind = options.kind ?? (options.dxs !== undefined ? "hermite" : "backwardHermite");
+    if (!["hermite", "backwardHermite", "natural", "notAKnot"].includes(kind)) {
+      throw new RangeError(`new CubicInterpolation({ kind }): \`kind\` must be "hermite", "backwardHermite", "natural" or "notAKnot"; got ${describeValue(kind)}.`);
+    }
+    if ((kind === "hermite") !== (options.dxs !== undefined)) {
+      throw new TypeError(`new CubicInterpolation({ kind, dxs }): ${kind === "hermite" ? 'kind "hermite" needs the derivatives `dxs`; give them or choose another kind' : `kind "${kind}" computes its own slopes; leave \`dxs\` out or use kind "hermite"`}.`);
+    }
     const ts = knots(options.ts, "CubicInterpolation");
-    const { flat, m } = flatten(options.xs, ts.length, "CubicInterpolation", "xs");
+    const { flat, m } = flatten(options.xs, ts.length, "CubicInterpolation", "xs", true);
+    fillMissing(flat, ts, m, "linear", "CubicInterpolation");
     super(ts, m, "CubicInterpolation");
     this.xs = flat;
+    this.kind = kind;
     const n = ts.length - 1;
     const ends = new Float64Array(2 * n * m);
-    if (options.dxs !== undefined) {
-      const d = flatten(options.dxs, ts.length, "CubicInterpolation", "dxs");
-      if (d.m !== m) throw new RangeError(`new CubicInterpolation({ dxs }): \`dxs\` has ${d.m} channels but xs has ${m}; give derivatives shaped as xs.`);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < m; j++) {
-          ends[2 * i * m + j] = d.flat[i * m + j]!;
-          ends[(2 * i + 1) * m + j] = d.flat[(i + 1) * m + j]!;
-        }
-      }
-    } else {
+    if (kind === "backwardHermite") {
       for (let i = 0; i < n; i++) {
         for (let j = 0; j < m; j++) {
           const own = (flat[(i + 1) * m + j]! - flat[i * m + j]!) / (ts[i + 1]! - ts[i]!);
           const back = i === 0 ? own : (flat[i * m + j]! - flat[(i - 1) * m + j]!) / (ts[i]! - ts[i - 1]!);
           ends[2 * i * m + j] = back;
           ends[(2 * i + 1) * m + j] = own;
+        }
+      }
+    } else {
+      let slopes: Float64Array;
+      if (kind === "hermite") {
+        const d = flatten(options.dxs!, ts.length, "CubicInterpolation", "dxs");
+        if (d.m !== m) throw new RangeError(`new CubicInterpolation({ dxs }): \`dxs\` has ${d.m} channels but xs has ${m}; give derivatives shaped as xs.`);
+        slopes = d.flat;
+      } else slopes = splineSlopes(ts, flat, m, kind);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          ends[2 * i * m + j] = slopes[i * m + j]!;
+          ends[(2 * i + 1) * m + j] = slopes[(i + 1) * m + j]!;
         }
       }
     }
@@ -260,5 +390,42 @@ export class CubicInterpolation extends AbstractPath {
     for (let j = 0; j < m; j++) {
       out[j] = d00 * this.xs[i * m + j]! + d10 * this.ends[2 * i * m + j]! + d01 * this.xs[(i + 1) * m + j]! + d11 * this.ends[(2 * i + 1) * m + j]!;
     }
+  }
+}
+
+/**
+ * Piecewise-constant interpolation of data (a zero-order hold; diffrax's `rectilinear_interpolation`
+ * seen as a function of t): X(t) = xᵢ on [tᵢ, tᵢ₊₁), X(t_N) = x_N, so X is right-continuous and
+ * jumps at each knot; X′ = 0 (the jumps are not Dirac masses: as the control of a `CDETerm` the path
+ * contributes nothing, as a forcing term it switches). Give the knots as `jumpTs`. NaN-marked
+ * missing values are forward-filled (leading NaNs take the first observed value).
+ *
+ * @example
+ * ```ts
+ * const rate = new RectilinearInterpolation({ ts: [0, 1, 4], xs: [5, 0, 0] });
+ * rate.evaluate(0.5); // [5]
+ * rate.evaluate(1); // [0]
+ * ```
+ */
+export class RectilinearInterpolation extends AbstractPath {
+  private readonly xs: Float64Array;
+
+  constructor(options: RectilinearInterpolationOptions) {
+    checkKeys(options, ["ts", "xs"], "RectilinearInterpolation");
+    const ts = knots(options.ts, "RectilinearInterpolation");
+    const { flat, m } = flatten(options.xs, ts.length, "RectilinearInterpolation", "xs", true);
+    fillMissing(flat, ts, m, "forward", "RectilinearInterpolation");
+    super(ts, m, "RectilinearInterpolation");
+    this.xs = flat;
+  }
+
+  protected value(i: number, t: number, out: Float64Array): void {
+    const m = this.size;
+    const row = t === this.ts[i + 1] ? i + 1 : i; // the last interval holds t_N, whose value is x_N
+    for (let j = 0; j < m; j++) out[j] = this.xs[row * m + j]!;
+  }
+
+  protected slope(_i: number, _t: number, out: Float64Array): void {
+    out.fill(0, 0, this.size);
   }
 }

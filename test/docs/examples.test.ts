@@ -36,7 +36,7 @@ export const GUIDES: Record<string, number> = {
   "docs/webassembly.md": 3,
   "docs/plotting.md": 3,
   "docs/delay-equations.md": 4,
-  "docs/data-and-controls.md": 2,
+  "docs/data-and-controls.md": 4,
 };
 
 /** Splits a command line into words (single and double quotes, no expansions). */
