@@ -35,6 +35,8 @@ export function discreteTangent<Y>(v: Validated<Y>, args: unknown, y0Dot: ArrayL
   const layout = new ArgsLayout(args);
   const steps = new StepRecord();
   const adj = stepAdjointOf({ v: v as Validated<unknown>, args, layout, steps, who: "discreteTangent" });
+  const tangent = adj.tangent?.bind(adj);
+  if (tangent === undefined) throw new TypeError("discreteTangent: this solver's steps have no discrete forward mode; ForwardSensitivity differentiates its solves.");
   const rec = new TangentRecorder(steps, adj);
   const ws = createLoopWorkspace(v, args, { plan: true });
   rec.ws = ws as LoopWorkspace;
@@ -49,7 +51,7 @@ export function discreteTangent<Y>(v: Validated<Y>, args: unknown, y0Dot: ArrayL
   const p = Float64Array.from(pDot);
   const tangents = [xDot.slice(0, n)];
   for (let i = 0; i < steps.count; i++) {
-    adj.tangent(i, rec.states[i]!, x1, xDot, p);
+    tangent(i, rec.states[i]!, x1, xDot, p);
     tangents.push(xDot.slice(0, n));
   }
   return { solution, tangents };

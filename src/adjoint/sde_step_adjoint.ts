@@ -261,7 +261,4 @@ export class SDEStepAdjointOf implements StepAdjoint {
   reverse(lambda: Float64Array, pbar: Float64Array): void {
     this.step.reverse(this.t, this.h, lambda, pbar, 1);
   }
-  tangent(): void {
-    throw new TypeError(`${this.ctx.who}: the discrete forward mode of SDE steps is not implemented; ForwardSensitivity differentiates SDE solves.`);
-  }
 }

@@ -119,8 +119,12 @@ export interface StepAdjoint {
   addOutputCotangent(theta: number, obar: ArrayLike<number>, offset: number, lambda: Float64Array): void;
   /** λ_{i+1} → λ_i in `lambda`; p̄ accumulated into `pbar`. */
   reverse(lambda: Float64Array, pbar: Float64Array): void;
-  /** x_{i+1} and its tangent: `xDot` holds ẋ_i on entry and ẋ_{i+1} on exit; `pDot` the parameters' tangent. */
-  tangent(i: number, x0: Float64Array, x1: Float64Array, xDot: Float64Array, pDot: Float64Array): void;
+  /**
+   * x_{i+1} and its tangent: `xDot` holds ẋ_i on entry and ẋ_{i+1} on exit; `pDot` the parameters'
+   * tangent. The discrete forward mode, which the tests pin each reverse step against; a family
+   * without it (the SDE steps, whose forward mode is `ForwardSensitivity`'s) leaves it out.
+   */
+  tangent?(i: number, x0: Float64Array, x1: Float64Array, xDot: Float64Array, pDot: Float64Array): void;
 }
 
 /** What a family's step adjoint is built from. */
