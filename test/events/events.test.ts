@@ -539,7 +539,7 @@ test("no allocation in the loop from an event that never fires (no more young-ge
   // Counted in a fresh process over 10⁶ Euler steps, where one condition costs as much as the
   // vector field; compared with the same solve without events, since calling user closures with
   // doubles can box them where V8 does not inline the call.
-  const r = spawnSync(process.execPath, ["--import", "tsx", "test/events/alloc-probe.ts"], { encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "test/events/alloc-probe.ts"], { encoding: "utf8", timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   const { without, withEvent } = JSON.parse(r.stdout.trim().split("\n").pop()!) as { without: number; withEvent: number };
   ok(withEvent <= without, `${withEvent} minor GCs with a non-firing event, ${without} without`);
