@@ -38,7 +38,7 @@ import type { AbstractBrownianPath } from "../brownian/path.js";
 import { DiffusionDerivatives } from "./diffusion.js";
 import { checkSDESolver, differentiableTerms, tangentsExact } from "./sde_terms.js";
 import { ArgsLayout, VectorFieldDerivatives } from "./derivatives.js";
-import { emptyStats, packCotangents, rowsByStep, type Gradients, type VjpResult } from "./outputs.js";
+import { rowsByStep, tangentPullback, type VjpResult } from "./outputs.js";
 import type { ExplicitRungeKutta } from "../solvers/erk.js";
 
 /**
@@ -592,21 +592,5 @@ export function forwardSensitivityVjp<Y, A>(adjoint: ForwardSensitivity, v: Vali
     unitP[n + k] = k;
   }
   const run = solveWithTangents(v, args, throwOnFailure, deriv, m, dirY0, dirP, unitP, who, diffusion);
-  const rows = run.solution.ts.length;
-  const pullback = (ysBar: unknown): Gradients<Y, A> => {
-    const bar = packCotangents(ysBar, rows, n, v.structure as never, who);
-    const g = new Float64Array(m);
-    for (let r = 0; r < rows; r++) {
-      for (let d = 0; d < m; d++) {
-        let acc = 0;
-        const off = (r * m + d) * n;
-        for (let j = 0; j < n; j++) acc += bar[r * n + j]! * run.tangents[off + j]!;
-        g[d] += acc;
-      }
-    }
-    const stats = emptyStats();
-    stats.numFnEvals = run.solution.stats.numFnEvals; // of the augmented solve, which the gradient needed
-    return { y0: v.structure.unflatten(g.subarray(0, n)) as never, args: layout.unflatten(g.subarray(n)) as A, stats };
-  };
-  return { solution: run.solution, pullback };
+  return { solution: run.solution, pullback: tangentPullback<Y, A>(run.solution, run.tangents, m, v.structure as Structure<unknown>, layout, who) };
 }

@@ -111,6 +111,34 @@ export function emptyStats(): AdjointStats {
   return { numRecomputedSteps: 0, peakCheckpoints: 0, checkpoints: 0, numFnEvals: 0, numVjpEvals: 0, numBackwardSteps: 0 };
 }
 
+/**
+ * The pullback of a forward-mode solve: `tangents` holds, for every saved row r and direction d
+ * (the n unit directions of y0, then one per parameter), the row's tangent at offset (r·m + d)·n;
+ * the gradient in direction d is Σ_r ⟨ysBar[r], tangent(r, d)⟩.
+ */
+export function tangentPullback<Y, A>(
+  solution: Solution<Y>, tangents: Float64Array, m: number, structure: Structure<unknown>,
+  layout: { unflatten(flat: ArrayLike<number>): unknown }, who: string,
+): (ysBar: unknown) => Gradients<Y, A> {
+  const n = structure.size;
+  const rows = solution.ts.length;
+  return (ysBar) => {
+    const bar = packCotangents(ysBar, rows, n, structure, who);
+    const g = new Float64Array(m);
+    for (let r = 0; r < rows; r++) {
+      for (let d = 0; d < m; d++) {
+        let acc = 0;
+        const off = (r * m + d) * n;
+        for (let j = 0; j < n; j++) acc += bar[r * n + j]! * tangents[off + j]!;
+        g[d] += acc;
+      }
+    }
+    const stats = emptyStats();
+    stats.numFnEvals = solution.stats.numFnEvals; // of the augmented solve, which the gradient needed
+    return { y0: structure.unflatten(g.subarray(0, n)) as never, args: layout.unflatten(g.subarray(n)) as A, stats };
+  };
+}
+
 /** Gradients returned by a pullback. */
 export interface Gradients<Y = unknown, A = unknown> {
   /** Gradient with respect to y0, shaped like y0. */

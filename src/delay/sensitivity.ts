@@ -17,7 +17,7 @@
  * differences).
  */
 import { ArgsLayout } from "../adjoint/derivatives.js";
-import { emptyStats, packCotangents, type Gradients, type VjpResult } from "../adjoint/outputs.js";
+import { tangentPullback, type VjpResult } from "../adjoint/outputs.js";
 import { diffeqsolve } from "../integrate.js";
 import type { Validated } from "../integrate/validate.js";
 import { PIDController } from "../controllers/pid.js";
@@ -348,21 +348,5 @@ export function delaySensitivityVjp<Y, A>(v: Validated<Y>, args: A, throwOnFailu
   for (let d = 0; d < n; d++) dirY0[d * n + d] = 1;
   for (let q = 0; q < nP; q++) dirP[(n + q) * nP + q] = 1;
   const run = solveWithTangents(v, args, throwOnFailure, layout, m, dirY0, dirP);
-  const rows = run.solution.ts.length;
-  const pullback = (ysBar: unknown): Gradients<Y, A> => {
-    const bar = packCotangents(ysBar, rows, n, v.structure as never, who);
-    const g = new Float64Array(m);
-    for (let r = 0; r < rows; r++) {
-      for (let d = 0; d < m; d++) {
-        let acc = 0;
-        const off = (r * m + d) * n;
-        for (let j = 0; j < n; j++) acc += bar[r * n + j]! * run.tangents[off + j]!;
-        g[d] += acc;
-      }
-    }
-    const stats = emptyStats();
-    stats.numFnEvals = run.solution.stats.numFnEvals;
-    return { y0: v.structure.unflatten(g.subarray(0, n)) as never, args: layout.unflatten(g.subarray(n)) as A, stats };
-  };
-  return { solution: run.solution, pullback };
+  return { solution: run.solution, pullback: tangentPullback<Y, A>(run.solution, run.tangents, m, v.structure as Structure<unknown>, layout, who) };
 }
